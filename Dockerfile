@@ -1,0 +1,58 @@
+# syntax=docker/dockerfile:1
+#
+# postsale: one image for web (gunicorn), worker and beat (celery), and the
+# one-shot migrate job; docker-compose.yml picks the command per service.
+
+FROM python:3.11-slim
+
+# No .pyc files or pip cache in the image (smaller, reproducible layers);
+# unbuffered output so logs reach `docker logs` immediately.
+# PYTHONPATH: the wheel built from pyproject.toml carries only .py files, so the
+# source tree in /app (with templates and migrations) must win over site-packages.
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONPATH=/app
+
+WORKDIR /app
+
+# Unprivileged runtime user; code stays root-owned so the app cannot modify it.
+RUN groupadd --system --gid 10001 app \
+ && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home \
+        --shell /usr/sbin/nologin app
+
+# Dependencies first, in their own layer, so code edits do not reinstall them:
+# with only pyproject.toml present the project builds as an empty wheel that
+# still pulls every dependency. (README.md* tolerates a missing README.)
+COPY pyproject.toml README.md* ./
+RUN pip install . && pip uninstall --yes postsale
+
+# Now the project itself (.dockerignore keeps .venv, .git, var/ etc. out).
+COPY . .
+RUN pip install --no-deps . \
+ && rm -rf build *.egg-info
+
+# Collect (and compress/hash, via whitenoise) static files into STATIC_ROOT at
+# build time so containers start without writing to the image. The throwaway
+# key exists only for this RUN: without one, settings would generate and persist
+# a key under var/ and bake it into the image.
+RUN SECRET_KEY=collectstatic-build-only-not-secret \
+    DEBUG=false \
+    python manage.py collectstatic --noinput
+
+# var/ is the only path the app writes to (settings create it at import; keep it
+# writable for the unprivileged user).
+RUN mkdir -p /app/var && chown app:app /app/var
+
+USER app
+
+EXPOSE 8000
+
+# Plain-http probe from inside the container. With HTTPS_ONLY the app would
+# redirect it to https, so claim TLS was terminated upstream
+# (SECURE_PROXY_SSL_HEADER). Host 127.0.0.1 must be allowed by ALLOWED_HOSTS.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:8000/healthz', headers={'X-Forwarded-Proto': 'https'}), timeout=4)"]
+
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

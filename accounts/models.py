@@ -1,0 +1,1 @@
+"""Accounts: Account, Contact, ServiceTier, tier history, unit economics and CSV import."""

@@ -1,0 +1,1 @@
+"""Communications: The master calendar, cadences, frequency caps, preferences, governance, delivery and tracking."""

@@ -1,0 +1,18 @@
+"""Every REST endpoint under /api/v1/; each app registers its viewsets here."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from tenancy import api as tenancy_api
+
+router = DefaultRouter(trailing_slash=True)
+router.register("members", tenancy_api.MembershipViewSet, basename="membership")
+router.register("api-tokens", tenancy_api.ApiTokenViewSet, basename="api-token")
+router.register("write-keys", tenancy_api.WriteKeyViewSet, basename="write-key")
+
+urlpatterns = [
+    path("me/", tenancy_api.MeView.as_view(), name="me"),
+    path("whoami/", tenancy_api.WhoAmIView.as_view(), name="whoami"),
+    path("tenant/", tenancy_api.TenantView.as_view(), name="tenant"),
+    *router.urls,
+]

@@ -1,0 +1,32 @@
+"""The Celery app: safe defaults for short, idempotent, tenant-scoped tasks."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("postsale")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    # A task is acknowledged only when done, and handed back if its worker dies:
+    # tasks are idempotent, so running twice is safe, losing one is not.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_track_started=True,
+    result_expires=60 * 60 * 24,
+    broker_connection_retry_on_startup=True,
+    beat_schedule={
+        "clear-expired-sessions": {
+            "task": "tenancy.tasks.sessions_clear_expired",
+            "schedule": crontab(minute=17, hour=3),
+        },
+    },
+)
+
+app.autodiscover_tasks()

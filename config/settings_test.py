@@ -1,0 +1,19 @@
+"""Settings for the test suite: the production module with HTTP allowed and fast hashing.
+
+The browser tests talk plain HTTP to a live server, and hashed static names would
+need a collectstatic before every run.
+"""
+
+import os
+
+os.environ.setdefault("HTTPS_ONLY", "false")
+os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
+
+from .settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Static files are served from the app folders by the finders; nothing is collected.
+STATIC_ROOT = VAR_DIR / "test-static"  # noqa: F405
+STATIC_ROOT.mkdir(exist_ok=True)
+WHITENOISE_USE_FINDERS = True

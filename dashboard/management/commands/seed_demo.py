@@ -1,0 +1,30 @@
+"""Load the demo: the tenant "Acme Analytics" with its people and data, and a second small tenant.
+
+It lives in the dashboard app because the dashboard reads from every app; each
+app contributes its own part of the demo in its `demo.py`.
+"""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from tenancy import demo as tenancy_demo
+from tenancy.models import Tenant
+
+
+class Command(BaseCommand):
+    help = "Create the demo tenants with realistic data (does nothing if they exist)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet-logins", action="store_true", help="Do not print the demo logins.")
+
+    def handle(self, *args, quiet_logins: bool, **options):
+        if Tenant.objects.filter(slug=tenancy_demo.DEMO_TENANT_SLUG).exists():
+            self.stdout.write("The demo tenant exists already; nothing to do.")
+        else:
+            with transaction.atomic():
+                tenancy_demo.seed_people()
+            self.stdout.write(self.style.SUCCESS("Loaded the demo tenants Acme Analytics and Globex Support."))
+        if not quiet_logins:
+            self.stdout.write(f"Demo logins (password: {tenancy_demo.DEMO_PASSWORD}):")
+            for email, role in tenancy_demo.demo_logins():
+                self.stdout.write(f"  {email:<28} {role}")

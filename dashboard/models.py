@@ -1,0 +1,1 @@
+"""The dashboard reads from every app and owns no domain data."""

@@ -1,0 +1,16 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from tenancy.shortcuts import member_required
+
+
+@member_required()
+def home(request: HttpRequest) -> HttpResponse:
+    """The CSM's morning page: who needs attention today and why."""
+    return render(request, "dashboard/home.html")
+
+
+@member_required()
+def reports(request: HttpRequest) -> HttpResponse:
+    """The CS leader's portfolio reports."""
+    return render(request, "dashboard/reports.html")

@@ -1,0 +1,1 @@
+"""Health: Event ingestion (Segment-compatible), rollups, the health model, scores and signals."""

@@ -1,0 +1,1 @@
+"""Journeys: JourneyTrack, StageTransition, exit criteria, success plans and journey analytics."""

@@ -1,0 +1,1 @@
+"""Playbooks: Triggers, conditions, actions and tasks."""

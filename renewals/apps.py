@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RenewalsConfig(AppConfig):
+    name = "renewals"
+    verbose_name = "Renewals"
+    default_auto_field = "django.db.models.BigAutoField"

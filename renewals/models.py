@@ -1,0 +1,1 @@
+"""Renewals: Contract, Renewal, checkpoints, forecast, the expansion pipeline, GRR and NRR."""

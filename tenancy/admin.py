@@ -1,0 +1,62 @@
+"""The operator's Django admin (staff only). It bypasses tenant scopes on purpose:
+it is for whoever runs the installation, not for tenant admins (they use /admin/)."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django_scopes import scopes_disabled
+
+from .models import ApiKey, Membership, Tenant, User
+
+
+class UnscopedAdmin(admin.ModelAdmin):
+    def get_queryset(self, request):
+        with scopes_disabled():
+            return self.model.objects.all().select_related("tenant")
+
+    def changeform_view(self, *args, **kwargs):
+        with scopes_disabled():
+            return super().changeform_view(*args, **kwargs)
+
+    def changelist_view(self, *args, **kwargs):
+        with scopes_disabled():
+            return super().changelist_view(*args, **kwargs)
+
+    def delete_view(self, *args, **kwargs):
+        with scopes_disabled():
+            return super().delete_view(*args, **kwargs)
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "time_zone", "currency", "created_at"]
+    search_fields = ["name", "slug"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_active", "is_staff", "date_joined"]
+    search_fields = ["email", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password", "full_name", "last_tenant"]}),
+        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    filter_horizontal: list[str] = []
+    list_filter = ["is_active", "is_staff"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(UnscopedAdmin):
+    list_display = ["user", "tenant", "role", "team", "is_active"]
+    list_filter = ["role", "team", "tenant"]
+    raw_id_fields = ["user", "invited_by"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(UnscopedAdmin):
+    list_display = ["name", "kind", "prefix", "tenant", "user", "last_used_at", "revoked_at"]
+    list_filter = ["kind", "tenant"]
+    readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]
+    raw_id_fields = ["user", "created_by"]

@@ -1,0 +1,73 @@
+"""What every API endpoint shares: pagination and one error format.
+
+Errors always look like
+    {"error": {"status": 400, "code": "invalid", "message": "...", "fields": {"email": ["..."]}}}
+so a client reads one shape whatever went wrong.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from rest_framework import exceptions, pagination
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ValidationError):
+        # A service's rule broken: same 400 as a serializer error.
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    fields = None
+    if isinstance(exc, exceptions.ValidationError):
+        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        message = _first_message(fields)
+        code = "invalid"
+    elif isinstance(exc, Http404 | exceptions.NotFound):
+        message, code = "Not found.", "not_found"
+    elif isinstance(exc, PermissionDenied):
+        message, code = str(exc) or "You may not do this.", "permission_denied"
+    else:
+        message = str(getattr(exc, "detail", exc))
+        code = getattr(exc, "default_code", "error")
+        detail_codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
+        if isinstance(detail_codes, str):
+            code = detail_codes
+    body = {"status": response.status_code, "code": code, "message": message}
+    if fields is not None:
+        body["fields"] = fields
+    response.data = {"error": body}
+    return response
+
+
+def _first_message(fields) -> str:
+    for name, errors in fields.items():
+        first = errors[0] if isinstance(errors, list) and errors else errors
+        if isinstance(first, dict):
+            return _first_message(first)
+        return str(first) if name == "non_field_errors" else f"{name}: {first}"
+    return "Invalid input."
+
+
+class TenantViewSetMixin:
+    """Viewsets over a tenant's rows: `tenant_queryset(tenant)` names them, always with the tenant.
+
+    The schema generator inspects viewsets without a request or tenant; it gets an empty queryset.
+    """
+
+    model: type
+    lookup_value_regex = r"\d+"
+
+    def tenant_queryset(self, tenant):
+        raise TypeError(f"{type(self).__name__} must define tenant_queryset(tenant)")
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.model.objects.none()
+        return self.tenant_queryset(self.request.tenant)

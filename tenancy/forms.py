@@ -1,0 +1,49 @@
+import zoneinfo
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from .models import Membership, Role, Team, Tenant
+
+TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True}))
+
+
+class TenantForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, help_text="Day boundaries and dates follow it.")
+
+    class Meta:
+        model = Tenant
+        fields = ["name", "time_zone", "currency"]
+
+    def clean_currency(self) -> str:
+        currency = self.cleaned_data["currency"].strip().upper()
+        if len(currency) != 3 or not currency.isalpha():
+            raise forms.ValidationError("Use a three-letter ISO 4217 code such as EUR or USD.")
+        return currency
+
+
+class TenantCreateForm(TenantForm):
+    class Meta(TenantForm.Meta):
+        fields = ["name", "slug", "time_zone", "currency"]
+
+
+class MembershipInviteForm(forms.Form):
+    email = forms.EmailField()
+    full_name = forms.CharField(max_length=150, required=False)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.CSM)
+    team = forms.ChoiceField(choices=Team.choices, initial=Team.CUSTOMER_SUCCESS)
+
+
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["role", "team", "is_active"]
+        labels = {"is_active": "Active (may sign in to this tenant)"}
+
+
+class ApiKeyCreateForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What uses it, e.g. 'Web app (Segment)' or 'CRM sync'.")

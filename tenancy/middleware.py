@@ -1,0 +1,51 @@
+"""Enter the tenant scope for every request, from the API credential or the signed-in user."""
+
+from django.http import HttpRequest
+from django_scopes import scope
+
+from . import selectors, services
+from .credentials import presented_secret
+
+SESSION_TENANT_KEY = "tenant_id"
+
+
+class TenantScopeMiddleware:
+    """Sets `request.tenant`, `request.membership` and `request.api_key`, and runs the view
+    inside that tenant's scope. Requests without a tenant run without a scope, so any
+    query of tenant-owned data there fails loudly instead of seeing everyone's rows."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        request.tenant = request.membership = request.api_key = None
+        secret = presented_secret(request)
+        if secret is not None:
+            # The API authentication class turns a missing key into a 401.
+            request.api_key = services.api_key_authenticate(secret)
+            if request.api_key is not None:
+                request.tenant = request.api_key.tenant
+                if request.api_key.user_id:
+                    request.membership = selectors.membership_for_user(
+                        user=request.api_key.user, tenant_id=request.tenant.pk
+                    )
+        elif request.user.is_authenticated:
+            request.membership = self._session_membership(request)
+            request.tenant = request.membership.tenant if request.membership else None
+
+        if request.tenant is None:
+            return self.get_response(request)
+        with scope(tenant=request.tenant):
+            return self.get_response(request)
+
+    @staticmethod
+    def _session_membership(request: HttpRequest):
+        user = request.user
+        wanted = request.session.get(SESSION_TENANT_KEY) or user.last_tenant_id
+        membership = selectors.membership_for_user(user=user, tenant_id=wanted)
+        if membership is None and wanted is not None:
+            # Removed from that tenant since: fall back to another one they belong to.
+            membership = selectors.membership_for_user(user=user, tenant_id=None)
+        if membership is not None:
+            request.session[SESSION_TENANT_KEY] = membership.tenant_id
+        return membership

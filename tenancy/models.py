@@ -1,0 +1,206 @@
+"""Tenants, people and credentials, and the base every tenant-owned model builds on."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django_scopes import ScopedManager
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a time zone name such as Europe/Berlin.")
+
+
+class Tenant(models.Model):
+    """One customer-success organisation; everything else belongs to exactly one."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    currency = models.CharField(
+        max_length=3,
+        default="USD",
+        help_text="ISO 4217 code; every amount of money in this tenant is in it.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class TenantOwned(models.Model):
+    """Base of every tenant-owned model.
+
+    Queries through `objects` outside a tenant scope raise ScopeError instead of
+    returning everyone's rows. Subclasses lead their composite indexes with
+    `tenant`, so a table can later be distributed by tenant.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", editable=False)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        abstract = True
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        if not email:
+            raise ValueError("A user needs an email address.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def get_by_natural_key(self, email: str):
+        # People type their address as they like; it is stored lower-case.
+        return self.get(email__iexact=email)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with an email address; belongs to tenants through memberships."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="May use the operator's Django admin.")
+    date_joined = models.DateTimeField(default=timezone.now)
+    last_tenant = models.ForeignKey(
+        Tenant,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The tenant the user last worked in; they land there after signing in.",
+    )
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.lower()
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return (self.full_name.split() or [self.email])[0]
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    LEADER = "leader", "CS leader"
+    CSM = "csm", "CSM"
+    VIEWER = "viewer", "Viewer"
+
+
+class Team(models.TextChoices):
+    CUSTOMER_SUCCESS = "customer_success", "Customer success"
+    MARKETING = "marketing", "Marketing"
+    SUPPORT = "support", "Support"
+    PRODUCT = "product", "Product"
+    SALES = "sales", "Sales"
+
+
+class Membership(TenantOwned):
+    """A user's place in one tenant: their role (what they may do) and team (who they speak for)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CSM)
+    team = models.CharField(max_length=32, choices=Team.choices, default=Team.CUSTOMER_SUCCESS)
+    is_active = models.BooleanField(default=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    invitation_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user"], name="membership_one_per_user_and_tenant"),
+        ]
+        indexes = [models.Index(fields=["tenant", "role"], name="membership_tenant_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.tenant})"
+
+
+class ApiKeyKind(models.TextChoices):
+    PERSONAL = "personal", "Personal API token"
+    WRITE_KEY = "write_key", "Ingestion write key"
+
+
+class ApiKey(TenantOwned):
+    """A credential for the API: a user's personal token, or a tenant's ingestion write key.
+
+    Only a SHA-256 digest of the secret is kept: the secret is shown once, at creation.
+    The secrets are 256 random bits, so a fast digest is enough to make a leaked table useless.
+    """
+
+    kind = models.CharField(max_length=16, choices=ApiKeyKind.choices)
+    name = models.CharField(max_length=100)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+        help_text="Whose personal token this is; empty for write keys.",
+    )
+    prefix = models.CharField(max_length=24, help_text="The first characters, to recognise the key by.")
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="write_key", user__isnull=True) | models.Q(kind="personal", user__isnull=False),
+                name="api_key_personal_tokens_have_a_user",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "kind", "user"], name="api_key_tenant_kind_user")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def owner_id(self) -> int | None:
+        return self.user_id

@@ -1,0 +1,40 @@
+"""Small helpers the views of every app use to stay thin."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, HttpRequest
+from django.shortcuts import redirect
+
+from .permissions import Capability, require
+
+T = TypeVar("T")
+
+
+def get_or_404(selector: Callable[..., T], **lookup: Any) -> T:
+    """Call a `<entity>_get` selector; a missing object, in this tenant, is a 404."""
+    try:
+        return selector(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError) as error:
+        raise Http404("Not found.") from error
+
+
+def member_required(capability: Capability = Capability.VIEW):
+    """Function views: signed in, a member of the active tenant, allowed `capability`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if request.membership is None:
+                return redirect("tenancy:no_tenant")
+            require(request, capability)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,207 @@
+"""People, tenants and credentials: the pages of the tenant admin and the user's own tokens."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import (
+    ApiKeyCreateForm,
+    MembershipForm,
+    MembershipInviteForm,
+    TenantCreateForm,
+    TenantForm,
+)
+from .middleware import SESSION_TENANT_KEY
+from .models import ApiKey, ApiKeyKind, Membership, Role
+from .permissions import Capability, may_revoke_api_key
+from .shortcuts import get_or_404, member_required
+
+MEMBERS_PER_PAGE = 50
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+def no_tenant(request: HttpRequest) -> HttpResponse:
+    if request.membership is not None:
+        return redirect("dashboard:home")
+    return render(request, "tenancy/no_tenant.html")
+
+
+@require_POST
+@member_required()
+def tenant_switch(request: HttpRequest) -> HttpResponse:
+    try:
+        membership = services.user_switch_tenant(user=request.user, tenant_id=int(request.POST.get("tenant_id", 0)))
+    except (ValueError, ValidationError):
+        messages.error(request, "You are not a member of that tenant.")
+        return redirect("dashboard:home")
+    request.session[SESSION_TENANT_KEY] = membership.tenant_id
+    messages.success(request, f"Switched to {membership.tenant.name}.")
+    return redirect("dashboard:home")
+
+
+@member_required()
+def tenant_list(request: HttpRequest) -> HttpResponse:
+    memberships = selectors.membership_list_for_user(user=request.user)
+    may_create = request.user.is_superuser or any(m.role == Role.ADMIN for m in memberships)
+    form = TenantCreateForm(request.POST or None) if may_create else None
+    if request.method == "POST":
+        if not may_create:
+            raise PermissionDenied("Only an admin of a tenant may create another tenant.")
+        if form.is_valid():
+            tenant = services.tenant_create(admin=request.user, **form.cleaned_data)
+            request.session[SESSION_TENANT_KEY] = tenant.pk
+            messages.success(request, f"Created {tenant.name}; you are its admin.")
+            return redirect("tenancy:admin_home")
+    return render(request, "tenancy/tenant_list.html", {"memberships": memberships, "form": form})
+
+
+@member_required(Capability.CONFIGURE)
+def admin_home(request: HttpRequest) -> HttpResponse:
+    tenant = request.tenant
+    return render(
+        request,
+        "tenancy/admin_home.html",
+        {
+            "member_count": selectors.membership_list(tenant=tenant).filter(is_active=True).count(),
+            "write_key_count": selectors.api_key_list(tenant=tenant, kind=ApiKeyKind.WRITE_KEY)
+            .filter(revoked_at__isnull=True)
+            .count(),
+            "token_count": selectors.api_key_list(tenant=tenant, kind=ApiKeyKind.PERSONAL)
+            .filter(revoked_at__isnull=True)
+            .count(),
+        },
+    )
+
+
+@member_required(Capability.CONFIGURE)
+def tenant_settings(request: HttpRequest) -> HttpResponse:
+    form = TenantForm(request.POST or None, instance=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        services.tenant_update(tenant=request.tenant, **form.cleaned_data)
+        messages.success(request, "Tenant settings saved.")
+        return redirect("tenancy:tenant_settings")
+    return render(request, "tenancy/tenant_settings.html", {"form": form})
+
+
+@member_required(Capability.CONFIGURE)
+def member_list(request: HttpRequest) -> HttpResponse:
+    members = selectors.membership_list(tenant=request.tenant)
+    query = request.GET.get("q", "").strip()
+    if query:
+        members = members.filter(Q(user__email__icontains=query) | Q(user__full_name__icontains=query))
+    page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "tenancy/member_list.html", {"page": page, "query": query})
+
+
+@member_required(Capability.CONFIGURE)
+def member_invite(request: HttpRequest) -> HttpResponse:
+    form = MembershipInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.membership_invite(tenant=request.tenant, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Added {membership.user.email} as {membership.get_role_display()}.")
+            return redirect("tenancy:member_list")
+    return render(request, "tenancy/member_form.html", {"form": form, "title": "Add a member"})
+
+
+@member_required(Capability.CONFIGURE)
+def member_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = get_or_404(selectors.membership_get, tenant=request.tenant, membership_id=membership_id)
+    form = MembershipForm(request.POST or None, instance=membership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_update(
+                membership=selectors.membership_get(tenant=request.tenant, membership_id=membership_id),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Saved {membership.user.email}.")
+            return redirect("tenancy:member_list")
+    return render(
+        request, "tenancy/member_form.html", {"form": form, "membership": membership, "title": membership.user}
+    )
+
+
+@member_required(Capability.CONFIGURE)
+def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership: Membership = get_or_404(selectors.membership_get, tenant=request.tenant, membership_id=membership_id)
+    if request.method == "POST":
+        try:
+            services.membership_remove(membership=membership)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Removed {membership.user.email} from {request.tenant.name}.")
+        return redirect("tenancy:member_list")
+    return render(request, "tenancy/member_remove.html", {"membership": membership})
+
+
+def _key_page(request: HttpRequest, *, kind: ApiKeyKind, keys, template: str, owner=None) -> HttpResponse:
+    """List credentials and create one; the new secret is shown on this response only."""
+    form = ApiKeyCreateForm(request.POST or None)
+    new_secret = None
+    if request.method == "POST" and form.is_valid():
+        api_key, new_secret = services.api_key_create(
+            tenant=request.tenant, kind=kind, name=form.cleaned_data["name"], by=request.user, user=owner
+        )
+        messages.success(request, f"Created {api_key.name}. Copy the key now: it will not be shown again.")
+        form = ApiKeyCreateForm()
+    page = Paginator(keys, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, template, {"form": form, "page": page, "new_secret": new_secret})
+
+
+@member_required(Capability.CONFIGURE)
+def write_key_list(request: HttpRequest) -> HttpResponse:
+    keys = selectors.api_key_list(tenant=request.tenant, kind=ApiKeyKind.WRITE_KEY)
+    return _key_page(request, kind=ApiKeyKind.WRITE_KEY, keys=keys, template="tenancy/write_key_list.html")
+
+
+@member_required(Capability.CONFIGURE)
+def api_token_admin_list(request: HttpRequest) -> HttpResponse:
+    keys = selectors.api_key_list(tenant=request.tenant, kind=ApiKeyKind.PERSONAL)
+    page = Paginator(keys, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "tenancy/api_token_admin_list.html", {"page": page})
+
+
+@member_required()
+def my_tokens(request: HttpRequest) -> HttpResponse:
+    keys = selectors.api_key_list(tenant=request.tenant, kind=ApiKeyKind.PERSONAL, user=request.user)
+    return _key_page(
+        request, kind=ApiKeyKind.PERSONAL, keys=keys, template="tenancy/my_tokens.html", owner=request.user
+    )
+
+
+@require_POST
+@member_required()
+def api_key_revoke(request: HttpRequest, api_key_id: int) -> HttpResponse:
+    api_key: ApiKey = get_or_404(selectors.api_key_get, tenant=request.tenant, api_key_id=api_key_id)
+    if not may_revoke_api_key(request.membership, api_key):
+        raise PermissionDenied("Only a tenant admin may revoke someone else's key.")
+    services.api_key_revoke(api_key=api_key)
+    messages.success(request, f"Revoked {api_key.name}; it no longer works.")
+    fallback = reverse("tenancy:my_tokens")
+    return redirect(request.POST.get("next") if _is_local(request.POST.get("next")) else fallback)
+
+
+def _is_local(url: str | None) -> bool:
+    return bool(url) and url.startswith("/") and not url.startswith("//")
