@@ -1,5 +1,6 @@
 """REST API for the active tenant, its members and API credentials."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.generics import GenericAPIView
@@ -8,15 +9,23 @@ from rest_framework.response import Response
 from . import selectors, services
 from .api_support import TenantViewSetMixin
 from .filters import TenantFilterSet
-from .models import ApiKey, ApiKeyKind, Membership, Role, Team, Tenant
+from .models import ApiKey, ApiKeyKind, Membership, Role, Team, Tenant, normalise_currency
 from .permissions import Capability, membership_can
 
 
 class TenantSerializer(serializers.ModelSerializer):
+    currency = serializers.CharField(max_length=10)
+
     class Meta:
         model = Tenant
         fields = ["id", "name", "slug", "time_zone", "currency"]
         read_only_fields = ["id", "slug"]
+
+    def validate_currency(self, value: str) -> str:
+        try:
+            return normalise_currency(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
 
 
 class MembershipSerializer(serializers.ModelSerializer):

@@ -3,7 +3,7 @@ import zoneinfo
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from .models import Membership, Role, Team, Tenant
+from .models import Membership, Role, Team, Tenant, normalise_currency
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
@@ -14,16 +14,14 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 class TenantForm(forms.ModelForm):
     time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, help_text="Day boundaries and dates follow it.")
+    currency = forms.CharField(max_length=10, help_text="ISO 4217 code; every amount of money is in it.")
 
     class Meta:
         model = Tenant
         fields = ["name", "time_zone", "currency"]
 
     def clean_currency(self) -> str:
-        currency = self.cleaned_data["currency"].strip().upper()
-        if len(currency) != 3 or not currency.isalpha():
-            raise forms.ValidationError("Use a three-letter ISO 4217 code such as EUR or USD.")
-        return currency
+        return normalise_currency(self.cleaned_data["currency"])
 
 
 class TenantCreateForm(TenantForm):

@@ -16,6 +16,14 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a time zone name such as Europe/Berlin.")
 
 
+def normalise_currency(value: str) -> str:
+    """An ISO 4217 code in upper case, or a ValidationError that says what is expected."""
+    code = (value or "").strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise ValidationError(f"{value!r} is not a currency code: use three letters such as EUR or USD.")
+    return code
+
+
 class Tenant(models.Model):
     """One customer-success organisation; everything else belongs to exactly one."""
 

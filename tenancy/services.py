@@ -16,7 +16,7 @@ from django.utils.http import urlsafe_base64_encode
 from django_scopes import scope
 
 from . import selectors, tasks
-from .models import ApiKey, ApiKeyKind, Membership, Role, Team, Tenant, User
+from .models import ApiKey, ApiKeyKind, Membership, Role, Team, Tenant, User, normalise_currency
 
 # A credential's last-used time is for people deciding what to revoke; minute
 # precision is plenty and spares a write on every request.
@@ -27,7 +27,7 @@ SECRET_PREFIXES = {ApiKeyKind.PERSONAL: "pst_", ApiKeyKind.WRITE_KEY: "psw_"}
 @transaction.atomic
 def tenant_create(*, name: str, slug: str, admin: User, time_zone: str = "UTC", currency: str = "USD") -> Tenant:
     """A new tenant with its first admin, who is also switched into it."""
-    tenant = Tenant(name=name, slug=slug, time_zone=time_zone, currency=currency.upper())
+    tenant = Tenant(name=name, slug=slug, time_zone=time_zone, currency=normalise_currency(currency))
     tenant.full_clean()
     tenant.save()
     with scope(tenant=tenant):
@@ -38,7 +38,7 @@ def tenant_create(*, name: str, slug: str, admin: User, time_zone: str = "UTC", 
 
 
 def tenant_update(*, tenant: Tenant, name: str, time_zone: str, currency: str) -> Tenant:
-    tenant.name, tenant.time_zone, tenant.currency = name, time_zone, currency.upper()
+    tenant.name, tenant.time_zone, tenant.currency = name, time_zone, normalise_currency(currency)
     tenant.full_clean(exclude=["slug"])
     tenant.save(update_fields=["name", "time_zone", "currency"])
     return tenant

@@ -1,0 +1,52 @@
+# postsale: `make run` serves the demo, `make test` runs the whole suite.
+VENV   ?= .venv
+PYTHON ?= python3
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: install run test lint format migrate demo clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo
+
+# Plain HTTP on localhost: DEBUG defaults to true here (override with DEBUG=false HTTPS_ONLY=false).
+# With REDIS_URL set, a Celery worker and beat run beside the web server (Procfile.dev).
+run: demo
+	@echo ""
+	@echo "postsale is starting on http://127.0.0.1:8000/ (stop with Ctrl-C)"
+	@if [ -n "$$REDIS_URL" ]; then \
+		DEBUG=$${DEBUG:-true} honcho -f Procfile.dev start; \
+	else \
+		echo "REDIS_URL is not set: background tasks run in-process, no worker or beat."; \
+		DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver 127.0.0.1:8000; \
+	fi
+
+test: install
+	@if [ -n "$$DATABASE_URL" ]; then echo "make test: database $$DATABASE_URL"; \
+	else echo "make test: DATABASE_URL is not set, using SQLite"; fi
+	@if [ -n "$$REDIS_URL" ]; then echo "make test: broker $$REDIS_URL, real Celery worker tests"; \
+	else echo "make test: REDIS_URL is not set, Celery tasks run in-process"; fi
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
