@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django_scopes import scope
 
 from . import services
-from .models import Membership, Role, Team, Tenant, User
+from .models import ApiKeyKind, Membership, Role, Team, Tenant, User
 
 DEMO_PASSWORD = "postsale-demo"
 DEMO_TENANT_SLUG = "acme-analytics"
@@ -33,6 +33,7 @@ class DemoPeople:
     leader: User
     csms: list[User]
     second_tenant: Tenant
+    write_key_secret: str
 
 
 def _person(email: str, full_name: str) -> User:
@@ -59,12 +60,20 @@ def seed_people() -> DemoPeople:
     with scope(tenant=globex):
         Membership.objects.create(tenant=globex, user=leader, role=Role.VIEWER, team=Team.CUSTOMER_SUCCESS)
     by_email = {u.email: u for u in User.objects.filter(email__endswith="@acme.example")}
+    admin = by_email["admin@acme.example"]
+    with scope(tenant=acme):
+        # The key Acme's product would send its Segment events with, and a token of the admin's own.
+        _key, write_key_secret = services.api_key_create(
+            tenant=acme, kind=ApiKeyKind.WRITE_KEY, name="Acme web app (Segment)", by=admin
+        )
+        services.api_key_create(tenant=acme, kind=ApiKeyKind.PERSONAL, name="CRM sync script", by=admin, user=admin)
     return DemoPeople(
         tenant=acme,
-        admin=by_email["admin@acme.example"],
+        admin=admin,
         leader=leader,
         csms=[by_email[e] for e, _, role, _ in ACME_PEOPLE if role == Role.CSM],
         second_tenant=globex,
+        write_key_secret=write_key_secret,
     )
 
 

@@ -1,6 +1,7 @@
 """Enter the tenant scope for every request, from the API credential or the signed-in user."""
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django_scopes import scope
 
 from . import selectors, services
@@ -35,7 +36,8 @@ class TenantScopeMiddleware:
 
         if request.tenant is None:
             return self.get_response(request)
-        with scope(tenant=request.tenant):
+        # Times are stored in UTC and shown in the tenant's zone.
+        with scope(tenant=request.tenant), timezone.override(request.tenant.zone):
             return self.get_response(request)
 
     @staticmethod

@@ -156,17 +156,22 @@ def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
     return render(request, "tenancy/member_remove.html", {"membership": membership})
 
 
+NEW_SECRET_SESSION_KEY = "new_api_key_secret"
+
+
 def _key_page(request: HttpRequest, *, kind: ApiKeyKind, keys, template: str, owner=None) -> HttpResponse:
-    """List credentials and create one; the new secret is shown on this response only."""
+    """List credentials and create one. The new secret survives one redirect in the session,
+    so a reload neither shows it again nor creates a second key."""
     form = ApiKeyCreateForm(request.POST or None)
-    new_secret = None
     if request.method == "POST" and form.is_valid():
-        api_key, new_secret = services.api_key_create(
+        api_key, secret = services.api_key_create(
             tenant=request.tenant, kind=kind, name=form.cleaned_data["name"], by=request.user, user=owner
         )
+        request.session[NEW_SECRET_SESSION_KEY] = secret
         messages.success(request, f"Created {api_key.name}. Copy the key now: it will not be shown again.")
-        form = ApiKeyCreateForm()
+        return redirect(request.path)
     page = Paginator(keys, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    new_secret = request.session.pop(NEW_SECRET_SESSION_KEY, None)
     return render(request, template, {"form": form, "page": page, "new_secret": new_secret})
 
 

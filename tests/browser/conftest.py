@@ -6,13 +6,13 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-# Playwright's sync API runs an event loop in the test thread; the test thread only
-# prepares data before the browser acts, never at the same time.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")
 def browser():
+    # Playwright's sync API runs an event loop in the test thread; the test thread only
+    # prepares data before the browser acts, never at the same time.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     if not CHROMIUM.exists():
         pytest.fail(f"Browser tests need Chromium at {CHROMIUM}: apt-get install chromium (as .ci/run does).")
     from playwright.sync_api import sync_playwright
@@ -33,6 +33,7 @@ def browser():
         )
         yield browser
         browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture

@@ -97,3 +97,16 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
     docs = client.get("/api/docs/").content.decode()
     assert "drf_spectacular_sidecar/swagger-ui-dist" in docs
     assert "cdn." not in docs and "unpkg" not in docs
+
+
+def test_members_api_costs_the_same_for_five_or_fifty(alice, tenant_a, api_as, django_assert_max_num_queries):
+    client = api_as(alice, tenant_a)
+    for _ in range(4):
+        add_member(tenant_a, UserFactory(), Role.CSM)
+    client.get("/api/v1/members/")  # the token's first use records its last-used time
+    with django_assert_max_num_queries(6) as few:
+        assert client.get("/api/v1/members/").json()["count"] == 5
+    for _ in range(45):
+        add_member(tenant_a, UserFactory(), Role.CSM)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get("/api/v1/members/", {"page_size": 100}).json()["results"]) == 50

@@ -135,7 +135,7 @@ def test_write_key_authenticates_for_ingestion_only(alice, tenant_a):
 
 def test_write_key_revoked_in_the_browser(alice, tenant_a, login):
     web = login(alice)
-    page = web.post(reverse("tenancy:write_key_list"), {"name": "Web app (Segment)"})
+    page = web.post(reverse("tenancy:write_key_list"), {"name": "Web app (Segment)"}, follow=True)
     secret = re.search(r"psw_[\w-]+", page.content.decode()).group(0)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=_basic(secret))

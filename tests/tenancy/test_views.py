@@ -154,9 +154,23 @@ def test_every_section_renders_for_every_role(tenant_a, alice, member_of, login)
 
 def test_my_tokens_shows_a_new_token_once(bob, login, tenant_a):
     web = login(bob)
-    created = web.post(reverse("tenancy:my_tokens"), {"name": "Laptop script"}).content.decode()
+    created = web.post(reverse("tenancy:my_tokens"), {"name": "Laptop script"}, follow=True).content.decode()
     assert 'data-testid="new-secret">pst_' in created
+    # A reload shows the list without the secret and creates nothing.
     listed = web.get(reverse("tenancy:my_tokens")).content.decode()
     assert "Laptop script" in listed and 'data-testid="new-secret"' not in listed
     with scope(tenant=tenant_a):
         assert services.selectors.api_key_list(tenant=tenant_a, kind="personal", user=bob).count() == 1
+
+
+def test_times_are_shown_in_the_tenants_zone(alice, login, tenant_a):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    with scope(tenant=tenant_a):
+        key, _ = services.api_key_create(tenant=tenant_a, kind="write_key", name="web", by=alice)
+        key.created_at = datetime(2026, 1, 15, 23, 30, tzinfo=ZoneInfo("UTC"))
+        key.save()
+    page = login(alice).get(reverse("tenancy:write_key_list")).content.decode()
+    # Berlin is UTC+1 in January: the key was made just after midnight local time.
+    assert "2026-01-16 00:30" in page

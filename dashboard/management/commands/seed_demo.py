@@ -22,8 +22,10 @@ class Command(BaseCommand):
             self.stdout.write("The demo tenant exists already; nothing to do.")
         else:
             with transaction.atomic():
-                tenancy_demo.seed_people()
+                people = tenancy_demo.seed_people()
             self.stdout.write(self.style.SUCCESS("Loaded the demo tenants Acme Analytics and Globex Support."))
+            # Shown once, like every new key: point a Segment SDK at this server with it.
+            self.stdout.write(f"Acme's ingestion write key: {people.write_key_secret}")
         if not quiet_logins:
             self.stdout.write(f"Demo logins (password: {tenancy_demo.DEMO_PASSWORD}):")
             for email, role in tenancy_demo.demo_logins():
