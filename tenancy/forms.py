@@ -36,11 +36,16 @@ class MembershipInviteForm(forms.Form):
     team = forms.ChoiceField(choices=Team.choices, initial=Team.CUSTOMER_SUCCESS)
 
 
-class MembershipForm(forms.ModelForm):
-    class Meta:
-        model = Membership
-        fields = ["role", "team", "is_active"]
-        labels = {"is_active": "Active (may sign in to this tenant)"}
+class MembershipForm(forms.Form):
+    # A plain form: a ModelForm would change the membership before the service
+    # checks the change against what it was (the last admin must stay admin).
+    role = forms.ChoiceField(choices=Role.choices)
+    team = forms.ChoiceField(choices=Team.choices)
+    is_active = forms.BooleanField(required=False, label="Active (may sign in to this tenant)")
+
+    @classmethod
+    def for_membership(cls, membership: Membership, data=None) -> "MembershipForm":
+        return cls(data, initial={"role": membership.role, "team": membership.team, "is_active": membership.is_active})
 
 
 class ApiKeyCreateForm(forms.Form):

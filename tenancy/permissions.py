@@ -9,7 +9,6 @@
 from enum import StrEnum
 from typing import Any
 
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from rest_framework import permissions
@@ -53,17 +52,6 @@ def _denial(capability: Capability) -> str:
         Capability.EDIT: "Your role may not change this: viewers read only and CSMs edit their own accounts.",
         Capability.CONFIGURE: "Only a tenant admin may change this setting.",
     }[capability]
-
-
-class MemberRequiredMixin(LoginRequiredMixin):
-    """Class-based views: a signed-in member of the active tenant with the capability the view needs."""
-
-    required_capability = Capability.VIEW
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            require(request, self.required_capability)
-        return super().dispatch(request, *args, **kwargs)
 
 
 class RolePermission(permissions.BasePermission):

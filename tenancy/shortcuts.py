@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
+from django.views.generic import TemplateView
 
 from .permissions import Capability, require
 
@@ -38,3 +39,25 @@ def member_required(capability: Capability = Capability.VIEW):
         return wrapped
 
     return decorator
+
+
+class MemberRequiredMixin:
+    """Class-based views: the same gate as `member_required`, with `required_capability`."""
+
+    required_capability = Capability.VIEW
+
+    def dispatch(self, request, *args, **kwargs):
+        gate = member_required(self.required_capability)
+        return gate(super().dispatch)(request, *args, **kwargs)
+
+
+class SectionView(MemberRequiredMixin, TemplateView):
+    """A section of the product with its title and what it shows once it has data."""
+
+    template_name = "partials/section.html"
+    title = empty_heading = empty_body = ""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            title=self.title, empty_heading=self.empty_heading, empty_body=self.empty_body, **kwargs
+        )

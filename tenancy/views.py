@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
@@ -125,13 +126,10 @@ def member_invite(request: HttpRequest) -> HttpResponse:
 @member_required(Capability.CONFIGURE)
 def member_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = get_or_404(selectors.membership_get, tenant=request.tenant, membership_id=membership_id)
-    form = MembershipForm(request.POST or None, instance=membership)
+    form = MembershipForm.for_membership(membership, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_update(
-                membership=selectors.membership_get(tenant=request.tenant, membership_id=membership_id),
-                **form.cleaned_data,
-            )
+            services.membership_update(membership=membership, **form.cleaned_data)
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -204,9 +202,7 @@ def api_key_revoke(request: HttpRequest, api_key_id: int) -> HttpResponse:
         raise PermissionDenied("Only a tenant admin may revoke someone else's key.")
     services.api_key_revoke(api_key=api_key)
     messages.success(request, f"Revoked {api_key.name}; it no longer works.")
-    fallback = reverse("tenancy:my_tokens")
-    return redirect(request.POST.get("next") if _is_local(request.POST.get("next")) else fallback)
-
-
-def _is_local(url: str | None) -> bool:
-    return bool(url) and url.startswith("/") and not url.startswith("//")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("tenancy:my_tokens")
+    return redirect(back)

@@ -174,3 +174,18 @@ def test_times_are_shown_in_the_tenants_zone(alice, login, tenant_a):
     page = login(alice).get(reverse("tenancy:write_key_list")).content.decode()
     # Berlin is UTC+1 in January: the key was made just after midnight local time.
     assert "2026-01-16 00:30" in page
+
+
+def test_admin_changes_a_members_role_and_team(alice, bob, login, tenant_a):
+    with scope(tenant=tenant_a):
+        bobs = Membership.objects.get(user=bob)
+    web = login(alice)
+    form = web.get(reverse("tenancy:member_edit", args=[bobs.pk])).content.decode()
+    assert 'value="csm" selected' in form
+    response = web.post(
+        reverse("tenancy:member_edit", args=[bobs.pk]), {"role": "leader", "team": "sales", "is_active": "on"}
+    )
+    assert response.status_code == 302
+    with scope(tenant=tenant_a):
+        bobs.refresh_from_db()
+    assert (bobs.role, bobs.team, bobs.is_active) == (Role.LEADER, Team.SALES, True)

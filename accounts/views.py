@@ -1,9 +1,0 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-
-from tenancy.shortcuts import member_required
-
-
-@member_required()
-def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/index.html")
