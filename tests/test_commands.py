@@ -42,3 +42,9 @@ def test_seed_demo_loads_two_tenants_once(capsys):
     with scopes_disabled():
         assert Membership.objects.filter(user=leader).count() == 2
     assert "nothing to do" in capsys.readouterr().out
+
+
+def test_createtenant_explains_a_bad_currency():
+    with pytest.raises(CommandError, match="is not a currency code"):
+        call_command("createtenant", "Initech", "--admin-email", "a@initech.example", "--currency", "euros")
+    assert not Tenant.objects.filter(slug="initech").exists()

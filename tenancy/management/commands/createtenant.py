@@ -32,7 +32,7 @@ class Command(BaseCommand):
         try:
             tenant = services.tenant_create(name=name, slug=slug, admin=user, time_zone=time_zone, currency=currency)
         except ValidationError as error:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())) from error
+            raise CommandError("; ".join(error.messages)) from error
         self.stdout.write(self.style.SUCCESS(f"Created tenant {tenant.name} ({tenant.slug}) with admin {user.email}."))
         if generated:
             self.stdout.write(f"Password for {user.email}: {generated}")
