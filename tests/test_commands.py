@@ -48,3 +48,4 @@ def test_createtenant_explains_a_bad_currency():
     with pytest.raises(CommandError, match="is not a currency code"):
         call_command("createtenant", "Initech", "--admin-email", "a@initech.example", "--currency", "euros")
     assert not Tenant.objects.filter(slug="initech").exists()
+    assert not User.objects.filter(email="a@initech.example").exists()

@@ -2,6 +2,7 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils.text import slugify
 
 from tenancy import services
@@ -24,13 +25,17 @@ class Command(BaseCommand):
         slug = slug or slugify(name)
         if Tenant.objects.filter(slug=slug).exists():
             raise CommandError(f"A tenant with the slug {slug!r} exists already.")
-        user = User.objects.filter(email=admin_email.lower()).first()
         generated = None
-        if user is None:
-            generated = None if admin_password else secrets.token_urlsafe(12)
-            user = services.user_create(email=admin_email, full_name=admin_name, password=admin_password or generated)
         try:
-            tenant = services.tenant_create(name=name, slug=slug, admin=user, time_zone=time_zone, currency=currency)
+            with transaction.atomic():
+                user = User.objects.filter(email=admin_email.lower()).first()
+                if user is None:
+                    generated = None if admin_password else secrets.token_urlsafe(12)
+                    password = admin_password or generated
+                    user = services.user_create(email=admin_email, full_name=admin_name, password=password)
+                tenant = services.tenant_create(
+                    name=name, slug=slug, admin=user, time_zone=time_zone, currency=currency
+                )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
         self.stdout.write(self.style.SUCCESS(f"Created tenant {tenant.name} ({tenant.slug}) with admin {user.email}."))
