@@ -1,1 +1,0 @@
-"""Accounts: Account, Contact, ServiceTier, tier history, unit economics and CSV import."""

@@ -1,0 +1,47 @@
+"""Every write on the book of business with a rule in it."""
+
+from .book import (
+    account_create,
+    account_deactivate,
+    account_reactivate,
+    account_update,
+    contact_create,
+    contact_update,
+    roles_join,
+)
+from .custom_fields import custom_field_define, custom_field_update, custom_field_values_clean
+from .tiers import (
+    account_apply_tier_rule,
+    account_remove_tier_override,
+    account_set_tier_override,
+    service_model_settings,
+    service_tiers,
+    tier_for_acv,
+    tier_overrides_expire,
+    tier_save,
+    tiers_create_defaults,
+    tiers_reassign,
+)
+
+__all__ = [
+    "account_apply_tier_rule",
+    "account_create",
+    "account_deactivate",
+    "account_reactivate",
+    "account_remove_tier_override",
+    "account_set_tier_override",
+    "account_update",
+    "contact_create",
+    "contact_update",
+    "custom_field_define",
+    "custom_field_update",
+    "custom_field_values_clean",
+    "roles_join",
+    "service_model_settings",
+    "service_tiers",
+    "tier_for_acv",
+    "tier_overrides_expire",
+    "tier_save",
+    "tiers_create_defaults",
+    "tiers_reassign",
+]
