@@ -19,6 +19,8 @@ from .models import ApiKey, ApiKeyKind, Membership, Role
 class Capability(StrEnum):
     VIEW = "view"
     EDIT = "edit"
+    # Edit anything in the tenant at once, whoever owns it (bulk imports, reassignments).
+    MANAGE = "manage"
     CONFIGURE = "configure"
 
 
@@ -31,6 +33,8 @@ def membership_can(membership: Membership | None, capability: Capability, obj: A
         return True
     if capability == Capability.CONFIGURE:
         return role == Role.ADMIN
+    if capability == Capability.MANAGE:
+        return role in (Role.ADMIN, Role.LEADER)
     if role in (Role.ADMIN, Role.LEADER):
         return True
     if role == Role.CSM:
@@ -50,6 +54,7 @@ def _denial(capability: Capability) -> str:
     return {
         Capability.VIEW: "You are not a member of this tenant.",
         Capability.EDIT: "Your role may not change this: viewers read only and CSMs edit their own accounts.",
+        Capability.MANAGE: "Only a CS leader or an admin may change accounts in bulk.",
         Capability.CONFIGURE: "Only a tenant admin may change this setting.",
     }[capability]
 

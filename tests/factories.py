@@ -71,6 +71,69 @@ def make_write_key(tenant: Tenant) -> int:
         return api_key.pk
 
 
+def make_tier(tenant: Tenant) -> int:
+    from accounts import services as account_services
+
+    with scope(tenant=tenant):
+        tiers = account_services.tiers_create_defaults(tenant=tenant)
+        tier = tiers[0]
+        tier.name = f"{CANARY} {tier.name}"
+        tier.save()
+        return tier.pk
+
+
+def make_account(tenant: Tenant) -> int:
+    from accounts import services as account_services
+
+    with scope(tenant=tenant):
+        parent = account_services.account_create(
+            tenant=tenant,
+            by=None,
+            external_id="canary-parent",
+            name=f"{CANARY} Holding",
+            segment="enterprise",
+            acv=250_000,
+            arr=250_000,
+        )
+        account = account_services.account_create(
+            tenant=tenant,
+            by=None,
+            external_id="canary-account",
+            name=f"{CANARY} Account",
+            segment="mid_market",
+            acv=40_000,
+            arr=40_000,
+            owner=_canary_member(),
+            parent=parent,
+        )
+        return account.pk
+
+
+def make_contact(tenant: Tenant) -> int:
+    from accounts import services as account_services
+    from accounts.models import Account
+
+    with scope(tenant=tenant):
+        contact = account_services.contact_create(
+            tenant=tenant,
+            account=Account.objects.get(external_id="canary-account"),
+            external_id="canary-user",
+            name=f"{CANARY} Contact",
+            email="canary.contact@alpha.example",
+            roles=["champion"],
+        )
+        return contact.pk
+
+
+def make_custom_field(tenant: Tenant) -> int:
+    from accounts import services as account_services
+
+    with scope(tenant=tenant):
+        return account_services.custom_field_define(
+            tenant=tenant, label=f"{CANARY} Plan", key="canary_plan", field_type="choice", choices=["Gold", "Silver"]
+        ).pk
+
+
 # URL keyword -> a function that makes tenant A's object and returns the id to put there.
 # Later issues add their own keywords (account_id, renewal_id, ...). Order matters:
 # a maker may rely on the objects of the makers before it.
@@ -78,4 +141,8 @@ OBJECT_MAKERS = {
     "membership_id": make_membership,
     "api_key_id": make_api_key,
     "write_key_id": make_write_key,
+    "tier_id": make_tier,
+    "account_id": make_account,
+    "contact_id": make_contact,
+    "custom_field_id": make_custom_field,
 }

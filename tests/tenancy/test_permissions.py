@@ -18,20 +18,21 @@ def _membership(role: Role, user_id: int = 1) -> Membership:
 
 
 @pytest.mark.parametrize(
-    ("role", "view", "edit_own", "edit_others", "configure"),
+    ("role", "view", "edit_own", "edit_others", "manage", "configure"),
     [
-        (Role.VIEWER, True, False, False, False),
-        (Role.CSM, True, True, False, False),
-        (Role.LEADER, True, True, True, False),
-        (Role.ADMIN, True, True, True, True),
+        (Role.VIEWER, True, False, False, False, False),
+        (Role.CSM, True, True, False, False, False),
+        (Role.LEADER, True, True, True, True, False),
+        (Role.ADMIN, True, True, True, True, True),
     ],
 )
-def test_role_matrix(role, view, edit_own, edit_others, configure):
+def test_role_matrix(role, view, edit_own, edit_others, manage, configure):
     member = _membership(role, user_id=7)
     own, others = SimpleNamespace(owner_id=7), SimpleNamespace(owner_id=8)
     assert membership_can(member, Capability.VIEW) is view
     assert membership_can(member, Capability.EDIT, own) is edit_own
     assert membership_can(member, Capability.EDIT, others) is edit_others
+    assert membership_can(member, Capability.MANAGE) is manage
     assert membership_can(member, Capability.CONFIGURE) is configure
 
 
