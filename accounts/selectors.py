@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from tenancy.models import Membership, Role, Tenant, User
 
 from .economics import TierLoad, acv_band_in_policy, cost_per_customer, cost_share_pct
-from .models import Account, AccountStatus, Contact, ServiceTier, TierChange
+from .models import Account, AccountStatus, Contact, CustomFieldDefinition, ServiceTier, TierChange
 from .services.tiers import service_model_settings, service_tiers
 
 ZERO = Decimal(0)
@@ -75,6 +75,10 @@ def tier_history(*, tenant: Tenant, account: Account) -> QuerySet[TierChange]:
 
 def tier_get(*, tenant: Tenant, tier_id: int) -> ServiceTier:
     return ServiceTier.objects.get(tenant=tenant, pk=tier_id)
+
+
+def custom_field_get(*, tenant: Tenant, custom_field_id: int) -> CustomFieldDefinition:
+    return CustomFieldDefinition.objects.get(tenant=tenant, pk=custom_field_id)
 
 
 def assignable_owners(*, tenant: Tenant) -> QuerySet[User]:

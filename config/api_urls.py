@@ -3,12 +3,18 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from accounts import api as accounts_api
 from tenancy import api as tenancy_api
 
 router = DefaultRouter(trailing_slash=True)
 router.register("members", tenancy_api.MembershipViewSet, basename="membership")
 router.register("api-tokens", tenancy_api.ApiTokenViewSet, basename="api-token")
 router.register("write-keys", tenancy_api.WriteKeyViewSet, basename="write-key")
+router.register("accounts", accounts_api.AccountViewSet, basename="account")
+router.register("contacts", accounts_api.ContactViewSet, basename="contact")
+router.register("tiers", accounts_api.ServiceTierViewSet, basename="tier")
+router.register("custom-fields", accounts_api.CustomFieldDefinitionViewSet, basename="custom-field")
+router.register("tier-history", accounts_api.TierChangeViewSet, basename="tier-change")
 
 urlpatterns = [
     path("me/", tenancy_api.MeView.as_view(), name="me"),

@@ -22,6 +22,11 @@ app.conf.update(
     result_expires=60 * 60 * 24,
     broker_connection_retry_on_startup=True,
     beat_schedule={
+        # Hourly, so each tenant's at-risk upgrades end soon after its own midnight.
+        "expire-tier-overrides": {
+            "task": "accounts.tasks.tier_overrides_expire_all",
+            "schedule": crontab(minute=5),
+        },
         "clear-expired-sessions": {
             "task": "tenancy.tasks.sessions_clear_expired",
             "schedule": crontab(minute=17, hour=3),

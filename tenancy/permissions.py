@@ -92,3 +92,14 @@ def may_revoke_api_key(membership: Membership | None, api_key: ApiKey) -> bool:
     if api_key.kind == ApiKeyKind.PERSONAL and membership is not None and api_key.user_id == membership.user_id:
         return membership.is_active
     return membership_can(membership, Capability.CONFIGURE)
+
+
+def may_assign_to(membership: Membership | None, assignee) -> bool:
+    """Whether a member may put work in `assignee`'s hands (own an account, a task...).
+
+    Anyone may take work themselves or leave it unassigned; giving it to someone else
+    is a reassignment, which leaders and admins decide.
+    """
+    if assignee is None or (membership is not None and assignee.pk == membership.user_id):
+        return membership_can(membership, Capability.EDIT)
+    return membership_can(membership, Capability.MANAGE)

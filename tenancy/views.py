@@ -19,20 +19,13 @@ from .forms import (
     TenantCreateForm,
     TenantForm,
 )
+from .forms_support import apply_errors
 from .middleware import SESSION_TENANT_KEY
 from .models import ApiKey, ApiKeyKind, Membership, Role
 from .permissions import Capability, may_revoke_api_key
 from .shortcuts import get_or_404, member_required
 
 MEMBERS_PER_PAGE = 50
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_required
@@ -116,7 +109,7 @@ def member_invite(request: HttpRequest) -> HttpResponse:
         try:
             membership = services.membership_invite(tenant=request.tenant, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"Added {membership.user.email} as {membership.get_role_display()}.")
             return redirect("tenancy:member_list")
@@ -131,7 +124,7 @@ def member_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
         try:
             services.membership_update(membership=membership, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"Saved {membership.user.email}.")
             return redirect("tenancy:member_list")

@@ -134,6 +134,29 @@ def make_custom_field(tenant: Tenant) -> int:
         ).pk
 
 
+def make_import_job(tenant: Tenant) -> int:
+    """A finished accounts import with one rejected row, so its rejected-rows file exists too."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts.imports import services as import_services
+    from accounts.models import ImportKind, ImportMode
+
+    data = (
+        f"Account ID,Name,Segment\ncanary-import-1,{CANARY} Imported,enterprise\ncanary-import-2,{CANARY} Bad,galaxy\n"
+    )
+    with scope(tenant=tenant):
+        job = import_services.import_job_create(
+            tenant=tenant,
+            kind=ImportKind.ACCOUNTS,
+            uploaded_file=SimpleUploadedFile(f"{CANARY} accounts.csv", data.encode()),
+            by=_canary_member(),
+        )
+        import_services.import_job_configure(job=job, mapping=job.mapping, mode=ImportMode.VALID_ROWS, by=None)
+        # The queued task runs on commit, which a test's transaction never reaches: run it here.
+        import_services.import_job_run(job_id=job.pk, tenant=tenant)
+        return job.pk
+
+
 # URL keyword -> a function that makes tenant A's object and returns the id to put there.
 # Later issues add their own keywords (account_id, renewal_id, ...). Order matters:
 # a maker may rely on the objects of the makers before it.
@@ -145,4 +168,5 @@ OBJECT_MAKERS = {
     "account_id": make_account,
     "contact_id": make_contact,
     "custom_field_id": make_custom_field,
+    "import_job_id": make_import_job,
 }

@@ -9,12 +9,13 @@ from .book import (
     contact_update,
     roles_join,
 )
-from .custom_fields import custom_field_define, custom_field_update, custom_field_values_clean
+from .custom_fields import custom_field_define, custom_field_delete, custom_field_update, custom_field_values_clean
 from .tiers import (
     account_apply_tier_rule,
     account_remove_tier_override,
     account_set_tier_override,
     service_model_settings,
+    service_model_settings_update,
     service_tiers,
     tier_for_acv,
     tier_overrides_expire,
@@ -34,10 +35,12 @@ __all__ = [
     "contact_create",
     "contact_update",
     "custom_field_define",
+    "custom_field_delete",
     "custom_field_update",
     "custom_field_values_clean",
     "roles_join",
     "service_model_settings",
+    "service_model_settings_update",
     "service_tiers",
     "tier_for_acv",
     "tier_overrides_expire",

@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from tenancy.models import Membership, Tenant, User
+from tenancy.models import Tenant, User
 
+from .. import selectors
 from ..models import Account, AccountStatus, Contact, ContactRole
 from .custom_fields import custom_field_definitions, custom_field_values_clean
 from .tiers import account_apply_tier_rule, account_save_tier_change, service_tiers
@@ -43,8 +44,8 @@ def roles_join(roles) -> str:
 
 
 def _check_owner(tenant: Tenant, owner: User | None) -> None:
-    if owner is not None and not Membership.objects.filter(tenant=tenant, user=owner, is_active=True).exists():
-        raise ValidationError({"owner": f"{owner} is not a member of {tenant.name}."})
+    if owner is not None and not selectors.assignable_owners(tenant=tenant).filter(pk=owner.pk).exists():
+        raise ValidationError({"owner": f"{owner} is not a CSM, leader or admin of {tenant.name}."})
 
 
 def _check_parent(account: Account) -> None:

@@ -94,6 +94,20 @@ def custom_field_define(
 
 
 def custom_field_update(*, definition: CustomFieldDefinition, **fields) -> CustomFieldDefinition:
+    """Change a definition. Its key and type stay once accounts hold values: stored values
+    would be orphaned or read with the wrong type."""
+    from ..models import Account
+
+    changes_identity = fields.get("key", definition.key) != definition.key or (
+        fields.get("field_type", definition.field_type) != definition.field_type
+    )
+    in_use = Account.objects.filter(tenant_id=definition.tenant_id, custom_fields__has_key=definition.key)
+    if changes_identity and in_use.exists():
+        raise ValidationError(
+            {"key": f"Accounts hold values for {definition.label}: its key and type can no longer change."}
+        )
+    if not fields.get("key", True):
+        fields["key"] = definition.key
     for name, value in fields.items():
         setattr(definition, name, value)
     if "choices" in fields:
@@ -121,3 +135,25 @@ def custom_field_filter_value(definition: CustomFieldDefinition, raw: str):
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+def custom_field_delete(*, definition: CustomFieldDefinition, batch_size: int = 1000) -> int:
+    """Remove the definition and its values from every account; returns how many accounts had one."""
+    from ..models import Account
+
+    key = definition.key
+    holders = Account.objects.filter(tenant_id=definition.tenant_id, custom_fields__has_key=key).only(
+        "pk", "custom_fields"
+    )
+    changed, batch = 0, []
+    for account in holders.iterator(chunk_size=batch_size):
+        account.custom_fields.pop(key, None)
+        batch.append(account)
+        if len(batch) >= batch_size:
+            Account.objects.bulk_update(batch, ["custom_fields"])
+            changed, batch = changed + len(batch), []
+    if batch:
+        Account.objects.bulk_update(batch, ["custom_fields"])
+        changed += len(batch)
+    definition.delete()
+    return changed

@@ -238,8 +238,10 @@ def account_set_tier_override(
 @transaction.atomic
 def account_remove_tier_override(
     *, account: Account, by: User | None, reason: str = TierChangeReason.OVERRIDE_REMOVED, note: str = ""
-) -> TierChange:
-    """Back to the ACV rule; strategic accounts stop being strategic."""
+) -> TierChange | None:
+    """Back to the ACV rule; strategic accounts stop being strategic. Without an override, nothing happens."""
+    if not account.tier_override:
+        return None
     if account.tier_override == TierOverride.STRATEGIC:
         account.is_strategic = False
     account.tier_override, account.tier_override_until = TierOverride.NONE, None
@@ -272,12 +274,7 @@ def tiers_reassign(*, tenant: Tenant, by: User | None, batch_size: int = 1000) -
     accounts = Account.objects.filter(tenant=tenant, tier_override="").only("id", "tenant_id", "acv", "service_tier_id")
     batch_accounts, batch_changes = [], []
     for account in accounts.iterator(chunk_size=batch_size):
-        change = account_apply_tier_rule(
-            account=account,
-            tiers=tiers,
-            actor=by,
-            reason=None if account.service_tier_id is None else TierChangeReason.TIERS_CHANGED,
-        )
+        change = account_apply_tier_rule(account=account, tiers=tiers, actor=by, reason=TierChangeReason.TIERS_CHANGED)
         if change is not None:
             batch_accounts.append(account)
             batch_changes.append(change)
@@ -294,3 +291,19 @@ def _flush(accounts: list[Account], changes: list[TierChange]) -> int:
     accounts.clear()
     changes.clear()
     return count
+
+
+def service_model_settings_update(
+    *,
+    settings: ServiceModelSettings,
+    cost_share_min_pct: Decimal,
+    cost_share_max_pct: Decimal,
+    at_risk_upgrade_days: int,
+) -> ServiceModelSettings:
+    if cost_share_min_pct >= cost_share_max_pct:
+        raise ValidationError("The lower bound of the healthy cost share must be below the upper bound.")
+    settings.cost_share_min_pct, settings.cost_share_max_pct = cost_share_min_pct, cost_share_max_pct
+    settings.at_risk_upgrade_days = at_risk_upgrade_days
+    settings.full_clean(exclude=["tenant"], validate_constraints=False)
+    settings.save()
+    return settings

@@ -7,6 +7,7 @@ app contributes its own part of the demo in its `demo.py`.
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts import demo as accounts_demo
 from tenancy import demo as tenancy_demo
 from tenancy.models import Tenant
 
@@ -23,7 +24,14 @@ class Command(BaseCommand):
         else:
             with transaction.atomic():
                 people = tenancy_demo.seed_people()
-            self.stdout.write(self.style.SUCCESS("Loaded the demo tenants Acme Analytics and Globex Support."))
+                accounts_demo.seed(people)
+                accounts_demo.seed_second_tenant(people)
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Loaded the demo tenants Acme Analytics ({accounts_demo.DEMO_ACCOUNTS} accounts) "
+                    "and Globex Support."
+                )
+            )
             # Shown once, like every new key: point a Segment SDK at this server with it.
             self.stdout.write(f"Acme's ingestion write key: {people.write_key_secret}")
         if not quiet_logins:

@@ -1,0 +1,281 @@
+"""Shapes of the book of business in the API: what is read, and what a write may carry."""
+
+from collections.abc import Callable
+
+from django.db.models import Model, QuerySet
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tenancy.models import Tenant, User
+
+from .. import selectors
+from ..economics import OVER_SERVICED, UNDER_INVESTED, account_economics, cost_per_customer
+from ..models import (
+    Account,
+    Cadence,
+    Contact,
+    ContactRole,
+    CustomFieldDefinition,
+    ServiceTier,
+    TierChange,
+    TierOverride,
+)
+from .queries import tier_list
+from .schema import NamedChoiceField
+
+
+class TenantPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id chosen among the request tenant's rows only.
+
+    Another tenant's id reads 'Invalid pk "7" - object does not exist.', exactly like an
+    id that exists nowhere, so a client learns nothing about other tenants.
+    """
+
+    def __init__(self, *, model: type[Model], rows: Callable[[Tenant], QuerySet], **kwargs):
+        self.rows = rows
+        # The empty queryset names the model for the schema; the rows come from get_queryset().
+        super().__init__(queryset=model.objects.none(), **kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        return self.rows(self.context["request"].tenant)
+
+
+def _owners(tenant: Tenant) -> QuerySet[User]:
+    return selectors.assignable_owners(tenant=tenant)
+
+
+def _accounts(tenant: Tenant) -> QuerySet[Account]:
+    return selectors.account_list(tenant=tenant)
+
+
+def _tiers(tenant: Tenant) -> QuerySet[ServiceTier]:
+    return tier_list(tenant=tenant)
+
+
+class EconomicsSerializer(serializers.Serializer):
+    # No max_digits: a tiny ACV gives a share of thousands of percent, which is still an answer.
+    cost_per_year = serializers.DecimalField(max_digits=None, decimal_places=2)
+    share_pct = serializers.DecimalField(
+        max_digits=None, decimal_places=1, allow_null=True, help_text="Cost to serve as a share of ACV."
+    )
+    flag = serializers.ChoiceField(choices=[OVER_SERVICED, UNDER_INVESTED], allow_null=True)
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    owner_email = serializers.EmailField(source="owner.email", read_only=True, allow_null=True)
+    service_tier_name = serializers.CharField(source="service_tier.name", read_only=True, allow_null=True)
+    economics = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Account
+        fields = [
+            "id",
+            "external_id",
+            "name",
+            "domain",
+            "segment",
+            "arr",
+            "acv",
+            "seats_purchased",
+            "industry",
+            "region",
+            "owner",
+            "owner_email",
+            "service_tier",
+            "service_tier_name",
+            "tier_override",
+            "tier_override_until",
+            "is_strategic",
+            "signed_on",
+            "go_live_on",
+            "status",
+            "churned_on",
+            "parent",
+            "custom_fields",
+            "economics",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(EconomicsSerializer(allow_null=True))
+    def get_economics(self, account: Account) -> dict | None:
+        # The tenant's policy comes in the context, read once per request rather than once per row.
+        economics = account_economics(account.service_tier, account.acv, self.context["policy"])
+        return EconomicsSerializer(economics).data if economics else None
+
+
+class AccountWriteSerializer(serializers.ModelSerializer):
+    """What a client may set; the tier follows from the ACV (or an override), never from here."""
+
+    owner = TenantPrimaryKeyRelatedField(model=User, rows=_owners, required=False, allow_null=True)
+    parent = TenantPrimaryKeyRelatedField(model=Account, rows=_accounts, required=False, allow_null=True)
+    custom_fields = serializers.DictField(
+        required=False,
+        help_text="Values by custom field key; null or an empty string removes a value. Others are kept.",
+    )
+
+    class Meta:
+        model = Account
+        fields = [
+            "external_id",
+            "name",
+            "domain",
+            "segment",
+            "arr",
+            "acv",
+            "seats_purchased",
+            "industry",
+            "region",
+            "owner",
+            "signed_on",
+            "go_live_on",
+            "parent",
+            "custom_fields",
+        ]
+
+
+class TierOverrideSerializer(serializers.Serializer):
+    kind = NamedChoiceField(
+        choices=[choice for choice in TierOverride.choices if choice[0]], enum_name="TierOverrideKindEnum"
+    )
+    tier = TenantPrimaryKeyRelatedField(
+        model=ServiceTier,
+        rows=_tiers,
+        required=False,
+        allow_null=True,
+        help_text="Strategic: defaults to the current tier; at-risk upgrade: to the next tier up; manual: required.",
+    )
+    until = serializers.DateField(
+        required=False, allow_null=True, help_text="At-risk upgrades only; defaults to the tenant's policy."
+    )
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class TierChangeSerializer(serializers.ModelSerializer):
+    from_tier_name = serializers.CharField(source="from_tier.name", read_only=True, allow_null=True)
+    to_tier_name = serializers.CharField(source="to_tier.name", read_only=True, allow_null=True)
+    actor_email = serializers.EmailField(source="actor.email", read_only=True, allow_null=True)
+
+    class Meta:
+        model = TierChange
+        fields = [
+            "id",
+            "account",
+            "from_tier",
+            "from_tier_name",
+            "to_tier",
+            "to_tier_name",
+            "reason",
+            "note",
+            "acv",
+            "actor",
+            "actor_email",
+            "changed_at",
+        ]
+        read_only_fields = fields
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    account_external_id = serializers.CharField(source="account.external_id", read_only=True)
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=ContactRole.choices), source="role_list")
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "account",
+            "account_external_id",
+            "external_id",
+            "name",
+            "email",
+            "title",
+            "roles",
+            "is_active",
+            "last_seen_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ContactWriteSerializer(serializers.ModelSerializer):
+    account = TenantPrimaryKeyRelatedField(model=Account, rows=_accounts)
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=ContactRole.choices), required=False)
+
+    class Meta:
+        model = Contact
+        fields = ["account", "external_id", "name", "email", "title", "roles", "is_active", "last_seen_at"]
+
+
+class ServiceTierSerializer(serializers.ModelSerializer):
+    """A tier with what it carries today; the report fields come from `selectors.tier_report`."""
+
+    check_in_cadence = NamedChoiceField(choices=Cadence.choices, enum_name="CadenceEnum")
+    qbr_cadence = NamedChoiceField(choices=Cadence.choices, enum_name="CadenceEnum")
+    cost_per_customer = serializers.SerializerMethodField()
+    accounts = serializers.IntegerField(source="report.accounts", read_only=True, help_text="Active accounts.")
+    arr = serializers.DecimalField(source="report.arr", max_digits=None, decimal_places=2, read_only=True)
+    acv = serializers.DecimalField(source="report.acv", max_digits=None, decimal_places=2, read_only=True)
+    cost_total = serializers.DecimalField(source="report.cost_total", max_digits=None, decimal_places=2, read_only=True)
+    share_pct = serializers.DecimalField(
+        source="report.share_pct", max_digits=None, decimal_places=1, read_only=True, allow_null=True
+    )
+    over_serviced = serializers.IntegerField(source="report.over_serviced", read_only=True)
+    under_invested = serializers.IntegerField(source="report.under_invested", read_only=True)
+
+    class Meta:
+        model = ServiceTier
+        fields = [
+            "id",
+            "name",
+            "touch_model",
+            "rank",
+            "acv_min",
+            "acv_max",
+            "accounts_per_csm_min",
+            "accounts_per_csm_max",
+            "accounts_per_csm_planned",
+            "check_in_cadence",
+            "qbr_cadence",
+            "csm_cost_per_year",
+            "shared_cost_per_customer",
+            "technology_cost_per_customer",
+            "cost_per_customer",
+            "accounts",
+            "arr",
+            "acv",
+            "cost_total",
+            "share_pct",
+            "over_serviced",
+            "under_invested",
+        ]
+
+    def to_representation(self, tier: ServiceTier) -> dict:
+        # The view reads the report once per request for every tier; each tier picks its own row.
+        tier.report = self.context["tier_report"].get(tier.pk, {})
+        return super().to_representation(tier)
+
+    @extend_schema_field(serializers.DecimalField(max_digits=None, decimal_places=2))
+    def get_cost_per_customer(self, tier: ServiceTier) -> str:
+        return serializers.DecimalField(max_digits=None, decimal_places=2).to_representation(cost_per_customer(tier))
+
+
+class ServiceTierSavedSerializer(ServiceTierSerializer):
+    accounts_moved = serializers.IntegerField(
+        read_only=True, help_text="Accounts that follow the ACV rule and moved because of this change."
+    )
+
+    class Meta(ServiceTierSerializer.Meta):
+        fields = [*ServiceTierSerializer.Meta.fields, "accounts_moved"]
+
+
+class CustomFieldSerializer(serializers.ModelSerializer):
+    key = serializers.SlugField(
+        max_length=50, required=False, allow_blank=True, help_text="Made from the label when left empty."
+    )
+    choices = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+
+    class Meta:
+        model = CustomFieldDefinition
+        fields = ["id", "key", "label", "field_type", "choices", "required", "help_text", "position", "created_at"]
+        read_only_fields = ["id", "created_at"]

@@ -1,0 +1,245 @@
+"""Forms of the book of business. Plain forms, not ModelForms: a service compares the
+account before and after a change (its ACV decides its tier), so the form must not
+change the instance while it validates."""
+
+from django import forms
+
+from tenancy.models import Tenant
+
+from . import selectors
+from .models import (
+    Account,
+    AccountStatus,
+    ContactRole,
+    CustomFieldDefinition,
+    CustomFieldType,
+    Segment,
+    ServiceTier,
+    TierOverride,
+)
+from .services.custom_fields import custom_field_definitions
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+CUSTOM_PREFIX = "cf_"
+
+
+def _custom_form_field(definition: CustomFieldDefinition) -> forms.Field:
+    common = {"label": definition.label, "required": False, "help_text": definition.help_text}
+    kind = definition.field_type
+    if kind == CustomFieldType.NUMBER:
+        return forms.DecimalField(**common)
+    if kind == CustomFieldType.DATE:
+        return forms.DateField(widget=DATE_INPUT, **common)
+    if kind == CustomFieldType.BOOLEAN:
+        return forms.NullBooleanField(**common)
+    if kind == CustomFieldType.CHOICE:
+        return forms.ChoiceField(choices=[("", "—")] + [(c, c) for c in definition.choices], **common)
+    return forms.CharField(max_length=500, **common)
+
+
+class AccountForm(forms.Form):
+    external_id = forms.CharField(
+        max_length=255,
+        label="External id",
+        help_text="The id your product and CRM use for this account (the Segment groupId).",
+    )
+    name = forms.CharField(max_length=200)
+    domain = forms.CharField(max_length=253, required=False)
+    segment = forms.ChoiceField(choices=Segment.choices)
+    arr = forms.DecimalField(label="ARR", min_value=0, max_digits=14, decimal_places=2)
+    acv = forms.DecimalField(
+        label="ACV",
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        help_text="Decides the service tier unless an override holds it.",
+    )
+    seats_purchased = forms.IntegerField(min_value=0, initial=0)
+    industry = forms.CharField(max_length=80, required=False)
+    region = forms.CharField(max_length=80, required=False)
+    owner = forms.ModelChoiceField(queryset=None, required=False, label="Owner CSM")
+    parent = forms.ModelChoiceField(queryset=None, required=False, label="Parent account")
+    signed_on = forms.DateField(required=False, widget=DATE_INPUT)
+    go_live_on = forms.DateField(required=False, widget=DATE_INPUT, label="Go-live")
+
+    def __init__(self, data=None, *, tenant: Tenant, account: Account | None = None, **kwargs):
+        super().__init__(data, **kwargs)
+        # Choices come from this tenant only.
+        self.fields["owner"].queryset = selectors.assignable_owners(tenant=tenant)
+        parents = Account.objects.filter(tenant=tenant).only("pk", "name").order_by("name")
+        if account is not None:
+            parents = parents.exclude(pk=account.pk)
+        self.fields["parent"].queryset = parents
+        self.custom_definitions = custom_field_definitions(tenant=tenant)
+        for definition in self.custom_definitions:
+            field = _custom_form_field(definition)
+            field.required = definition.required and definition.field_type != CustomFieldType.BOOLEAN
+            self.fields[CUSTOM_PREFIX + definition.key] = field
+
+    @classmethod
+    def for_account(cls, account: Account, data=None) -> "AccountForm":
+        initial = {
+            name: getattr(account, name)
+            for name in (
+                "external_id",
+                "name",
+                "domain",
+                "segment",
+                "arr",
+                "acv",
+                "seats_purchased",
+                "industry",
+                "region",
+                "signed_on",
+                "go_live_on",
+            )
+        }
+        initial.update(owner=account.owner_id, parent=account.parent_id)
+        initial.update({CUSTOM_PREFIX + k: v for k, v in account.custom_fields.items()})
+        return cls(data, tenant=account.tenant, account=account, initial=initial)
+
+    def split(self) -> tuple[dict, dict]:
+        """(account fields, custom field values) from cleaned data, for the services."""
+        data = dict(self.cleaned_data)
+        custom = {key[len(CUSTOM_PREFIX) :]: data.pop(key) for key in list(data) if key.startswith(CUSTOM_PREFIX)}
+        for name in ("domain", "industry", "region"):
+            data[name] = data[name] or ""
+        return data, custom
+
+    def custom_field_names(self) -> list[str]:
+        return [CUSTOM_PREFIX + d.key for d in self.custom_definitions]
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField(required=False)
+    title = forms.CharField(max_length=120, required=False)
+    external_id = forms.CharField(
+        max_length=255,
+        required=False,
+        label="External id",
+        help_text="The Segment userId when this person uses the product.",
+    )
+    roles = forms.MultipleChoiceField(choices=ContactRole.choices, required=False, widget=forms.CheckboxSelectMultiple)
+    is_active = forms.BooleanField(required=False, initial=True, label="Active")
+
+    @classmethod
+    def for_contact(cls, contact, data=None) -> "ContactForm":
+        initial = {
+            "name": contact.name,
+            "email": contact.email,
+            "title": contact.title,
+            "external_id": contact.external_id,
+            "roles": contact.role_list,
+            "is_active": contact.is_active,
+        }
+        return cls(data, initial=initial)
+
+
+class TierOverrideForm(forms.Form):
+    kind = forms.ChoiceField(choices=[c for c in TierOverride.choices if c[0]], label="Override")
+    tier = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        help_text="Empty: strategic keeps the current tier, an at-risk upgrade goes one up.",
+    )
+    until = forms.DateField(
+        required=False, widget=DATE_INPUT, help_text="When an at-risk upgrade ends; empty takes the tenant's default."
+    )
+    note = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, data=None, *, tenant: Tenant, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["tier"].queryset = ServiceTier.objects.filter(tenant=tenant).order_by("-rank")
+
+
+class AccountStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=AccountStatus.choices)
+
+
+class ServiceTierForm(forms.ModelForm):
+    # A ModelForm is fine here: tier_save validates the whole tier as it stands.
+    class Meta:
+        model = ServiceTier
+        fields = [
+            "name",
+            "touch_model",
+            "rank",
+            "acv_min",
+            "acv_max",
+            "accounts_per_csm_min",
+            "accounts_per_csm_max",
+            "accounts_per_csm_planned",
+            "check_in_cadence",
+            "qbr_cadence",
+            "csm_cost_per_year",
+            "shared_cost_per_customer",
+            "technology_cost_per_customer",
+        ]
+        labels = {"acv_min": "ACV from", "acv_max": "ACV below", "accounts_per_csm_planned": "Planned accounts per CSM"}
+
+    def _post_clean(self):
+        # Constraints and uniqueness are checked by tier_save with messages of its own.
+        return None
+
+
+class CapacityForm(forms.Form):
+    growth_pct = forms.DecimalField(
+        label="Growth a year (%)", initial=25, min_value=-100, max_value=1000, decimal_places=1
+    )
+    horizon_months = forms.IntegerField(label="Horizon (months)", initial=12, min_value=1, max_value=60)
+
+    def __init__(self, data=None, *, tiers: list[ServiceTier], **kwargs):
+        super().__init__(data, **kwargs)
+        for tier in tiers:
+            self.fields[f"tier_{tier.pk}"] = forms.IntegerField(
+                label=f"{tier.name} accounts",
+                required=False,
+                min_value=0,
+                max_value=10_000_000,
+                help_text="Leave empty to grow today's count.",
+            )
+        self.tiers = tiers
+
+    def projected(self) -> dict[int, int]:
+        return {
+            t.pk: self.cleaned_data[f"tier_{t.pk}"]
+            for t in self.tiers
+            if self.cleaned_data.get(f"tier_{t.pk}") is not None
+        }
+
+
+class CustomFieldForm(forms.Form):
+    label = forms.CharField(max_length=80)
+    key = forms.SlugField(
+        max_length=50,
+        required=False,
+        help_text="How imports, exports and the API name it; made from the label when empty.",
+    )
+    field_type = forms.ChoiceField(choices=CustomFieldType.choices, label="Type")
+    choices = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="For a choice field: one value a line."
+    )
+    required = forms.BooleanField(required=False)
+    help_text = forms.CharField(max_length=200, required=False)
+    position = forms.IntegerField(min_value=0, initial=0)
+
+    def clean_choices(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["choices"].splitlines() if line.strip()]
+
+
+class ServiceModelPolicyForm(forms.Form):
+    cost_share_min_pct = forms.DecimalField(
+        label="Healthy cost to serve from (% of ACV)", min_value=0, max_value=100, decimal_places=2
+    )
+    cost_share_max_pct = forms.DecimalField(
+        label="Healthy cost to serve up to (% of ACV)", min_value=0, max_value=100, decimal_places=2
+    )
+    at_risk_upgrade_days = forms.IntegerField(label="At-risk upgrades last (days)", min_value=1, max_value=730)
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("cost_share_min_pct"), data.get("cost_share_max_pct")
+        if low is not None and high is not None and low >= high:
+            raise forms.ValidationError("The lower bound must be below the upper bound.")
+        return data

@@ -1,0 +1,1 @@
+"""Bulk imports of accounts and contacts from CSV and Excel files."""

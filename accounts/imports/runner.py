@@ -1,0 +1,171 @@
+"""One run of a claimed import job: read, check every row, then write in batches and count progress on the job."""
+
+import csv
+import io
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from ..csv_safety import safe_cell
+from ..models import Account, ImportJob, ImportKind, ImportMode, ImportStatus
+from ..selectors import assignable_owners
+from ..services import service_tiers
+from ..services.custom_fields import custom_field_definitions
+from .reading import Table, read_table
+from .validation import (
+    AccountContext,
+    Checked,
+    ContactContext,
+    RowError,
+    check_accounts,
+    check_contacts,
+    duplicate_errors,
+)
+from .writing import AccountWriter, ContactWriter
+
+BATCH_SIZE = 2000
+MAX_STORED_ERRORS = 500
+
+
+def import_job_read(job: ImportJob) -> Table:
+    with job.file.open("rb") as stored:
+        return read_table(stored.read(), encoding=job.encoding or None)
+
+
+def import_job_execute(job: ImportJob, *, batch_size: int = BATCH_SIZE) -> ImportJob:
+    """Run a job already claimed (RUNNING). Row errors end it REJECTED or DONE with rejected rows;
+    anything else propagates to the caller, which records the failure."""
+    table = import_job_read(job)
+    _save(job, total_rows=len(table), processed_rows=0)
+    noun = "accounts" if job.kind == ImportKind.ACCOUNTS else "contacts"
+    duplicates = duplicate_errors(table, job.mapping, job.kind)
+    if duplicates:
+        return _finish(
+            job,
+            ImportStatus.REJECTED,
+            errors=duplicates,
+            processed_rows=len(table),
+            message=f"Nothing imported: the file lists {len(duplicates)} {noun} more than once (see the lines "
+            "below). Keep one row for each and upload the file again.",
+        )
+    checked = _check(job, table)
+    rejected = len(checked.errors)
+    if rejected and job.mode == ImportMode.ALL_OR_NOTHING:
+        return _finish(
+            job,
+            ImportStatus.REJECTED,
+            errors=checked.all_errors(),
+            processed_rows=len(table),
+            rejected_count=rejected,
+            rejected_csv=_rejected_csv(table, checked),
+            message=f"Nothing imported: {rejected} of {len(table)} rows have errors. Fix them and upload the file "
+            "again, or import again choosing to import the valid rows.",
+        )
+    created, updated = _write(job, table, checked, batch_size)
+    message = f"Imported {created + updated} {noun}: {created} created, {updated} updated."
+    if rejected:
+        message += f" {rejected} rows were rejected: download them, fix them and import that file."
+    return _finish(
+        job,
+        ImportStatus.DONE,
+        errors=checked.all_errors(),
+        processed_rows=len(table),
+        created_count=created,
+        updated_count=updated,
+        rejected_count=rejected,
+        rejected_csv=_rejected_csv(table, checked) if rejected else None,
+        message=message,
+    )
+
+
+def _check(job: ImportJob, table: Table) -> Checked:
+    tenant = job.tenant
+    if job.kind == ImportKind.CONTACTS:
+        accounts = dict(Account.objects.filter(tenant=tenant).values_list("external_id", "pk"))
+        return check_contacts(table, job.mapping, ContactContext(accounts=accounts, zone=tenant.zone))
+    existing = {
+        external_id: (pk, parent_id)
+        for external_id, pk, parent_id in Account.objects.filter(tenant=tenant).values_list(
+            "external_id", "pk", "parent_id"
+        )
+    }
+    definitions = custom_field_definitions(tenant=tenant)
+    current_custom: dict[str, dict] = {}
+    if definitions:
+        # Required custom fields are checked against what the account has already.
+        ids = [i for i in table.frame[job.mapping["external_id"]].str.strip().tolist() if i in existing]
+        for start in range(0, len(ids), BATCH_SIZE):
+            current_custom.update(
+                Account.objects.filter(tenant=tenant, external_id__in=ids[start : start + BATCH_SIZE]).values_list(
+                    "external_id", "custom_fields"
+                )
+            )
+    owners = {email.lower(): pk for email, pk in assignable_owners(tenant=tenant).values_list("email", "pk")}
+    context = AccountContext(owners=owners, existing=existing, definitions=definitions, current_custom=current_custom)
+    return check_accounts(table, job.mapping, context)
+
+
+def _write(job: ImportJob, table: Table, checked: Checked, batch_size: int) -> tuple[int, int]:
+    tenant = job.tenant
+    if job.kind == ImportKind.ACCOUNTS:
+        known = dict(Account.objects.filter(tenant=tenant).values_list("external_id", "pk"))
+        writer: AccountWriter | ContactWriter = AccountWriter(
+            tenant=tenant, by=job.created_by, tiers=service_tiers(tenant=tenant), known=known
+        )
+    else:
+        writer = ContactWriter(tenant=tenant)
+    created = updated = 0
+    for start in range(0, len(table), batch_size):
+        end = min(start + batch_size, len(table))
+        rows = [row for row in checked.values[start:end] if row is not None]
+        # One transaction per batch: progress is committed with it, so the page sees it move,
+        # and every row was checked before the first batch, so no batch fails on bad data.
+        with transaction.atomic():
+            batch_created, batch_updated = writer.write(rows) if rows else (0, 0)
+            created, updated = created + batch_created, updated + batch_updated
+            _save(job, processed_rows=end, created_count=created, updated_count=updated)
+    if isinstance(writer, AccountWriter) and writer.later_parents:
+        with transaction.atomic():
+            writer.link_later_parents(batch_size)
+    return created, updated
+
+
+def _rejected_csv(table: Table, checked: Checked) -> bytes:
+    """The rejected rows with their original columns and an error column, safe to open in a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([safe_cell(h) for h in [*table.headers, "error"]])
+    rows = table.frame.iloc[sorted(checked.errors)].itertuples(index=False, name=None)
+    for index, cells in zip(sorted(checked.errors), rows, strict=True):
+        reason = "; ".join(f"{e.column}: {e.reason}" for e in checked.errors[index])
+        writer.writerow([safe_cell(cell) for cell in (*cells, reason)])
+    # With a BOM, Excel opens the file as UTF-8 and shows umlauts and accents right.
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _save(job: ImportJob, **fields) -> None:
+    for name, value in fields.items():
+        setattr(job, name, value)
+    ImportJob.objects.filter(tenant=job.tenant, pk=job.pk).update(**fields)
+
+
+def _finish(
+    job: ImportJob,
+    status: ImportStatus,
+    *,
+    errors: list[RowError],
+    message: str,
+    rejected_csv: bytes | None = None,
+    **counts,
+) -> ImportJob:
+    if rejected_csv is not None:
+        job.rejected_file.save(f"rejected-{job.pk}.csv", ContentFile(rejected_csv), save=False)
+    job.status = status
+    job.errors = [e.as_dict() for e in errors[:MAX_STORED_ERRORS]]
+    job.message = message[:500]
+    job.finished_at = timezone.now()
+    for name, value in counts.items():
+        setattr(job, name, value)
+    job.save()
+    return job

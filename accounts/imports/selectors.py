@@ -1,0 +1,43 @@
+"""Reads of import jobs for the pages: always within the tenant."""
+
+from django.db.models import QuerySet
+
+from tenancy.models import Tenant
+
+from ..models import ImportJob, ImportMapping
+from ..services.custom_fields import custom_field_definitions
+from .mapping import TargetField, target_fields
+from .reading import read_table
+
+PREVIEW_ROWS = 5
+
+
+def import_job_list(*, tenant: Tenant) -> QuerySet[ImportJob]:
+    return ImportJob.objects.filter(tenant=tenant).select_related("created_by").order_by("-created_at", "-pk")
+
+
+def import_job_get(*, tenant: Tenant, import_job_id: int) -> ImportJob:
+    return import_job_list(tenant=tenant).get(pk=import_job_id)
+
+
+def import_targets(*, tenant: Tenant, kind: str) -> list[TargetField]:
+    return target_fields(kind=kind, custom_fields=custom_field_definitions(tenant=tenant))
+
+
+def import_mapping_saved(*, tenant: Tenant, kind: str) -> dict[str, str]:
+    saved = ImportMapping.objects.filter(tenant=tenant, kind=kind).first()
+    return saved.mapping if saved else {}
+
+
+def import_job_preview(
+    *, job: ImportJob, targets: list[TargetField], mapping: dict[str, str], rows: int = PREVIEW_ROWS
+) -> list[tuple[int, list[str]]]:
+    """The first rows as the mapping reads them: (line, one cell per target, empty where unmapped)."""
+    with job.file.open("rb") as stored:
+        table = read_table(stored.read(), encoding=job.encoding or None, max_rows=rows)
+    preview = []
+    for position in range(min(rows, len(table))):
+        record = table.frame.iloc[position]
+        cells = [record[mapping[t.key]].strip() if mapping.get(t.key) in table.headers else "" for t in targets]
+        preview.append((table.lines[position], cells))
+    return preview

@@ -1,0 +1,121 @@
+"""Bulk imports of accounts and contacts: upload, column mapping, and the run.
+
+import_job_create   reads and checks the file; a bad file changes nothing
+import_job_configure saves the mapping (for next time too) and queues the run
+import_job_run      claims the job and runs it; a second run or a retry does nothing
+"""
+
+from pathlib import PurePath
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from tenancy.models import Tenant, User
+
+from ..models import ImportJob, ImportKind, ImportMapping, ImportMode, ImportStatus
+from .mapping import guess_mapping
+from .reading import ZIP, check_size, read_table
+from .runner import import_job_execute
+from .selectors import import_mapping_saved, import_targets
+
+
+def import_job_create(*, tenant: Tenant, kind: str, uploaded_file: UploadedFile, by: User | None) -> ImportJob:
+    """A job for the uploaded file, with the columns guessed; ValidationError says what is wrong with a bad file."""
+    if kind not in ImportKind.values:
+        raise ValidationError({"kind": "Choose whether the file holds accounts or contacts."})
+    # The size is known before a byte is read: refuse big files without reading them.
+    if uploaded_file.size is not None:
+        check_size(uploaded_file.size)
+    data = uploaded_file.read()
+    check_size(len(data))
+    table = read_table(data)
+    saved = import_mapping_saved(tenant=tenant, kind=kind)
+    job = ImportJob(
+        tenant=tenant,
+        kind=kind,
+        original_name=PurePath(uploaded_file.name or "upload").name[:255],
+        encoding=table.encoding,
+        headers=table.headers,
+        mapping=guess_mapping(targets=import_targets(tenant=tenant, kind=kind), headers=table.headers, saved=saved),
+        total_rows=len(table),
+        created_by=by,
+    )
+    # The stored name is ours: what people call their files does not belong in a path.
+    job.file.save(f"{kind}.{'xlsx' if data.startswith(ZIP) else 'csv'}", ContentFile(data), save=False)
+    job.save()
+    return job
+
+
+def _clean_mapping(job: ImportJob, mapping: dict[str, str]) -> dict[str, str]:
+    targets = import_targets(tenant=job.tenant, kind=job.kind)
+    labels = {t.key: t.label for t in targets}
+    chosen = {key: header for key, header in mapping.items() if header}
+    errors = []
+    for key, header in chosen.items():
+        if key not in labels:
+            errors.append(f"There is no field {key!r} to import into.")
+        elif header not in job.headers:
+            errors.append(f"The file has no column {header!r}.")
+    missing = [t.label for t in targets if t.required and t.key not in chosen]
+    if missing:
+        errors.append(
+            f"Choose the column for {', '.join(missing)}: {'it is' if len(missing) == 1 else 'they are'} required."
+        )
+    fields_by_header: dict[str, list[str]] = {}
+    for key, header in chosen.items():
+        fields_by_header.setdefault(header, []).append(labels.get(key, key))
+    for header, fields in fields_by_header.items():
+        if len(fields) > 1:
+            errors.append(f"The column {header!r} is chosen for {' and '.join(fields)}; a column fills one field.")
+    if errors:
+        raise ValidationError(errors)
+    return chosen
+
+
+def import_job_configure(*, job: ImportJob, mapping: dict[str, str], mode: str, by: User | None) -> ImportJob:
+    """Save the column mapping, on the job and as the tenant's mapping for next time, and queue the run."""
+    from ..tasks import import_job_run_task
+
+    if job.status != ImportStatus.UPLOADED:
+        raise ValidationError("This import has been started already. Upload the file again to import it once more.")
+    if mode not in ImportMode.values:
+        raise ValidationError({"mode": "Choose all or nothing, or importing the valid rows."})
+    chosen = _clean_mapping(job, mapping)
+    with transaction.atomic():
+        # Compare-and-set: a double-clicked button queues the import once.
+        queued = ImportJob.objects.filter(tenant=job.tenant, pk=job.pk, status=ImportStatus.UPLOADED).update(
+            mapping=chosen, mode=mode, status=ImportStatus.QUEUED
+        )
+        if queued != 1:
+            raise ValidationError("This import has been started already.")
+        ImportMapping.objects.update_or_create(tenant=job.tenant, kind=job.kind, defaults={"mapping": chosen})
+        import_job_run_task.delay_on_commit(tenant_id=job.tenant_id, import_job_id=job.pk)
+    job.mapping, job.mode, job.status = chosen, mode, ImportStatus.QUEUED
+    return job
+
+
+def import_job_run(*, job_id: int, tenant: Tenant) -> ImportJob | None:
+    """Run a queued job; None when it is not queued (another run took it, or it ran already)."""
+    claimed = ImportJob.objects.filter(tenant=tenant, pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now()
+    )
+    if claimed != 1:
+        return None
+    job = ImportJob.objects.select_related("tenant", "created_by").get(tenant=tenant, pk=job_id)
+    try:
+        return import_job_execute(job)
+    except Exception as error:
+        done = ImportJob.objects.filter(tenant=tenant, pk=job_id).values_list("processed_rows", flat=True).first()
+        # The reassurance first: the message is cut at 500 characters, the error may be long.
+        message = (
+            f"The import stopped after {done or 0} of {job.total_rows} rows. Rows written until then stay; "
+            f"importing the file again is safe, as rows are matched by external id. The cause: {error}"
+        )
+        ImportJob.objects.filter(tenant=tenant, pk=job_id).update(
+            status=ImportStatus.FAILED, message=message[:500], finished_at=timezone.now()
+        )
+        # Celery records the failure with its traceback too.
+        raise
