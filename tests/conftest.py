@@ -1,6 +1,10 @@
 """Shared fixtures: alice (admin, tenant A), bob (CSM, tenant A) and charlie (admin, tenant B)."""
 
+import queue
+
 import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 from django.conf import settings
 from django.db import connection
 from django_scopes import scope
@@ -120,3 +124,27 @@ def api_as():
 @pytest.fixture
 def db_vendor():
     return connection.vendor
+
+
+@pytest.fixture
+def worker():
+    """A real worker consuming from Redis when REDIS_URL is set; tasks in-process otherwise."""
+    if not settings.REDIS_URL:
+        yield None
+        return
+    celery_app.control.purge()
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as running:
+        yield running
+
+
+@pytest.fixture
+def finished_tasks():
+    """Tasks as the worker finishes them: (name, state), to wait on without sleeping."""
+    finished = queue.Queue()
+
+    def record(sender=None, state=None, **kwargs):
+        finished.put((sender.name, state))
+
+    task_postrun.connect(record, weak=False)
+    yield finished
+    task_postrun.disconnect(record)

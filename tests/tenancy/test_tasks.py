@@ -1,44 +1,15 @@
 """Background work: a real Celery worker (with Redis) runs tenant tasks inside the right scope."""
 
-import queue
-
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
 from django.conf import settings
 from django.core import mail
 from django_scopes import scope
 
-from config.celery import app as celery_app
 from tenancy import services
 from tenancy.models import Membership, Role, Team
 from tenancy.tasks import membership_send_invitation_task
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def worker():
-    """A real worker consuming from Redis when REDIS_URL is set; tasks in-process otherwise."""
-    if not settings.REDIS_URL:
-        yield None
-        return
-    celery_app.control.purge()
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as running:
-        yield running
-
-
-@pytest.fixture
-def finished_tasks():
-    """Tasks as the worker finishes them: (name, state), to wait on without sleeping."""
-    finished = queue.Queue()
-
-    def record(sender=None, state=None, **kwargs):
-        finished.put((sender.name, state))
-
-    task_postrun.connect(record, weak=False)
-    yield finished
-    task_postrun.disconnect(record)
 
 
 def _run(result):
