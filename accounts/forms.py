@@ -8,6 +8,7 @@ from tenancy.models import Tenant
 
 from . import selectors
 from .models import (
+    TIER_SETTINGS,
     Account,
     AccountStatus,
     ContactRole,
@@ -17,6 +18,7 @@ from .models import (
     ServiceTier,
     TierOverride,
 )
+from .services.book import ACCOUNT_FIELDS
 from .services.custom_fields import custom_field_definitions
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -78,22 +80,7 @@ class AccountForm(forms.Form):
 
     @classmethod
     def for_account(cls, account: Account, data=None) -> "AccountForm":
-        initial = {
-            name: getattr(account, name)
-            for name in (
-                "external_id",
-                "name",
-                "domain",
-                "segment",
-                "arr",
-                "acv",
-                "seats_purchased",
-                "industry",
-                "region",
-                "signed_on",
-                "go_live_on",
-            )
-        }
+        initial = {name: getattr(account, name) for name in ACCOUNT_FIELDS}
         initial.update(owner=account.owner_id, parent=account.parent_id)
         initial.update({CUSTOM_PREFIX + k: v for k, v in account.custom_fields.items()})
         return cls(data, tenant=account.tenant, account=account, initial=initial)
@@ -161,21 +148,7 @@ class ServiceTierForm(forms.ModelForm):
     # A ModelForm is fine here: tier_save validates the whole tier as it stands.
     class Meta:
         model = ServiceTier
-        fields = [
-            "name",
-            "touch_model",
-            "rank",
-            "acv_min",
-            "acv_max",
-            "accounts_per_csm_min",
-            "accounts_per_csm_max",
-            "accounts_per_csm_planned",
-            "check_in_cadence",
-            "qbr_cadence",
-            "csm_cost_per_year",
-            "shared_cost_per_customer",
-            "technology_cost_per_customer",
-        ]
+        fields = list(TIER_SETTINGS)
         labels = {"acv_min": "ACV from", "acv_max": "ACV below", "accounts_per_csm_planned": "Planned accounts per CSM"}
 
     def _post_clean(self):

@@ -11,6 +11,7 @@ from tenancy.models import Tenant, User
 from .. import selectors
 from ..economics import OVER_SERVICED, UNDER_INVESTED, account_economics, cost_per_customer
 from ..models import (
+    TIER_SETTINGS,
     Account,
     Cadence,
     Contact,
@@ -20,6 +21,7 @@ from ..models import (
     TierChange,
     TierOverride,
 )
+from ..services.book import ACCOUNT_FIELDS
 from .queries import tier_list
 from .schema import NamedChoiceField
 
@@ -117,22 +119,7 @@ class AccountWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Account
-        fields = [
-            "external_id",
-            "name",
-            "domain",
-            "segment",
-            "arr",
-            "acv",
-            "seats_purchased",
-            "industry",
-            "region",
-            "owner",
-            "signed_on",
-            "go_live_on",
-            "parent",
-            "custom_fields",
-        ]
+        fields = [*ACCOUNT_FIELDS, "custom_fields"]
 
 
 class TierOverrideSerializer(serializers.Serializer):
@@ -227,19 +214,7 @@ class ServiceTierSerializer(serializers.ModelSerializer):
         model = ServiceTier
         fields = [
             "id",
-            "name",
-            "touch_model",
-            "rank",
-            "acv_min",
-            "acv_max",
-            "accounts_per_csm_min",
-            "accounts_per_csm_max",
-            "accounts_per_csm_planned",
-            "check_in_cadence",
-            "qbr_cadence",
-            "csm_cost_per_year",
-            "shared_cost_per_customer",
-            "technology_cost_per_customer",
+            *TIER_SETTINGS,
             "cost_per_customer",
             "accounts",
             "arr",

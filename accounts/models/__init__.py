@@ -3,9 +3,19 @@
 from .book import Account, AccountStatus, Contact, ContactRole, Segment
 from .custom_fields import CustomFieldDefinition, CustomFieldType
 from .imports import ImportJob, ImportKind, ImportMapping, ImportMode, ImportStatus
-from .tiers import Cadence, ServiceModelSettings, ServiceTier, TierChange, TierChangeReason, TierOverride, TouchModel
+from .tiers import (
+    TIER_SETTINGS,
+    Cadence,
+    ServiceModelSettings,
+    ServiceTier,
+    TierChange,
+    TierChangeReason,
+    TierOverride,
+    TouchModel,
+)
 
 __all__ = [
+    "TIER_SETTINGS",
     "Account",
     "AccountStatus",
     "Cadence",

@@ -88,6 +88,24 @@ class ServiceTier(TenantOwned):
         return acv >= self.acv_min and (self.acv_max is None or acv < self.acv_max)
 
 
+# What an admin sets on a tier (forms and API share it).
+TIER_SETTINGS = (
+    "name",
+    "touch_model",
+    "rank",
+    "acv_min",
+    "acv_max",
+    "accounts_per_csm_min",
+    "accounts_per_csm_max",
+    "accounts_per_csm_planned",
+    "check_in_cadence",
+    "qbr_cadence",
+    "csm_cost_per_year",
+    "shared_cost_per_customer",
+    "technology_cost_per_customer",
+)
+
+
 class TierOverride(models.TextChoices):
     NONE = "", "None (by ACV rule)"
     STRATEGIC = "strategic", "Strategic (until removed)"

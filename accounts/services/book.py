@@ -13,7 +13,8 @@ from ..models import Account, AccountStatus, Contact, ContactRole
 from .custom_fields import custom_field_definitions, custom_field_values_clean
 from .tiers import account_apply_tier_rule, account_save_tier_change, service_tiers
 
-ACCOUNT_FIELDS = {
+# The account fields a person edits (forms, API, imports); the tier and overrides have services of their own.
+ACCOUNT_FIELDS = (
     "external_id",
     "name",
     "domain",
@@ -27,7 +28,7 @@ ACCOUNT_FIELDS = {
     "signed_on",
     "go_live_on",
     "parent",
-}
+)
 CONTACT_FIELDS = {"external_id", "name", "email", "title", "roles", "is_active", "last_seen_at", "account"}
 
 
@@ -78,7 +79,7 @@ def _validate_account(account: Account) -> None:
 @transaction.atomic
 def account_create(*, tenant: Tenant, by: User | None, custom_fields: dict | None = None, **fields) -> Account:
     """A new account, placed in the tier its ACV calls for."""
-    unknown = set(fields) - ACCOUNT_FIELDS
+    unknown = set(fields) - set(ACCOUNT_FIELDS)
     if unknown:
         raise TypeError(f"account_create() got unexpected fields {sorted(unknown)}")
     account = Account(tenant=tenant, **fields)
@@ -95,7 +96,7 @@ def account_create(*, tenant: Tenant, by: User | None, custom_fields: dict | Non
 @transaction.atomic
 def account_update(*, account: Account, by: User | None, custom_fields: dict | None = None, **fields) -> Account:
     """Change an account; a new ACV moves it to the tier the rule gives unless an override holds it."""
-    unknown = set(fields) - ACCOUNT_FIELDS
+    unknown = set(fields) - set(ACCOUNT_FIELDS)
     if unknown:
         raise TypeError(f"account_update() got unexpected fields {sorted(unknown)}")
     previous_acv = account.acv
