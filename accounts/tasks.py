@@ -24,12 +24,15 @@ def tier_overrides_expire_task(self, *, tenant_id: int) -> int:
     return services.tier_overrides_expire(tenant=tenant, today=timezone.localdate(timezone=tenant.zone))
 
 
-# Not retried automatically: a run claims its job, so a retry would find it taken and do nothing;
-# a failed import is marked FAILED with its reason, and importing the file again is safe.
-@shared_task(base=TenantTask, bind=True)
+# A failed import is marked FAILED with its reason and not retried (importing the file again
+# is safe). A redelivered task whose job another run still holds waits for that run's lease.
+@shared_task(base=TenantTask, bind=True, max_retries=3)
 def import_job_run_task(self, *, tenant_id: int, import_job_id: int) -> int:
     # Imported here: the import code loads pandas, which no other task of this module needs.
-    from .imports.services import import_job_run
+    from .imports.services import ImportJobBusy, import_job_run
 
-    import_job_run(job_id=import_job_id, tenant=Tenant.objects.get(pk=tenant_id))
+    try:
+        import_job_run(job_id=import_job_id, tenant=Tenant.objects.get(pk=tenant_id))
+    except ImportJobBusy as busy:
+        raise self.retry(countdown=busy.retry_in) from busy
     return import_job_id

@@ -2,15 +2,19 @@
 
 import_job_create   reads and checks the file; a bad file changes nothing
 import_job_configure saves the mapping (for next time too) and queues the run
-import_job_run      claims the job and runs it; a second run or a retry does nothing
+import_job_run      claims the job and runs it; a second run does nothing, a redelivery after
+                    a lost worker takes the job over once the first run's lease has run out
 """
 
+from datetime import timedelta
 from pathlib import PurePath
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from tenancy.models import Tenant, User
@@ -97,12 +101,35 @@ def import_job_configure(*, job: ImportJob, mapping: dict[str, str], mode: str, 
     return job
 
 
+class ImportJobBusy(Exception):
+    """Another run holds the job; try again once its lease has run out."""
+
+    def __init__(self, retry_in: int):
+        super().__init__(f"The import is running elsewhere; retry in {retry_in} s.")
+        self.retry_in = retry_in
+
+
+def import_job_lease() -> timedelta:
+    # Celery kills a task at its hard time limit, so a run that started longer ago than
+    # that is over: its worker died (the message came back) and the job may be taken over.
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+
+
 def import_job_run(*, job_id: int, tenant: Tenant) -> ImportJob | None:
-    """Run a queued job; None when it is not queued (another run took it, or it ran already)."""
-    claimed = ImportJob.objects.filter(tenant=tenant, pk=job_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING, started_at=timezone.now()
+    """Run a queued job, or take over one whose run died; None when it ran already.
+
+    Raises ImportJobBusy while another run may still be working on it.
+    """
+    now = timezone.now()
+    claimable = Q(status=ImportStatus.QUEUED) | Q(status=ImportStatus.RUNNING, started_at__lt=now - import_job_lease())
+    claimed = ImportJob.objects.filter(claimable, tenant=tenant, pk=job_id).update(
+        status=ImportStatus.RUNNING, started_at=now, processed_rows=0
     )
     if claimed != 1:
+        held = ImportJob.objects.filter(tenant=tenant, pk=job_id, status=ImportStatus.RUNNING).first()
+        if held is not None:
+            remaining = held.started_at + import_job_lease() - now
+            raise ImportJobBusy(retry_in=max(int(remaining.total_seconds()) + 1, 1))
         return None
     job = ImportJob.objects.select_related("tenant", "created_by").get(tenant=tenant, pk=job_id)
     try:

@@ -3,6 +3,7 @@
 import csv
 import io
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scope
 
 from accounts import services
@@ -448,20 +450,44 @@ def test_a_job_runs_once_however_often_its_task_is_delivered(tenant_a, bob, run_
         assert TierChange.objects.filter(tenant=tenant_a).count() == 0  # no tiers defined in this test
 
 
-def test_an_unexpected_error_fails_the_job_with_its_reason_and_reraises(tenant_a, bob, run_import, monkeypatch):
-    from accounts.imports import writing
-
-    def broken(self, rows):
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(writing.AccountWriter, "write", broken)
-    with pytest.raises(RuntimeError):
-        run_import(ACCOUNTS_CSV)
+def test_an_unexpected_error_fails_the_job_with_its_reason_and_reraises(
+    tenant_a, alice, django_capture_on_commit_callbacks
+):
+    job = upload(tenant_a, ACCOUNTS_CSV, by=alice)
+    # The stored upload disappears before the run (a volume lost between web and worker).
+    job.file.storage.delete(job.file.name)
+    with scope(tenant=tenant_a), pytest.raises(FileNotFoundError), django_capture_on_commit_callbacks(execute=True):
+        imports.import_job_configure(job=job, mapping=job.mapping, mode=ImportMode.ALL_OR_NOTHING, by=alice)
     with scope(tenant=tenant_a):
         job = ImportJob.objects.get()
+        assert not Account.objects.exists()
     assert job.status == ImportStatus.FAILED
-    assert job.message.startswith("The import stopped after 0 of 3 rows.")
-    assert job.message.endswith("The cause: disk full")
+    assert job.message.startswith("The import stopped after 0 of ")
+    assert "importing the file again is safe" in job.message
+
+
+def test_a_redelivered_run_takes_over_a_job_whose_worker_died(tenant_a, alice, bob):
+    job = upload(tenant_a, ACCOUNTS_CSV, by=alice)
+    with scope(tenant=tenant_a):
+        # A run claimed the job and its worker died: the job is RUNNING, and nothing works on it.
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportStatus.RUNNING,
+            mode=ImportMode.ALL_OR_NOTHING,
+            started_at=timezone.now() - imports.import_job_lease() - timedelta(seconds=1),
+        )
+        finished = imports.import_job_run(job_id=job.pk, tenant=tenant_a)
+        assert finished.status == ImportStatus.DONE and finished.created_count == 3
+        assert Account.objects.count() == 3
+
+
+def test_a_run_waits_while_another_may_still_hold_the_job(tenant_a, alice):
+    job = upload(tenant_a, ACCOUNTS_CSV, by=alice)
+    with scope(tenant=tenant_a):
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, started_at=timezone.now())
+        with pytest.raises(imports.ImportJobBusy) as busy:
+            imports.import_job_run(job_id=job.pk, tenant=tenant_a)
+        assert 0 < busy.value.retry_in <= imports.import_job_lease().total_seconds() + 1
+        assert not Account.objects.exists()
 
 
 def test_one_hundred_thousand_rows_import_in_well_under_a_minute(tenant_a, tiers, run_import):
