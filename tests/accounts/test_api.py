@@ -1,7 +1,6 @@
 """The book of business through the REST API: shapes, filters, permissions, tenant limits and query counts."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django_scopes import scope
@@ -12,25 +11,14 @@ from tenancy.models import Role
 
 from ..conftest import add_member
 from ..factories import UserFactory
+from .conftest import make_account
 
 pytestmark = pytest.mark.django_db
 
 ACCOUNTS = "/api/v1/accounts/"
 
 
-def _account(tenant, n, *, acv=40_000, segment="mid_market", owner=None, **fields) -> Account:
-    with scope(tenant=tenant):
-        return services.account_create(
-            tenant=tenant,
-            by=None,
-            external_id=f"ext-{n}",
-            name=f"Account {n:03d}",
-            segment=segment,
-            acv=Decimal(acv),
-            arr=Decimal(acv),
-            owner=owner,
-            **fields,
-        )
+_account = make_account
 
 
 def _define(tenant, label, field_type, **kwargs) -> CustomFieldDefinition:

@@ -1,7 +1,5 @@
 """The book of business in the browser's terms: pages, forms, permissions and query counts."""
 
-from decimal import Decimal
-
 import pytest
 from django.urls import reverse
 from django_scopes import scope
@@ -10,22 +8,12 @@ from accounts import services
 from accounts.models import Account, Contact, TierChange
 from tenancy.models import Role
 
+from .conftest import make_account
+
 pytestmark = pytest.mark.django_db
 
 
-def _account(tenant, n, *, owner=None, acv=40_000, segment="mid_market", **fields):
-    with scope(tenant=tenant):
-        return services.account_create(
-            tenant=tenant,
-            by=None,
-            external_id=f"ext-{n}",
-            name=f"Account {n:03d}",
-            segment=segment,
-            acv=Decimal(acv),
-            arr=Decimal(acv),
-            owner=owner,
-            **fields,
-        )
+_account = make_account
 
 
 def _page(client, **params):
