@@ -56,7 +56,9 @@ class TenantOwned(models.Model):
     `tenant`, so a table can later be distributed by tenant.
     """
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", editable=False)
+    # No index of its own: every subclass has composite indexes led by tenant, which serve
+    # tenant lookups too, and a lone one would only slow down writes (ingestion above all).
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", editable=False, db_index=False)
 
     objects = ScopedManager(tenant="tenant")
 

@@ -40,6 +40,16 @@ def test_tenant_owned_indexes_lead_with_tenant():
     for model in apps.get_models():
         if not issubclass(model, TenantOwned):
             continue
+        led_by_tenant = (
+            [i for i in model._meta.indexes if i.fields and i.fields[0] == "tenant"]
+            + [c for c in model._meta.constraints if getattr(c, "fields", ()) and c.fields[0] == "tenant"]
+            + [
+                c
+                for c in model._meta.constraints
+                if getattr(c, "expressions", ()) and "tenant" in str(c.expressions[0])
+            ]
+        )
+        assert led_by_tenant, f"{model.__name__} needs an index led by tenant: its tenant column has none of its own"
         for index in model._meta.indexes:
             assert index.fields[0] == "tenant", f"{model.__name__}.{index.name} must start with tenant"
         for constraint in model._meta.constraints:

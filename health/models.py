@@ -1,1 +1,0 @@
-"""Health: Event ingestion (Segment-compatible), rollups, the health model, scores and signals."""
