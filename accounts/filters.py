@@ -33,6 +33,14 @@ SORTS = {
 OWNER_ALL, OWNER_ME, OWNER_NONE = "all", "me", "none"
 
 
+class AnyYesNoSelect(forms.NullBooleanSelect):
+    """A yes/no filter whose empty choice reads "Any", not Django's "Unknown"."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", "Any"), ("true", "Yes"), ("false", "No")]
+
+
 class AccountFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Search", help_text="Name, domain or external id")
     external_id = forms.CharField(required=False)
@@ -40,7 +48,7 @@ class AccountFilterForm(forms.Form):
     tier = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     owner = forms.CharField(required=False, help_text="A user id, 'me', 'none' or 'all'")
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *AccountStatus.choices])
-    strategic = forms.NullBooleanField(required=False)
+    strategic = forms.NullBooleanField(required=False, widget=AnyYesNoSelect)
     parent = forms.IntegerField(required=False, help_text="Accounts directly below this account id")
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS])
 
@@ -52,6 +60,13 @@ class AccountFilterForm(forms.Form):
         for definition in self.custom_definitions:
             for name, field in _custom_filter_fields(definition).items():
                 self.fields[name] = field
+        for field in self.fields.values():
+            css = (
+                "form-select form-select-sm"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-sm"
+            )
+            field.widget.attrs.setdefault("class", css)
 
     def clean_owner(self) -> str:
         owner = self.cleaned_data["owner"].strip()
@@ -104,7 +119,7 @@ def _custom_filter_fields(definition: CustomFieldDefinition) -> dict[str, forms.
             f"{name}_to": forms.DateField(required=False, label=f"{label} to"),
         }
     if kind == CustomFieldType.BOOLEAN:
-        return {name: forms.NullBooleanField(required=False, label=label)}
+        return {name: forms.NullBooleanField(required=False, label=label, widget=AnyYesNoSelect)}
     if kind == CustomFieldType.CHOICE:
         return {
             name: forms.ChoiceField(
