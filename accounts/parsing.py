@@ -15,11 +15,8 @@ def parse_decimal(value, *, minimum: Decimal | None = Decimal(0), maximum: Decim
     if isinstance(value, Decimal):
         number = value
     else:
-        text = str(value).strip().replace(" ", "").replace("_", "")
-        # 1,234,567.89 and 1234567.89 are common; a lone comma is a decimal comma.
-        if "," in text and "." not in text and text.count(",") == 1 and len(text.split(",")[1]) != 3:
-            text = text.replace(",", ".")
-        text = text.replace(",", "")
+        text = str(value).strip().replace(" ", "").replace("_", "").replace("\u00a0", "")
+        text = _plain_number(text)
         for symbol in ("$", "€", "£", "EUR", "USD"):
             text = text.replace(symbol, "")
         try:
@@ -33,6 +30,21 @@ def parse_decimal(value, *, minimum: Decimal | None = Decimal(0), maximum: Decim
     if number > maximum:
         raise ValidationError(f"{value} is above the maximum of {maximum}.")
     return number.quantize(Decimal("0.01"))
+
+
+def _plain_number(text: str) -> str:
+    """1,234,567.89 / 1.234.567,89 / 1234,5 -> digits with a decimal point.
+
+    With both separators the last one is the decimal mark; a lone comma followed by
+    exactly three digits (1,200) is a thousands separator, otherwise a decimal comma.
+    """
+    if "," in text and "." in text:
+        if text.rfind(",") > text.rfind("."):
+            return text.replace(".", "").replace(",", ".")
+        return text.replace(",", "")
+    if text.count(",") == 1 and len(text.split(",")[1]) != 3:
+        return text.replace(",", ".")
+    return text.replace(",", "")
 
 
 def parse_int(value, *, minimum: int = 0, maximum: int = 10_000_000) -> int:
