@@ -4,6 +4,8 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from health import api as health_api
+from health.signals import api as signals_api
 from tenancy import api as tenancy_api
 
 router = DefaultRouter(trailing_slash=True)
@@ -15,10 +17,19 @@ router.register("contacts", accounts_api.ContactViewSet, basename="contact")
 router.register("tiers", accounts_api.ServiceTierViewSet, basename="tier")
 router.register("custom-fields", accounts_api.CustomFieldDefinitionViewSet, basename="custom-field")
 router.register("tier-history", accounts_api.TierChangeViewSet, basename="tier-change")
+router.register("event-definitions", health_api.EventDefinitionViewSet, basename="event-definition")
+router.register("event-rollups", health_api.EventRollupViewSet, basename="event-rollup")
+router.register("ingestion-errors", health_api.IngestionErrorViewSet, basename="ingestion-error")
+router.register("support-tickets", signals_api.SupportTicketViewSet, basename="support-ticket")
+router.register("invoices", signals_api.InvoiceViewSet, basename="invoice")
+router.register("subscription-changes", signals_api.SubscriptionChangeViewSet, basename="subscription-change")
+router.register("meetings", signals_api.MeetingViewSet, basename="meeting")
+router.register("nps-responses", signals_api.NpsResponseViewSet, basename="nps-response")
 
 urlpatterns = [
     path("me/", tenancy_api.MeView.as_view(), name="me"),
     path("whoami/", tenancy_api.WhoAmIView.as_view(), name="whoami"),
     path("tenant/", tenancy_api.TenantView.as_view(), name="tenant"),
+    path("ingestion-settings/", health_api.IngestionSettingsView.as_view(), name="ingestion-settings"),
     *router.urls,
 ]

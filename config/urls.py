@@ -27,6 +27,8 @@ urlpatterns = [
     path("password-change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     # The operator's Django admin (staff only); tenant admins use /admin/.
     path("django-admin/", admin.site.urls),
+    # The Segment/RudderStack-compatible tracking API (write keys, not sessions).
+    path("v1/", include("health.ingestion.urls")),
     path("api/v1/", include(("config.api_urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,20 +1,14 @@
-from django.urls import path
+from django.urls import include, path
 
-from tenancy.shortcuts import SectionView
+from . import views
 
 app_name = "health"
 
 urlpatterns = [
-    path(
-        "",
-        SectionView.as_view(
-            title="Health",
-            empty_heading="No health scores yet",
-            empty_body=(
-                "Health scores from product adoption, support, financial and relationship signals appear "
-                "here once usage events arrive."
-            ),
-        ),
-        name="index",
-    ),
+    path("", views.index, name="index"),
+    path("events/", views.event_list, name="event_list"),
+    path("events/<int:event_definition_id>/", views.event_edit, name="event_edit"),
+    path("ingestion-errors/", views.ingestion_errors, name="ingestion_errors"),
+    path("ingestion-settings/", views.ingestion_settings, name="ingestion_settings"),
+    path("signals/", include("health.signals.urls")),
 ]

@@ -157,6 +157,97 @@ def make_import_job(tenant: Tenant) -> int:
         return job.pk
 
 
+def _make_signal(tenant: Tenant, kind_key: str, **fields) -> int:
+    """A signal record of tenant A's canary account, made through the service the API and imports use."""
+    from accounts.models import Account, Contact
+    from health.signals import services as signal_services
+    from health.signals.kinds import KINDS
+
+    with scope(tenant=tenant):
+        kind = KINDS[kind_key]
+        fields["account"] = Account.objects.get(external_id="canary-account")
+        if kind.has_contact:
+            fields["contact"] = Contact.objects.get(external_id="canary-user")
+        return signal_services.signal_create(tenant=tenant, kind=kind, fields=fields).pk
+
+
+def make_support_ticket(tenant: Tenant) -> int:
+    from django.utils import timezone
+
+    return _make_signal(
+        tenant,
+        "ticket",
+        external_id="canary-ticket",
+        subject=f"{CANARY} ticket",
+        priority="p1",
+        opened_at=timezone.now(),
+    )
+
+
+def make_invoice(tenant: Tenant) -> int:
+    import datetime as dt
+
+    return _make_signal(
+        tenant,
+        "invoice",
+        external_id="canary-invoice",
+        number=f"{CANARY}-INV",
+        amount=1200,
+        issued_on=dt.date(2025, 1, 1),
+        due_on=dt.date(2025, 1, 31),
+    )
+
+
+def make_subscription_change(tenant: Tenant) -> int:
+    import datetime as dt
+
+    return _make_signal(
+        tenant,
+        "subscription_change",
+        external_id="canary-change",
+        kind="downgrade",
+        effective_on=dt.date(2025, 2, 1),
+        plan_before="Enterprise",
+        plan_after=f"{CANARY} plan",
+    )
+
+
+def make_meeting(tenant: Tenant) -> int:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return _make_signal(
+        tenant,
+        "meeting",
+        external_id="canary-meeting",
+        kind="qbr",
+        title=f"{CANARY} QBR",
+        status="held",
+        scheduled_at=timezone.now() - dt.timedelta(days=3),
+    )
+
+
+def make_nps_response(tenant: Tenant) -> int:
+    import datetime as dt
+
+    return _make_signal(
+        tenant, "nps", external_id="canary-nps", score=3, comment=f"{CANARY} comment", responded_on=dt.date(2025, 3, 1)
+    )
+
+
+def make_event_definition(tenant: Tenant) -> int:
+    """A catalogue entry, made the way products make them: by sending a track call."""
+    from health.ingestion.services import ingest
+    from health.models import EventDefinition
+
+    name = f"{CANARY} Report Created"
+    call = {"type": "track", "userId": "canary-user", "event": name, "context": {"groupId": "canary-account"}}
+    ingest(tenant=tenant, calls=[call])
+    with scope(tenant=tenant):
+        return EventDefinition.objects.get(tenant=tenant, name=name).pk
+
+
 # URL keyword -> a function that makes tenant A's object and returns the id to put there.
 # Later issues add their own keywords (account_id, renewal_id, ...). Order matters:
 # a maker may rely on the objects of the makers before it.
@@ -169,4 +260,10 @@ OBJECT_MAKERS = {
     "contact_id": make_contact,
     "custom_field_id": make_custom_field,
     "import_job_id": make_import_job,
+    "event_definition_id": make_event_definition,
+    "support_ticket_id": make_support_ticket,
+    "invoice_id": make_invoice,
+    "subscription_change_id": make_subscription_change,
+    "meeting_id": make_meeting,
+    "nps_response_id": make_nps_response,
 }

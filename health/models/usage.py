@@ -64,6 +64,18 @@ class RawEvent(TenantOwned):
                 name="raw_event_unattributed",
                 condition=models.Q(account__isnull=True) & ~models.Q(anonymous_id=""),
             ),
+            # Events waiting for their person or account: when a later group call makes the contact
+            # or the account, ingestion finds them by these ids without scanning the tenant's events.
+            models.Index(
+                fields=["tenant", "user_id"],
+                name="raw_event_waiting_user",
+                condition=models.Q(account__isnull=True) & ~models.Q(user_id=""),
+            ),
+            models.Index(
+                fields=["tenant", "group_id"],
+                name="raw_event_waiting_group",
+                condition=models.Q(account__isnull=True) & ~models.Q(group_id=""),
+            ),
         ]
 
     def __str__(self) -> str:

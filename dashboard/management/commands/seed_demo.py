@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts import demo as accounts_demo
+from health import demo as health_demo
 from tenancy import demo as tenancy_demo
 from tenancy.models import Tenant
 
@@ -26,11 +27,15 @@ class Command(BaseCommand):
                 people = tenancy_demo.seed_people()
                 accounts_demo.seed(people)
                 accounts_demo.seed_second_tenant(people)
+                usage = health_demo.seed(people)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Loaded the demo tenants Acme Analytics ({accounts_demo.DEMO_ACCOUNTS} accounts) "
                     "and Globex Support."
                 )
+            )
+            self.stdout.write(
+                f"Ingested {usage['events']:,} usage events over {health_demo.USAGE_DAYS} days through /v1 ingestion."
             )
             # Shown once, like every new key: point a Segment SDK at this server with it.
             self.stdout.write(f"Acme's ingestion write key: {people.write_key_secret}")

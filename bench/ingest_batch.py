@@ -1,0 +1,278 @@
+"""What the tracking API sustains over HTTP, against COPY of the same rows into the same table.
+
+Measured: gunicorn on loopback serving POST /v1/batch (100 track events per batch, HTTP Basic
+write key) to several concurrent client threads, for a fixed number of events: every request
+authenticates, parses, checks each event, resolves contacts and accounts (one query each),
+inserts the raw events, counts them into the catalogue and upserts the daily rollups.
+Baseline: the identical raw-event rows (read back from the table) COPYed into the same,
+emptied, table with its indexes, in one statement (psycopg2 copy_expert), nothing else.
+
+It creates its own PostgreSQL database (postsale_bench_ingest, or BENCH_DATABASE_URL),
+migrates it, and drops it at the end. Loopback only; stops by itself.
+
+    .venv/bin/python bench/ingest_batch.py        # 100,000 events of today, 3 workers, 6 clients
+    BENCH_DAYS=30 BENCH_EVENTS=20000 BENCH_WORKERS=2 BENCH_CLIENTS=4 .venv/bin/python bench/ingest_batch.py
+"""
+
+import base64
+import datetime as dt
+import http.client
+import io
+import json
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postsale_bench_ingest")
+os.environ["DATABASE_URL"] = DATABASE_URL
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ["HTTPS_ONLY"] = "false"
+sys.path.insert(0, str(ROOT))
+
+import django  # noqa: E402
+import psycopg2  # noqa: E402
+
+HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8765"))
+EVENTS = int(os.environ.get("BENCH_EVENTS", "100000"))
+PER_BATCH = 100
+WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "6"))
+ACCOUNTS, CONTACTS_PER_ACCOUNT = 200, 5
+# Live traffic happens today (1); 30 spreads the same events over a month, as a backfill would,
+# so nearly every event starts a rollup row of its own instead of adding to one.
+DAYS = int(os.environ.get("BENCH_DAYS", "1"))
+EVENT_NAMES = [
+    ("Logged In", 30),
+    ("Dashboard Viewed", 25),
+    ("Report Created", 8),
+    ("Report Published", 5),
+    ("Alert Configured", 3),
+    ("Advanced Query Run", 6),
+    ("Export Scheduled", 3),
+    ("Teammate Invited", 1),
+]
+COLUMNS = (
+    "tenant_id, message_id, kind, name, account_id, contact_id, user_id, anonymous_id, group_id, "
+    '"timestamp", received_at, properties, context'
+)
+
+
+def _database(name: str | None = None):
+    url = DATABASE_URL.rsplit("/", 1)[0] + "/" + (name or "postgres")
+    connection = psycopg2.connect(url)
+    connection.autocommit = True
+    return connection
+
+
+def _admin(*statements: str) -> None:
+    admin = _database()
+    try:
+        with admin.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+    finally:
+        admin.close()
+
+
+def create_database() -> None:
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    _admin(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+
+
+def drop_database() -> None:
+    from django.db import connections
+
+    connections.close_all()
+    _admin(f'DROP DATABASE IF EXISTS "{DATABASE_URL.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def prepare() -> tuple[str, list[tuple[str, str]]]:
+    """Migrate; a tenant with its write key, 200 accounts of 5 product users each."""
+    from django.core.management import call_command
+    from django_scopes import scope
+
+    from accounts import services as account_services
+    from tenancy import services
+    from tenancy.models import ApiKeyKind
+
+    call_command("migrate", verbosity=0)
+    admin = services.user_create(email="bench@example.com", password="x")
+    tenant = services.tenant_create(name="Bench", slug="bench", admin=admin, time_zone="Europe/Berlin")
+    people = []
+    with scope(tenant=tenant):
+        _key, secret = services.api_key_create(tenant=tenant, kind=ApiKeyKind.WRITE_KEY, name="bench", by=admin)
+        for a in range(ACCOUNTS):
+            account = account_services.account_create(
+                tenant=tenant, by=None, external_id=f"acct-{a:03d}", name=f"Account {a}", segment="mid_market"
+            )
+            for c in range(CONTACTS_PER_ACCOUNT):
+                user_id = f"user-{a:03d}-{c}"
+                account_services.contact_create(
+                    tenant=tenant, account=account, external_id=user_id, name=f"Person {a}-{c}"
+                )
+                people.append((user_id, account.external_id))
+    return secret, people
+
+
+def batches(people: list[tuple[str, str]]) -> list[bytes]:
+    """Track calls as analytics-python sends them, spread over the last DAYS days, serialised up front."""
+    rng = random.Random(7)
+    names, weights = zip(*EVENT_NAMES, strict=True)
+    now = dt.datetime.now(dt.UTC)
+    bodies = []
+    for _ in range(EVENTS // PER_BATCH):
+        calls = []
+        for _ in range(PER_BATCH):
+            user_id, group_id = rng.choice(people)
+            moment = now - dt.timedelta(seconds=rng.randint(0, DAYS * 86400))
+            calls.append(
+                {
+                    "type": "track",
+                    "event": rng.choices(names, weights)[0],
+                    "userId": user_id,
+                    "messageId": str(uuid.UUID(int=rng.getrandbits(128))),
+                    "timestamp": moment.isoformat(timespec="milliseconds"),
+                    "properties": {"plan": "growth", "workspace": group_id, "duration_ms": rng.randint(20, 4000)},
+                    "context": {
+                        "groupId": group_id,
+                        "library": {"name": "analytics-python", "version": "2.3.3"},
+                        "ip": "203.0.113.7",
+                    },
+                    "integrations": {},
+                }
+            )
+        bodies.append(json.dumps({"batch": calls, "sentAt": now.isoformat()}).encode())
+    return bodies
+
+
+def start_server() -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": DATABASE_URL,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "HTTPS_ONLY": "false",
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": HOST,
+        "CONN_MAX_AGE": "600",
+        "LOG_LEVEL": "WARNING",
+        # No collected static files here, and no page is served: WhiteNoise's warning is noise.
+        "PYTHONWARNINGS": "ignore::UserWarning",
+    }
+    server = subprocess.Popen(
+        [
+            *(str(ROOT / ".venv/bin/gunicorn"), "config.wsgi:application", "--bind", f"{HOST}:{PORT}"),
+            *("--workers", str(WORKERS), "--log-level", "warning", "--timeout", "60"),
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            probe = http.client.HTTPConnection(HOST, PORT, timeout=2)
+            probe.request("GET", "/healthz")
+            if probe.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("gunicorn did not start")
+
+
+def send_all(bodies: list[bytes], secret: str) -> float:
+    auth = "Basic " + base64.b64encode(f"{secret}:".encode()).decode()
+    headers = {"Content-Type": "application/json", "Authorization": auth}
+    queue = list(enumerate(bodies))
+    lock, failures = threading.Lock(), []
+
+    def client():
+        connection = http.client.HTTPConnection(HOST, PORT, timeout=60)
+        while True:
+            with lock:
+                if not queue:
+                    return
+                _n, body = queue.pop()
+            connection.request("POST", "/v1/batch", body=body, headers=headers)
+            response = connection.getresponse()
+            payload = response.read()
+            if response.status != 200:
+                failures.append((response.status, payload[:200]))
+            if response.getheader("Connection", "").lower() == "close":
+                connection.close()
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    if failures:
+        raise RuntimeError(f"{len(failures)} requests failed, e.g. {failures[0]}")
+    return elapsed
+
+
+def check_and_copy() -> tuple[int, int, float]:
+    """Counts after ingestion; then the baseline: the same rows COPYed into the emptied table."""
+    connection = _database(DATABASE_URL.rsplit("/", 1)[1])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM health_rawevent WHERE account_id IS NOT NULL")
+        stored = cursor.fetchone()[0]
+        cursor.execute("SELECT coalesce(sum(count), 0) FROM health_eventrollup")
+        rolled_up = cursor.fetchone()[0]
+        rows = io.BytesIO()
+        cursor.copy_expert(f"COPY (SELECT {COLUMNS} FROM health_rawevent) TO STDOUT", rows)
+        cursor.execute("TRUNCATE health_rawevent")
+        cursor.execute("CHECKPOINT")
+        rows.seek(0)
+        connection.autocommit = False
+        start = time.perf_counter()
+        cursor.copy_expert(f"COPY health_rawevent ({COLUMNS}) FROM STDIN", rows)
+        connection.commit()
+        elapsed = time.perf_counter() - start
+    connection.close()
+    return stored, rolled_up, elapsed
+
+
+def main() -> None:
+    create_database()
+    server = None
+    try:
+        django.setup()
+        secret, people = prepare()
+        bodies = batches(people)
+        from django.db import connections
+
+        connections.close_all()
+        server = start_server()
+        send_all(bodies[:5], secret)  # warm the workers (imports, connections); not counted
+        warm = 5 * PER_BATCH
+        measured = send_all(bodies[5:], secret)
+        stored, rolled_up, copy_elapsed = check_and_copy()
+        events = len(bodies) * PER_BATCH
+        assert stored == rolled_up == events, (stored, rolled_up, events)
+        http_rate = (events - warm) / measured
+        copy_rate = events / copy_elapsed
+        print(f"PostgreSQL {DATABASE_URL.rsplit('@', 1)[-1]}; gunicorn {WORKERS} workers, {CLIENTS} clients")
+        print(
+            f"{events:,} track events in batches of {PER_BATCH} over {DAYS} day(s); "
+            f"{ACCOUNTS} accounts x {CONTACTS_PER_ACCOUNT} users"
+        )
+        print(f"POST /v1/batch:  {measured:7.2f} s  {http_rate:9,.0f} events/s")
+        print(f"COPY baseline:   {copy_elapsed:7.2f} s  {copy_rate:9,.0f} events/s")
+        print(f"ratio:           {http_rate / copy_rate:7.1%} of COPY")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        drop_database()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""Daily rollups: per account, contact, event name and day in the tenant's zone, a count and its points.
+
+Ingestion adds to them with one upsert per batch; `rollups_rebuild` recomputes them from raw
+events with the same day and points rules, so both paths agree row for row. Every statement
+carries the tenant explicitly: raw SQL bypasses the scoped managers.
+"""
+
+import datetime as dt
+import zoneinfo
+from collections import Counter
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils.dateparse import parse_datetime
+
+from health.models import EventDefinition, EventRollup, RawEvent
+from tenancy.models import Tenant
+
+from .limits import ROWS_PER_STATEMENT
+from .parsing import USAGE_TYPES
+
+# A rollup key: (account_id, contact_id or None, event name, day in the tenant's zone).
+Key = tuple[int, int | None, str, dt.date]
+
+# Names every product sends in one spelling or another; all weigh 1 until an admin says otherwise
+# (seed 003: a login is worth 1-2 points, a completed core workflow 7-10).
+DEFAULT_POINTS = {"Logged In": Decimal("1.00"), "login": Decimal("1.00")}
+ONE = Decimal("1.00")
+# The rows to add, on PostgreSQL: one array per column, named as SQLite names a VALUES list's columns.
+PG_ROWS = (
+    "unnest(%s::bigint[], %s::bigint[], %s::text[], %s::date[], %s::integer[], %s::numeric[]) "
+    "AS u(column1, column2, column3, column4, column5, column6)"
+)
+REBUILD_WINDOW_DAYS = 7
+
+
+# pg_advisory_xact_lock key space of "a tenant's points": this number in the high 32 bits, the tenant id below.
+POINTS_LOCK = 0x68656C74
+
+
+def hold_points(*, tenant: Tenant, exclusive: bool = False) -> None:
+    """Until commit, keep the tenant's points from changing (shared: ingestion, any number at once)
+    or hold them to change them (exclusive: a change of points and its re-weighting).
+
+    Without it a batch could add rollups at the old points after a change re-weighted them.
+    On PostgreSQL a transaction-level advisory lock; SQLite runs one writer at a time anyway.
+    """
+    if connection.vendor != "postgresql":
+        return
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s)", [(POINTS_LOCK << 32) | tenant.pk])
+
+
+def default_points(name: str) -> Decimal:
+    return DEFAULT_POINTS.get(name, ONE)
+
+
+def day_of(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.date:
+    return as_utc(moment).astimezone(zone).date()
+
+
+def as_utc(value) -> dt.datetime:
+    """A timestamp as the database driver returns it (aware, naive UTC or SQLite text), aware in UTC."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def count_keys(events: Iterable[tuple[int | None, int | None, str, dt.datetime]], zone) -> Counter:
+    """(account_id, contact_id, name, timestamp) of usage events -> occurrences per rollup key."""
+    counts: Counter = Counter()
+    for account_id, contact_id, name, timestamp in events:
+        if account_id is not None:
+            counts[(account_id, contact_id, name, day_of(timestamp, zone))] += 1
+    return counts
+
+
+def rollups_add(*, tenant: Tenant, counts: Counter) -> None:
+    """Add counts, and count x the catalogue's points, to the rollups: one upsert per ~1,000 keys.
+
+    The points are read in the same statement (a name the catalogue lacks weighs its default);
+    ingestion holds the tenant's points (`hold_points`) first, so they cannot change under it.
+    """
+    if not counts:
+        return
+    ops = connection.ops
+    table, q = EventRollup._meta.db_table, ops.quote_name
+    catalogue = EventDefinition._meta.db_table
+    # Sorted keys: concurrent batches lock the rows they share in one order, so they never deadlock.
+    keys = sorted(counts, key=lambda k: (k[0], k[1] or 0, k[2], k[3]))
+    for start in range(0, len(keys), ROWS_PER_STATEMENT):
+        rows = [
+            (account_id, contact_id, name, ops.adapt_datefield_value(day), counts[key], default_points(name))
+            for key in keys[start : start + ROWS_PER_STATEMENT]
+            for account_id, contact_id, name, day in (key,)
+        ]
+        if connection.vendor == "postgresql":
+            # One array per column: 6 parameters to parse instead of 6 per key.
+            source, params = PG_ROWS, [list(column) for column in zip(*rows, strict=True)]
+        else:
+            # SQLite names the columns of a VALUES list column1, column2...
+            source = "(VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows)) + ") AS u"
+            params = [value for row in rows for value in row]
+        sql = (
+            f"INSERT INTO {table} (tenant_id, account_id, contact_id, name, day, {q('count')}, points) "  # noqa: S608
+            f"SELECT %s, u.column1, u.column2, u.column3, u.column4, u.column5, "
+            f"u.column5 * COALESCE(d.points, u.column6) FROM {source} "
+            f"LEFT JOIN {catalogue} d ON d.tenant_id = %s AND d.name = u.column3 "
+            # WHERE: SQLite's parser needs it between a SELECT and ON CONFLICT; ORDER BY keeps the lock order.
+            "WHERE 1 = 1 ORDER BY u.column1, COALESCE(u.column2, 0), u.column3, u.column4 "
+            # The unique index's own expression: an empty contact counts as contact 0.
+            "ON CONFLICT (tenant_id, account_id, COALESCE(contact_id, 0), name, day) DO UPDATE SET "
+            f"{q('count')} = {table}.{q('count')} + excluded.{q('count')}, "
+            f"points = {table}.points + excluded.points"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [tenant.pk, *params, tenant.pk])
+
+
+def rollups_rebuild(*, tenant: Tenant, since: dt.date | None = None) -> int:
+    """Recompute the tenant's rollups from raw events, from `since` (a day in the tenant's zone) on.
+
+    Works a week at a time, each in its own transaction: the week's rollups are deleted and
+    recounted from the raw events whose local day falls in it. Days before the oldest raw event
+    kept are left alone: retention purges raw events, and their rollups are the only history.
+    Events ingested for the same days while it runs may be counted twice; run it when those
+    days are quiet (backfills and repairs). Returns the number of rollup rows written.
+    """
+    zone = tenant.zone
+    raw = RawEvent.objects.filter(tenant=tenant, account__isnull=False, kind__in=USAGE_TYPES)
+    first = raw.order_by("timestamp").values_list("timestamp", flat=True).first()
+    last = raw.order_by("-timestamp").values_list("timestamp", flat=True).first()
+    if first is None:
+        return 0
+    start = max(day_of(first, zone), since) if since else day_of(first, zone)
+    end = day_of(last, zone)
+    written, day = 0, start
+    while day <= end:
+        stop = min(day + dt.timedelta(days=REBUILD_WINDOW_DAYS - 1), end)
+        written += _rebuild_window(tenant, raw, day, stop, zone)
+        day = stop + dt.timedelta(days=1)
+    return written
+
+
+def _rebuild_window(tenant: Tenant, raw, first: dt.date, last: dt.date, zone) -> int:
+    lower = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
+    upper = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    with transaction.atomic():
+        EventRollup.objects.filter(tenant=tenant, day__range=(first, last)).delete()
+        events = (
+            raw.filter(timestamp__gte=lower, timestamp__lt=upper)
+            .values_list("account_id", "contact_id", "name", "timestamp")
+            .iterator(chunk_size=5_000)
+        )
+        counts = count_keys(events, zone)
+        rollups_add(tenant=tenant, counts=counts)
+    return len(counts)

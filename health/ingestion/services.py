@@ -1,0 +1,118 @@
+"""`ingest`: the one way usage calls enter, for the tracking API, the demo and backfills alike."""
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django_scopes import scope
+
+from health.models import IngestionError
+from tenancy.models import Tenant
+
+from .identity import Resolution, resolve
+from .limits import ERROR_PAYLOAD_BYTES
+from .parsing import USAGE_TYPES, Call, CallRejected, normalise
+from .rollups import count_keys, hold_points, rollups_add
+from .timestamps import parse_timestamp
+from .writer import attribute_earlier, catalogue_seen, catalogue_upsert, raw_events_insert
+
+
+@dataclass
+class IngestResult:
+    stored: int = 0  # new raw events
+    duplicates: int = 0  # valid calls whose messageId was stored before (or earlier in the same batch)
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (index in calls, reason)
+
+
+def ingest(
+    *, tenant: Tenant, calls: list[dict], received_at: dt.datetime | None = None, sent_at: str | None = None
+) -> IngestResult:
+    """Validate Segment-spec calls, store the valid ones and keep rollups and catalogue current.
+
+    One short transaction; raw events, rollups and catalogue each take one multi-row statement.
+    Invalid calls are recorded as ingestion errors with their reason. Nothing is queued:
+    a broker outage cannot touch ingestion. `received_at` is when the request arrived (the
+    views pass it, and it drives the clock-skew correction); in-process callers leave it out
+    and their timestamps are kept as given, however old. `sent_at` is the batch's sentAt.
+    Raises ValueError if `sent_at` is not an ISO-8601 time.
+    """
+    now = timezone.now()
+    batch_sent_at = parse_timestamp(sent_at, field="sentAt")
+    result = IngestResult()
+    valid: list[Call] = []
+    seen: set[str] = set()
+    refused: list[tuple[int, object, str]] = []
+    for index, raw in enumerate(calls):
+        try:
+            call = normalise(raw, index=index, received_at=received_at, sent_at=batch_sent_at, now=now)
+        except CallRejected as error:
+            refused.append((index, raw, error.reason))
+            continue
+        if call.message_id in seen:
+            # The same message twice in one batch is a retry like any other: stored once.
+            result.duplicates += 1
+            continue
+        seen.add(call.message_id)
+        valid.append(call)
+    result.rejected = [(index, reason) for index, _raw, reason in refused]
+
+    with scope(tenant=tenant):
+        # People and accounts first, outside the write transaction: a contact or account made
+        # here is committed on its own (a retry finds it), and the transaction below stays short.
+        resolution = resolve(tenant=tenant, calls=valid) if valid else None
+        with transaction.atomic():
+            inserted = _store(tenant, valid, resolution, received_at=received_at or now)
+            errors = [_error(tenant, raw, reason, now) for _index, raw, reason in refused]
+            if resolution is not None:
+                # A retried batch repeats its notes; only the calls stored now carry theirs.
+                errors += [_error(tenant, c.raw, note, now) for c, note in resolution.notes if c.message_id in inserted]
+            if errors:
+                IngestionError.objects.bulk_create(errors)
+    result.stored = len(inserted)
+    result.duplicates += len(valid) - len(inserted)
+    return result
+
+
+def _store(tenant: Tenant, valid: list[Call], resolution: Resolution | None, *, received_at: dt.datetime) -> set[str]:
+    """Raw events, then their rollups, then the catalogue: the catalogue's rows are the ones every
+    batch of the tenant updates, so they are locked last, for the shortest time."""
+    if not valid:
+        return set()
+    hold_points(tenant=tenant)
+    inserted = raw_events_insert(tenant=tenant, calls=valid, received_at=received_at)
+    usage = [c for c in valid if c.is_usage and c.message_id in inserted]
+    events = [(c.account_id, c.contact_id, c.name, c.timestamp) for c in usage]
+    late = []
+    if resolution is not None and resolution.links:
+        # Earlier events this batch links to a person or an account: counted in the catalogue
+        # when they arrived, rolled up only now.
+        late = [r for r in attribute_earlier(tenant=tenant, links=resolution.links) if r[0] in USAGE_TYPES]
+        events += [(account_id, contact_id, name, ts) for _kind, name, ts, account_id, contact_id in late]
+    rollups_add(tenant=tenant, counts=count_keys(events, tenant.zone))
+    catalogue_upsert(tenant=tenant, seen=catalogue_seen((c.name, c.timestamp) for c in usage))
+    return inserted
+
+
+def _error(tenant: Tenant, raw, reason: str, now: dt.datetime) -> IngestionError:
+    call = raw if isinstance(raw, dict) else {}
+    kind = call.get("type")
+    message_id = call.get("messageId")
+    return IngestionError(
+        tenant=tenant,
+        received_at=now,
+        kind=kind[:8] if isinstance(kind, str) else "",
+        message_id=str(message_id)[:200] if isinstance(message_id, str | int) else "",
+        reason=reason[:300],
+        payload=_cut(raw),
+    )
+
+
+def _cut(raw) -> dict:
+    """The event as sent, whole when it fits in 4 KB, else its first 4 KB of JSON as text."""
+    text = json.dumps(raw, ensure_ascii=False, default=str)
+    if isinstance(raw, dict) and len(text.encode()) <= ERROR_PAYLOAD_BYTES:
+        return json.loads(text)
+    excerpt = text.encode()[: ERROR_PAYLOAD_BYTES - 100].decode(errors="ignore")
+    return {"truncated": len(text.encode()) > ERROR_PAYLOAD_BYTES - 100, "excerpt": excerpt}

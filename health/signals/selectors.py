@@ -1,0 +1,85 @@
+"""Reads of signal records that the API, the import and the pages share; every one takes the tenant."""
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from accounts.models import Account
+from tenancy.models import Tenant
+
+from ..models.signals import SignalRecord
+from .kinds import KINDS, SignalKind
+from .timeline import timeline_item
+
+# SQLite allows a few thousand parameters per query; PostgreSQL more. Chunks stay under both.
+CHUNK = 1000
+
+
+def signal_list(*, tenant: Tenant, kind: SignalKind) -> QuerySet[SignalRecord]:
+    """The kind's records, newest first, with what a list row shows read in the same query."""
+    related = ["account", "contact"] if kind.has_contact else ["account"]
+    return kind.model.objects.filter(tenant=tenant).select_related(*related).order_by(f"-{kind.date_field}", "-pk")
+
+
+def signal_get(*, tenant: Tenant, kind: SignalKind, record_id: int) -> SignalRecord:
+    return signal_list(tenant=tenant, kind=kind).get(pk=record_id)
+
+
+def signal_by_external_id(*, tenant: Tenant, kind: SignalKind, external_ids: Iterable[str]) -> dict[str, SignalRecord]:
+    """The records with these external ids (blank ids never match: they mean "no id")."""
+    wanted = sorted({external_id for external_id in external_ids if external_id})
+    found: dict[str, SignalRecord] = {}
+    for start in range(0, len(wanted), CHUNK):
+        rows = signal_list(tenant=tenant, kind=kind).filter(external_id__in=wanted[start : start + CHUNK])
+        found.update((row.external_id, row) for row in rows)
+    return found
+
+
+def signal_external_id_taken(*, tenant: Tenant, record: SignalRecord) -> bool:
+    """Whether another record of the same kind has this record's external id."""
+    if not record.external_id:
+        return False
+    others = type(record).objects.filter(tenant=tenant, external_id=record.external_id)
+    return others.exclude(pk=record.pk).exists() if record.pk else others.exists()
+
+
+def account_timeline(*, tenant: Tenant, account: Account, limit: int = 50, offset: int = 0) -> list[dict]:
+    """The account's tickets, invoices, subscription changes, meetings and NPS responses, newest first,
+    as dicts with `when`, `all_day`, `kind`, `title`, `detail` and `tone` (good, neutral or bad).
+
+    One query per kind: each gives its newest `offset + limit` rows, which are enough to fill the
+    page whatever the mix; deep pages cost more, and a person rarely goes there.
+    """
+    wanted = offset + limit
+    items: list[dict] = []
+    for kind in KINDS.values():
+        rows = kind.model.objects.filter(tenant=tenant, account=account).order_by(f"-{kind.date_field}", "-pk")
+        if kind.has_contact:
+            rows = rows.select_related("contact")
+        items.extend(timeline_item(row, tenant=tenant) for row in rows[:wanted])
+    # sorted() is stable: same-moment items keep the order of KINDS.
+    items = sorted(items, key=lambda item: item["when"], reverse=True)
+    return items[offset : offset + limit]
+
+
+def account_timeline_count(*, tenant: Tenant, account: Account) -> int:
+    return sum(kind.model.objects.filter(tenant=tenant, account=account).count() for kind in KINDS.values())
+
+
+class AccountTimeline:
+    """The timeline as a sequence Django's Paginator can page through: it counts, and reads one page per slice."""
+
+    def __init__(self, *, tenant: Tenant, account: Account):
+        self.tenant, self.account = tenant, account
+
+    def count(self) -> int:
+        return account_timeline_count(tenant=self.tenant, account=self.account)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[dict]:
+        if not isinstance(index, slice):
+            raise TypeError("The timeline is read a page at a time: slice it.")
+        start = index.start or 0
+        return account_timeline(tenant=self.tenant, account=self.account, limit=index.stop - start, offset=start)
