@@ -16,7 +16,7 @@ from .limits import ERROR_PAYLOAD_BYTES
 from .parsing import USAGE_TYPES, Call, CallRejected, normalise
 from .rollups import count_keys, hold_points, rollups_add
 from .timestamps import parse_timestamp
-from .writer import attribute_earlier, catalogue_seen, catalogue_upsert, raw_events_insert
+from .writer import attribute_earlier, catalogue_seen, catalogue_upsert, contacts_seen, raw_events_insert
 
 
 @dataclass
@@ -91,6 +91,11 @@ def _store(tenant: Tenant, valid: list[Call], resolution: Resolution | None, *, 
         late = [r for r in attribute_earlier(tenant=tenant, links=resolution.links) if r[0] in USAGE_TYPES]
         events += [(account_id, contact_id, name, ts) for _kind, name, ts, account_id, contact_id in late]
     rollups_add(tenant=tenant, counts=count_keys(events, tenant.zone))
+    latest: dict[int, dt.datetime] = {}
+    for _account_id, contact_id, _name, timestamp in events:
+        if contact_id is not None and (contact_id not in latest or timestamp > latest[contact_id]):
+            latest[contact_id] = timestamp
+    contacts_seen(tenant=tenant, latest=latest)
     catalogue_upsert(tenant=tenant, seen=catalogue_seen((c.name, c.timestamp) for c in usage))
     return inserted
 

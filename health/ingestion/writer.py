@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import connection
+from django.db.models import Case, DateTimeField, Q, Value, When
 
 from accounts.models import Contact
 from health.models import EventDefinition, RawEvent
@@ -199,3 +200,12 @@ def _attribute_by_group(tenant: Tenant, accounts: dict[str, int]) -> list:
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, tenant.pk, tenant.pk, *keys])
         return cursor.fetchall()
+
+
+def contacts_seen(*, tenant: Tenant, latest: dict[int, dt.datetime]) -> int:
+    """Move each contact's last-seen time forward to its newest event of the batch, in one statement."""
+    if not latest:
+        return 0
+    newest = Case(*(When(pk=pk, then=Value(ts)) for pk, ts in latest.items()), output_field=DateTimeField())
+    behind = Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=newest)
+    return Contact.objects.filter(behind, tenant=tenant, pk__in=list(latest)).update(last_seen_at=newest)

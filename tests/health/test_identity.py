@@ -191,3 +191,21 @@ def test_identify_group_and_alias_are_kept_but_never_roll_up(tenant_a):
     assert ingest(tenant=tenant_a, calls=calls).stored == 3
     assert rollups(tenant_a) == []
     assert sorted(e.kind for e in raw_events(tenant_a)) == ["alias", "group", "identify"]
+
+
+def test_usage_moves_the_contacts_last_seen_forward_only(tenant_a):
+    acme = account(tenant_a, "acme-1")
+    jane = contact(tenant_a, acme, "u1")
+    ingest(
+        tenant=tenant_a,
+        calls=[
+            track("u1", timestamp="2026-11-20T09:00:00Z"),
+            track("u1", timestamp="2026-11-21T17:30:00Z"),
+        ],
+    )
+    jane.refresh_from_db()
+    assert jane.last_seen_at.isoformat() == "2026-11-21T17:30:00+00:00"
+    # An older event arriving late does not move it back.
+    ingest(tenant=tenant_a, calls=[track("u1", timestamp="2026-11-01T08:00:00Z")])
+    jane.refresh_from_db()
+    assert jane.last_seen_at.isoformat() == "2026-11-21T17:30:00+00:00"
