@@ -23,16 +23,10 @@ EVENTS_PER_PAGE = 50
 ERRORS_PER_PAGE = 50
 
 
-def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    # The section's tabs show ingestion errors to those who may read them (admins and leaders).
-    context["can_manage"] = membership_can(request.membership, Capability.MANAGE)
-    return render(request, template, context)
-
-
 @member_required()
 def index(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
-    return _render(request, "health/index.html", {"overview": selectors.usage_overview(tenant=tenant)})
+    return render(request, "health/index.html", {"overview": selectors.usage_overview(tenant=tenant)})
 
 
 @member_required()
@@ -45,7 +39,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     rows = [
         (d, EventDefinitionForm.for_definition(d, prefix=f"e{d.pk}") if may_change else None) for d in page.object_list
     ]
-    return _render(
+    return render(
         request, "health/event_list.html", {"page": page, "rows": rows, "query": query, "may_change": may_change}
     )
 
@@ -69,7 +63,7 @@ def event_edit(request: HttpRequest, event_definition_id: int) -> HttpResponse:
             if prefix and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
                 return redirect(back)
             return redirect("health:event_list")
-    return _render(request, "health/event_edit.html", {"definition": definition, "form": form})
+    return render(request, "health/event_edit.html", {"definition": definition, "form": form})
 
 
 @member_required(Capability.MANAGE)
@@ -77,7 +71,7 @@ def ingestion_errors(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.ingestion_error_list(tenant=request.tenant), ERRORS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    return _render(request, "health/ingestion_errors.html", {"page": page})
+    return render(request, "health/ingestion_errors.html", {"page": page})
 
 
 @member_required(Capability.CONFIGURE)
@@ -95,7 +89,7 @@ def ingestion_settings(request: HttpRequest) -> HttpResponse:
             return redirect("health:ingestion_settings")
     site = urlsplit(django_settings.SITE_URL.rstrip("/"))
     active_keys = api_key_list(tenant=tenant, kind=ApiKeyKind.WRITE_KEY).filter(revoked_at__isnull=True)
-    return _render(
+    return render(
         request,
         "health/ingestion_settings.html",
         {

@@ -13,5 +13,6 @@ def tenancy(request: HttpRequest) -> dict:
         "tenant": membership.tenant,
         "membership": membership,
         "can_configure": membership_can(membership, Capability.CONFIGURE),
+        "can_manage": membership_can(membership, Capability.MANAGE),
         "switchable_memberships": lambda: selectors.membership_list_for_user(user=request.user),
     }
