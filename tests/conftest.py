@@ -23,6 +23,12 @@ def pytest_report_header(config):
     return [f"postsale: database {database}, broker {broker}"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _celery_configured_from_real_settings():
+    # Celery reads Django's settings lazily, once: read them now, before any test overrides one.
+    assert celery_app.conf.broker_url
+
+
 @pytest.fixture(autouse=True)
 def _tasks_in_process_unless_worker_test(request):
     # Only the tests about background work talk to a real worker; the others run
