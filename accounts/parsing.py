@@ -4,6 +4,8 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 TRUE_WORDS = {"true", "yes", "y", "1", "ja", "x"}
 FALSE_WORDS = {"false", "no", "n", "0", "nein", ""}
@@ -79,6 +81,17 @@ def parse_date(value) -> dt.date:
         except ValueError:
             continue
     raise ValidationError(f"{value!r} is not a date; use YYYY-MM-DD.")
+
+
+def parse_moment(value, zone: dt.tzinfo) -> dt.datetime:
+    """A date, a date and time, or ISO 8601 with an offset; without an offset it is in `zone`."""
+    try:
+        moment = parse_datetime(str(value).strip())
+    except ValueError:
+        moment = None
+    if moment is None:
+        moment = dt.datetime.combine(parse_date(value), dt.time())
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, zone)
 
 
 def parse_choice(value, choices: list[tuple[str, str]] | list[str]) -> str:

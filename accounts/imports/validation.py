@@ -11,11 +11,9 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from ..models import AccountStatus, ContactRole, CustomFieldDefinition, ImportKind, Segment
-from ..parsing import parse_bool, parse_choice, parse_date, parse_decimal, parse_int
+from ..parsing import parse_bool, parse_choice, parse_date, parse_decimal, parse_int, parse_moment
 from ..services import custom_field_values_clean, roles_join
 from .mapping import ACCOUNT_TARGETS, CONTACT_TARGETS, CUSTOM_PREFIX, TargetField
 from .reading import Table
@@ -269,13 +267,7 @@ def check_contacts(table: Table, mapping: dict[str, str], context: ContactContex
 
     def last_seen(value: str) -> dt.datetime:
         # Spreadsheets give a date, a date and time, or ISO 8601 with an offset; naive means the tenant's zone.
-        try:
-            moment = parse_datetime(value)
-        except ValueError:
-            moment = None
-        if moment is None:
-            moment = dt.datetime.combine(parse_date(value), dt.time())
-        return moment if timezone.is_aware(moment) else timezone.make_aware(moment, context.zone)
+        return parse_moment(value, context.zone)
 
     cleaners = {
         "external_id": _text("The external id", 255),

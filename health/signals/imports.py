@@ -12,18 +12,17 @@ These files are small (a few thousand rows), so they run in the request, with a 
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from accounts import selectors as account_selectors
 from accounts.imports.mapping import normalise
 from accounts.imports.reading import Table, check_size, read_table
 from accounts.imports.validation import RowError
 from accounts.models import ImportMode
-from accounts.parsing import parse_bool, parse_choice, parse_date, parse_decimal, parse_int
+from accounts.parsing import parse_bool, parse_choice, parse_date, parse_decimal, parse_int, parse_moment
 from tenancy.models import Tenant
 
 from ..models import MeetingKind, MeetingStatus, SubscriptionChangeKind, TicketPriority, TicketSentiment, TicketStatus
@@ -119,26 +118,13 @@ class ImportOutcome:
     ignored_columns: list[str] = field(default_factory=list)
 
 
-def _moment(zone: dt.tzinfo) -> Callable[[str], dt.datetime]:
-    def parse(value: str) -> dt.datetime:
-        try:
-            moment = parse_datetime(value)
-        except ValueError:
-            moment = None
-        if moment is None:
-            moment = dt.datetime.combine(parse_date(value), dt.time())
-        return moment if timezone.is_aware(moment) else timezone.make_aware(moment, zone)
-
-    return parse
-
-
 def _priority(value: str) -> str:
     return PRIORITY_WORDS.get(value.strip().lower()) or parse_choice(value, TicketPriority.choices)
 
 
 def _parsers(zone: dt.tzinfo) -> dict[str, Callable[[str], object]]:
     """Column name -> how its text becomes a value; a column not listed is text, checked by the model."""
-    moment = _moment(zone)
+    moment = partial(parse_moment, zone=zone)
     return {
         "priority": _priority,
         "status_ticket": lambda v: parse_choice(v, TicketStatus.choices),
