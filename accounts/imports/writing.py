@@ -13,20 +13,10 @@ from tenancy.models import Tenant, User
 
 from ..models import Account, AccountStatus, Contact, ServiceTier, TierChange
 from ..services import account_apply_tier_rule
+from ..services.book import ACCOUNT_FIELDS
 
-ACCOUNT_VALUE_FIELDS = (
-    "name",
-    "domain",
-    "segment",
-    "arr",
-    "acv",
-    "seats_purchased",
-    "industry",
-    "region",
-    "signed_on",
-    "go_live_on",
-    "custom_fields",
-)
+# What a row sets directly; the external id matches, owner and parent are resolved, status has rules.
+ACCOUNT_VALUE_FIELDS = (*(f for f in ACCOUNT_FIELDS if f not in ("external_id", "owner", "parent")), "custom_fields")
 CONTACT_VALUE_FIELDS = ("name", "email", "title", "roles", "is_active", "last_seen_at")
 
 
