@@ -163,7 +163,7 @@ def _churn(people: DemoPeople, accounts: list[Account], rng: random.Random, toda
 def _backdate_history(accounts: list[Account], rng: random.Random, today: dt.date) -> None:
     """First assignments happened when the contract was signed; later moves in recent weeks."""
     signed = {a.pk: a.signed_on for a in accounts}
-    changes = list(TierChange.objects.filter(account_id__in=signed))
+    changes = list(TierChange.objects.filter(tenant_id=accounts[0].tenant_id, account_id__in=signed))
     for change in changes:
         if change.reason == TierChangeReason.INITIAL and signed.get(change.account_id):
             day = signed[change.account_id]
