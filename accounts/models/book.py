@@ -64,6 +64,9 @@ class Account(TenantOwned):
         verbose_name="parent account",
     )
     custom_fields = models.JSONField(default=dict, blank=True)
+    # Kept by the health app's recompute for fast lists; the history is in its daily scores.
+    health_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    health_band = models.CharField(max_length=8, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

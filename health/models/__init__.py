@@ -1,6 +1,20 @@
 """Signals about each account: product usage (Segment-compatible ingestion, daily rollups, the event
 catalogue) and the other signal families: support, financial and relationship."""
 
+from .scores import (
+    Band,
+    ContactHealth,
+    HealthModel,
+    HealthScore,
+    HealthSignal,
+    RecomputeBatch,
+    RecomputeRun,
+    RunKind,
+    RunStatus,
+    Severity,
+    SignalKind,
+    SignalStatus,
+)
 from .signals import (
     Invoice,
     Meeting,
@@ -24,9 +38,14 @@ from .usage import (
 )
 
 __all__ = [
+    "Band",
+    "ContactHealth",
     "EventDefinition",
     "EventKind",
     "EventRollup",
+    "HealthModel",
+    "HealthScore",
+    "HealthSignal",
     "IngestionError",
     "IngestionSettings",
     "Invoice",
@@ -35,6 +54,13 @@ __all__ = [
     "MeetingStatus",
     "NpsResponse",
     "RawEvent",
+    "RecomputeBatch",
+    "RecomputeRun",
+    "RunKind",
+    "RunStatus",
+    "Severity",
+    "SignalKind",
+    "SignalStatus",
     "SubscriptionChange",
     "SubscriptionChangeKind",
     "SupportTicket",

@@ -1,0 +1,120 @@
+"""Scores from inputs under a health model: each measure's points, the weighted mean of the measures
+that have data, the band. Pure: no queries, so a candidate model can be scored before it is saved."""
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..models import HealthModel
+from .inputs import Inputs
+from .measures import BY_KEY, Family, points_by_rules, points_on_curve
+
+
+@dataclass
+class AccountScore:
+    account_id: int
+    score: int | None
+    band: str
+    measures: dict[str, dict]  # key -> raw, points, weight, family, label, detail
+
+    @property
+    def missing(self) -> list[str]:
+        return [key for key, m in self.measures.items() if m["points"] is None and m["weight"] > 0]
+
+
+def _present(value) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def custom_value(measure: dict, account: pd.Series, facts: dict):
+    """The value a custom measure reads: an account field, a custom field or a metric."""
+    source, name = measure.get("source"), measure.get("name", "")
+    if source == "custom_field":
+        values = account.get("custom_fields") or {}
+        return values.get(name)
+    if source == "metric":
+        return facts.get(f"metric:{name}", 0.0)
+    value = account.get(name)
+    if hasattr(value, "is_finite"):  # Decimal
+        return float(value)
+    return value
+
+
+def score_measures(
+    model: HealthModel, raw: dict[str, float], details: dict, account: pd.Series, facts: dict
+) -> AccountScore:
+    measures: dict[str, dict] = {}
+    for key, setting in (model.measures or {}).items():
+        definition = BY_KEY.get(key)
+        if definition is None:
+            continue
+        value = raw.get(key)
+        value = float(value) if _present(value) else None
+        points = round(points_on_curve(setting["curve"], value), 1) if value is not None else None
+        measures[key] = {
+            "raw": None if value is None else round(value, 4),
+            "points": points,
+            "weight": float(setting.get("weight", 0)),
+            "family": definition.family.value,
+            "label": definition.label,
+            "detail": details.get(key, {}),
+        }
+    for custom in model.custom_measures or []:
+        value = custom_value(custom, account, facts)
+        points = None
+        if _present(value) and value != "":
+            points = points_by_rules(custom.get("rules", []), value, custom.get("default_points"))
+        measures[custom["key"]] = {
+            "raw": value if isinstance(value, int | float | str | bool) or value is None else str(value),
+            "points": points,
+            "weight": float(custom.get("weight", 0)),
+            "family": custom.get("family") or Family.CUSTOM.value,
+            "label": custom.get("label") or custom["key"],
+            "detail": {"source": custom.get("source"), "name": custom.get("name")},
+        }
+    weighted = [(m["points"], m["weight"]) for m in measures.values() if m["points"] is not None and m["weight"] > 0]
+    total = sum(w for _, w in weighted)
+    score = round(sum(p * w for p, w in weighted) / total) if total else None
+    return AccountScore(account_id=0, score=score, band=model.band_for(score), measures=measures)
+
+
+def score_inputs(inputs: Inputs, model_for) -> dict[int, AccountScore]:
+    """Score every account of `inputs`; `model_for(segment)` gives the model that applies."""
+    raw_rows = inputs.raw.to_dict(orient="index")
+    scores: dict[int, AccountScore] = {}
+    for account_id, raw in raw_rows.items():
+        account = inputs.accounts.loc[account_id]
+        if not isinstance(account.get("name"), str):
+            continue  # not in this tenant, or gone
+        result = score_measures(
+            model_for(account.get("segment")),
+            raw,
+            inputs.details.get(int(account_id), {}),
+            account,
+            inputs.facts.get(int(account_id), {}),
+        )
+        result.account_id = int(account_id)
+        scores[int(account_id)] = result
+    return scores
+
+
+def rescore(model: HealthModel, measures: dict[str, dict]) -> int | None:
+    """A stored snapshot's score under another model, from its raw values: how much of a change
+    the model made, as against the account's behaviour."""
+    raw = {key: m.get("raw") for key, m in measures.items() if isinstance(m.get("raw"), int | float)}
+    details = {key: m.get("detail", {}) for key, m in measures.items()}
+    built_in = score_measures(model, raw, details, pd.Series(dtype=object), {})
+    # Custom measures read raw values straight from the snapshot.
+    for custom in model.custom_measures or []:
+        stored = measures.get(custom["key"], {})
+        value = stored.get("raw")
+        points = (
+            points_by_rules(custom.get("rules", []), value, custom.get("default_points")) if _present(value) else None
+        )
+        built_in.measures[custom["key"]] = {"points": points, "weight": float(custom.get("weight", 0))}
+    weighted = [
+        (m["points"], m["weight"]) for m in built_in.measures.values() if m["points"] is not None and m["weight"] > 0
+    ]
+    total = sum(w for _, w in weighted)
+    return round(sum(p * w for p, w in weighted) / total) if total else None

@@ -1,0 +1,145 @@
+"""The sentence every score carries: what changed since last week and why, naming people and numbers,
+and telling a change of the model apart from a change in the customer's behaviour."""
+
+from django.utils.formats import date_format
+
+from ..models import HealthModel
+from .engine import AccountScore, rescore
+from .measures import BY_KEY, format_raw
+
+STEADY_POINTS = 3  # a move smaller than this reads as "held"
+MAX_REASONS = 3
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def describe(key: str, measure: dict) -> str:
+    """A measure as it stands today, in a CSM's words."""
+    raw, detail = measure.get("raw"), measure.get("detail") or {}
+    label = measure.get("label", key)
+    if raw is None:
+        return f"no data for {label.lower()}"
+    if key == "power_users":
+        if detail.get("days", 0) >= 7:
+            return f"power user {detail.get('name')} inactive {_plural(detail['days'], 'day')}"
+        return f"power users active (least active {detail.get('name')}, {_plural(int(raw), 'day')} ago)"
+    if key == "active_seats" and detail.get("seats"):
+        return f"{detail.get('active')} of {detail['seats']} seats active ({format_raw('share', raw)})"
+    if key == "core_trend":
+        return f"core-feature use at {raw * 100:.0f}% of its usual level"
+    if key == "engagement_change":
+        return f"engagement {raw * 100:+.0f}% week over week"
+    if key == "feature_breadth":
+        return f"{_plural(int(raw), 'feature')} used in 30 days"
+    if key == "open_tickets":
+        open_count = sum(detail.get(p, 0) for p in ("p1", "p2", "p3", "p4"))
+        p1 = detail.get("p1", 0)
+        return f"{_plural(open_count, 'open ticket')}" + (f" ({p1} P1)" if p1 else "")
+    if key == "csat":
+        prior = detail.get("prior")
+        return f"CSAT {raw:.1f}" + (f" (was {prior:.1f})" if prior is not None else "")
+    if key == "late_payments":
+        if not raw:
+            return "invoices paid on time"
+        state = "unpaid, " if detail.get("unpaid") else ""
+        return f"invoice {detail.get('number')} {state}{_plural(int(raw), 'day')} late"
+    if key == "downgrades":
+        if not raw:
+            return "no downgrades or seat cuts"
+        removed = detail.get("seats_removed")
+        return f"{_plural(int(raw), 'downgrade or seat cut')} in 90 days" + (
+            f" ({removed} seats fewer)" if removed else ""
+        )
+    if key == "executive_touchpoint":
+        return f"{_plural(int(raw), 'day')} since the last executive touchpoint"
+    if key == "no_shows":
+        return f"{detail.get('no_shows', 0)} of {_plural(detail.get('meetings', 0), 'meeting')} missed in 90 days"
+    if key == "nps":
+        who = f" from {detail['name']}" if detail.get("name") else ""
+        return f"latest NPS {int(raw)}{who}"
+    definition = BY_KEY.get(key)
+    value = definition.format(raw) if definition else raw
+    return f"{label.lower()} {value}"
+
+
+def describe_change(key: str, before: dict, now: dict) -> str:
+    """A measure that moved, from its value last week to today's."""
+    if now.get("raw") is None or before.get("raw") is None or key in ("power_users", "late_payments", "nps"):
+        return describe(key, now)
+    definition = BY_KEY.get(key)
+    if definition is None:
+        return describe(key, now)
+    old, new = before["raw"], now["raw"]
+    direction = "down" if new < old else "up"
+    name = "active seats" if key == "active_seats" else definition.label.lower()
+    return f"{name} {direction} from {definition.format(old)} to {definition.format(new)}"
+
+
+def _contributions(measures: dict[str, dict]) -> dict[str, float]:
+    weighted = {k: m for k, m in measures.items() if m.get("points") is not None and m.get("weight", 0) > 0}
+    total = sum(m["weight"] for m in weighted.values())
+    return {k: m["points"] * m["weight"] / total for k, m in weighted.items()} if total else {}
+
+
+def explain(
+    *,
+    current: AccountScore,
+    model: HealthModel,
+    previous: dict | None,
+    previous_model: HealthModel | None,
+) -> str:
+    """`previous` is last week's snapshot as {"score", "measures"}; None when there is none."""
+    if current.score is None:
+        return "No health score: none of the model's measures has data for this account yet."
+    missing = [current.measures[k]["label"] for k in current.missing]
+    gap = f" Left out for lack of data: {', '.join(missing)}." if missing else ""
+    if not previous or previous.get("score") is None:
+        shortfall = sorted(
+            (k for k, m in current.measures.items() if m["points"] is not None and m["weight"] > 0),
+            key=lambda k: (100 - current.measures[k]["points"]) * current.measures[k]["weight"],
+            reverse=True,
+        )
+        reasons = "; ".join(describe(k, current.measures[k]) for k in shortfall[:2])
+        return f"Health {current.score} ({current.band}): weakest {reasons}.{gap}"
+    before, now = previous["score"], current.score
+    delta = now - before
+    model_note = ""
+    if previous_model is not None and previous_model.pk != model.pk:
+        # Re-score last week's raw values under today's model: what is left is behaviour.
+        before_now_model = rescore(model, previous["measures"])
+        if before_now_model is not None:
+            model_part = before_now_model - before
+            changed_on = date_format(model.created_at, "j M")
+            model_note = (
+                f" {abs(model_part)} point{'s' if abs(model_part) != 1 else ''} of it from the model "
+                f"(weights changed on {changed_on}, version {model.version}), {abs(now - before_now_model)} from behaviour."
+            )
+            delta_behaviour = now - before_now_model
+        else:
+            delta_behaviour = delta
+    else:
+        delta_behaviour = delta
+    if abs(delta) < STEADY_POINTS and not model_note:
+        head = f"Health held at {now} ({current.band}) since last week"
+        worst = min(
+            (k for k, m in current.measures.items() if m["points"] is not None and m["weight"] > 0),
+            key=lambda k: current.measures[k]["points"],
+            default=None,
+        )
+        return f"{head}; weakest {describe(worst, current.measures[worst])}.{gap}" if worst else f"{head}.{gap}"
+    verb = "fell" if delta < 0 else "rose"
+    head = f"Health {verb} {abs(delta)} point{'s' if abs(delta) != 1 else ''} ({before} to {now}) since last week"
+    old_contrib, new_contrib = _contributions(previous["measures"]), _contributions(current.measures)
+    moved = []
+    for key in set(old_contrib) | set(new_contrib):
+        change = new_contrib.get(key, 0.0) - old_contrib.get(key, 0.0)
+        if (change < 0) == (delta_behaviour < 0) and abs(change) >= 0.5:
+            moved.append((abs(change), key))
+    moved.sort(reverse=True)
+    reasons = [
+        describe_change(k, previous["measures"].get(k, {}), current.measures.get(k, {})) for _, k in moved[:MAX_REASONS]
+    ]
+    text = head + (": " + "; ".join(reasons) if reasons else "") + "."
+    return text + model_note + gap

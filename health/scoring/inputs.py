@@ -1,0 +1,406 @@
+"""The raw values behind every measure, for a set of accounts as of one day, read with a few
+set-based queries (GROUP BY over the daily rollups and the signal tables), never per account.
+
+The result does not depend on weights or curves, so the backtest and the model editor can score
+the same inputs under another model without reading anything again.
+"""
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+from django.db.models import Avg, Count, Max, Min, Q, Sum
+
+from accounts.models import Account, Contact
+from tenancy.models import Tenant
+
+from ..models import (
+    EventDefinition,
+    EventRollup,
+    Invoice,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    NpsResponse,
+    SubscriptionChange,
+    SubscriptionChangeKind,
+    SupportTicket,
+    TicketStatus,
+)
+from .measures import MEASURES, TICKET_WEIGHTS
+
+WINDOW_DAYS = 90
+POWER_USER_INACTIVE_DAYS = 21
+
+
+@dataclass
+class Inputs:
+    """Raw values (NaN: no data) and the facts that explanations and signals quote."""
+
+    day: dt.date
+    accounts: pd.DataFrame  # index account_id: name, segment, seats_purchased, arr, ... custom values
+    raw: pd.DataFrame  # index account_id, a column per measure key
+    details: dict[int, dict[str, dict]] = field(default_factory=dict)
+    contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    facts: dict[int, dict] = field(default_factory=dict)  # advanced use, locked clicks, ticket spike, ...
+
+
+def _day_end(tenant: Tenant, day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tenant.zone)
+
+
+def _catalogue(tenant: Tenant) -> dict[str, list[str]]:
+    rows = EventDefinition.objects.filter(tenant=tenant).values_list(
+        "name", "is_core", "is_advanced", "is_locked", "is_upgrade_page"
+    )
+    groups: dict[str, list[str]] = {"core": [], "advanced": [], "locked": [], "upgrade": []}
+    for name, core, advanced, locked, upgrade in rows:
+        for key, flag in (("core", core), ("advanced", advanced), ("locked", locked), ("upgrade", upgrade)):
+            if flag:
+                groups[key].append(name)
+    return groups
+
+
+def _frame(rows, index: str = "account_id") -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(list(rows))
+    return frame.set_index(index) if not frame.empty else pd.DataFrame(index=pd.Index([], name=index))
+
+
+def _col(frame: pd.DataFrame, name: str, ids) -> pd.Series:
+    if name not in frame.columns:
+        return pd.Series(float("nan"), index=ids, dtype="float64")
+    return pd.to_numeric(frame[name], errors="coerce").astype("float64").reindex(ids)
+
+
+def measure_inputs(
+    *,
+    tenant: Tenant,
+    day: dt.date,
+    account_ids: list[int],
+    power_user_share: float = 0.2,
+    metric_names: tuple[str, ...] = (),
+) -> Inputs:
+    ids = pd.Index(sorted(set(account_ids)), name="account_id")
+    accounts = _frame(
+        Account.objects.filter(tenant=tenant, pk__in=list(ids)).values(
+            "id",
+            "name",
+            "segment",
+            "seats_purchased",
+            "arr",
+            "acv",
+            "industry",
+            "region",
+            "is_strategic",
+            "custom_fields",
+            "status",
+        ),
+        index="id",
+    )
+    accounts.index.name = "account_id"
+    accounts = accounts.reindex(ids)
+    catalogue = _catalogue(tenant)
+    raw = pd.DataFrame(index=ids)
+    details: dict[int, dict[str, dict]] = {int(i): {} for i in ids}
+    facts: dict[int, dict] = {int(i): {} for i in ids}
+
+    usage = _usage(tenant, day, list(ids), catalogue, metric_names)
+    contacts = _contact_usage(tenant, day, list(ids), power_user_share)
+    seats = pd.to_numeric(accounts.get("seats_purchased"), errors="coerce").astype("float64").where(lambda s: s > 0)
+    has_usage = _col(usage, "events_90", ids).fillna(0) > 0
+
+    active_30 = _col(usage, "active_30", ids).fillna(0)
+    seen_90 = _col(usage, "seen_90", ids).fillna(0)
+    raw["active_seats"] = (active_30 / seats).where(has_usage).clip(upper=1.5)
+    raw["seat_saturation"] = (seen_90 / seats).where(has_usage).clip(upper=1.5)
+
+    # Trend: the last 30 days against the average 30 days of the 60 before, over the days the
+    # account has data for (a new account compares with what it has; under 14 days is no data).
+    first_day = usage["first_day"].reindex(ids) if "first_day" in usage.columns else pd.Series(None, index=ids)
+    prior_days = first_day.map(
+        lambda f: (
+            ((day - dt.timedelta(days=30)) - max(f, day - dt.timedelta(days=WINDOW_DAYS - 1))).days + 1
+            if isinstance(f, dt.date)
+            else 0
+        )
+    )
+    core_30 = _col(usage, "core_30", ids).fillna(0)
+    core_prior = _col(usage, "core_prior", ids).fillna(0)
+    baseline = (core_prior / prior_days.clip(lower=1) * 30).where(prior_days >= 14)
+    raw["core_trend"] = (core_30 / baseline).where(baseline > 0).clip(upper=3.0)
+    points_7, points_prev_7 = _col(usage, "points_7", ids).fillna(0), _col(usage, "points_prev_7", ids).fillna(0)
+    raw["engagement_change"] = ((points_7 - points_prev_7) / points_prev_7).where(points_prev_7 > 0).clip(upper=2.0)
+    raw["feature_breadth"] = _col(usage, "features_30", ids).where(has_usage)
+
+    _power_users(raw, details, contacts, ids, day)
+    _support(tenant, day, raw, details, facts, ids)
+    _financial(tenant, day, raw, details, facts, ids)
+    _relationship(tenant, day, raw, details, facts, ids)
+
+    for account_id in ids:
+        key = int(account_id)
+        details[key]["active_seats"] = {"active": int(active_30.get(account_id, 0)), "seats": _int(seats, account_id)}
+        details[key]["seat_saturation"] = {"seen": int(seen_90.get(account_id, 0)), "seats": _int(seats, account_id)}
+        details[key]["core_trend"] = {"last_30": float(core_30[account_id]), "baseline_30": _num(baseline, account_id)}
+        details[key]["engagement_change"] = {
+            "last_7": float(points_7[account_id]),
+            "prev_7": float(points_prev_7[account_id]),
+        }
+        facts[key].update(
+            advanced_30=int(_col(usage, "advanced_30", ids).fillna(0)[account_id]),
+            locked_14=int(_col(usage, "locked_14", ids).fillna(0)[account_id]),
+            upgrade_14=int(_col(usage, "upgrade_14", ids).fillna(0)[account_id]),
+        )
+        for n, name in enumerate(metric_names):
+            facts[key][f"metric:{name}"] = float(_col(usage, f"metric_{n}", ids).fillna(0)[account_id])
+    for measure in MEASURES:
+        if measure.key not in raw.columns:
+            raw[measure.key] = float("nan")
+    return Inputs(day=day, accounts=accounts, raw=raw, details=details, contacts=contacts, facts=facts)
+
+
+def _int(series: pd.Series, key) -> int | None:
+    value = series.get(key)
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _num(series: pd.Series, key) -> float | None:
+    value = series.get(key)
+    return None if value is None or pd.isna(value) else round(float(value), 2)
+
+
+def _usage(tenant, day, ids, catalogue, metric_names) -> pd.DataFrame:
+    d = day
+    def since(days):
+        return d - dt.timedelta(days=days - 1)  # the first day of the last `days`
+    not_curious = ~Q(name__in=catalogue["locked"] + catalogue["upgrade"])
+    metrics = {
+        f"metric_{n}": Sum("count", filter=Q(day__gte=since(30), name=name)) for n, name in enumerate(metric_names)
+    }
+    rows = (
+        EventRollup.objects.filter(tenant=tenant, account_id__in=ids, day__gte=since(WINDOW_DAYS), day__lte=d)
+        .values("account_id")
+        .annotate(
+            events_90=Sum("count"),
+            first_day=Min("day"),
+            points_7=Sum("points", filter=Q(day__gte=since(7))),
+            points_prev_7=Sum("points", filter=Q(day__gte=since(14), day__lt=since(7))),
+            core_30=Sum("points", filter=Q(day__gte=since(30), name__in=catalogue["core"])),
+            core_prior=Sum("points", filter=Q(day__lt=since(30), name__in=catalogue["core"])),
+            features_30=Count("name", distinct=True, filter=Q(day__gte=since(30)) & not_curious),
+            advanced_30=Sum("count", filter=Q(day__gte=since(30), name__in=catalogue["advanced"])),
+            locked_14=Sum("count", filter=Q(day__gte=since(14), name__in=catalogue["locked"])),
+            upgrade_14=Sum("count", filter=Q(day__gte=since(14), name__in=catalogue["upgrade"])),
+            active_30=Count("contact", distinct=True, filter=Q(day__gte=since(30))),
+            seen_90=Count("contact", distinct=True),
+            **metrics,
+        )
+    )
+    return _frame(rows)
+
+
+def _contact_usage(tenant, day, ids, power_user_share: float) -> pd.DataFrame:
+    """Each person's weighted points over the window, last day seen, and whether they are a power
+    user: the top share of the account's people by points (at least one), plus anyone whose role
+    says so."""
+    rows = (
+        EventRollup.objects.filter(
+            tenant=tenant,
+            account_id__in=ids,
+            contact__isnull=False,
+            day__gte=day - dt.timedelta(days=WINDOW_DAYS - 1),
+            day__lte=day,
+        )
+        .values("account_id", "contact_id")
+        .annotate(points=Sum("points"), last_day=Max("day"))
+    )
+    usage = pd.DataFrame.from_records(list(rows), columns=["account_id", "contact_id", "points", "last_day"])
+    people = pd.DataFrame.from_records(
+        list(
+            Contact.objects.filter(tenant=tenant, account_id__in=ids, is_active=True).values(
+                "id", "account_id", "name", "roles"
+            )
+        ),
+        columns=["id", "account_id", "name", "roles"],
+    ).rename(columns={"id": "contact_id"})
+    frame = people.merge(usage.drop(columns=["account_id"]), on="contact_id", how="left")
+    frame["points"] = pd.to_numeric(frame["points"], errors="coerce").fillna(0.0).astype("float64")
+    frame = frame.sort_values(["account_id", "points"], ascending=[True, False])
+    frame["rank"] = frame.groupby("account_id").cumcount()
+    active_people = frame[frame["points"] > 0].groupby("account_id")["contact_id"].transform("count")
+    frame["top_n"] = active_people.reindex(frame.index).fillna(0).map(lambda n: max(1, math.ceil(n * power_user_share)))
+    top_points = frame.groupby("account_id")["points"].transform("max")
+    by_role = frame["roles"].fillna("").str.contains("power_user")
+    frame["is_power_user"] = ((frame["rank"] < frame["top_n"]) & (frame["points"] > 0)) | by_role
+    frame["score"] = (100 * frame["points"] / top_points.where(top_points > 0)).fillna(0).round().astype(int)
+    frame["days_inactive"] = frame["last_day"].map(
+        lambda last: (day - last).days if isinstance(last, dt.date) else WINDOW_DAYS
+    )
+    return frame
+
+
+def _power_users(raw, details, contacts: pd.DataFrame, ids, day) -> None:
+    raw["power_users"] = float("nan")
+    if contacts.empty:
+        return
+    power = contacts[contacts["is_power_user"]]
+    for account_id, group in power.groupby("account_id"):
+        if account_id not in raw.index:
+            continue
+        worst = group.sort_values("days_inactive", ascending=False).iloc[0]
+        raw.loc[account_id, "power_users"] = float(worst["days_inactive"])
+        details[int(account_id)]["power_users"] = {
+            "name": worst["name"],
+            "contact_id": int(worst["contact_id"]),
+            "days": int(worst["days_inactive"]),
+            "count": len(group),
+            "inactive": [
+                {"contact_id": int(r.contact_id), "name": r.name, "days": int(r.days_inactive)}
+                for r in group.itertuples()
+                if r.days_inactive >= POWER_USER_INACTIVE_DAYS
+            ],
+        }
+
+
+def _support(tenant, day, raw, details, facts, ids) -> None:
+    end = _day_end(tenant, day)
+    still_open = Q(status__in=[TicketStatus.OPEN, TicketStatus.PENDING], closed_at__isnull=True) | Q(closed_at__gte=end)
+    open_now = Q(opened_at__lt=end) & still_open
+    closed_90 = Q(closed_at__lt=end, closed_at__gte=end - dt.timedelta(days=90), csat__isnull=False)
+    closed_prior = Q(
+        closed_at__lt=end - dt.timedelta(days=90), closed_at__gte=end - dt.timedelta(days=180), csat__isnull=False
+    )
+    week = Q(opened_at__lt=end, opened_at__gte=end - dt.timedelta(days=7))
+    prior = Q(opened_at__lt=end - dt.timedelta(days=7), opened_at__gte=end - dt.timedelta(days=97))
+    rows = (
+        SupportTicket.objects.filter(tenant=tenant, account_id__in=list(ids), opened_at__lt=end)
+        .values("account_id")
+        .annotate(
+            tickets=Count("id"),
+            **{f"open_{p}": Count("id", filter=open_now & Q(priority=p)) for p in TICKET_WEIGHTS},
+            csat_90=Avg("csat", filter=closed_90),
+            csat_prior=Avg("csat", filter=closed_prior),
+            week=Count("id", filter=week),
+            week_p1=Count("id", filter=week & Q(priority="p1")),
+            prior=Count("id", filter=prior),
+        )
+    )
+    frame = _frame(rows)
+    has = _col(frame, "tickets", ids).fillna(0) > 0
+    weighted = sum(_col(frame, f"open_{p}", ids).fillna(0) * w for p, w in TICKET_WEIGHTS.items())
+    raw["open_tickets"] = weighted.where(has)
+    raw["csat"] = _col(frame, "csat_90", ids)
+    for account_id in frame.index:
+        row = frame.loc[account_id]
+        key = int(account_id)
+        details[key]["open_tickets"] = {p: int(row[f"open_{p}"]) for p in TICKET_WEIGHTS}
+        details[key]["csat"] = {"prior": _num(frame["csat_prior"], account_id)}
+        facts[key].update(
+            tickets_week=int(row["week"]),
+            tickets_week_p1=int(row["week_p1"]),
+            tickets_prior_weekly=round(float(row["prior"]) / 90 * 7, 2),
+        )
+
+
+def _financial(tenant, day, raw, details, facts, ids) -> None:
+    invoices = pd.DataFrame.from_records(
+        list(
+            Invoice.objects.filter(
+                tenant=tenant, account_id__in=list(ids), issued_on__lte=day, due_on__gte=day - dt.timedelta(days=179)
+            ).values("id", "account_id", "number", "amount", "due_on", "paid_on")
+        ),
+        columns=["id", "account_id", "number", "amount", "due_on", "paid_on"],
+    )
+    if not invoices.empty:
+        paid_by_then = invoices["paid_on"].map(lambda p: isinstance(p, dt.date) and p <= day)
+        ends = [p if paid else day for p, paid in zip(invoices["paid_on"], paid_by_then, strict=True)]
+        invoices["days_late"] = [max((e - due).days, 0) for e, due in zip(ends, invoices["due_on"], strict=True)]
+        invoices["unpaid_late"] = (~paid_by_then) & (invoices["days_late"] > 0)
+        worst = invoices.sort_values("days_late", ascending=False).groupby("account_id").first()
+        raw["late_payments"] = worst["days_late"].astype("float64").reindex(ids)
+        for account_id, row in worst.iterrows():
+            details[int(account_id)]["late_payments"] = {
+                "number": row["number"] or f"due {row['due_on']:%d %b}",
+                "days": int(row["days_late"]),
+                "unpaid": bool(row["unpaid_late"]),
+            }
+        for row in invoices[invoices["unpaid_late"]].sort_values("days_late", ascending=False).itertuples():
+            facts[int(row.account_id)].setdefault(
+                "late_invoice",
+                {"id": int(row.id), "number": row.number, "days": int(row.days_late), "amount": str(row.amount)},
+            )
+    else:
+        raw["late_payments"] = float("nan")
+    cuts = _frame(
+        SubscriptionChange.objects.filter(
+            tenant=tenant,
+            account_id__in=list(ids),
+            kind__in=[SubscriptionChangeKind.DOWNGRADE, SubscriptionChangeKind.SEATS_REMOVED],
+            effective_on__gt=day - dt.timedelta(days=90),
+            effective_on__lte=day,
+        )
+        .values("account_id")
+        .annotate(cuts=Count("id"), seats_before=Sum("seats_before"), seats_after=Sum("seats_after"))
+    )
+    count = _col(cuts, "cuts", ids)
+    # Financial data exists when the account is billed here; no cut in the window is then a fact.
+    raw["downgrades"] = count.fillna(0).where(raw["late_payments"].notna() | count.notna())
+    for account_id in cuts.index:
+        before, after = cuts.loc[account_id, "seats_before"], cuts.loc[account_id, "seats_after"]
+        removed = int(before - after) if pd.notna(before) and pd.notna(after) else None
+        details[int(account_id)]["downgrades"] = {"seats_removed": removed}
+
+
+def _relationship(tenant, day, raw, details, facts, ids) -> None:
+    end = _day_end(tenant, day)
+    executive = Q(status=MeetingStatus.HELD) & (Q(executive_present=True) | Q(kind=MeetingKind.EXECUTIVE))
+    last_90 = Q(scheduled_at__gte=end - dt.timedelta(days=90))
+    meetings = _frame(
+        Meeting.objects.filter(tenant=tenant, account_id__in=list(ids), scheduled_at__lt=end)
+        .values("account_id")
+        .annotate(
+            meetings=Count("id"),
+            last_exec=Max("scheduled_at", filter=executive),
+            attended=Count("id", filter=last_90 & Q(status=MeetingStatus.HELD)),
+            no_shows=Count("id", filter=last_90 & Q(status=MeetingStatus.NO_SHOW)),
+        )
+    )
+    has = _col(meetings, "meetings", ids).fillna(0) > 0
+    last_exec = meetings["last_exec"].reindex(ids) if "last_exec" in meetings.columns else pd.Series(None, index=ids)
+    days_since = last_exec.map(lambda t: float((day - t.astimezone(tenant.zone).date()).days) if pd.notna(t) else 365.0)
+    raw["executive_touchpoint"] = days_since.where(has).clip(upper=365.0)
+    attended, no_shows = _col(meetings, "attended", ids).fillna(0), _col(meetings, "no_shows", ids).fillna(0)
+    raw["no_shows"] = (no_shows / (attended + no_shows)).where(attended + no_shows > 0)
+    for account_id in meetings.index:
+        details[int(account_id)]["no_shows"] = {
+            "no_shows": int(no_shows[account_id]),
+            "meetings": int(attended[account_id] + no_shows[account_id]),
+        }
+    answers = pd.DataFrame.from_records(
+        list(
+            NpsResponse.objects.filter(
+                tenant=tenant,
+                account_id__in=list(ids),
+                responded_on__lte=day,
+                responded_on__gt=day - dt.timedelta(days=365),
+            )
+            .order_by("account_id", "-responded_on", "-id")
+            .values("id", "account_id", "contact_id", "contact__name", "score", "responded_on")
+        ),
+        columns=["id", "account_id", "contact_id", "contact__name", "score", "responded_on"],
+    )
+    raw["nps"] = float("nan")
+    if not answers.empty:
+        latest = answers.groupby("account_id").first()
+        raw["nps"] = latest["score"].astype("float64").reindex(ids)
+        for account_id, row in latest.iterrows():
+            who = row["contact__name"] if isinstance(row["contact__name"], str) else None
+            answer = {
+                "id": int(row["id"]),
+                "score": int(row["score"]),
+                "name": who,
+                "on": row["responded_on"].isoformat(),
+            }
+            details[int(account_id)]["nps"] = answer
+            facts[int(account_id)]["nps"] = answer

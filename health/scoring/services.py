@@ -1,0 +1,306 @@
+"""Writes of health scoring: model versions, and scoring a set of accounts for a day (snapshots,
+contacts' scores, the account's current score and band, signals)."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Account, Segment
+from tenancy.models import Tenant, User
+
+from ..models import ContactHealth, HealthModel, HealthScore
+from . import detection
+from .engine import AccountScore, score_inputs
+from .explain import explain
+from .inputs import Inputs, measure_inputs
+from .measures import BY_KEY, OPS, default_measure_settings
+
+MAX_WEIGHT = 100
+
+
+def health_model_current(*, tenant: Tenant, segment: str = "") -> HealthModel:
+    """The model in effect for a segment: its own, else the all-segments one (made with the defaults)."""
+    models = {m.segment: m for m in HealthModel.objects.filter(tenant=tenant, is_current=True)}
+    if segment in models:
+        return models[segment]
+    if "" in models:
+        return models[""]
+    return _default_model(tenant)
+
+
+def _default_model(tenant: Tenant) -> HealthModel:
+    try:
+        with transaction.atomic():
+            return HealthModel.objects.create(
+                tenant=tenant,
+                segment="",
+                version=1,
+                measures=default_measure_settings(),
+                note="Defaults from the seeds",
+            )
+    except IntegrityError:
+        return HealthModel.objects.get(tenant=tenant, segment="", is_current=True)
+
+
+def health_models_in_effect(*, tenant: Tenant):
+    """segment -> model, for scoring many accounts with one query."""
+    models = {m.segment: m for m in HealthModel.objects.filter(tenant=tenant, is_current=True)}
+    fallback = models.get("") or _default_model(tenant)
+    return lambda segment: models.get(segment or "", fallback)
+
+
+def _check_curve(key: str, curve) -> list[list[float]]:
+    try:
+        points = [[float(x), float(y)] for x, y in curve]
+    except (TypeError, ValueError) as error:
+        raise ValidationError({key: "A curve is a list of [raw value, points] pairs."}) from error
+    if len(points) < 2:
+        raise ValidationError({key: "A curve needs at least two points."})
+    if any(not 0 <= y <= 100 for _, y in points):
+        raise ValidationError({key: "Points on a curve are between 0 and 100."})
+    return points
+
+
+def health_model_validate(
+    *, measures: dict, custom_measures: list, green_from: int, yellow_from: int, power_user_share: float
+) -> tuple[dict, list]:
+    """Clean and check a model's settings; the error names the measure and what is wrong."""
+    clean: dict[str, dict] = {}
+    for key, setting in (measures or {}).items():
+        if key not in BY_KEY:
+            raise ValidationError({key: f"{key!r} is not a measure of the health model."})
+        weight = float(setting.get("weight", 0))
+        if not 0 <= weight <= MAX_WEIGHT:
+            raise ValidationError({key: f"{BY_KEY[key].label}: the weight is between 0 and {MAX_WEIGHT}."})
+        curve = setting.get("curve") or [list(p) for p in BY_KEY[key].curve]
+        clean[key] = {"weight": weight, "curve": _check_curve(key, curve)}
+    customs = []
+    for n, custom in enumerate(custom_measures or [], start=1):
+        label = (custom.get("label") or "").strip()
+        where = f"Custom measure {n}" + (f" ({label})" if label else "")
+        if not label:
+            raise ValidationError({"custom_measures": f"{where}: give it a name."})
+        if custom.get("source") not in ("field", "custom_field", "metric") or not custom.get("name"):
+            raise ValidationError(
+                {"custom_measures": f"{where}: say what it reads (account field, custom field or metric)."}
+            )
+        rules = custom.get("rules") or []
+        if not rules:
+            raise ValidationError({"custom_measures": f"{where}: add at least one rule (a threshold and its points)."})
+        for rule in rules:
+            if rule.get("op") not in OPS:
+                raise ValidationError({"custom_measures": f"{where}: {rule.get('op')!r} is not a comparison."})
+            try:
+                points = float(rule.get("points"))
+            except (TypeError, ValueError) as error:
+                raise ValidationError({"custom_measures": f"{where}: points must be a number."}) from error
+            if not 0 <= points <= 100:
+                raise ValidationError({"custom_measures": f"{where}: points are between 0 and 100."})
+        key = custom.get("key") or f"custom_{n}"
+        customs.append({**custom, "key": key, "label": label, "weight": float(custom.get("weight", 0))})
+    if not 0 < yellow_from < green_from <= 100:
+        raise ValidationError({"green_from": "Bands need 0 < yellow from < green from <= 100."})
+    if not 0 < float(power_user_share) <= 1:
+        raise ValidationError({"power_user_share": "The power-user share is above 0 and at most 1 (100%)."})
+    if not any(m["weight"] > 0 for m in clean.values()) and not any(c["weight"] > 0 for c in customs):
+        raise ValidationError({"measures": "Give at least one measure a weight above 0."})
+    return clean, customs
+
+
+@transaction.atomic
+def health_model_save(
+    *,
+    tenant: Tenant,
+    segment: str,
+    measures: dict,
+    custom_measures: list | None = None,
+    green_from: int = 70,
+    yellow_from: int = 40,
+    power_user_share: float = 0.2,
+    signal_cooldowns: dict | None = None,
+    note: str = "",
+    by: User | None,
+) -> HealthModel:
+    """A new version of the model for `segment` (blank: all segments); the old one stays for history."""
+    if segment and segment not in Segment.values:
+        raise ValidationError({"segment": f"{segment!r} is not a segment."})
+    clean, customs = health_model_validate(
+        measures=measures,
+        custom_measures=custom_measures or [],
+        green_from=green_from,
+        yellow_from=yellow_from,
+        power_user_share=power_user_share,
+    )
+    previous = list(HealthModel.objects.select_for_update().filter(tenant=tenant, segment=segment).order_by("-version"))
+    HealthModel.objects.filter(tenant=tenant, segment=segment, is_current=True).update(is_current=False)
+    return HealthModel.objects.create(
+        tenant=tenant,
+        segment=segment,
+        version=(previous[0].version + 1) if previous else 1,
+        measures=clean,
+        custom_measures=customs,
+        green_from=green_from,
+        yellow_from=yellow_from,
+        power_user_share=power_user_share,
+        signal_cooldowns=signal_cooldowns
+        if signal_cooldowns is not None
+        else (previous[0].signal_cooldowns if previous else {}),
+        note=note[:300],
+        created_by=by,
+    )
+
+
+def health_model_drop_segment(*, tenant: Tenant, segment: str) -> None:
+    """A segment goes back to the all-segments model; its versions stay for the snapshots that name them."""
+    HealthModel.objects.filter(tenant=tenant, segment=segment, is_current=True).update(is_current=False)
+
+
+def _metric_names(tenant: Tenant) -> tuple[str, ...]:
+    names = set()
+    for model in HealthModel.objects.filter(tenant=tenant, is_current=True):
+        names |= {c["name"] for c in model.custom_measures or [] if c.get("source") == "metric"}
+    return tuple(sorted(names))
+
+
+def inputs_for(*, tenant: Tenant, day: dt.date, account_ids: list[int]) -> Inputs:
+    return measure_inputs(
+        tenant=tenant,
+        day=day,
+        account_ids=account_ids,
+        power_user_share=float(health_model_current(tenant=tenant).power_user_share),
+        metric_names=_metric_names(tenant),
+    )
+
+
+def _snapshots_on(tenant: Tenant, day: dt.date, account_ids: list[int]) -> dict[int, dict]:
+    return {
+        row["account_id"]: row
+        for row in HealthScore.objects.filter(tenant=tenant, day=day, account_id__in=account_ids).values(
+            "account_id", "score", "band", "measures", "model_id"
+        )
+    }
+
+
+@transaction.atomic
+def accounts_score_day(
+    *, tenant: Tenant, day: dt.date, account_ids: list[int], detect: bool = True
+) -> dict[int, AccountScore]:
+    """Score these accounts for `day` and upsert their snapshots. With `detect` (today's run), also
+    contacts' scores, the current score on the account and the signals."""
+    inputs = inputs_for(tenant=tenant, day=day, account_ids=account_ids)
+    model_for = health_models_in_effect(tenant=tenant)
+    scores = score_inputs(inputs, model_for)
+    ids = list(scores)
+    week_ago = _snapshots_on(tenant, day - dt.timedelta(days=7), ids)
+    month_ago = _snapshots_on(tenant, day - dt.timedelta(days=30), ids)
+    models_by_id = {
+        m.pk: m for m in HealthModel.objects.filter(tenant=tenant, pk__in={r["model_id"] for r in week_ago.values()})
+    }
+    now = timezone.now()
+    rows = []
+    for account_id, score in scores.items():
+        model = model_for(inputs.accounts.loc[account_id, "segment"])
+        before, older = week_ago.get(account_id), month_ago.get(account_id)
+        text = explain(
+            current=score,
+            model=model,
+            previous=before,
+            previous_model=models_by_id.get(before["model_id"]) if before else None,
+        )
+        rows.append(
+            HealthScore(
+                tenant=tenant,
+                account_id=account_id,
+                day=day,
+                model=model,
+                score=score.score,
+                band=score.band,
+                measures=score.measures,
+                delta_7=_delta(score.score, before),
+                delta_30=_delta(score.score, older),
+                explanation=text,
+                computed_at=now,
+            )
+        )
+    HealthScore.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["tenant", "account", "day"],
+        update_fields=["model", "score", "band", "measures", "delta_7", "delta_30", "explanation", "computed_at"],
+        batch_size=500,
+    )
+    if detect:
+        _contacts_write(tenant, day, inputs)
+        _accounts_write(tenant, scores)
+        wanted = detection.wanted_signals(inputs=inputs, scores=scores, week_ago=week_ago, today=day)
+        detection.signals_sync(
+            tenant=tenant,
+            account_ids=ids,
+            wanted=wanted,
+            today=day,
+            cooldown_days=detection.cooldowns(health_model_current(tenant=tenant)),
+        )
+    return scores
+
+
+def _delta(score: int | None, before: dict | None) -> int | None:
+    if score is None or not before or before.get("score") is None:
+        return None
+    return score - before["score"]
+
+
+def _contacts_write(tenant: Tenant, day: dt.date, inputs: Inputs) -> None:
+    people = inputs.contacts
+    if people.empty:
+        return
+    rows = [
+        ContactHealth(
+            tenant=tenant,
+            contact_id=int(r.contact_id),
+            account_id=int(r.account_id),
+            day=day,
+            points=round(float(r.points), 2),
+            score=int(r.score),
+            last_seen_on=r.last_day if isinstance(r.last_day, dt.date) else None,
+            is_power_user=bool(r.is_power_user),
+        )
+        for r in people.itertuples()
+    ]
+    ContactHealth.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["contact"],
+        update_fields=["account", "day", "points", "score", "last_seen_on", "is_power_user"],
+        batch_size=1000,
+    )
+
+
+def _accounts_write(tenant: Tenant, scores: dict[int, AccountScore]) -> None:
+    accounts = [Account(pk=a, health_score=s.score, health_band=s.band) for a, s in scores.items()]
+    # By pk: the ids came from this tenant's accounts, read with the tenant filter.
+    Account.objects.bulk_update(accounts, ["health_score", "health_band"], batch_size=500)
+
+
+def account_recompute(*, account: Account) -> AccountScore | None:
+    """One account, now (from its page): today's snapshot, contacts, signals."""
+    today = timezone.localdate(timezone=account.tenant.zone)
+    return accounts_score_day(tenant=account.tenant, day=today, account_ids=[account.pk]).get(account.pk)
+
+
+def health_history_backfill(
+    *, tenant: Tenant, days: int, account_ids: list[int] | None = None, today: dt.date | None = None
+) -> int:
+    """Snapshots for the last `days` days from the rollups, oldest first (so deltas and explanations
+    compare with the days before), then today's with signals. For the demo and after a model import."""
+    today = today or timezone.localdate(timezone=tenant.zone)
+    ids = account_ids or list(Account.objects.filter(tenant=tenant).values_list("pk", flat=True))
+    written = 0
+    for back in range(days, -1, -1):
+        day = today - dt.timedelta(days=back)
+        for start in range(0, len(ids), 500):
+            written += len(
+                accounts_score_day(tenant=tenant, day=day, account_ids=ids[start : start + 500], detect=back == 0)
+            )
+    return written
