@@ -19,6 +19,7 @@ signal_raised = django.dispatch.Signal()
 signal_resolved = django.dispatch.Signal()
 
 SCORE_DROP_POINTS = 15
+BAND_CHANGE_MIN_POINTS = 5
 SATURATION_FOR_EXPANSION = 0.8
 DETRACTOR_MAX = 6
 DETRACTOR_RECENT_DAYS = 90
@@ -91,7 +92,9 @@ def wanted_signals(
                         data={"from": before["score"], "to": score.score},
                     )
                 )
-            if before.get("band") and score.band and before["band"] != score.band:
+            # A score wobbling around a band's edge is not news: the move must be BAND_CHANGE_MIN_POINTS.
+            moved = abs(score.score - before["score"]) >= BAND_CHANGE_MIN_POINTS
+            if before.get("band") and score.band and before["band"] != score.band and moved:
                 worse = BAND_RANK[score.band] < BAND_RANK[before["band"]]
                 severity = (Severity.HIGH if score.band == "red" else Severity.MEDIUM) if worse else Severity.LOW
                 wanted.append(

@@ -135,7 +135,8 @@ def explain(
     moved = []
     for key in set(old_contrib) | set(new_contrib):
         change = new_contrib.get(key, 0.0) - old_contrib.get(key, 0.0)
-        if (change < 0) == (delta_behaviour < 0) and abs(change) >= 0.5:
+        same_value = previous["measures"].get(key, {}).get("raw") == current.measures.get(key, {}).get("raw")
+        if (change < 0) == (delta_behaviour < 0) and abs(change) >= 0.5 and not same_value:
             moved.append((abs(change), key))
     moved.sort(reverse=True)
     reasons = [
