@@ -27,6 +27,12 @@ app.conf.update(
             "task": "accounts.tasks.tier_overrides_expire_all",
             "schedule": crontab(minute=5),
         },
+        # Every 10 minutes: claims each tenant's nightly recompute once its clock passes 02:00
+        # (a static schedule serves every time zone) and recovers batches whose worker died.
+        "health-recompute-sweep": {
+            "task": "health.tasks.health_recompute_sweep",
+            "schedule": crontab(minute="*/10"),
+        },
         "clear-expired-sessions": {
             "task": "tenancy.tasks.sessions_clear_expired",
             "schedule": crontab(minute=17, hour=3),

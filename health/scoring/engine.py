@@ -4,8 +4,6 @@ that have data, the band. Pure: no queries, so a candidate model can be scored b
 import math
 from dataclasses import dataclass
 
-import pandas as pd
-
 from ..models import HealthModel
 from .inputs import Inputs
 from .measures import BY_KEY, Family, points_by_rules, points_on_curve
@@ -27,7 +25,7 @@ def _present(value) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
-def custom_value(measure: dict, account: pd.Series, facts: dict):
+def custom_value(measure: dict, account: dict, facts: dict):
     """The value a custom measure reads: an account field, a custom field or a metric."""
     source, name = measure.get("source"), measure.get("name", "")
     if source == "custom_field":
@@ -42,7 +40,7 @@ def custom_value(measure: dict, account: pd.Series, facts: dict):
 
 
 def score_measures(
-    model: HealthModel, raw: dict[str, float], details: dict, account: pd.Series, facts: dict
+    model: HealthModel, raw: dict[str, float], details: dict, account: dict, facts: dict
 ) -> AccountScore:
     measures: dict[str, dict] = {}
     for key, setting in (model.measures or {}).items():
@@ -82,9 +80,10 @@ def score_measures(
 def score_inputs(inputs: Inputs, model_for) -> dict[int, AccountScore]:
     """Score every account of `inputs`; `model_for(segment)` gives the model that applies."""
     raw_rows = inputs.raw.to_dict(orient="index")
+    accounts = inputs.accounts.to_dict(orient="index")
     scores: dict[int, AccountScore] = {}
     for account_id, raw in raw_rows.items():
-        account = inputs.accounts.loc[account_id]
+        account = accounts.get(account_id, {})
         if not isinstance(account.get("name"), str):
             continue  # not in this tenant, or gone
         result = score_measures(
@@ -104,7 +103,7 @@ def rescore(model: HealthModel, measures: dict[str, dict]) -> int | None:
     the model made, as against the account's behaviour."""
     raw = {key: m.get("raw") for key, m in measures.items() if isinstance(m.get("raw"), int | float)}
     details = {key: m.get("detail", {}) for key, m in measures.items()}
-    built_in = score_measures(model, raw, details, pd.Series(dtype=object), {})
+    built_in = score_measures(model, raw, details, {}, {})
     # Custom measures read raw values straight from the snapshot.
     for custom in model.custom_measures or []:
         stored = measures.get(custom["key"], {})

@@ -138,42 +138,39 @@ def measure_inputs(
     _financial(tenant, day, raw, details, facts, ids)
     _relationship(tenant, day, raw, details, facts, ids)
 
+    # Plain dicts for the per-account facts: row-wise pandas access costs more than the queries.
+    seat_count = seats.to_dict()
+    columns = {name: _col(usage, name, ids).fillna(0).to_dict() for name in ("advanced_30", "locked_14", "upgrade_14")}
+    metric_columns = [_col(usage, f"metric_{n}", ids).fillna(0).to_dict() for n in range(len(metric_names))]
+    active, seen, core, base = active_30.to_dict(), seen_90.to_dict(), core_30.to_dict(), baseline.to_dict()
+    last_7, prev_7 = points_7.to_dict(), points_prev_7.to_dict()
     for account_id in ids:
         key = int(account_id)
-        details[key]["active_seats"] = {"active": int(active_30.get(account_id, 0)), "seats": _int(seats, account_id)}
-        details[key]["seat_saturation"] = {"seen": int(seen_90.get(account_id, 0)), "seats": _int(seats, account_id)}
-        details[key]["core_trend"] = {"last_30": float(core_30[account_id]), "baseline_30": _num(baseline, account_id)}
-        details[key]["engagement_change"] = {
-            "last_7": float(points_7[account_id]),
-            "prev_7": float(points_prev_7[account_id]),
+        seat = seat_count.get(account_id)
+        seat = None if seat is None or pd.isna(seat) else int(seat)
+        details[key]["active_seats"] = {"active": int(active[account_id]), "seats": seat}
+        details[key]["seat_saturation"] = {"seen": int(seen[account_id]), "seats": seat}
+        trend_base = base.get(account_id)
+        details[key]["core_trend"] = {
+            "last_30": float(core[account_id]),
+            "baseline_30": None if trend_base is None or pd.isna(trend_base) else round(float(trend_base), 2),
         }
-        facts[key].update(
-            advanced_30=int(_col(usage, "advanced_30", ids).fillna(0)[account_id]),
-            locked_14=int(_col(usage, "locked_14", ids).fillna(0)[account_id]),
-            upgrade_14=int(_col(usage, "upgrade_14", ids).fillna(0)[account_id]),
-        )
-        for n, name in enumerate(metric_names):
-            facts[key][f"metric:{name}"] = float(_col(usage, f"metric_{n}", ids).fillna(0)[account_id])
+        details[key]["engagement_change"] = {"last_7": float(last_7[account_id]), "prev_7": float(prev_7[account_id])}
+        facts[key].update({name: int(values[account_id]) for name, values in columns.items()})
+        for name, values in zip(metric_names, metric_columns, strict=True):
+            facts[key][f"metric:{name}"] = float(values[account_id])
     for measure in MEASURES:
         if measure.key not in raw.columns:
             raw[measure.key] = float("nan")
     return Inputs(day=day, accounts=accounts, raw=raw, details=details, contacts=contacts, facts=facts)
 
 
-def _int(series: pd.Series, key) -> int | None:
-    value = series.get(key)
-    return None if value is None or pd.isna(value) else int(value)
-
-
-def _num(series: pd.Series, key) -> float | None:
-    value = series.get(key)
-    return None if value is None or pd.isna(value) else round(float(value), 2)
-
-
 def _usage(tenant, day, ids, catalogue, metric_names) -> pd.DataFrame:
     d = day
+
     def since(days):
         return d - dt.timedelta(days=days - 1)  # the first day of the last `days`
+
     not_curious = ~Q(name__in=catalogue["locked"] + catalogue["upgrade"])
     metrics = {
         f"metric_{n}": Sum("count", filter=Q(day__gte=since(30), name=name)) for n, name in enumerate(metric_names)
@@ -244,22 +241,25 @@ def _power_users(raw, details, contacts: pd.DataFrame, ids, day) -> None:
     raw["power_users"] = float("nan")
     if contacts.empty:
         return
-    power = contacts[contacts["is_power_user"]]
-    for account_id, group in power.groupby("account_id"):
-        if account_id not in raw.index:
-            continue
-        worst = group.sort_values("days_inactive", ascending=False).iloc[0]
-        raw.loc[account_id, "power_users"] = float(worst["days_inactive"])
+    power = contacts[contacts["is_power_user"] & contacts["account_id"].isin(ids)]
+    if power.empty:
+        return
+    ordered = power.sort_values(["account_id", "days_inactive"], ascending=[True, False])
+    worst = ordered.groupby("account_id").first()
+    counts = ordered.groupby("account_id").size().to_dict()
+    raw.loc[worst.index, "power_users"] = worst["days_inactive"].astype("float64")
+    inactive: dict[int, list[dict]] = {}
+    for row in ordered[ordered["days_inactive"] >= POWER_USER_INACTIVE_DAYS].itertuples(index=False):
+        inactive.setdefault(int(row.account_id), []).append(
+            {"contact_id": int(row.contact_id), "name": row.name, "days": int(row.days_inactive)}
+        )
+    for account_id, row in zip(worst.index, worst.itertuples(index=False), strict=True):
         details[int(account_id)]["power_users"] = {
-            "name": worst["name"],
-            "contact_id": int(worst["contact_id"]),
-            "days": int(worst["days_inactive"]),
-            "count": len(group),
-            "inactive": [
-                {"contact_id": int(r.contact_id), "name": r.name, "days": int(r.days_inactive)}
-                for r in group.itertuples()
-                if r.days_inactive >= POWER_USER_INACTIVE_DAYS
-            ],
+            "name": row.name,
+            "contact_id": int(row.contact_id),
+            "days": int(row.days_inactive),
+            "count": int(counts[account_id]),
+            "inactive": inactive.get(int(account_id), []),
         }
 
 
@@ -291,11 +291,11 @@ def _support(tenant, day, raw, details, facts, ids) -> None:
     weighted = sum(_col(frame, f"open_{p}", ids).fillna(0) * w for p, w in TICKET_WEIGHTS.items())
     raw["open_tickets"] = weighted.where(has)
     raw["csat"] = _col(frame, "csat_90", ids)
-    for account_id in frame.index:
-        row = frame.loc[account_id]
+    for account_id, row in frame.to_dict(orient="index").items():
         key = int(account_id)
         details[key]["open_tickets"] = {p: int(row[f"open_{p}"]) for p in TICKET_WEIGHTS}
-        details[key]["csat"] = {"prior": _num(frame["csat_prior"], account_id)}
+        prior = row["csat_prior"]
+        details[key]["csat"] = {"prior": None if prior is None or pd.isna(prior) else round(float(prior), 2)}
         facts[key].update(
             tickets_week=int(row["week"]),
             tickets_week_p1=int(row["week_p1"]),

@@ -1,0 +1,130 @@
+"""Recompute runs: the nightly one each tenant claims once a day, and the on-demand one an admin starts.
+
+A run is cut into batches of a few hundred accounts, each a task of its own. A batch writes its
+scores and marks itself done in one transaction, and the run counts a batch only when it flips it
+to done, so a batch that runs twice (a redelivery, a second worker) counts once and writes the
+same rows again. A batch whose worker died is picked up again by the sweeper once its lease ends.
+"""
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from accounts.models import Account, AccountStatus
+from tenancy.models import Tenant, User
+
+from ..models import RecomputeBatch, RecomputeRun, RunKind, RunStatus
+from .services import accounts_score_day
+
+BATCH_SIZE = 250
+NIGHTLY_HOUR = 2  # local time: the day before is complete, and nobody is looking
+LEASE = dt.timedelta(minutes=15)  # longer than a batch ever takes (the task time limit is 6 minutes)
+
+
+def _enqueue(tenant: Tenant, batch_ids: list[int]) -> None:
+    # Imported here: tasks import this module.
+    from ..tasks import recompute_batch_task
+
+    for batch_id in batch_ids:
+        recompute_batch_task.delay_on_commit(tenant_id=tenant.pk, batch_id=batch_id)
+
+
+def _plan(run: RecomputeRun) -> list[int]:
+    ids = list(
+        Account.objects.filter(tenant=run.tenant, status=AccountStatus.ACTIVE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    chunks = [ids[start : start + BATCH_SIZE] for start in range(0, len(ids), BATCH_SIZE)]
+    batches = RecomputeBatch.objects.bulk_create(
+        [RecomputeBatch(tenant=run.tenant, run=run, number=n, account_ids=chunk) for n, chunk in enumerate(chunks)]
+    )
+    run.total_batches, run.total_accounts = len(chunks), len(ids)
+    if not chunks:
+        run.status, run.finished_at = RunStatus.DONE, timezone.now()
+    run.save(update_fields=["total_batches", "total_accounts", "status", "finished_at"])
+    if batches and batches[0].pk is None:  # backends that do not return ids from bulk inserts
+        return list(RecomputeBatch.objects.filter(tenant=run.tenant, run=run).values_list("pk", flat=True))
+    return [b.pk for b in batches]
+
+
+def nightly_day(*, tenant: Tenant, now: dt.datetime) -> dt.date | None:
+    """The day tonight's run scores (yesterday, once the tenant's clock passed 02:00), or None before then."""
+    local = now.astimezone(tenant.zone)
+    return local.date() - dt.timedelta(days=1) if local.hour >= NIGHTLY_HOUR else None
+
+
+def run_claim_nightly(*, tenant: Tenant, now: dt.datetime | None = None) -> RecomputeRun | None:
+    """Claim the tenant's nightly run and fan out its batches; None when it is not time yet, or when
+    another beat (or an earlier one) has claimed it already."""
+    day = nightly_day(tenant=tenant, now=now or timezone.now())
+    if day is None:
+        return None
+    try:
+        with transaction.atomic():
+            # Claim first: the unique constraint lets exactly one beat create the night's run.
+            run = RecomputeRun.objects.create(tenant=tenant, day=day, kind=RunKind.NIGHTLY)
+            batch_ids = _plan(run)
+            _enqueue(tenant, batch_ids)
+    except IntegrityError:
+        return None
+    return run
+
+
+def run_start_manual(*, tenant: Tenant, by: User | None) -> RecomputeRun:
+    """Recompute every active account of the tenant for today, now (from the admin)."""
+    with transaction.atomic():
+        run = RecomputeRun.objects.create(
+            tenant=tenant, day=timezone.localdate(timezone=tenant.zone), kind=RunKind.MANUAL, requested_by=by
+        )
+        _enqueue(tenant, _plan(run))
+    run.refresh_from_db()
+    return run
+
+
+def batch_process(*, tenant: Tenant, batch_id: int) -> bool:
+    """Score one batch; True if this call completed it, False if it was done already."""
+    with transaction.atomic():
+        # Waits while another worker holds the batch, then finds it done and does nothing.
+        batch = RecomputeBatch.objects.select_for_update().select_related("run").get(tenant=tenant, pk=batch_id)
+        if batch.done:
+            return False
+        run = batch.run
+        accounts_score_day(tenant=tenant, day=run.day, account_ids=list(batch.account_ids), detect=True)
+        now = timezone.now()
+        RecomputeBatch.objects.filter(tenant=tenant, pk=batch.pk).update(
+            done=True, done_at=now, attempts=F("attempts") + 1
+        )
+        RecomputeRun.objects.filter(tenant=tenant, pk=run.pk).update(
+            done_batches=F("done_batches") + 1, done_accounts=F("done_accounts") + len(batch.account_ids)
+        )
+        RecomputeRun.objects.filter(
+            tenant=tenant, pk=run.pk, status=RunStatus.RUNNING, done_batches=F("total_batches")
+        ).update(status=RunStatus.DONE, finished_at=now)
+    return True
+
+
+def runs_recover(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
+    """Hand out again the batches of running runs whose lease has ended (their worker died and the
+    message is gone, or waits for the broker's visibility timeout). Returns how many."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        stale = list(
+            RecomputeBatch.objects.select_for_update(skip_locked=True)
+            .filter(tenant=tenant, run__status=RunStatus.RUNNING, done=False, enqueued_at__lt=now - LEASE)
+            .values_list("pk", flat=True)
+        )
+        if stale:
+            RecomputeBatch.objects.filter(tenant=tenant, pk__in=stale).update(enqueued_at=now)
+            _enqueue(tenant, stale)
+    return len(stale)
+
+
+def recompute_run_list(*, tenant: Tenant) -> QuerySet[RecomputeRun]:
+    return RecomputeRun.objects.filter(tenant=tenant).select_related("requested_by").order_by("-started_at", "-id")
+
+
+def recompute_run_get(*, tenant: Tenant, recompute_run_id: int) -> RecomputeRun:
+    return RecomputeRun.objects.get(tenant=tenant, pk=recompute_run_id)

@@ -1,0 +1,29 @@
+"""Background work of the health app: the nightly recompute's sweeper and its batches."""
+
+from celery import shared_task
+from django.db import OperationalError
+from django_scopes import scope
+
+from tenancy.models import Tenant
+from tenancy.tasks import TenantTask
+
+
+@shared_task
+def health_recompute_sweep() -> dict[str, int]:
+    """On the beat: claim each tenant's nightly run once its clock passes 02:00, and hand out again
+    the batches whose worker died. Cheap when there is nothing to do, so it runs every few minutes."""
+    from .scoring import runs
+
+    claimed = recovered = 0
+    for tenant in Tenant.objects.order_by("pk"):
+        with scope(tenant=tenant):
+            claimed += runs.run_claim_nightly(tenant=tenant) is not None
+            recovered += runs.runs_recover(tenant=tenant)
+    return {"claimed": claimed, "recovered": recovered}
+
+
+@shared_task(base=TenantTask, bind=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def recompute_batch_task(self, *, tenant_id: int, batch_id: int) -> bool:
+    from .scoring import runs
+
+    return runs.batch_process(tenant=Tenant.objects.get(pk=tenant_id), batch_id=batch_id)
