@@ -156,7 +156,8 @@ def _moves(people: DemoPeople, accounts: list[Account], rng: random.Random) -> N
 def _churn(people: DemoPeople, accounts: list[Account], rng: random.Random, today: dt.date) -> None:
     for account in rng.sample([a for a in accounts if a.segment in ("smb", "product_led")], 18):
         services.account_deactivate(account=account, by=people.leader)
-        account.churned_on = today - dt.timedelta(days=rng.randint(5, 300))
+        # Recent enough that the 120 days of demo usage show the decline before it (the backtest).
+        account.churned_on = today - dt.timedelta(days=rng.randint(5, 28))
         account.save(update_fields=["churned_on"])
 
 

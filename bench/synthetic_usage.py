@@ -46,11 +46,16 @@ class AccountUsage:
     extra: dict = field(default_factory=dict)
 
 
-def _activity(usage: AccountUsage, day_index: int, days: int) -> float:
+def _activity(usage: AccountUsage, day_index: int, days: int, day: dt.date) -> float:
     if usage.story == DECLINING:
         return max(0.25, 1.0 - 0.75 * day_index / days)
     if usage.story == SATURATING:
         return 0.8 + 0.6 * day_index / days
+    if usage.story == CHURNING and usage.ends_on:
+        # Churn is seen coming: use fades over the 75 days before the account leaves.
+        left = (usage.ends_on - day).days
+        if left < 75:
+            return max(0.15, left / 75)
     return 1.0
 
 
@@ -64,7 +69,7 @@ def usage_calls(accounts: list[AccountUsage], *, today: dt.date, days: int = 120
         for usage in accounts:
             if usage.ends_on and day > usage.ends_on:
                 continue
-            level = _activity(usage, day_index, days) * usage.intensity * (0.25 if weekend else 1.0)
+            level = _activity(usage, day_index, days, day) * usage.intensity * (0.25 if weekend else 1.0)
             for position, user_id in enumerate(usage.user_ids):
                 if position == 0 and usage.silent_from and day >= usage.silent_from:
                     continue

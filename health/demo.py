@@ -22,10 +22,13 @@ from bench.synthetic_usage import (
 from tenancy.demo import DemoPeople
 
 from .ingestion.services import ingest
+from .models import HealthModel
+from .scoring.measures import MEASURES, Family
 from .signals.kinds import KINDS
 from .signals.services import signal_bulk_upsert
 
 USAGE_DAYS = 120
+_ADOPTION = {m.key for m in MEASURES if m.family == Family.ADOPTION}
 BATCH = 500
 EVENT_POINTS = {
     # From the renewal article: a login is worth 1-2 points, a completed core workflow 7-10.
@@ -55,6 +58,9 @@ def usage_plan(
         usage = AccountUsage(external_id=account.external_id, user_ids=users, intensity=rng.uniform(0.6, 1.4))
         if account.status == AccountStatus.CHURNED:
             usage.story, usage.ends_on = CHURNING, account.churned_on or today - dt.timedelta(days=40)
+            if len(users) > 1:
+                # The power user goes first: the seeds' classic early warning.
+                usage.silent_from = usage.ends_on - dt.timedelta(days=rng.randint(30, 50))
         else:
             roll = rng.random()
             if roll < 0.08:
@@ -81,7 +87,7 @@ def seed(people: DemoPeople, *, today: dt.date | None = None, days: int = USAGE_
         accounts = list(Account.objects.filter(tenant=tenant).order_by("pk"))
         contacts = _product_users(tenant)
         plans = usage_plan(accounts, contacts, rng, today)
-        _saturate(plans, accounts)
+        _saturate(plans, accounts, rng)
         calls = usage_calls(plans, today=today, days=days)
         stored = 0
         while batch := list(islice(calls, BATCH)):
@@ -109,14 +115,18 @@ def _product_users(tenant) -> dict[int, list[str]]:
     return users
 
 
-def _saturate(plans: list[AccountUsage], accounts: list[Account]) -> None:
-    """Accounts growing into their seats use nearly all of them: seats barely above active users."""
+def _saturate(plans: list[AccountUsage], accounts: list[Account], rng: random.Random) -> None:
+    """Seats to match the product users: accounts growing into their seats use nearly all of them,
+    the others leave some room (so active-seat share and saturation read like a real book)."""
     by_external = {a.external_id: a for a in accounts}
     for plan in plans:
+        account = by_external[plan.external_id]
+        users = len(plan.user_ids)
         if plan.story == SATURATING:
-            account = by_external[plan.external_id]
-            account.seats_purchased = max(len(plan.user_ids), round(len(plan.user_ids) / 0.85))
-            account.save(update_fields=["seats_purchased"])
+            account.seats_purchased = max(users, round(users / 0.9))
+        else:
+            account.seats_purchased = max(users + 1, round(users / rng.uniform(0.55, 0.75)))
+        account.save(update_fields=["seats_purchased"])
 
 
 def _at(day: dt.date, hour: int, tenant_zone) -> dt.datetime:
@@ -305,3 +315,37 @@ def _nps(account, contact, story, rng, today) -> list[dict]:
             "comment": "Reports are great, the new dashboards less so." if score < 7 else "Saves us hours every week.",
         }
     ]
+
+
+SCORE_HISTORY_DAYS = 90
+
+
+def seed_scores(people: DemoPeople, *, today: dt.date | None = None, days: int = SCORE_HISTORY_DAYS) -> int:
+    """The health model (defaults, and product-led accounts scored on usage alone), then daily
+    scores for the last `days` days from the rollups, oldest first, and today's signals."""
+    from .scoring import services as scoring
+
+    tenant = people.tenant
+    today = today or timezone.localdate(timezone=tenant.zone)
+    with scope(tenant=tenant):
+        default = scoring.health_model_current(tenant=tenant)
+        usage_only = {
+            key: {**setting, "weight": setting["weight"] * 2 if key in _ADOPTION else 0}
+            for key, setting in default.measures.items()
+        }
+        product_led = scoring.health_model_save(
+            tenant=tenant,
+            segment="product_led",
+            measures=usage_only,
+            note="Product-led accounts have no CSM meetings: scored on product adoption alone",
+            by=people.admin,
+        )
+        HealthModel.objects.filter(tenant=tenant, pk__in=[default.pk, product_led.pk]).update(
+            created_at=timezone.now() - dt.timedelta(days=days + 10)
+        )
+        active = list(
+            Account.objects.filter(tenant=tenant, status=AccountStatus.ACTIVE)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        return scoring.health_history_backfill(tenant=tenant, days=days, account_ids=active, today=today)

@@ -28,6 +28,7 @@ class Command(BaseCommand):
                 accounts_demo.seed(people)
                 accounts_demo.seed_second_tenant(people)
                 usage = health_demo.seed(people)
+                scores = health_demo.seed_scores(people)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Loaded the demo tenants Acme Analytics ({accounts_demo.DEMO_ACCOUNTS} accounts) "
@@ -36,6 +37,10 @@ class Command(BaseCommand):
             )
             self.stdout.write(
                 f"Ingested {usage['events']:,} usage events over {health_demo.USAGE_DAYS} days through /v1 ingestion."
+            )
+            self.stdout.write(
+                f"Scored every active account for each of the last {health_demo.SCORE_HISTORY_DAYS} days "
+                f"({scores:,} daily health scores)."
             )
             # Shown once, like every new key: point a Segment SDK at this server with it.
             self.stdout.write(f"Acme's ingestion write key: {people.write_key_secret}")
