@@ -14,7 +14,8 @@ from ..models import HealthModel, HealthSignal, Severity, SignalKind, SignalStat
 from .engine import AccountScore
 from .inputs import Inputs
 
-# Sent after commit with `signal` (a HealthSignal): other apps (playbooks, journeys, renewals) listen.
+# Sent after commit with `health_signal` (a HealthSignal): other apps (playbooks, journeys, renewals) listen.
+# Not `signal`: Django passes the Signal itself under that name, and a second one is a TypeError.
 signal_raised = django.dispatch.Signal()
 signal_resolved = django.dispatch.Signal()
 
@@ -116,7 +117,8 @@ def wanted_signals(
                     SignalKind.EXPANSION,
                     "account",
                     Severity.OPPORTUNITY,
-                    f"{name} uses {saturation['raw'] * 100:.0f}% of its seats ({seen.get('seen')} of {seen.get('seats')}) "
+                    f"{name} uses {saturation['raw'] * 100:.0f}% of its seats "
+                    f"({seen.get('seen')} of {seen.get('seats')}) "
                     f"and advanced features ({facts['advanced_30']} uses in 30 days): ready to expand.",
                     data={"saturation": saturation["raw"], "advanced_30": facts["advanced_30"]},
                 )
@@ -142,9 +144,10 @@ def wanted_signals(
                     SignalKind.LATE_PAYMENT,
                     f"invoice:{late['id']}",
                     Severity.HIGH if late["days"] >= 30 else Severity.MEDIUM,
-                    f"Invoice {late['number'] or ''} at {name} is {late['days']} days late ({late['amount']} unpaid).".replace(
-                        "Invoice  ", "An invoice "
-                    ),
+                    (
+                        f"Invoice {late['number'] or ''} at {name} is {late['days']} days late "
+                        f"({late['amount']} unpaid)."
+                    ).replace("Invoice  ", "An invoice "),
                     data=late,
                 )
             )
@@ -159,7 +162,8 @@ def wanted_signals(
                         SignalKind.NPS_DETRACTOR,
                         f"nps:{answer['id']}",
                         Severity.MEDIUM,
-                        f"{who} at {name} answered NPS {answer['score']} (detractor) on {date_format(answered, 'j M')}.",
+                        f"{who} at {name} answered NPS {answer['score']} (detractor) "
+                        f"on {date_format(answered, 'j M')}.",
                         data=answer,
                     )
                 )
@@ -256,9 +260,9 @@ def signals_sync(
 
     def announce():
         for signal in raised:
-            signal_raised.send(sender=HealthSignal, signal=signal)
+            signal_raised.send(sender=HealthSignal, health_signal=signal)
         for signal in resolved:
-            signal_resolved.send(sender=HealthSignal, signal=signal)
+            signal_resolved.send(sender=HealthSignal, health_signal=signal)
 
     transaction.on_commit(announce)
     return {"raised": len(raised), "refreshed": refreshed, "resolved": len(resolved)}

@@ -15,6 +15,7 @@ from health import services as health_services
 from health.ingestion.services import ingest
 from health.models import HealthScore, HealthSignal, SignalStatus
 from health.scoring import services as scoring
+from health.scoring.measures import MEASURES
 from health.signals import services as signal_services
 from health.signals.kinds import KINDS
 
@@ -133,3 +134,36 @@ def signals(tenant, account, *, status: str | None = None, kind: str | None = No
 def open_signals(tenant, account) -> list[tuple[str, str]]:
     """(kind, subject) of the account's open signals, sorted."""
     return sorted((s.kind, s.subject) for s in signals(tenant, account, status=SignalStatus.OPEN))
+
+
+def jane_story(tenant, n: int = 1, **fields):
+    """An account whose power user, Jane Roe, goes silent while two people drop away.
+
+    10 seats, 8 people; "Report Created" weighs 10 points, "Logged In" 1; no core events, so the
+    core-feature trend has no data (nor do support, financial and relationship measures).
+      Jane Roe:       Report Created on days -60, -50, -40, -30 and -23
+      Persons 2-6:    Logged In on days -17, -10 and -2 (person 2 also on day -40)
+      Persons 7-8:    Logged In on day -33
+    Under the default model (active seats 15, power users 15, saturation 5, engagement 5, breadth 5):
+      day -30: active 4/10 = 40, Jane 0 days = 100, saturation 4/10 = 40, engagement 12 vs 11
+               points = +9% = 99.1, 2 features = 35: 2970.5 / 45 = 66 (yellow)
+      day -7:  active 8/10 = 100, Jane 16 days = 45.7, saturation 8/10 = 100, engagement 5 vs 5 = 90,
+               breadth 35: 3310.5 / 45 = 74 (green)
+      DAY:     active 6/10 = 80, Jane 23 days = 7.8, saturation 100, engagement 90, breadth 35:
+               2442 / 45 = 54 (yellow)
+    Returns (account, Jane, [persons 2-8]).
+    """
+    acme = account(tenant, n, seats=10, **fields)
+    jane, *others = people(tenant, acme, 8, names=("Jane Roe",))
+    catalogue(tenant, "Report Created", points=10)
+    calls = uses(jane, "Report Created", ago(60), ago(50), ago(40), ago(30), ago(23))
+    for person in others[:5]:
+        calls += uses(person, "Logged In", ago(17), ago(10), ago(2))
+    calls += uses(others[0], "Logged In", ago(40))
+    for person in others[5:]:
+        calls += uses(person, "Logged In", ago(33))
+    send(tenant, calls)
+    return acme, jane, others
+
+
+DEFAULT_WEIGHTS = {m.key: m.weight for m in MEASURES}
