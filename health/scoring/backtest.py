@@ -1,0 +1,315 @@
+"""Backtest: how well a health model would have told churn from retention, from the rollups as they were.
+
+An account has a known outcome when it churned (status churned with a churn date: the outcome is the
+churn, on that date) or is still a customer (active: renewed or not yet up for renewal; the outcome
+is "retained", dated today). For each horizon N the account is scored as of N days before its
+outcome; for churned accounts the score is also sampled every 7 days over the 90 days before the
+churn, to say how early the model would have turned them red.
+
+Inputs do not depend on weights or curves, so they are read once per as-of day (one set of queries
+for every account that needs that day) and scored under as many candidate models as asked.
+"""
+
+import bisect
+import datetime as dt
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from accounts.models import Account, AccountStatus
+from tenancy.models import Tenant
+
+from ..models import Band, HealthModel
+from .engine import AccountScore, score_inputs
+from .inputs import Inputs, measure_inputs
+from .services import health_models_in_effect
+
+HORIZONS = (30, 60, 90)
+LEAD_WINDOW = 90  # days before a churn in which a red score counts as a warning
+LEAD_STEP = 7
+LEAD_LAST = 7  # the last sample: a warning in the final week is too late to act on
+EARLY_DAYS = 60  # "flagged at least 60 days early"
+BANDS = (Band.GREEN, Band.YELLOW, Band.RED)
+
+ModelFor = Callable[[str], HealthModel]
+
+
+def auc(positive_scores: Iterable[float], negative_scores: Iterable[float]) -> float | None:
+    """Area under the ROC curve: the chance that a random positive scores above a random negative,
+    ties counting half (Mann-Whitney U over n_pos * n_neg). None without positives or negatives."""
+    positives = list(positive_scores)
+    negatives = sorted(negative_scores)
+    if not positives or not negatives:
+        return None
+    wins = 0.0
+    for value in positives:
+        below = bisect.bisect_left(negatives, value)
+        ties = bisect.bisect_right(negatives, value) - below
+        wins += below + 0.5 * ties
+    return wins / (len(positives) * len(negatives))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    account_id: int
+    segment: str
+    churned: bool
+    on: dt.date
+
+
+@dataclass
+class BandRow:
+    band: str
+    accounts: int = 0
+    churned: int = 0
+
+    @property
+    def label(self) -> str:
+        return Band(self.band).label
+
+    @property
+    def rate(self) -> float | None:
+        return self.churned / self.accounts if self.accounts else None
+
+    @property
+    def rate_pct(self) -> float | None:
+        return None if self.rate is None else round(100 * self.rate, 1)
+
+
+@dataclass
+class HorizonResult:
+    days: int
+    scored: int  # accounts with a score N days before their outcome
+    churned: int
+    retained: int
+    bands: list[BandRow]
+    auc: float | None
+
+
+@dataclass
+class LeadTime:
+    churned: int  # churned accounts with a score somewhere in the window
+    flagged: int  # of them, red at least once before the churn
+    flagged_early: int  # red at least EARLY_DAYS before the churn
+    days: list[int] = field(default_factory=list)  # per flagged account: days from the first red to the churn
+    early_days: int = EARLY_DAYS
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.days) if self.days else None
+
+    @property
+    def mean(self) -> float | None:
+        return round(statistics.mean(self.days), 1) if self.days else None
+
+    @property
+    def sentence(self) -> str:
+        if not self.churned:
+            return "No churned account had a score in the 90 days before its churn."
+        churns = "churn" if self.churned == 1 else "churns"
+        return (
+            f"This model would have flagged {self.flagged_early} of {self.churned} {churns} "
+            f"at least {self.early_days} days early."
+        )
+
+
+@dataclass
+class BacktestReport:
+    today: dt.date
+    churned_accounts: int  # with a known churn date
+    retained_accounts: int
+    horizons: list[HorizonResult]
+    lead_time: LeadTime
+
+    @property
+    def has_outcomes(self) -> bool:
+        return bool(self.churned_accounts or self.retained_accounts)
+
+    def horizon(self, days: int) -> HorizonResult | None:
+        return next((h for h in self.horizons if h.days == days), None)
+
+
+class InputsCache:
+    """Inputs per as-of day, read once for every account that needs the day, shared between the
+    backtests of one request (the current model and a candidate)."""
+
+    def __init__(self, tenant: Tenant):
+        self.tenant = tenant
+        self._inputs: dict[tuple, Inputs] = {}
+
+    def prepare(self, needs: dict[dt.date, set[int]], *, power_user_share: float, metric_names: tuple) -> None:
+        for day, ids in needs.items():
+            key = (day, power_user_share, metric_names)
+            cached = self._inputs.get(key)
+            if cached is not None and ids <= {int(i) for i in cached.raw.index}:
+                continue
+            wanted = ids | ({int(i) for i in cached.raw.index} if cached is not None else set())
+            self._inputs[key] = measure_inputs(
+                tenant=self.tenant,
+                day=day,
+                account_ids=sorted(wanted),
+                power_user_share=power_user_share,
+                metric_names=metric_names,
+            )
+
+    def get(self, day: dt.date, *, power_user_share: float, metric_names: tuple) -> Inputs:
+        return self._inputs[(day, power_user_share, metric_names)]
+
+
+def outcomes_known(*, tenant: Tenant, today: dt.date, segment: str | None = None) -> list[Outcome]:
+    """Churned accounts with a churn date up to today, and active accounts (retained as of today)."""
+    accounts = Account.objects.filter(tenant=tenant)
+    if segment:
+        accounts = accounts.filter(segment=segment)
+    rows = accounts.values_list("pk", "segment", "status", "churned_on")
+    known = []
+    for pk, seg, status, churned_on in rows:
+        if status == AccountStatus.CHURNED and churned_on is not None and churned_on <= today:
+            known.append(Outcome(pk, seg or "", True, churned_on))
+        elif status == AccountStatus.ACTIVE:
+            known.append(Outcome(pk, seg or "", False, today))
+    return known
+
+
+def lead_offsets(horizons: Iterable[int]) -> list[int]:
+    """Days before a churn to sample, earliest first: every 7 days from 90, the last week, and the
+    horizons inside the window (read anyway, and 60 must be seen to say "at least 60 days early")."""
+    offsets = set(range(LEAD_WINDOW, LEAD_LAST - 1, -LEAD_STEP)) | {LEAD_LAST}
+    offsets |= {h for h in horizons if LEAD_LAST <= h <= LEAD_WINDOW}
+    return sorted(offsets, reverse=True)
+
+
+def _model_inputs(model_for: ModelFor, segments: Iterable[str]) -> tuple[float, tuple[str, ...]]:
+    # As the recompute does: the power-user share of the all-segments model, every metric any model reads.
+    share = float(model_for("").power_user_share)
+    metrics = {
+        c["name"]
+        for seg in {"", *segments}
+        for c in model_for(seg).custom_measures or []
+        if c.get("source") == "metric" and c.get("name")
+    }
+    return share, tuple(sorted(metrics))
+
+
+def backtest_run(
+    *,
+    tenant: Tenant,
+    model_for: ModelFor,
+    today: dt.date | None = None,
+    horizons: tuple[int, ...] = HORIZONS,
+    segment: str | None = None,
+    cache: InputsCache | None = None,
+) -> BacktestReport:
+    """Score every account with a known outcome N days before it under `model_for`, per horizon."""
+    today = today or timezone.localdate(timezone=tenant.zone)
+    cache = cache or InputsCache(tenant)
+    outcomes = outcomes_known(tenant=tenant, today=today, segment=segment)
+    churned = [o for o in outcomes if o.churned]
+    offsets = lead_offsets(horizons)
+
+    share, metrics = _model_inputs(model_for, {o.segment for o in outcomes})
+
+    def read(wanted: Iterable[tuple[int, Outcome]]) -> None:
+        needs: dict[dt.date, set[int]] = defaultdict(set)
+        for n, o in wanted:
+            needs[o.on - dt.timedelta(days=n)].add(o.account_id)
+        cache.prepare(needs, power_user_share=share, metric_names=metrics)
+
+    read((n, o) for o in outcomes for n in horizons)
+
+    scored: dict[dt.date, tuple[Inputs, dict[int, AccountScore]]] = {}
+
+    def score_on(day: dt.date, account_id: int) -> AccountScore | None:
+        inputs = cache.get(day, power_user_share=share, metric_names=metrics)
+        if day not in scored or scored[day][0] is not inputs:  # read again for more accounts since
+            scored[day] = (inputs, score_inputs(inputs, model_for))
+        return scored[day][1].get(account_id)
+
+    results = []
+    for n in horizons:
+        bands = {b: BandRow(b) for b in BANDS}
+        risk_churned, risk_retained = [], []
+        for o in outcomes:
+            result = score_on(o.on - dt.timedelta(days=n), o.account_id)
+            if result is None or result.score is None:
+                continue
+            row = bands[result.band]
+            row.accounts += 1
+            row.churned += int(o.churned)
+            (risk_churned if o.churned else risk_retained).append(100 - result.score)
+        results.append(
+            HorizonResult(
+                days=n,
+                scored=len(risk_churned) + len(risk_retained),
+                churned=len(risk_churned),
+                retained=len(risk_retained),
+                bands=list(bands.values()),
+                auc=auc(risk_churned, risk_retained),
+            )
+        )
+
+    # Earliest sample first, and only for the churns not red yet: most are read for the horizons already.
+    first_red: dict[int, int] = {}
+    with_score: set[int] = set()
+    for n in offsets:
+        waiting = [o for o in churned if o.account_id not in first_red]
+        read((n, o) for o in waiting)
+        for o in waiting:
+            result = score_on(o.on - dt.timedelta(days=n), o.account_id)
+            if result is None or result.score is None:
+                continue
+            with_score.add(o.account_id)
+            if result.band == Band.RED:
+                first_red[o.account_id] = n
+    lead = LeadTime(
+        churned=len(with_score),
+        flagged=len(first_red),
+        flagged_early=sum(1 for n in first_red.values() if n >= EARLY_DAYS),
+        days=sorted(first_red.values(), reverse=True),
+    )
+    return BacktestReport(
+        today=today,
+        churned_accounts=len(churned),
+        retained_accounts=len(outcomes) - len(churned),
+        horizons=results,
+        lead_time=lead,
+    )
+
+
+@dataclass
+class Comparison:
+    """The current models and a candidate for one segment (blank: all segments), on the same inputs."""
+
+    segment: str
+    current: BacktestReport
+    candidate: BacktestReport
+
+    def rows(self) -> list[tuple[HorizonResult, HorizonResult]]:
+        return list(zip(self.current.horizons, self.candidate.horizons, strict=True))
+
+
+def backtest_compare(
+    *, tenant: Tenant, segment: str, candidate: HealthModel, today: dt.date | None = None
+) -> Comparison:
+    """Backtest an unsaved model against the models in effect. A segment's candidate is tried on that
+    segment's accounts; an all-segments candidate on every account, segments with a model of their
+    own keeping it (as they would after a save)."""
+    current_for = health_models_in_effect(tenant=tenant)
+    own = set(HealthModel.objects.filter(tenant=tenant, is_current=True).values_list("segment", flat=True))
+
+    def candidate_for(seg: str) -> HealthModel:
+        seg = seg or ""
+        if seg == segment or (not segment and seg not in own):
+            return candidate
+        return current_for(seg)
+
+    cache = InputsCache(tenant)
+    scope = {"tenant": tenant, "today": today, "segment": segment or None, "cache": cache}
+    return Comparison(
+        segment=segment,
+        current=backtest_run(model_for=current_for, **scope),
+        candidate=backtest_run(model_for=candidate_for, **scope),
+    )
