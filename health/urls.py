@@ -11,4 +11,5 @@ urlpatterns = [
     path("ingestion-errors/", views.ingestion_errors, name="ingestion_errors"),
     path("ingestion-settings/", views.ingestion_settings, name="ingestion_settings"),
     path("signals/", include("health.signals.urls")),
+    path("model/", include("health.scoring.admin_urls")),
 ]

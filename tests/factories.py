@@ -248,6 +248,14 @@ def make_event_definition(tenant: Tenant) -> int:
         return EventDefinition.objects.get(tenant=tenant, name=name).pk
 
 
+def make_recompute_run(tenant: Tenant) -> int:
+    """An on-demand recompute of tenant A, started as the admin's button does."""
+    from health.scoring import runs
+
+    with scope(tenant=tenant):
+        return runs.run_start_manual(tenant=tenant, by=None).pk
+
+
 # URL keyword -> a function that makes tenant A's object and returns the id to put there.
 # Later issues add their own keywords (account_id, renewal_id, ...). Order matters:
 # a maker may rely on the objects of the makers before it.
@@ -266,4 +274,5 @@ OBJECT_MAKERS = {
     "subscription_change_id": make_subscription_change,
     "meeting_id": make_meeting,
     "nps_response_id": make_nps_response,
+    "recompute_run_id": make_recompute_run,
 }
