@@ -1,6 +1,7 @@
 """The sentence every score carries: what changed since last week and why, naming people and numbers,
 and telling a change of the model apart from a change in the customer's behaviour."""
 
+from django.utils import timezone
 from django.utils.formats import date_format
 
 from ..models import HealthModel
@@ -13,6 +14,10 @@ MAX_REASONS = 3
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _way(change: int) -> str:
+    return "down" if change < 0 else "up"
 
 
 def describe(key: str, measure: dict) -> str:
@@ -110,13 +115,21 @@ def explain(
         # Re-score last week's raw values under today's model: what is left is behaviour.
         before_now_model = rescore(model, previous["measures"])
         if before_now_model is not None:
-            model_part = before_now_model - before
-            changed_on = date_format(model.created_at, "j M")
-            model_note = (
-                f" {abs(model_part)} point{'s' if abs(model_part) != 1 else ''} of it from the model "
-                f"(weights changed on {changed_on}, version {model.version}), {abs(now - before_now_model)} from behaviour."
-            )
-            delta_behaviour = now - before_now_model
+            model_part, delta_behaviour = before_now_model - before, now - before_now_model
+            # The tenant's day, as every date a person reads.
+            changed_on = date_format(timezone.localtime(model.created_at, model.tenant.zone), "j M")
+            which = f"(weights changed on {changed_on}, version {model.version})"
+            if model_part and delta_behaviour and (model_part < 0) != (delta_behaviour < 0):
+                # Pulling opposite ways, "N of it" would not add up: say which way each went.
+                model_note = (
+                    f" Behaviour moved it {_way(delta_behaviour)} {_plural(abs(delta_behaviour), 'point')}; "
+                    f"the model {which} moved it {_way(model_part)} {abs(model_part)}."
+                )
+            else:
+                model_note = (
+                    f" {_plural(abs(model_part), 'point')} of it from the model {which}, "
+                    f"{abs(delta_behaviour)} from behaviour."
+                )
         else:
             delta_behaviour = delta
     else:
@@ -129,8 +142,11 @@ def explain(
             default=None,
         )
         return f"{head}; weakest {describe(worst, current.measures[worst])}.{gap}" if worst else f"{head}.{gap}"
-    verb = "fell" if delta < 0 else "rose"
-    head = f"Health {verb} {abs(delta)} point{'s' if abs(delta) != 1 else ''} ({before} to {now}) since last week"
+    if delta:
+        verb = "fell" if delta < 0 else "rose"
+        head = f"Health {verb} {_plural(abs(delta), 'point')} ({before} to {now}) since last week"
+    else:
+        head = f"Health held at {now} ({current.band}) since last week"
     old_contrib, new_contrib = _contributions(previous["measures"]), _contributions(current.measures)
     moved = []
     for key in set(old_contrib) | set(new_contrib):

@@ -2,6 +2,7 @@
 measures behind it, and a change of the model told apart from a change in behaviour."""
 
 import pytest
+from django.utils import timezone
 from django.utils.formats import date_format
 
 from .scoring_helpers import DAY, DEFAULT_WEIGHTS, ago, jane_story, save_model, score_day, send, snapshot, uses
@@ -68,9 +69,32 @@ def test_a_model_change_between_the_two_days_is_told_apart_from_behaviour(tenant
     assert "power user Jane Roe inactive 23 days" in text
     assert "active seats down from 80% to 60%" in text
     assert (
-        f" 7 points of it from the model (weights changed on {date_format(new.created_at, 'j M')}, version 2), "
+        f" 7 points of it from the model (weights changed on {_local_day(tenant_a, new)}, version 2), "
         "24 from behaviour." in text
     )
+
+
+def test_a_model_pulling_the_other_way_says_which_way_each_went(tenant_a):
+    acme, _jane, _others = jane_story(tenant_a)
+    score_day(tenant_a, ago(7), acme, detect=False)
+    new = save_model(tenant_a, weights={**DEFAULT_WEIGHTS, "active_seats": 30})
+    score_day(tenant_a, DAY, acme)
+
+    # Under version 2 (active seats 30, total weight 60):
+    #   last week's raw values: 30 x 100 + 15 x 45.7 + 500 + 450 + 175 = 4810.5 / 60 = 80, 6 above the 74 it had;
+    #   today: 30 x 80 + 15 x 7.8 + 500 + 450 + 175 = 3642 / 60 = 61, 19 below 80 from behaviour.
+    text = snapshot(tenant_a, acme, DAY).explanation
+    assert text.startswith("Health fell 13 points (74 to 61) since last week: ")
+    assert (
+        f" Behaviour moved it down 19 points; the model (weights changed on {_local_day(tenant_a, new)}, version 2) "
+        "moved it up 6." in text
+    )
+    assert "of it from the model" not in text
+
+
+def _local_day(tenant, model) -> str:
+    """The day a model version was saved, in the tenant's zone."""
+    return date_format(timezone.localtime(model.created_at, tenant.zone), "j M")
 
 
 def test_the_same_model_on_both_days_says_nothing_of_the_model(tenant_a):
