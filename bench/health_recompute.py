@@ -303,7 +303,7 @@ def generate(scale: float, log) -> dict:
     cursor.execute("SELECT setseed(0.42)")
     cursor.execute(
         f"""CREATE UNLOGGED TABLE gen_row AS
-        SELECT g.account_id, g.contact_id, n.name, g.d, g.intensity * n.w AS mean
+        SELECT g.account_id, g.contact_id, n.name, g.d, g.intensity * n.w AS mean, random() AS u
         FROM (
             SELECT c.account_id, c.contact_id, c.intensity, d
             FROM gen_contact c CROSS JOIN generate_series(0, {DAYS - 1}) AS d
@@ -311,15 +311,17 @@ def generate(scale: float, log) -> dict:
         ) g CROSS JOIN gen_name n
         WHERE random() < n.q"""
     )
-    cursor.execute("SELECT count(*), sum(mean) FROM gen_row")
-    rows, mean_sum = cursor.fetchone()
-    # count = max(1, round(k * mean * U(0.5, 1.5))): about k * mean each, at least one.
-    k = max(n_events - rows * 0.3, 1) / float(mean_sum)
+    # count = max(1, round(k * mean * (0.5 + u))): about k * mean, at least one; k so that they add up.
+    cursor.execute("SELECT sum(mean) FROM gen_row")
+    k = n_events / float(cursor.fetchone()[0])
+    for _ in range(3):
+        cursor.execute("SELECT sum(greatest(1, round(%s * mean * (0.5 + u)))) FROM gen_row", (k,))
+        k *= n_events / float(cursor.fetchone()[0])
     rollup_indexes = _indexes_drop(cursor, "health_eventrollup")
     cursor.execute(
         """INSERT INTO health_eventrollup (tenant_id, account_id, contact_id, name, day, count, points)
         SELECT %(tenant)s, r.account_id, r.contact_id, r.name, %(first)s::date + r.d, r.n, r.n * e.points
-        FROM (SELECT *, greatest(1, round(%(k)s * mean * (0.5 + random())))::int AS n FROM gen_row) r
+        FROM (SELECT *, greatest(1, round(%(k)s * mean * (0.5 + u)))::int AS n FROM gen_row) r
         JOIN health_eventdefinition e ON e.tenant_id = %(tenant)s AND e.name = r.name""",
         {"tenant": tenant.pk, "first": first_day, "k": k},
     )
@@ -622,8 +624,17 @@ def profile_batch(tenant, day: dt.date, account_ids: list[int]) -> str:
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
-    mem_kb = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "?",
+    )
+    mem_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
     cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     connection = _connect()
     with connection.cursor() as cursor:
