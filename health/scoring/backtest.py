@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.models import Account, AccountStatus
@@ -33,6 +34,7 @@ LEAD_STEP = 7
 LEAD_LAST = 7  # the last sample: a warning in the final week is too late to act on
 EARLY_DAYS = 60  # "flagged at least 60 days early"
 BANDS = (Band.GREEN, Band.YELLOW, Band.RED)
+SHARED_INPUTS_SECONDS = 600
 
 ModelFor = Callable[[str], HealthModel]
 
@@ -134,13 +136,25 @@ class BacktestReport:
 
 class InputsCache:
     """Inputs per as-of day, read once for every account that needs the day, shared between the
-    backtests of one request (the current model and a candidate)."""
+    backtests of one request (the current model and a candidate) and, for a few minutes, between
+    requests: an admin previews one set of weights after another, and past days rarely change."""
 
     def __init__(self, tenant: Tenant):
         self.tenant = tenant
         self._inputs: dict[tuple, Inputs] = {}
 
+    def _shared_key(self, key: tuple) -> str:
+        day, share, metrics = key
+        return f"health:backtest-inputs:{self.tenant.pk}:{day.isoformat()}:{share}:{','.join(metrics)}"
+
     def prepare(self, needs: dict[dt.date, set[int]], *, power_user_share: float, metric_names: tuple) -> None:
+        missing = [(day, power_user_share, metric_names) for day in needs]
+        missing = [k for k in missing if k not in self._inputs]
+        shared = cache.get_many([self._shared_key(k) for k in missing]) if missing else {}
+        for key in missing:
+            if (found := shared.get(self._shared_key(key))) is not None:
+                self._inputs[key] = found
+        fresh = {}
         for day, ids in needs.items():
             key = (day, power_user_share, metric_names)
             cached = self._inputs.get(key)
@@ -154,6 +168,9 @@ class InputsCache:
                 power_user_share=power_user_share,
                 metric_names=metric_names,
             )
+            fresh[self._shared_key(key)] = self._inputs[key]
+        if fresh:
+            cache.set_many(fresh, timeout=SHARED_INPUTS_SECONDS)
 
     def get(self, day: dt.date, *, power_user_share: float, metric_names: tuple) -> Inputs:
         return self._inputs[(day, power_user_share, metric_names)]
