@@ -109,6 +109,10 @@ def measure_inputs(
     contacts = _contact_usage(tenant, day, list(ids), power_user_share)
     seats = pd.to_numeric(accounts.get("seats_purchased"), errors="coerce").astype("float64").where(lambda s: s > 0)
     has_usage = _col(usage, "events_90", ids).fillna(0) > 0
+    # Usage before the window and none in it: the account stopped using the product. That is
+    # zero adoption, not missing data (left out, the rest of the model would score it healthy).
+    stopped = _used_before(tenant, day, [int(i) for i in ids[~has_usage.to_numpy()]])
+    has_usage = has_usage | pd.Series(ids.isin(stopped), index=ids)
 
     active_30 = _col(usage, "active_30", ids).fillna(0)
     seen_90 = _col(usage, "seen_90", ids).fillna(0)
@@ -131,7 +135,7 @@ def measure_inputs(
     raw["core_trend"] = (core_30 / baseline).where(baseline > 0).clip(upper=3.0)
     points_7, points_prev_7 = _col(usage, "points_7", ids).fillna(0), _col(usage, "points_prev_7", ids).fillna(0)
     raw["engagement_change"] = ((points_7 - points_prev_7) / points_prev_7).where(points_prev_7 > 0).clip(upper=2.0)
-    raw["feature_breadth"] = _col(usage, "features_30", ids).where(has_usage)
+    raw["feature_breadth"] = _col(usage, "features_30", ids).fillna(0).where(has_usage)
 
     _power_users(raw, details, contacts, ids, day)
     _support(tenant, day, raw, details, facts, ids)
@@ -195,6 +199,18 @@ def _usage(tenant, day, ids, catalogue, metric_names) -> pd.DataFrame:
         )
     )
     return _frame(rows)
+
+
+def _used_before(tenant, day, ids) -> list[int]:
+    """Of these accounts (none with usage in the window), those with usage before it."""
+    if not ids:
+        return []
+    start = day - dt.timedelta(days=WINDOW_DAYS - 1)
+    return list(
+        EventRollup.objects.filter(tenant=tenant, account_id__in=ids, day__lt=start)
+        .values_list("account_id", flat=True)
+        .distinct()
+    )
 
 
 def _contact_usage(tenant, day, ids, power_user_share: float) -> pd.DataFrame:

@@ -158,3 +158,36 @@ def test_a_day_without_detection_writes_the_snapshot_only(tenant_a):
     assert _reload(tenant_a, acme).health_score is None
     with scope(tenant=tenant_a):
         assert not ContactHealth.objects.filter(tenant=tenant_a, account=acme).exists()
+
+
+def test_an_account_that_stopped_using_the_product_scores_zero_adoption_not_missing_data(tenant_a):
+    gone, never = account(tenant_a, 1, seats=10), account(tenant_a, 2, seats=10)
+    send(tenant_a, [track(p, "Logged In", day) for p in people(tenant_a, gone, 3) for day in (ago(100), ago(90))])
+    for target, n in ((gone, 1), (never, 2)):
+        record(
+            tenant_a,
+            "invoice",
+            target,
+            number=f"INV-{n}",
+            amount=500,
+            issued_on=ago(50),
+            due_on=ago(20),
+            paid_on=ago(20),
+        )
+
+    scores = score_day(tenant_a, DAY, gone, never, detect=False)
+    points = {k: m["points"] for k, m in scores[gone.pk].measures.items() if m["points"] is not None}
+    # Last seen on day -90, a day before the window: 0 of 10 seats active and seen (0 points), no feature
+    # used (below the curve's first point, 10); nobody has points, so no power user to follow.
+    assert points == {
+        "active_seats": 0.0,
+        "seat_saturation": 0.0,
+        "feature_breadth": 10.0,
+        "late_payments": 100.0,
+        "downgrades": 100.0,
+    }
+    # (15x0 + 5x0 + 5x10 + 8x100 + 7x100) / 40 = 38.75: red, not the 100 of the financial measures alone.
+    assert (scores[gone.pk].score, scores[gone.pk].band) == (39, "red")
+    # Never sent usage at all: adoption has no data, the invoices alone make the score.
+    assert scores[never.pk].measures["active_seats"]["points"] is None
+    assert scores[never.pk].score == 100
