@@ -1,7 +1,7 @@
 """The book's filters, parsed once for the page, the CSV export and the API."""
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from tenancy.models import Tenant, User
 
@@ -27,6 +27,8 @@ SORTS = {
     "-tier": "-service_tier__rank",
     "owner": "owner__full_name",
     "-owner": "-owner__full_name",
+    "health": F("health_score").asc(nulls_last=True),
+    "-health": F("health_score").desc(nulls_last=True),
     "updated": "updated_at",
     "-updated": "-updated_at",
 }

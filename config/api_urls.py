@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from health import api as health_api
+from health.scoring import api as scoring_api
 from health.signals import api as signals_api
 from tenancy import api as tenancy_api
 
@@ -25,6 +26,9 @@ router.register("invoices", signals_api.InvoiceViewSet, basename="invoice")
 router.register("subscription-changes", signals_api.SubscriptionChangeViewSet, basename="subscription-change")
 router.register("meetings", signals_api.MeetingViewSet, basename="meeting")
 router.register("nps-responses", signals_api.NpsResponseViewSet, basename="nps-response")
+router.register("health-scores", scoring_api.HealthScoreViewSet, basename="health-score")
+router.register("health-signals", scoring_api.HealthSignalViewSet, basename="health-signal")
+router.register("contact-health", scoring_api.ContactHealthViewSet, basename="contact-health")
 
 urlpatterns = [
     path("me/", tenancy_api.MeView.as_view(), name="me"),

@@ -12,4 +12,5 @@ urlpatterns = [
     path("ingestion-settings/", views.ingestion_settings, name="ingestion_settings"),
     path("signals/", include("health.signals.urls")),
     path("model/", include("health.scoring.admin_urls")),
+    path("scores/", include("health.scoring.urls")),
 ]

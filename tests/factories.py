@@ -248,6 +248,54 @@ def make_event_definition(tenant: Tenant) -> int:
         return EventDefinition.objects.get(tenant=tenant, name=name).pk
 
 
+def make_health_score(tenant: Tenant) -> int:
+    """Today's snapshot of the canary account, through the recompute its page offers."""
+    from accounts.models import Account
+    from health.models import HealthScore
+    from health.scoring import services as scoring_services
+
+    with scope(tenant=tenant):
+        account = Account.objects.get(tenant=tenant, external_id="canary-account")
+        scoring_services.account_recompute(account=account)
+        return HealthScore.objects.filter(tenant=tenant, account=account).latest("day").pk
+
+
+def make_contact_health(tenant: Tenant) -> int:
+    """The canary contact's own health, written by the recompute of make_health_score."""
+    from health.models import ContactHealth
+
+    with scope(tenant=tenant):
+        return ContactHealth.objects.get(tenant=tenant, contact__external_id="canary-user").pk
+
+
+def make_health_signal(tenant: Tenant) -> int:
+    """An open signal on the canary account, raised through detection's sync as the recompute does."""
+    from django.utils import timezone
+
+    from accounts.models import Account
+    from health.models import HealthSignal, Severity, SignalKind
+    from health.scoring import detection
+
+    with scope(tenant=tenant):
+        account = Account.objects.get(tenant=tenant, external_id="canary-account")
+        wanted = detection.Wanted(
+            account.pk, SignalKind.SCORE_DROP, "account", Severity.HIGH, f"{CANARY} health fell 20 points in 7 days."
+        )
+        detection.signals_sync(
+            tenant=tenant,
+            account_ids=[account.pk],
+            wanted=[wanted],
+            today=timezone.localdate(timezone=tenant.zone),
+            cooldown_days={},
+        )
+        return HealthSignal.objects.get(tenant=tenant, account=account, kind=SignalKind.SCORE_DROP).pk
+
+
+def make_measure_key(tenant: Tenant) -> str:
+    """Not an object: a measure of the model, so the drill-down URL resolves for tenant A."""
+    return "active_seats"
+
+
 def make_recompute_run(tenant: Tenant) -> int:
     """An on-demand recompute of tenant A, started as the admin's button does."""
     from health.scoring import runs
@@ -274,5 +322,9 @@ OBJECT_MAKERS = {
     "subscription_change_id": make_subscription_change,
     "meeting_id": make_meeting,
     "nps_response_id": make_nps_response,
+    "health_score_id": make_health_score,
+    "contact_health_id": make_contact_health,
+    "health_signal_id": make_health_signal,
+    "measure_key": make_measure_key,
     "recompute_run_id": make_recompute_run,
 }
