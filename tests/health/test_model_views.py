@@ -190,3 +190,17 @@ def test_a_running_run_polls_its_progress(tenant_a, alice, login):
     url = reverse("health:recompute_progress", kwargs={"recompute_run_id": run.pk})
     page = login(alice).get(reverse("health:recompute")).content.decode()
     assert f'hx-get="{url}"' in page and 'hx-trigger="every 2s"' in page
+
+
+def test_backtest_report_shows_bands_auc_and_the_chart(tenant_a, alice, login):
+    today = timezone.localdate(timezone=tenant_a.zone)
+    for n, active in [(1, 1), (2, 9)]:
+        acct = account(tenant_a, n)
+        days = [today - dt.timedelta(days=d) for d in range(100, 5, -5)]
+        send(tenant_a, [c for p in people(tenant_a, acct, active) for c in uses(p, "Report Created", *days)])
+    with scope(tenant=tenant_a):
+        Account.objects.filter(tenant=tenant_a, external_id="ext-1").update(status="churned", churned_on=today)
+    page = login(alice).get(reverse("health:backtest")).content.decode()
+    assert 'id="backtest-30"' in page and 'id="backtest-90"' in page
+    assert "AUC 1.000" in page and "1 churned and 1 retained accounts" in page
+    assert "would have flagged" in page and 'id="backtest-data"' in page
