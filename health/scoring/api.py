@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from accounts import selectors as account_selectors
 from accounts.api.book import require_edit, validated
+from accounts.api.schema import NamedChoiceField
 from accounts.api.serializers import TenantPrimaryKeyRelatedField
 from accounts.models import Account
 from tenancy.api_support import TenantViewSetMixin
@@ -22,6 +23,7 @@ from . import selectors, services
 
 
 class HealthScoreSerializer(serializers.ModelSerializer):
+    band = NamedChoiceField(choices=Band.choices, enum_name="HealthBandEnum", read_only=True)
     model_version = serializers.IntegerField(source="model.version", read_only=True)
     model_segment = serializers.CharField(source="model.segment", read_only=True)
     measures = serializers.JSONField(
@@ -49,6 +51,11 @@ class HealthScoreSerializer(serializers.ModelSerializer):
 
 
 class HealthSignalSerializer(serializers.ModelSerializer):
+    # Named enums: another `kind` or `status` in the schema would otherwise rename other apps' enums.
+    kind = NamedChoiceField(choices=SignalKind.choices, enum_name="HealthSignalKindEnum", read_only=True)
+    severity = NamedChoiceField(choices=Severity.choices, enum_name="HealthSignalSeverityEnum", read_only=True)
+    status = NamedChoiceField(choices=SignalStatus.choices, enum_name="HealthSignalStatusEnum", read_only=True)
+
     class Meta:
         model = HealthSignal
         fields = [
