@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..models import HealthModel
 from .inputs import Inputs
-from .measures import BY_KEY, Family, points_by_rules, points_on_curve
+from .measures import MEASURES, Family, points_by_rules, points_on_curve
 
 
 @dataclass
@@ -43,9 +43,11 @@ def score_measures(
     model: HealthModel, raw: dict[str, float], details: dict, account: dict, facts: dict
 ) -> AccountScore:
     measures: dict[str, dict] = {}
-    for key, setting in (model.measures or {}).items():
-        definition = BY_KEY.get(key)
-        if definition is None:
+    settings = model.measures or {}
+    # In the catalogue's order, not the JSON's: PostgreSQL's jsonb keeps keys sorted by length.
+    for definition in MEASURES:
+        key, setting = definition.key, settings.get(definition.key)
+        if setting is None:
             continue
         value = raw.get(key)
         value = float(value) if _present(value) else None
