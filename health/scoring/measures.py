@@ -142,7 +142,7 @@ MEASURES: tuple[Measure, ...] = (
         8,
         ((0.0, 100.0), (7.0, 80.0), (30.0, 30.0), (60.0, 0.0)),
         "days",
-        "Days late of the latest-paid or still unpaid invoice due in the last 180 days.",
+        "The most days late of any invoice due in the last 180 days (paid late, or still unpaid).",
     ),
     Measure(
         "downgrades",
