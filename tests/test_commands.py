@@ -28,7 +28,8 @@ def test_createtenant_refuses_a_taken_slug():
 
 
 def test_seed_demo_loads_two_tenants_once(capsys):
-    call_command("seed_demo")
+    # A week of score history is enough here; `make run` loads 90 days.
+    call_command("seed_demo", "--score-days", "8")
     call_command("seed_demo")
     acme = Tenant.objects.get(slug="acme-analytics")
     assert acme.name == "Acme Analytics"
@@ -42,6 +43,25 @@ def test_seed_demo_loads_two_tenants_once(capsys):
     with scopes_disabled():
         assert Membership.objects.filter(user=leader).count() == 2
     assert "nothing to do" in capsys.readouterr().out
+    with scope(tenant=acme):
+        _assert_demo_health(acme)
+
+
+def _assert_demo_health(acme):
+    """The demo's stories come out as bands, signals and explanations."""
+    from accounts.models import Account
+    from health.models import HealthScore, HealthSignal
+
+    active = Account.objects.filter(tenant=acme, status="active")
+    bands = set(active.values_list("health_band", flat=True))
+    assert {"green", "yellow", "red"} <= bands
+    assert HealthScore.objects.filter(tenant=acme).values("day").distinct().count() == 9
+    kinds = set(HealthSignal.objects.filter(tenant=acme, status="open").values_list("kind", flat=True))
+    assert {"power_user_inactive", "expansion", "late_payment", "nps_detractor"} <= kinds
+    silent = HealthSignal.objects.filter(tenant=acme, kind="power_user_inactive").select_related("contact").first()
+    assert silent.contact.name in silent.message and "inactive" in silent.message
+    latest = HealthScore.objects.filter(tenant=acme, account=silent.account).order_by("-day").first()
+    assert latest.measures["power_users"]["raw"] >= 21
 
 
 def test_createtenant_explains_a_bad_currency():

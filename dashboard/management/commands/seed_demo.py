@@ -18,8 +18,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet-logins", action="store_true", help="Do not print the demo logins.")
+        parser.add_argument(
+            "--score-days",
+            type=int,
+            default=health_demo.SCORE_HISTORY_DAYS,
+            help="Days of daily health scores to compute (fewer loads faster).",
+        )
 
-    def handle(self, *args, quiet_logins: bool, **options):
+    def handle(self, *args, quiet_logins: bool, score_days: int, **options):
         if Tenant.objects.filter(slug=tenancy_demo.DEMO_TENANT_SLUG).exists():
             self.stdout.write("The demo tenant exists already; nothing to do.")
         else:
@@ -28,7 +34,7 @@ class Command(BaseCommand):
                 accounts_demo.seed(people)
                 accounts_demo.seed_second_tenant(people)
                 usage = health_demo.seed(people)
-                scores = health_demo.seed_scores(people)
+                scores = health_demo.seed_scores(people, days=score_days)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Loaded the demo tenants Acme Analytics ({accounts_demo.DEMO_ACCOUNTS} accounts) "
@@ -39,8 +45,7 @@ class Command(BaseCommand):
                 f"Ingested {usage['events']:,} usage events over {health_demo.USAGE_DAYS} days through /v1 ingestion."
             )
             self.stdout.write(
-                f"Scored every active account for each of the last {health_demo.SCORE_HISTORY_DAYS} days "
-                f"({scores:,} daily health scores)."
+                f"Scored every active account for each of the last {score_days} days ({scores:,} daily health scores)."
             )
             # Shown once, like every new key: point a Segment SDK at this server with it.
             self.stdout.write(f"Acme's ingestion write key: {people.write_key_secret}")
