@@ -52,10 +52,10 @@ def _activity(usage: AccountUsage, day_index: int, days: int, day: dt.date) -> f
     if usage.story == SATURATING:
         return 0.8 + 0.6 * day_index / days
     if usage.story == CHURNING and usage.ends_on:
-        # Churn is seen coming: use fades over the 75 days before the account leaves.
+        # Churn is seen coming: use fades over the 100 days before the account leaves.
         left = (usage.ends_on - day).days
-        if left < 75:
-            return max(0.15, left / 75)
+        if left < 100:
+            return max(0.1, left / 100)
     return 1.0
 
 

@@ -60,7 +60,7 @@ def usage_plan(
             usage.story, usage.ends_on = CHURNING, account.churned_on or today - dt.timedelta(days=40)
             if len(users) > 1:
                 # The power user goes first: the seeds' classic early warning.
-                usage.silent_from = usage.ends_on - dt.timedelta(days=rng.randint(30, 50))
+                usage.silent_from = usage.ends_on - dt.timedelta(days=rng.randint(45, 75))
         else:
             roll = rng.random()
             if roll < 0.08:

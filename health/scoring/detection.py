@@ -178,7 +178,7 @@ def wanted_signals(
                     Severity.HIGH if p1 else Severity.MEDIUM,
                     f"{name} opened {week} tickets in 7 days"
                     + (f" ({p1} P1)" if p1 else "")
-                    + f", against {usual:g} a week before.",
+                    + f", against a usual {usual:.1f} a week.",
                     data={"week": week, "p1": p1, "usual_weekly": usual},
                 )
             )

@@ -232,10 +232,10 @@ def _contact_usage(tenant, day, ids, power_user_share: float) -> pd.DataFrame:
     people = pd.DataFrame.from_records(
         list(
             Contact.objects.filter(tenant=tenant, account_id__in=ids, is_active=True).values(
-                "id", "account_id", "name", "roles"
+                "id", "account_id", "name", "roles", "last_seen_at"
             )
         ),
-        columns=["id", "account_id", "name", "roles"],
+        columns=["id", "account_id", "name", "roles", "last_seen_at"],
     ).rename(columns={"id": "contact_id"})
     frame = people.merge(usage.drop(columns=["account_id"]), on="contact_id", how="left")
     frame["points"] = pd.to_numeric(frame["points"], errors="coerce").fillna(0.0).astype("float64")
@@ -244,7 +244,10 @@ def _contact_usage(tenant, day, ids, power_user_share: float) -> pd.DataFrame:
     active_people = frame[frame["points"] > 0].groupby("account_id")["contact_id"].transform("count")
     frame["top_n"] = active_people.reindex(frame.index).fillna(0).map(lambda n: max(1, math.ceil(n * power_user_share)))
     top_points = frame.groupby("account_id")["points"].transform("max")
-    by_role = frame["roles"].fillna("").str.contains("power_user")
+    # A person tagged power user counts once the product has seen them at all: someone who never
+    # logged in is not "inactive 90 days".
+    seen = frame["last_seen_at"].notna() | frame["last_day"].notna()
+    by_role = frame["roles"].fillna("").str.contains("power_user") & seen
     frame["is_power_user"] = ((frame["rank"] < frame["top_n"]) & (frame["points"] > 0)) | by_role
     frame["score"] = (100 * frame["points"] / top_points.where(top_points > 0)).fillna(0).round().astype(int)
     frame["days_inactive"] = frame["last_day"].map(
@@ -293,7 +296,8 @@ def _support(tenant, day, raw, details, facts, ids) -> None:
         SupportTicket.objects.filter(tenant=tenant, account_id__in=list(ids), opened_at__lt=end)
         .values("account_id")
         .annotate(
-            tickets=Count("id"),
+            # Support data is a ticket in the last year: one from long ago says little today.
+            tickets=Count("id", filter=Q(opened_at__gte=end - dt.timedelta(days=365)) | still_open),
             **{f"open_{p}": Count("id", filter=open_now & Q(priority=p)) for p in TICKET_WEIGHTS},
             csat_90=Avg("csat", filter=closed_90),
             csat_prior=Avg("csat", filter=closed_prior),
@@ -324,9 +328,9 @@ def _financial(tenant, day, raw, details, facts, ids) -> None:
         list(
             Invoice.objects.filter(
                 tenant=tenant, account_id__in=list(ids), issued_on__lte=day, due_on__gte=day - dt.timedelta(days=179)
-            ).values("id", "account_id", "number", "amount", "due_on", "paid_on")
+            ).values("id", "account_id", "number", "amount", "amount_paid", "due_on", "paid_on")
         ),
-        columns=["id", "account_id", "number", "amount", "due_on", "paid_on"],
+        columns=["id", "account_id", "number", "amount", "amount_paid", "due_on", "paid_on"],
     )
     if not invoices.empty:
         paid_by_then = invoices["paid_on"].map(lambda p: isinstance(p, dt.date) and p <= day)
@@ -344,7 +348,12 @@ def _financial(tenant, day, raw, details, facts, ids) -> None:
         for row in invoices[invoices["unpaid_late"]].sort_values("days_late", ascending=False).itertuples():
             facts[int(row.account_id)].setdefault(
                 "late_invoice",
-                {"id": int(row.id), "number": row.number, "days": int(row.days_late), "amount": str(row.amount)},
+                {
+                    "id": int(row.id),
+                    "number": row.number,
+                    "days": int(row.days_late),
+                    "amount": str(row.amount - row.amount_paid),
+                },
             )
     else:
         raw["late_payments"] = float("nan")

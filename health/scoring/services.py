@@ -295,7 +295,9 @@ def health_history_backfill(
     """Snapshots for the last `days` days from the rollups, oldest first (so deltas and explanations
     compare with the days before), then today's with signals. For the demo and after a model import."""
     today = today or timezone.localdate(timezone=tenant.zone)
-    ids = account_ids or list(Account.objects.filter(tenant=tenant).values_list("pk", flat=True))
+    if account_ids is None:
+        account_ids = list(Account.objects.filter(tenant=tenant).values_list("pk", flat=True))
+    ids = account_ids
     written = 0
     for back in range(days, -1, -1):
         day = today - dt.timedelta(days=back)

@@ -77,17 +77,22 @@ def test_power_users_are_the_top_share_by_points_and_the_least_active_one_counts
     assert power["detail"]["inactive"] == [{"contact_id": jane.pk, "name": "Jane Roe", "days": 23}]
 
 
-def test_a_contact_whose_role_says_power_user_counts_even_without_usage(tenant_a):
+def test_a_contact_whose_role_says_power_user_counts_once_seen(tenant_a):
     acme = account(tenant_a, 1)
     active = people(tenant_a, acme, 2)
     with scope(tenant=tenant_a):
-        account_services.contact_create(
-            tenant=tenant_a, account=acme, external_id="sam", name="Sam Idle", roles=["power_user"]
+        _sam, tom = (
+            account_services.contact_create(
+                tenant=tenant_a, account=acme, external_id=external_id, name=name, roles=["power_user"]
+            )
+            for external_id, name in (("sam", "Sam Idle"), ("tom", "Tom Gone"))
         )
-    send(tenant_a, [track(p, "Logged In", ago(2)) for p in active])
+    send(tenant_a, [track(p, "Logged In", ago(2)) for p in active] + [track(tom, "Logged In", ago(100))])
     power = measure(tenant_a, DAY, acme, "power_users")
-    # Never seen in the 90-day window: 90 days away, beyond the curve's last point (30, 0).
-    assert (power["raw"], power["points"], power["detail"]["name"]) == (90, 0.0, "Sam Idle")
+    # Tom was seen 100 days ago, outside the 90-day window: 90 days away, beyond the curve's last
+    # point (30, 0). Sam was never seen at all, so he is no power user yet.
+    assert (power["raw"], power["points"], power["detail"]["name"]) == (90, 0.0, "Tom Gone")
+    assert [p["name"] for p in power["detail"]["inactive"]] == ["Tom Gone"]
 
 
 def test_core_trend_compares_the_last_30_days_with_the_average_30_of_the_60_before(tenant_a):

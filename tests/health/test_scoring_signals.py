@@ -167,7 +167,7 @@ def test_a_ticket_spike_is_raised_once_and_resolves_when_the_week_is_quiet(tenan
     run(DAY, acme)
     (spike,) = signals(tenant_a, acme, kind="ticket_spike")
     # 3 tickets in 7 days against none in the 90 before: 3 >= 3 and 3 >= 3 x 0.
-    assert spike.message == "Account 001 opened 3 tickets in 7 days (1 P1), against 0 a week before."
+    assert spike.message == "Account 001 opened 3 tickets in 7 days (1 P1), against a usual 0.0 a week."
     assert spike.severity == "high"
 
     run(later(7), acme)  # the last 7 days are now days +1..+7: no ticket opened
