@@ -732,7 +732,8 @@ data: {data["accounts"]:,} accounts, {data["contacts"]:,} contacts, {data["event
       {data["events"] / max(data["rollups"], 1):.1f} events per rollup row; records {data["records"]};
       generated in {data["generate_s"]:.0f} s
 after the runs: {written[0]:,} snapshots, {written[1]:,} contact scores, {written[2]:,} open signals
-history (2 past days scored, {args.workers} workers): {history:.1f} s; first run of today ({args.workers} workers): {first:.1f} s
+history (2 past days scored, {args.workers} workers): {history:.1f} s
+first run of today ({args.workers} workers): {first:.1f} s
 (a) bare scan, median of 3 warm: {a:.2f} s   [{a_plan}]
     count-only variant: {a_count:.2f} s   [{a_count_plan}]
 (b) full recompute, {len(batch_ids)} batches of 250, one worker: {one:.2f} s  -> (b)/(a) = {ratio:.2f} \
