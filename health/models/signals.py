@@ -91,9 +91,12 @@ class Invoice(SignalRecord):
     def __str__(self) -> str:
         return self.number or f"Invoice due {self.due_on}"
 
+    def is_paid_by(self, day) -> bool:
+        return self.paid_on is not None and self.paid_on <= day
+
     def days_late(self, today) -> int:
-        """Days past due: until paid, or until today while unpaid."""
-        end = self.paid_on or today
+        """Days past due as they stood on `today`: until paid, or until `today` while unpaid then."""
+        end = self.paid_on if self.is_paid_by(today) else today
         return max((end - self.due_on).days, 0)
 
 

@@ -39,6 +39,23 @@ def custom_value(measure: dict, account: dict, facts: dict):
     return value
 
 
+def _weighted(measures: dict[str, dict]) -> tuple[dict[str, dict], float]:
+    with_data = {k: m for k, m in measures.items() if m.get("points") is not None and m.get("weight", 0) > 0}
+    return with_data, sum(m["weight"] for m in with_data.values())
+
+
+def weighted_score(measures: dict[str, dict]) -> int | None:
+    """The weighted mean of the measures that have data; a measure without data is left out, never zero."""
+    with_data, total = _weighted(measures)
+    return round(sum(m["points"] * m["weight"] for m in with_data.values()) / total) if total else None
+
+
+def contributions(measures: dict[str, dict]) -> dict[str, float]:
+    """What each measure with data adds to the score: points x weight over the weights with data."""
+    with_data, total = _weighted(measures)
+    return {k: m["points"] * m["weight"] / total for k, m in with_data.items()} if total else {}
+
+
 def score_measures(
     model: HealthModel, raw: dict[str, float], details: dict, account: dict, facts: dict
 ) -> AccountScore:
@@ -73,9 +90,7 @@ def score_measures(
             "label": custom.get("label") or custom["key"],
             "detail": {"source": custom.get("source"), "name": custom.get("name")},
         }
-    weighted = [(m["points"], m["weight"]) for m in measures.values() if m["points"] is not None and m["weight"] > 0]
-    total = sum(w for _, w in weighted)
-    score = round(sum(p * w for p, w in weighted) / total) if total else None
+    score = weighted_score(measures)
     return AccountScore(account_id=0, score=score, band=model.band_for(score), measures=measures)
 
 
@@ -114,8 +129,4 @@ def rescore(model: HealthModel, measures: dict[str, dict]) -> int | None:
             points_by_rules(custom.get("rules", []), value, custom.get("default_points")) if _present(value) else None
         )
         built_in.measures[custom["key"]] = {"points": points, "weight": float(custom.get("weight", 0))}
-    weighted = [
-        (m["points"], m["weight"]) for m in built_in.measures.values() if m["points"] is not None and m["weight"] > 0
-    ]
-    total = sum(w for _, w in weighted)
-    return round(sum(p * w for p, w in weighted) / total) if total else None
+    return weighted_score(built_in.measures)

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from ..models import HealthModel
-from .engine import AccountScore, rescore
+from .engine import AccountScore, contributions, rescore
 from .measures import BY_KEY, format_raw
 
 STEADY_POINTS = 3  # a move smaller than this reads as "held"
@@ -82,12 +82,6 @@ def describe_change(key: str, before: dict, now: dict) -> str:
     return f"{name} {direction} from {definition.format(old)} to {definition.format(new)}"
 
 
-def _contributions(measures: dict[str, dict]) -> dict[str, float]:
-    weighted = {k: m for k, m in measures.items() if m.get("points") is not None and m.get("weight", 0) > 0}
-    total = sum(m["weight"] for m in weighted.values())
-    return {k: m["points"] * m["weight"] / total for k, m in weighted.items()} if total else {}
-
-
 def explain(
     *,
     current: AccountScore,
@@ -147,7 +141,7 @@ def explain(
         head = f"Health {verb} {_plural(abs(delta), 'point')} ({before} to {now}) since last week"
     else:
         head = f"Health held at {now} ({current.band}) since last week"
-    old_contrib, new_contrib = _contributions(previous["measures"]), _contributions(current.measures)
+    old_contrib, new_contrib = contributions(previous["measures"]), contributions(current.measures)
     moved = []
     for key in set(old_contrib) | set(new_contrib):
         change = new_contrib.get(key, 0.0) - old_contrib.get(key, 0.0)

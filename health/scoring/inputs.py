@@ -46,7 +46,18 @@ class Inputs:
     facts: dict[int, dict] = field(default_factory=dict)  # advanced use, locked clicks, ticket spike, ...
 
 
-def _day_end(tenant: Tenant, day: dt.date) -> dt.datetime:
+# What a measure counts, in one place for the scores and for the pages that show the rows behind them.
+EXECUTIVE_MEETING = Q(status=MeetingStatus.HELD) & (Q(executive_present=True) | Q(kind=MeetingKind.EXECUTIVE))
+
+
+def ticket_open_at(end: dt.datetime) -> Q:
+    """Tickets still open at `end`: open or pending now, or closed only after it."""
+    return Q(opened_at__lt=end) & (
+        Q(status__in=[TicketStatus.OPEN, TicketStatus.PENDING], closed_at__isnull=True) | Q(closed_at__gte=end)
+    )
+
+
+def day_end(tenant: Tenant, day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tenant.zone)
 
 
@@ -283,9 +294,8 @@ def _power_users(raw, details, contacts: pd.DataFrame, ids, day) -> None:
 
 
 def _support(tenant, day, raw, details, facts, ids) -> None:
-    end = _day_end(tenant, day)
-    still_open = Q(status__in=[TicketStatus.OPEN, TicketStatus.PENDING], closed_at__isnull=True) | Q(closed_at__gte=end)
-    open_now = Q(opened_at__lt=end) & still_open
+    end = day_end(tenant, day)
+    open_now = ticket_open_at(end)
     closed_90 = Q(closed_at__lt=end, closed_at__gte=end - dt.timedelta(days=90), csat__isnull=False)
     closed_prior = Q(
         closed_at__lt=end - dt.timedelta(days=90), closed_at__gte=end - dt.timedelta(days=180), csat__isnull=False
@@ -297,7 +307,7 @@ def _support(tenant, day, raw, details, facts, ids) -> None:
         .values("account_id")
         .annotate(
             # Support data is a ticket in the last year: one from long ago says little today.
-            tickets=Count("id", filter=Q(opened_at__gte=end - dt.timedelta(days=365)) | still_open),
+            tickets=Count("id", filter=Q(opened_at__gte=end - dt.timedelta(days=365)) | open_now),
             **{f"open_{p}": Count("id", filter=open_now & Q(priority=p)) for p in TICKET_WEIGHTS},
             csat_90=Avg("csat", filter=closed_90),
             csat_prior=Avg("csat", filter=closed_prior),
@@ -378,15 +388,14 @@ def _financial(tenant, day, raw, details, facts, ids) -> None:
 
 
 def _relationship(tenant, day, raw, details, facts, ids) -> None:
-    end = _day_end(tenant, day)
-    executive = Q(status=MeetingStatus.HELD) & (Q(executive_present=True) | Q(kind=MeetingKind.EXECUTIVE))
+    end = day_end(tenant, day)
     last_90 = Q(scheduled_at__gte=end - dt.timedelta(days=90))
     meetings = _frame(
         Meeting.objects.filter(tenant=tenant, account_id__in=list(ids), scheduled_at__lt=end)
         .values("account_id")
         .annotate(
             meetings=Count("id"),
-            last_exec=Max("scheduled_at", filter=executive),
+            last_exec=Max("scheduled_at", filter=EXECUTIVE_MEETING),
             attended=Count("id", filter=last_90 & Q(status=MeetingStatus.HELD)),
             no_shows=Count("id", filter=last_90 & Q(status=MeetingStatus.NO_SHOW)),
         )

@@ -17,17 +17,16 @@ from ..models import (
     HealthSignal,
     Invoice,
     Meeting,
-    MeetingKind,
     MeetingStatus,
     NpsResponse,
     Severity,
     SubscriptionChange,
     SubscriptionChangeKind,
     SupportTicket,
-    TicketStatus,
 )
+from .engine import contributions
 from .explain import describe
-from .inputs import WINDOW_DAYS, _day_end
+from .inputs import EXECUTIVE_MEETING, WINDOW_DAYS, day_end, ticket_open_at
 from .measures import BY_KEY, FAMILY_LABELS, Family
 
 MAX_ROWS = 200
@@ -111,14 +110,13 @@ def measure_value(key: str, raw) -> str:
 def measure_table(measures: dict[str, dict]) -> list[MeasureFamily]:
     """A snapshot's measures by family, each with what it adds to the score: points x weight over
     the weights of the measures that have data (a measure without data is left out, not zero)."""
-    weighted = [m for m in measures.values() if m.get("points") is not None and m.get("weight", 0) > 0]
-    total = sum(m["weight"] for m in weighted)
+    adds = contributions(measures)
     families = {key: MeasureFamily(key=key, label=label) for key, label in FAMILY_LABELS.items()}
     for key, m in measures.items():
         if m.get("weight", 0) <= 0:
             continue  # switched off in this model
         points = m.get("points")
-        contribution = round(points * m["weight"] / total, 1) if points is not None and total else None
+        contribution = round(adds[key], 1) if key in adds else None
         family = families.setdefault(m.get("family") or Family.CUSTOM, MeasureFamily(key=m.get("family"), label=""))
         definition = BY_KEY.get(key)
         family.rows.append(
@@ -244,7 +242,7 @@ def _catalogue_names(tenant: Tenant, **flags) -> list[str]:
 def measure_events(*, tenant: Tenant, account: Account, measure_key: str, day: dt.date) -> MeasureEvents:
     """What a measure read for this account on `day`, row by row, at most MAX_ROWS; the windows
     are the ones the scoring inputs use."""
-    end = _day_end(tenant, day)
+    end = day_end(tenant, day)
     if measure_key in ("active_seats", "seat_saturation", "feature_breadth"):
         days = 90 if measure_key == "seat_saturation" else 30
         window = f"the last {days} days"
@@ -278,12 +276,9 @@ def measure_events(*, tenant: Tenant, account: Account, measure_key: str, day: d
         found, truncated = _capped(_usage_by_event(tenant, account, since=since, split=split, day=day, names=names))
         return MeasureEvents("event_usage_compared", window, since, day, found, truncated)
     if measure_key == "open_tickets":
-        still_open = Q(status__in=[TicketStatus.OPEN, TicketStatus.PENDING], closed_at__isnull=True) | Q(
-            closed_at__gte=end
-        )
         rows = (
-            SupportTicket.objects.filter(tenant=tenant, account=account, opened_at__lt=end)
-            .filter(still_open)
+            SupportTicket.objects.filter(tenant=tenant, account=account)
+            .filter(ticket_open_at(end))
             .select_related("contact")
             .order_by("priority", "-opened_at", "-pk")
         )
@@ -311,9 +306,8 @@ def measure_events(*, tenant: Tenant, account: Account, measure_key: str, day: d
         ).order_by("-due_on", "-pk")
         found, truncated = _capped(rows)
         for invoice in found:
-            paid = invoice.paid_on is not None and invoice.paid_on <= day
-            invoice.days_late = max(((invoice.paid_on if paid else day) - invoice.due_on).days, 0)
-            invoice.paid_by_then = paid
+            invoice.late_by_then = invoice.days_late(day)
+            invoice.paid_by_then = invoice.is_paid_by(day)
         return MeasureEvents("invoices", "due in the last 180 days", _first_of(day, 180), day, found, truncated)
     if measure_key == "downgrades":
         rows = SubscriptionChange.objects.filter(
@@ -328,9 +322,7 @@ def measure_events(*, tenant: Tenant, account: Account, measure_key: str, day: d
     if measure_key in ("executive_touchpoint", "no_shows"):
         rows = Meeting.objects.filter(tenant=tenant, account=account, scheduled_at__lt=end)
         if measure_key == "executive_touchpoint":
-            rows = rows.filter(
-                Q(status=MeetingStatus.HELD) & (Q(executive_present=True) | Q(kind=MeetingKind.EXECUTIVE))
-            )
+            rows = rows.filter(EXECUTIVE_MEETING)
             window, since = "held meetings with an executive present", None
         else:
             rows = rows.filter(

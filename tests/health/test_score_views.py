@@ -207,7 +207,7 @@ def test_drill_down_shows_the_rows_behind_each_measure(tenant_a, alice, login):
     assert [(t.subject, t.csat) for t in csat.rows] == [("Export slow", 2)]
 
     invoices = client.get(measure_url(acme, "late_payments")).context["events"]
-    assert [(i.number, i.days_late, i.paid_by_then) for i in invoices.rows] == [("INV-9", 10, False)]
+    assert [(i.number, i.late_by_then, i.paid_by_then) for i in invoices.rows] == [("INV-9", 10, False)]
 
     nps = client.get(measure_url(acme, "nps"))
     assert [(a.score, a.contact.name) for a in nps.context["events"].rows] == [(3, "Jane Roe")]
