@@ -13,7 +13,7 @@ from tenancy.permissions import Capability
 from tenancy.shortcuts import get_or_404, member_required
 
 from ..models import Band, HealthModel, RunStatus
-from . import backtest, runs, services
+from . import backtest, runs, selectors, services
 from .forms import HealthModelEditor
 
 RUNS_SHOWN = 20
@@ -33,18 +33,7 @@ def _version(request: HttpRequest, segment: str) -> HealthModel | None:
     wanted = request.GET.get("version")
     if not wanted:
         return None
-    return get_or_404(_version_get, tenant=request.tenant, segment=segment, health_model_id=wanted)
-
-
-# Reads of model versions for this page only; they move to a selectors module once a second page needs them.
-def _versions(*, tenant, segment: str) -> list[HealthModel]:
-    return list(
-        HealthModel.objects.filter(tenant=tenant, segment=segment).select_related("created_by").order_by("-version")
-    )
-
-
-def _version_get(*, tenant, segment: str, health_model_id) -> HealthModel:
-    return HealthModel.objects.get(tenant=tenant, segment=segment, pk=int(health_model_id))
+    return get_or_404(selectors.health_model_get, tenant=request.tenant, segment=segment, health_model_id=wanted)
 
 
 @require_http_methods(["GET", "POST"])
@@ -81,7 +70,7 @@ def model_edit(request: HttpRequest, segment: str = "") -> HttpResponse:
             "segments": _segments(segment),
             "current": current,
             "own": own,
-            "versions": _versions(tenant=tenant, segment=segment),
+            "versions": list(selectors.health_model_versions(tenant=tenant, segment=segment)),
             "preview": preview,
         },
     )

@@ -13,6 +13,7 @@ from ..models import (
     ContactHealth,
     EventDefinition,
     EventRollup,
+    HealthModel,
     HealthScore,
     HealthSignal,
     Invoice,
@@ -31,6 +32,18 @@ from .measures import BY_KEY, FAMILY_LABELS, Family
 
 MAX_ROWS = 200
 SEVERITY_RANK = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2, Severity.OPPORTUNITY: 3}
+
+
+def health_model_versions(*, tenant: Tenant, segment: str | None = None) -> QuerySet[HealthModel]:
+    """Every version of the tenant's models (of one segment: "" for all segments), newest first."""
+    models = HealthModel.objects.filter(tenant=tenant).select_related("created_by")
+    if segment is not None:
+        models = models.filter(segment=segment)
+    return models.order_by("segment", "-version")
+
+
+def health_model_get(*, tenant: Tenant, health_model_id, segment: str | None = None) -> HealthModel:
+    return health_model_versions(tenant=tenant, segment=segment).get(pk=int(health_model_id))
 
 
 def health_score_list(*, tenant: Tenant) -> QuerySet[HealthScore]:
