@@ -36,7 +36,8 @@ os.environ["HTTPS_ONLY"] = "false"
 sys.path.insert(0, str(ROOT))
 
 import django  # noqa: E402
-import psycopg2  # noqa: E402
+
+from bench import database  # noqa: E402
 
 HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8765"))
 EVENTS = int(os.environ.get("BENCH_EVENTS", "100000"))
@@ -61,35 +62,6 @@ COLUMNS = (
     "tenant_id, message_id, kind, name, account_id, contact_id, user_id, anonymous_id, group_id, "
     '"timestamp", received_at, properties, context'
 )
-
-
-def _database(name: str | None = None):
-    url = DATABASE_URL.rsplit("/", 1)[0] + "/" + (name or "postgres")
-    connection = psycopg2.connect(url)
-    connection.autocommit = True
-    return connection
-
-
-def _admin(*statements: str) -> None:
-    admin = _database()
-    try:
-        with admin.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-    finally:
-        admin.close()
-
-
-def create_database() -> None:
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    _admin(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
-
-
-def drop_database() -> None:
-    from django.db import connections
-
-    connections.close_all()
-    _admin(f'DROP DATABASE IF EXISTS "{DATABASE_URL.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 def prepare() -> tuple[str, list[tuple[str, str]]]:
@@ -220,7 +192,7 @@ def send_all(bodies: list[bytes], secret: str) -> float:
 
 def check_and_copy() -> tuple[int, int, float]:
     """Counts after ingestion; then the baseline: the same rows COPYed into the emptied table."""
-    connection = _database(DATABASE_URL.rsplit("/", 1)[1])
+    connection = database.connect(DATABASE_URL)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM health_rawevent WHERE account_id IS NOT NULL")
         stored = cursor.fetchone()[0]
@@ -241,7 +213,7 @@ def check_and_copy() -> tuple[int, int, float]:
 
 
 def main() -> None:
-    create_database()
+    database.create_database(DATABASE_URL)
     server = None
     try:
         django.setup()
@@ -271,7 +243,7 @@ def main() -> None:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-        drop_database()
+        database.drop_database(DATABASE_URL)
 
 
 if __name__ == "__main__":
