@@ -10,8 +10,8 @@ from django.utils import timezone
 from accounts.models import Account, Segment
 from tenancy.models import Tenant, User
 
-from ..models import ContactHealth, HealthModel, HealthScore
-from . import detection
+from ..models import HealthModel, HealthScore
+from . import detection, writing
 from .engine import AccountScore, score_inputs
 from .explain import explain
 from .inputs import Inputs, measure_inputs
@@ -224,13 +224,7 @@ def accounts_score_day(
                 computed_at=now,
             )
         )
-    HealthScore.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["tenant", "account", "day"],
-        update_fields=["model", "score", "band", "measures", "delta_7", "delta_30", "explanation", "computed_at"],
-        batch_size=500,
-    )
+    writing.health_scores_upsert(tenant_id=tenant.pk, scores=rows)
     if detect:
         _contacts_write(tenant, day, inputs)
         _accounts_write(tenant, scores)
@@ -256,31 +250,22 @@ def _contacts_write(tenant: Tenant, day: dt.date, inputs: Inputs) -> None:
     if people.empty:
         return
     rows = [
-        ContactHealth(
-            tenant=tenant,
-            contact_id=int(r.contact_id),
-            account_id=int(r.account_id),
-            day=day,
-            points=round(float(r.points), 2),
-            score=int(r.score),
-            last_seen_on=r.last_day if isinstance(r.last_day, dt.date) else None,
-            is_power_user=bool(r.is_power_user),
+        (
+            int(r.contact_id),
+            int(r.account_id),
+            day,
+            round(float(r.points), 2),
+            int(r.score),
+            r.last_day if isinstance(r.last_day, dt.date) else None,
+            bool(r.is_power_user),
         )
         for r in people.itertuples()
     ]
-    ContactHealth.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["contact"],
-        update_fields=["account", "day", "points", "score", "last_seen_on", "is_power_user"],
-        batch_size=1000,
-    )
+    writing.contact_health_upsert(tenant_id=tenant.pk, rows=rows)
 
 
 def _accounts_write(tenant: Tenant, scores: dict[int, AccountScore]) -> None:
-    accounts = [Account(pk=a, health_score=s.score, health_band=s.band) for a, s in scores.items()]
-    # By pk: the ids came from this tenant's accounts, read with the tenant filter.
-    Account.objects.bulk_update(accounts, ["health_score", "health_band"], batch_size=500)
+    writing.account_health_update(tenant_id=tenant.pk, scores=[(a, s.score, s.band) for a, s in scores.items()])
 
 
 def account_recompute(*, account: Account) -> AccountScore | None:
