@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from accounts import api as accounts_api
 from health import api as health_api
 from health.scoring import api as scoring_api
+from health.scoring import model_api as health_model_api
 from health.signals import api as signals_api
 from tenancy import api as tenancy_api
 
@@ -29,11 +30,14 @@ router.register("nps-responses", signals_api.NpsResponseViewSet, basename="nps-r
 router.register("health-scores", scoring_api.HealthScoreViewSet, basename="health-score")
 router.register("health-signals", scoring_api.HealthSignalViewSet, basename="health-signal")
 router.register("contact-health", scoring_api.ContactHealthViewSet, basename="contact-health")
+router.register("health-models", health_model_api.HealthModelViewSet, basename="health-model")
+router.register("recompute-runs", health_model_api.RecomputeRunViewSet, basename="recompute-run")
 
 urlpatterns = [
     path("me/", tenancy_api.MeView.as_view(), name="me"),
     path("whoami/", tenancy_api.WhoAmIView.as_view(), name="whoami"),
     path("tenant/", tenancy_api.TenantView.as_view(), name="tenant"),
     path("ingestion-settings/", health_api.IngestionSettingsView.as_view(), name="ingestion-settings"),
+    path("health-backtest/", health_model_api.HealthBacktestView.as_view(), name="health-backtest"),
     *router.urls,
 ]

@@ -304,6 +304,17 @@ def make_recompute_run(tenant: Tenant) -> int:
         return runs.run_start_manual(tenant=tenant, by=None).pk
 
 
+def make_health_model(tenant: Tenant) -> int:
+    """A second version of tenant A's all-segments model, saved as the editor saves one."""
+    from health.scoring import services as scoring_services
+
+    with scope(tenant=tenant):
+        saved = scoring_services.health_model_save(
+            tenant=tenant, segment="", measures={"active_seats": {"weight": 100}}, note=f"{CANARY} weights", by=None
+        )
+        return saved.pk
+
+
 # URL keyword -> a function that makes tenant A's object and returns the id to put there.
 # Later issues add their own keywords (account_id, renewal_id, ...). Order matters:
 # a maker may rely on the objects of the makers before it.
@@ -327,4 +338,5 @@ OBJECT_MAKERS = {
     "health_signal_id": make_health_signal,
     "measure_key": make_measure_key,
     "recompute_run_id": make_recompute_run,
+    "health_model_id": make_health_model,
 }
