@@ -89,7 +89,7 @@ def measure_inputs(
     tenant: Tenant,
     day: dt.date,
     account_ids: list[int],
-    power_user_share: float = 0.2,
+    power_user_share: float | dict[str, float] = 0.2,
     metric_names: tuple[str, ...] = (),
 ) -> Inputs:
     ids = pd.Index(sorted(set(account_ids)), name="account_id")
@@ -117,7 +117,11 @@ def measure_inputs(
     facts: dict[int, dict] = {int(i): {} for i in ids}
 
     usage = _usage(tenant, day, list(ids), catalogue, metric_names)
-    contacts = _contact_usage(tenant, day, list(ids), power_user_share)
+    # A share per segment (its model's), "" for the all-segments model; or one share for everyone.
+    shares = power_user_share if isinstance(power_user_share, dict) else {"": power_user_share}
+    segments = accounts["segment"].to_dict() if "segment" in accounts.columns else {}
+    share_of = {int(a): shares.get(segments.get(a), shares.get("", 0.2)) for a in ids}
+    contacts = _contact_usage(tenant, day, list(ids), share_of)
     seats = pd.to_numeric(accounts.get("seats_purchased"), errors="coerce").astype("float64").where(lambda s: s > 0)
     has_usage = _col(usage, "events_90", ids).fillna(0) > 0
     # Usage before the window and none in it: the account stopped using the product. That is
@@ -224,7 +228,7 @@ def _used_before(tenant, day, ids) -> list[int]:
     )
 
 
-def _contact_usage(tenant, day, ids, power_user_share: float) -> pd.DataFrame:
+def _contact_usage(tenant, day, ids, share_of: dict[int, float]) -> pd.DataFrame:
     """Each person's weighted points over the window, last day seen, and whether they are a power
     user: the top share of the account's people by points (at least one), plus anyone whose role
     says so."""
@@ -253,7 +257,10 @@ def _contact_usage(tenant, day, ids, power_user_share: float) -> pd.DataFrame:
     frame = frame.sort_values(["account_id", "points"], ascending=[True, False])
     frame["rank"] = frame.groupby("account_id").cumcount()
     active_people = frame[frame["points"] > 0].groupby("account_id")["contact_id"].transform("count")
-    frame["top_n"] = active_people.reindex(frame.index).fillna(0).map(lambda n: max(1, math.ceil(n * power_user_share)))
+    frame["top_n"] = [
+        max(1, math.ceil(n * share_of.get(int(a), 0.2)))
+        for n, a in zip(active_people.reindex(frame.index).fillna(0), frame["account_id"], strict=True)
+    ]
     top_points = frame.groupby("account_id")["points"].transform("max")
     # A person tagged power user counts once the product has seen them at all: someone who never
     # logged in is not "inactive 90 days".

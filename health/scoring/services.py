@@ -164,12 +164,18 @@ def _metric_names(tenant: Tenant) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+def _power_user_shares(tenant: Tenant) -> dict[str, float]:
+    shares = {m.segment: float(m.power_user_share) for m in HealthModel.objects.filter(tenant=tenant, is_current=True)}
+    shares.setdefault("", float(health_model_current(tenant=tenant).power_user_share))
+    return shares
+
+
 def inputs_for(*, tenant: Tenant, day: dt.date, account_ids: list[int]) -> Inputs:
     return measure_inputs(
         tenant=tenant,
         day=day,
         account_ids=account_ids,
-        power_user_share=float(health_model_current(tenant=tenant).power_user_share),
+        power_user_share=_power_user_shares(tenant),
         metric_names=_metric_names(tenant),
     )
 

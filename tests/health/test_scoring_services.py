@@ -3,6 +3,7 @@ models apply to their segment only, and the daily snapshot is upserted once per 
 with its deltas over 7 and 30 days."""
 
 import pytest
+from django.db.models import Count
 from django_scopes import scope
 
 from accounts.models import Account
@@ -181,3 +182,24 @@ def test_an_account_that_stopped_using_the_product_scores_zero_adoption_not_miss
     # Never sent usage at all: adoption has no data, the invoices alone make the score.
     assert scores[never.pk].measures["active_seats"]["points"] is None
     assert scores[never.pk].score == 100
+
+
+def test_a_segment_models_power_user_share_applies_to_its_accounts(tenant_a):
+    smb, mid = account(tenant_a, 1, segment="smb"), account(tenant_a, 2, segment="mid_market")
+    for acme in (smb, mid):
+        busy, *rest = people(tenant_a, acme, 5)
+        # One busy person (4 logins), four with one each: the busy one is the top 20%.
+        send(
+            tenant_a,
+            uses(busy, "Logged In", ago(1), ago(2), ago(3), ago(4)) + [track(p, "Logged In", ago(1)) for p in rest],
+        )
+    save_model(tenant_a, segment="smb", weights={"active_seats": 1, "power_users": 1}, power_user_share=1)
+    score_day(tenant_a, DAY, smb, mid)
+    with scope(tenant=tenant_a):
+        power = dict(
+            ContactHealth.objects.filter(tenant=tenant_a, is_power_user=True)
+            .values_list("account_id")
+            .annotate(n=Count("pk"))
+        )
+    # SMB's model calls everyone with activity a power user; the all-segments model, the top 20% (1 of 5).
+    assert power == {smb.pk: 5, mid.pk: 1}
