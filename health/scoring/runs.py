@@ -18,7 +18,7 @@ from tenancy.models import Tenant, User
 from ..models import RecomputeBatch, RecomputeRun, RunKind, RunStatus
 from .services import accounts_score_day
 
-BATCH_SIZE = 250
+BATCH_SIZE = 500  # a few hundred: a batch is a task of a few seconds, and fixed costs are shared
 NIGHTLY_HOUR = 2  # local time: the day before is complete, and nobody is looking
 LEASE = dt.timedelta(minutes=15)  # longer than a batch ever takes (the task time limit is 6 minutes)
 

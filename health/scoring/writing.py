@@ -15,8 +15,13 @@ from accounts.models import Account
 
 from ..models import ContactHealth, HealthScore
 
-# SQLite takes at most 32,766 parameters a statement.
+# SQLite takes at most 32,766 parameters a statement; PostgreSQL's arrays have no such limit.
 ROWS_PER_STATEMENT = 2_000
+
+
+def _chunk() -> int:
+    return 50_000 if connection.vendor == "postgresql" else ROWS_PER_STATEMENT
+
 
 SCORE_COLUMNS = {
     "account_id": "bigint",
@@ -57,8 +62,9 @@ def _source(columns: dict[str, str], rows: Sequence[tuple]) -> tuple[str, list]:
 def _upsert(table: str, tenant_id: int, columns: dict[str, str], rows: list[tuple], conflict: str) -> None:
     names = ", ".join(columns)
     updates = ", ".join(f"{name} = excluded.{name}" for name in columns)
-    for start in range(0, len(rows), ROWS_PER_STATEMENT):
-        source, params = _source(columns, rows[start : start + ROWS_PER_STATEMENT])
+    step = _chunk()
+    for start in range(0, len(rows), step):
+        source, params = _source(columns, rows[start : start + step])
         # "WHERE true": SQLite needs it to tell an upsert's ON CONFLICT from a join's ON.
         sql = (
             f"INSERT INTO {table} (tenant_id, {names}) SELECT %s, {names} FROM {source} WHERE true "  # noqa: S608
@@ -96,8 +102,9 @@ def account_health_update(*, tenant_id: int, scores: list[tuple[int, int | None,
     """(account id, score, band) onto the accounts, for the book's fast lists."""
     table = Account._meta.db_table
     columns = {"id": "bigint", "score": "smallint", "band": "varchar"}
-    for start in range(0, len(scores), ROWS_PER_STATEMENT):
-        source, params = _source(columns, scores[start : start + ROWS_PER_STATEMENT])
+    step = _chunk()
+    for start in range(0, len(scores), step):
+        source, params = _source(columns, scores[start : start + step])
         sql = (
             f"UPDATE {table} SET health_score = v.score, health_band = v.band "  # noqa: S608
             f"FROM {source} WHERE {table}.tenant_id = %s AND {table}.id = v.id"
