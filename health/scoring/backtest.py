@@ -147,7 +147,7 @@ class InputsCache:
         day, share, metrics = key
         return f"health:backtest-inputs:{self.tenant.pk}:{day.isoformat()}:{share}:{','.join(metrics)}"
 
-    def prepare(self, needs: dict[dt.date, set[int]], *, power_user_share: float, metric_names: tuple) -> None:
+    def prepare(self, needs: dict[dt.date, set[int]], *, power_user_share: tuple, metric_names: tuple) -> None:
         missing = [(day, power_user_share, metric_names) for day in needs]
         missing = [k for k in missing if k not in self._inputs]
         shared = cache.get_many([self._shared_key(k) for k in missing]) if missing else {}
@@ -165,14 +165,14 @@ class InputsCache:
                 tenant=self.tenant,
                 day=day,
                 account_ids=sorted(wanted),
-                power_user_share=power_user_share,
+                power_user_share=dict(power_user_share),
                 metric_names=metric_names,
             )
             fresh[self._shared_key(key)] = self._inputs[key]
         if fresh:
             cache.set_many(fresh, timeout=SHARED_INPUTS_SECONDS)
 
-    def get(self, day: dt.date, *, power_user_share: float, metric_names: tuple) -> Inputs:
+    def get(self, day: dt.date, *, power_user_share: tuple, metric_names: tuple) -> Inputs:
         return self._inputs[(day, power_user_share, metric_names)]
 
 
@@ -199,9 +199,9 @@ def lead_offsets(horizons: Iterable[int]) -> list[int]:
     return sorted(offsets, reverse=True)
 
 
-def _model_inputs(model_for: ModelFor, segments: Iterable[str]) -> tuple[float, tuple[str, ...]]:
-    # As the recompute does: the power-user share of the all-segments model, every metric any model reads.
-    share = float(model_for("").power_user_share)
+def _model_inputs(model_for: ModelFor, segments: Iterable[str]) -> tuple[tuple, tuple[str, ...]]:
+    # As the recompute does: each segment's power-user share, every metric any model reads.
+    share = tuple(sorted((seg, float(model_for(seg).power_user_share)) for seg in {"", *segments}))
     metrics = {
         c["name"]
         for seg in {"", *segments}

@@ -3,7 +3,6 @@
 leaders and admins). Same services as the pages in admin_views.py. Registered in config/api_urls.py."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -15,19 +14,13 @@ from accounts.api.schema import NamedChoiceField
 from accounts.models import Segment
 from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet
-from tenancy.models import Tenant
 from tenancy.permissions import Capability
 
 from ..models import Band, HealthModel, RecomputeRun, RunKind, RunStatus
-from . import backtest, runs, services
+from . import backtest, runs, selectors, services
 
 SEGMENTS = [("", "All segments"), *Segment.choices]
 ALL_SEGMENTS = "all_segments"  # the filter's word for the blank segment: a blank filter value means "any"
-
-
-# Reads of model versions; admin_views.py keeps its own pair for now. Both belong in selectors.py.
-def health_model_list(*, tenant: Tenant) -> QuerySet[HealthModel]:
-    return HealthModel.objects.filter(tenant=tenant).select_related("created_by").order_by("segment", "-version")
 
 
 class HealthModelSerializer(serializers.ModelSerializer):
@@ -133,7 +126,7 @@ class HealthModelViewSet(TenantViewSetMixin, mixins.ListModelMixin, mixins.Retri
     search_fields = ["note"]
 
     def tenant_queryset(self, tenant):
-        return health_model_list(tenant=tenant)
+        return selectors.health_model_versions(tenant=tenant)
 
     @extend_schema(
         request=HealthModelWriteSerializer,
