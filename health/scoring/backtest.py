@@ -12,6 +12,7 @@ for every account that needs that day) and scored under as many candidate models
 
 import bisect
 import datetime as dt
+import hashlib
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -145,7 +146,9 @@ class InputsCache:
 
     def _shared_key(self, key: tuple) -> str:
         day, share, metrics = key
-        return f"health:backtest-inputs:{self.tenant.pk}:{day.isoformat()}:{share}:{','.join(metrics)}"
+        # Event names may hold spaces: the settings go into the key as a digest.
+        settings = repr((share, metrics)).encode()
+        return f"health:backtest-inputs:{self.tenant.pk}:{day.isoformat()}:{hashlib.sha1(settings).hexdigest()}"
 
     def prepare(self, needs: dict[dt.date, set[int]], *, power_user_share: tuple, metric_names: tuple) -> None:
         missing = [(day, power_user_share, metric_names) for day in needs]
