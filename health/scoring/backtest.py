@@ -148,7 +148,7 @@ class InputsCache:
         day, share, metrics = key
         # Event names may hold spaces: the settings go into the key as a digest.
         settings = repr((share, metrics)).encode()
-        return f"health:backtest-inputs:{self.tenant.pk}:{day.isoformat()}:{hashlib.sha1(settings).hexdigest()}"
+        return f"health:backtest-inputs:{self.tenant.pk}:{day.isoformat()}:{hashlib.sha256(settings).hexdigest()[:32]}"
 
     def prepare(self, needs: dict[dt.date, set[int]], *, power_user_share: tuple, metric_names: tuple) -> None:
         missing = [(day, power_user_share, metric_names) for day in needs]
