@@ -11,8 +11,8 @@ Measured, in the same run:
     points are the catalogue's, so the sum joins the catalogue (10 rows, a hash join). The
     count-only variant (BASELINE_COUNT_SQL, no join) is reported too, as a stricter baseline.
 (b) the full recompute of every account, as the nightly run does it: `runs.run_start_manual` plans
-    the run and its batches of 250 (tasks go to an in-memory broker nobody consumes), then each
-    batch goes through `runs.batch_process` — inputs from the rollups and signal tables, scores,
+    the run and its batches of `runs.BATCH_SIZE` accounts (tasks go to an in-memory broker nobody
+    consumes), then each batch goes through `runs.batch_process` — inputs from the rollups and signal tables, scores,
     explanations, snapshot upserts, contacts' scores, the account's score and band, signals.
     One worker: every batch in turn in one process. Two workers: two OS processes (fresh Django,
     fresh connections) taking batches from a shared queue, as Celery workers would, wall clock.
@@ -307,6 +307,7 @@ def main() -> None:
         from django_scopes import scope
 
         from accounts.models import Account
+        from health.scoring import runs
         from tenancy.models import Tenant
 
         data = generate(DATABASE_URL, args.scale, log)
@@ -314,7 +315,8 @@ def main() -> None:
         today = timezone.localdate(timezone=tenant.zone)
         with scope(tenant=tenant):
             all_ids = list(Account.objects.filter(tenant=tenant).order_by("pk").values_list("pk", flat=True))
-        chunks = [all_ids[i : i + 250] for i in range(0, len(all_ids), 250)]
+        size = runs.BATCH_SIZE
+        chunks = [all_ids[i : i + size] for i in range(0, len(all_ids), size)]
         connections.close_all()
 
         # History: the snapshots of 30 and 7 days ago, so explanations and deltas have something to compare.
@@ -370,7 +372,7 @@ history (2 past days scored, {args.workers} workers): {history:.1f} s
 first run of today ({args.workers} workers): {first:.1f} s
 (a) bare scan, median of 3 warm: {a:.2f} s   [{a_plan}]
     count-only variant: {a_count:.2f} s   [{a_count_plan}]
-(b) full recompute, {len(batch_ids)} batches of 250, one worker: {one:.2f} s  -> (b)/(a) = {ratio:.2f} \
+(b) full recompute, {len(batch_ids)} batches of {runs.BATCH_SIZE}, one worker: {one:.2f} s  -> (b)/(a) = {ratio:.2f} \
 (goal <= 0.30: {"met" if ratio <= 0.3 else "missed"}); against count-only: {one / a_count:.2f}
     {args.workers} workers: {two:.2f} s  -> speed-up {one / two:.2f}x, (b)/(a) = {two / a:.2f}
 (c) on demand, {ON_DEMAND} accounts: p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {worst:.0f} ms \
