@@ -52,15 +52,19 @@ def health_models_in_effect(*, tenant: Tenant):
 
 
 def _check_curve(key: str, curve) -> list[list[float]]:
+    label = BY_KEY[key].label
     try:
         points = [[float(x), float(y)] for x, y in curve]
     except (TypeError, ValueError) as error:
-        raise ValidationError({key: "A curve is a list of [raw value, points] pairs."}) from error
+        raise ValidationError({key: f"{label}: a curve is a list of [raw value, points] pairs."}) from error
     if len(points) < 2:
-        raise ValidationError({key: "A curve needs at least two points."})
+        raise ValidationError({key: f"{label}: a curve needs at least two points."})
     if any(not 0 <= y <= 100 for _, y in points):
-        raise ValidationError({key: "Points on a curve are between 0 and 100."})
-    return points
+        raise ValidationError({key: f"{label}: points on a curve are between 0 and 100."})
+    raws = [x for x, _ in points]
+    if len(set(raws)) != len(raws):
+        raise ValidationError({key: f"{label}: each raw value appears once on the curve."})
+    return sorted(points)
 
 
 def health_model_validate(

@@ -90,6 +90,19 @@ def test_a_bad_curve_names_the_measure_and_keeps_what_was_typed(tenant_a, alice,
     assert len(_versions(tenant_a)) == 1
 
 
+def test_the_services_curve_rules_name_the_measure_on_the_page(tenant_a, alice, login):
+    client = login(alice)
+    client.get(EDIT)
+    for typed, said in (
+        ("0.5:100", "Active seats: a curve needs at least two points."),
+        ("0:0, 0.7:120", "Active seats: points on a curve are between 0 and 100."),
+        ("0:0, 0:50, 1:100", "Active seats: each raw value appears once on the curve."),
+    ):
+        response = client.post(EDIT, {**_post_data(tenant_a, curve_active_seats=typed), "action": "save"})
+        assert said in response.content.decode()
+    assert len(_versions(tenant_a)) == 1
+
+
 def test_a_service_error_lands_on_its_measure(tenant_a, alice, login):
     client = login(alice)
     client.get(EDIT)
