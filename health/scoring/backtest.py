@@ -194,12 +194,18 @@ def outcomes_known(*, tenant: Tenant, today: dt.date, segment: str | None = None
     return known
 
 
-def lead_offsets(horizons: Iterable[int]) -> list[int]:
-    """Days before a churn to sample, earliest first: every 7 days from 90, the last week, and the
-    horizons inside the window (read anyway, and 60 must be seen to say "at least 60 days early")."""
-    offsets = set(range(LEAD_WINDOW, LEAD_LAST - 1, -LEAD_STEP)) | {LEAD_LAST}
-    offsets |= {h for h in horizons if LEAD_LAST <= h <= LEAD_WINDOW}
-    return sorted(offsets, reverse=True)
+def lead_samples(churn: Outcome, *, today: dt.date, horizons: Iterable[int]) -> list[dt.date]:
+    """Days to look for the first red before a churn, earliest first: a weekly grid anchored at today
+    (shared by every churn, so one read of a day serves them all) inside the 90 days before it but
+    not its last week, and the churn's horizon days (read anyway; 60 must be seen to say "at least
+    60 days early")."""
+    first, last = churn.on - dt.timedelta(days=LEAD_WINDOW), churn.on - dt.timedelta(days=LEAD_LAST)
+    back = (today - last).days
+    start = today - dt.timedelta(days=-(-back // LEAD_STEP) * LEAD_STEP)  # the grid day on or before `last`
+    grid = {start - dt.timedelta(days=LEAD_STEP * k) for k in range(LEAD_WINDOW // LEAD_STEP + 1)}
+    days = {d for d in grid if first <= d <= last}
+    days |= {churn.on - dt.timedelta(days=n) for n in horizons if LEAD_LAST <= n <= LEAD_WINDOW}
+    return sorted(days)
 
 
 def _model_inputs(model_for: ModelFor, segments: Iterable[str]) -> tuple[tuple, tuple[str, ...]]:
@@ -228,7 +234,6 @@ def backtest_run(
     cache = cache or InputsCache(tenant)
     outcomes = outcomes_known(tenant=tenant, today=today, segment=segment)
     churned = [o for o in outcomes if o.churned]
-    offsets = lead_offsets(horizons)
 
     share, metrics = _model_inputs(model_for, {o.segment for o in outcomes})
 
@@ -271,19 +276,23 @@ def backtest_run(
             )
         )
 
-    # Earliest sample first, and only for the churns not red yet: most are read for the horizons already.
+    samples = {o.account_id: lead_samples(o, today=today, horizons=horizons) for o in churned}
+    needs: dict[dt.date, set[int]] = defaultdict(set)
+    for o in churned:
+        for day in samples[o.account_id]:
+            needs[day].add(o.account_id)
+    cache.prepare(needs, power_user_share=share, metric_names=metrics)
     first_red: dict[int, int] = {}
     with_score: set[int] = set()
-    for n in offsets:
-        waiting = [o for o in churned if o.account_id not in first_red]
-        read((n, o) for o in waiting)
-        for o in waiting:
-            result = score_on(o.on - dt.timedelta(days=n), o.account_id)
+    for o in churned:
+        for day in samples[o.account_id]:
+            result = score_on(day, o.account_id)
             if result is None or result.score is None:
                 continue
             with_score.add(o.account_id)
             if result.band == Band.RED:
-                first_red[o.account_id] = n
+                first_red[o.account_id] = (o.on - day).days
+                break
     lead = LeadTime(
         churned=len(with_score),
         flagged=len(first_red),

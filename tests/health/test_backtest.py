@@ -85,8 +85,10 @@ def test_lead_time_from_the_first_red_score_before_the_churn(tenant_a):
         _churn(tenant_a, acct, churn_on)
         return acct
 
-    used_until(1, 100)  # nobody active in the 30 days up to 69 days before: red from the 69-day sample
-    used_until(2, 70)  # still active in the 41-day sample's window, red at 34
+    # Samples: the weekly grid from DAY (DAY-21 ... DAY-98, i.e. 11, 18, ..., 88 days before the churn)
+    # and the horizons 30, 60, 90. A sample o days before the churn sees the 30 days o..o+29.
+    used_until(1, 100)  # last use 100 days before: green down to 74 (74+29 >= 100), red at 67
+    used_until(2, 70)  # last use 70 days before: green at 46 (46+29 >= 70), red at 39
     used_until(3, 2)  # green to the end: never flagged
     with scope(tenant=tenant_a):
         report = backtest.backtest_run(
@@ -94,8 +96,8 @@ def test_lead_time_from_the_first_red_score_before_the_churn(tenant_a):
         )
     lead = report.lead_time
     assert (lead.churned, lead.flagged, lead.flagged_early) == (3, 2, 1)
-    assert lead.days == [69, 34]
-    assert lead.median == 51.5 and lead.mean == 51.5
+    assert lead.days == [67, 39]
+    assert lead.median == 53 and lead.mean == 53
     assert lead.sentence == "This model would have flagged 1 of 3 churns at least 60 days early."
     # No retained account: AUC is undefined, not a number.
     assert all(h.auc is None for h in report.horizons)

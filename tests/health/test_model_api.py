@@ -183,14 +183,15 @@ def test_backtest_reports_each_horizon_and_the_lead_time(tenant_a, alice, api_as
         {"band": "red", "accounts": 1, "churned": 1, "rate": 1.0},
     ]
     lead = report["lead_time"]
-    # Seen from 35 days before the churn on, red at the first weekly sample after that: 34 days early.
+    # Seen from 35 days before the churn on; samples are the weekly grid from today (29 and 36 days before
+    # the churn) and the horizons: red first at the 30-day horizon, the first sample whose window holds day 35.
     assert lead == {
         "churned": 1,
         "flagged": 1,
         "flagged_early": 0,
         "early_days": 60,
-        "days": [34],
-        "median": 34.0,
-        "mean": 34.0,
+        "days": [30],
+        "median": 30.0,
+        "mean": 30.0,
         "sentence": "This model would have flagged 0 of 1 churn at least 60 days early.",
     }
