@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -27,7 +27,7 @@ from tenancy.models import Tenant
 from ..models import Band, HealthModel
 from .engine import AccountScore, score_inputs
 from .inputs import Inputs, measure_inputs
-from .services import health_models_in_effect
+from .services import ModelsInEffect, health_models_in_effect
 
 HORIZONS = (30, 60, 90)
 LEAD_WINDOW = 90  # days before a churn in which a red score counts as a warning
@@ -36,8 +36,6 @@ LEAD_LAST = 7  # the last sample: a warning in the final week is too late to act
 EARLY_DAYS = 60  # "flagged at least 60 days early"
 BANDS = (Band.GREEN, Band.YELLOW, Band.RED)
 SHARED_INPUTS_SECONDS = 600
-
-ModelFor = Callable[[str], HealthModel]
 
 
 def auc(positive_scores: Iterable[float], negative_scores: Iterable[float]) -> float | None:
@@ -208,22 +206,10 @@ def lead_samples(churn: Outcome, *, today: dt.date, horizons: Iterable[int]) -> 
     return sorted(days)
 
 
-def _model_inputs(model_for: ModelFor, segments: Iterable[str]) -> tuple[tuple, tuple[str, ...]]:
-    # As the recompute does: each segment's power-user share, every metric any model reads.
-    share = tuple(sorted((seg, float(model_for(seg).power_user_share)) for seg in {"", *segments}))
-    metrics = {
-        c["name"]
-        for seg in {"", *segments}
-        for c in model_for(seg).custom_measures or []
-        if c.get("source") == "metric" and c.get("name")
-    }
-    return share, tuple(sorted(metrics))
-
-
 def backtest_run(
     *,
     tenant: Tenant,
-    model_for: ModelFor,
+    model_for: ModelsInEffect,
     today: dt.date | None = None,
     horizons: tuple[int, ...] = HORIZONS,
     segment: str | None = None,
@@ -235,7 +221,8 @@ def backtest_run(
     outcomes = outcomes_known(tenant=tenant, today=today, segment=segment)
     churned = [o for o in outcomes if o.churned]
 
-    share, metrics = _model_inputs(model_for, {o.segment for o in outcomes})
+    # Read as the recompute reads: each segment's power-user share, every metric any model counts.
+    share, metrics = tuple(sorted(model_for.power_user_shares.items())), model_for.metric_names
 
     def read(wanted: Iterable[tuple[int, Outcome]]) -> None:
         needs: dict[dt.date, set[int]] = defaultdict(set)
@@ -327,13 +314,12 @@ def backtest_compare(
     segment's accounts; an all-segments candidate on every account, segments with a model of their
     own keeping it (as they would after a save)."""
     current_for = health_models_in_effect(tenant=tenant)
-    own = set(HealthModel.objects.filter(tenant=tenant, is_current=True).values_list("segment", flat=True))
-
-    def candidate_for(seg: str) -> HealthModel:
-        seg = seg or ""
-        if seg == segment or (not segment and seg not in own):
-            return candidate
-        return current_for(seg)
+    if segment:
+        candidate_for = ModelsInEffect(
+            by_segment={**current_for.by_segment, segment: candidate}, fallback=current_for.fallback
+        )
+    else:
+        candidate_for = ModelsInEffect(by_segment=current_for.by_segment, fallback=candidate)
 
     cache = InputsCache(tenant)
     scope = {"tenant": tenant, "today": today, "segment": segment or None, "cache": cache}

@@ -2,6 +2,7 @@
 contacts' scores, the account's current score and band, signals)."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -22,12 +23,7 @@ MAX_WEIGHT = 100
 
 def health_model_current(*, tenant: Tenant, segment: str = "") -> HealthModel:
     """The model in effect for a segment: its own, else the all-segments one (made with the defaults)."""
-    models = {m.segment: m for m in HealthModel.objects.filter(tenant=tenant, is_current=True)}
-    if segment in models:
-        return models[segment]
-    if "" in models:
-        return models[""]
-    return _default_model(tenant)
+    return health_models_in_effect(tenant=tenant)(segment)
 
 
 def _default_model(tenant: Tenant) -> HealthModel:
@@ -44,11 +40,37 @@ def _default_model(tenant: Tenant) -> HealthModel:
         return HealthModel.objects.get(tenant=tenant, segment="", is_current=True)
 
 
-def health_models_in_effect(*, tenant: Tenant):
-    """segment -> model, for scoring many accounts with one query."""
+@dataclass(frozen=True)
+class ModelsInEffect:
+    """The tenant's current models, read once: call it with a segment for the model that applies."""
+
+    by_segment: dict[str, HealthModel]
+    fallback: HealthModel  # the all-segments model
+
+    def __call__(self, segment: str | None) -> HealthModel:
+        return self.by_segment.get(segment or "", self.fallback)
+
+    @property
+    def power_user_shares(self) -> dict[str, float]:
+        return {"": float(self.fallback.power_user_share)} | {
+            segment: float(m.power_user_share) for segment, m in self.by_segment.items()
+        }
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        """Every event a custom measure of any current model counts."""
+        names = {
+            c["name"]
+            for m in [self.fallback, *self.by_segment.values()]
+            for c in m.custom_measures or []
+            if c.get("source") == "metric"
+        }
+        return tuple(sorted(names))
+
+
+def health_models_in_effect(*, tenant: Tenant) -> ModelsInEffect:
     models = {m.segment: m for m in HealthModel.objects.filter(tenant=tenant, is_current=True)}
-    fallback = models.get("") or _default_model(tenant)
-    return lambda segment: models.get(segment or "", fallback)
+    return ModelsInEffect(by_segment=models, fallback=models.get("") or _default_model(tenant))
 
 
 def _check_curve(key: str, curve) -> list[list[float]]:
@@ -161,26 +183,14 @@ def health_model_drop_segment(*, tenant: Tenant, segment: str) -> None:
     HealthModel.objects.filter(tenant=tenant, segment=segment, is_current=True).update(is_current=False)
 
 
-def _metric_names(tenant: Tenant) -> tuple[str, ...]:
-    names = set()
-    for model in HealthModel.objects.filter(tenant=tenant, is_current=True):
-        names |= {c["name"] for c in model.custom_measures or [] if c.get("source") == "metric"}
-    return tuple(sorted(names))
-
-
-def _power_user_shares(tenant: Tenant) -> dict[str, float]:
-    shares = {m.segment: float(m.power_user_share) for m in HealthModel.objects.filter(tenant=tenant, is_current=True)}
-    shares.setdefault("", float(health_model_current(tenant=tenant).power_user_share))
-    return shares
-
-
-def inputs_for(*, tenant: Tenant, day: dt.date, account_ids: list[int]) -> Inputs:
+def inputs_for(*, tenant: Tenant, day: dt.date, account_ids: list[int], models: ModelsInEffect | None = None) -> Inputs:
+    models = models or health_models_in_effect(tenant=tenant)
     return measure_inputs(
         tenant=tenant,
         day=day,
         account_ids=account_ids,
-        power_user_share=_power_user_shares(tenant),
-        metric_names=_metric_names(tenant),
+        power_user_share=models.power_user_shares,
+        metric_names=models.metric_names,
     )
 
 
@@ -199,8 +209,8 @@ def accounts_score_day(
 ) -> dict[int, AccountScore]:
     """Score these accounts for `day` and upsert their snapshots. With `detect` (today's run), also
     contacts' scores, the current score on the account and the signals."""
-    inputs = inputs_for(tenant=tenant, day=day, account_ids=account_ids)
     model_for = health_models_in_effect(tenant=tenant)
+    inputs = inputs_for(tenant=tenant, day=day, account_ids=account_ids, models=model_for)
     scores = score_inputs(inputs, model_for)
     ids = list(scores)
     week_ago = _snapshots_on(tenant, day - dt.timedelta(days=7), ids)
@@ -244,7 +254,7 @@ def accounts_score_day(
             account_ids=ids,
             wanted=wanted,
             today=day,
-            cooldown_days=detection.cooldowns(health_model_current(tenant=tenant)),
+            cooldown_days=detection.cooldowns(model_for.fallback),
         )
     return scores
 
