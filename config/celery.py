@@ -33,6 +33,11 @@ app.conf.update(
             "task": "health.tasks.health_recompute_sweep",
             "schedule": crontab(minute="*/10"),
         },
+        # Hourly: days in stage grow without any event, so on track / behind / stalled is refreshed.
+        "journeys-status-sweep": {
+            "task": "journeys.tasks.journeys_status_sweep",
+            "schedule": crontab(minute=25),
+        },
         "clear-expired-sessions": {
             "task": "tenancy.tasks.sessions_clear_expired",
             "schedule": crontab(minute=17, hour=3),

@@ -1,20 +1,12 @@
-from django.urls import path
+"""Journeys pages: the board, an account's journey, settings, success plans and analytics."""
 
-from tenancy.shortcuts import SectionView
+from django.urls import include, path
 
 app_name = "journeys"
 
+# Each part has its own list of routes (one helper file per area); they share the journeys namespace.
 urlpatterns = [
-    path(
-        "",
-        SectionView.as_view(
-            title="Journeys",
-            empty_heading="No journey tracks yet",
-            empty_body=(
-                "Each account's journey tracks through onboarding, adoption, retention, expansion, renewal "
-                "and advocacy appear here, with every stage change and its reason."
-            ),
-        ),
-        name="index",
-    ),
+    path("", include("journeys.board_urls")),
+    path("plans/", include("journeys.plan_urls")),
+    path("analytics/", include("journeys.analytics_urls")),
 ]

@@ -315,6 +315,139 @@ def make_health_model(tenant: Tenant) -> int:
         return saved.pk
 
 
+def _canary_track():
+    from journeys.models import JourneyTrack
+
+    return JourneyTrack.objects.get(account__external_id="canary-account", name=f"{CANARY} track")
+
+
+def make_journey_track(tenant: Tenant) -> int:
+    """A track of the canary account, in adoption, started as the account page's form starts one."""
+    from accounts.models import Account
+    from journeys import services as journey_services
+
+    with scope(tenant=tenant):
+        track = journey_services.track_create(
+            tenant=tenant,
+            account=Account.objects.get(external_id="canary-account"),
+            name=f"{CANARY} track",
+            stage="adoption",
+            by=None,
+        )
+        return track.pk
+
+
+def make_stage_transition(tenant: Tenant) -> int:
+    """The canary track moved back to onboarding (a regression with its reason)."""
+    from journeys import services as journey_services
+
+    with scope(tenant=tenant):
+        transition = journey_services.track_transition(
+            track=_canary_track(), to_stage="onboarding", by=None, reason="other", reason_text=f"{CANARY} regression"
+        )
+        return transition.pk
+
+
+def make_exit_criterion(tenant: Tenant) -> int:
+    """Onboarding's go-live confirmation: the tenant's default criteria, made on first use."""
+    from journeys.criteria import exit_criteria_ensure
+    from journeys.models import ExitCriterion
+
+    with scope(tenant=tenant):
+        exit_criteria_ensure(tenant=tenant)
+        return ExitCriterion.objects.get(stage="onboarding", key="go_live_confirmed").pk
+
+
+def make_criterion_check(tenant: Tenant) -> int:
+    """The go-live confirmation ticked on the canary track (now in onboarding)."""
+    from journeys import services as journey_services
+    from journeys.models import ExitCriterion
+
+    with scope(tenant=tenant):
+        check = journey_services.criterion_check(
+            track=_canary_track(),
+            criterion=ExitCriterion.objects.get(stage="onboarding", key="go_live_confirmed"),
+            by=None,
+            note=f"{CANARY} confirmed",
+        )
+        return check.pk
+
+
+def make_track_flag(tenant: Tenant) -> int:
+    """A suggested regression on the canary account's tracks, as a champion leaving raises it."""
+    from accounts.models import Account
+    from journeys import services as journey_services
+
+    with scope(tenant=tenant):
+        flags = journey_services.tracks_flag_for_review(
+            tenant=tenant,
+            account=Account.objects.get(external_id="canary-account"),
+            kind="champion_lost",
+            why=f"Champion {CANARY} Contact is no longer active",
+        )
+        return flags[0].pk
+
+
+def make_stage_expectation(tenant: Tenant) -> int:
+    from journeys import services as journey_services
+    from journeys.models import StageExpectation
+
+    with scope(tenant=tenant):
+        journey_services.expectations_for(tenant=tenant)
+        return StageExpectation.objects.get(stage="onboarding", segment="mid_market").pk
+
+
+def make_objective(tenant: Tenant) -> int:
+    """A success-plan objective of the canary account."""
+    from accounts.models import Account
+    from journeys import services as journey_services
+
+    with scope(tenant=tenant):
+        objective = journey_services.objective_create(
+            tenant=tenant,
+            account=Account.objects.get(external_id="canary-account"),
+            title=f"{CANARY} objective",
+            metric="Invoice processing time",
+            unit="hours",
+            baseline=48,
+            target=12,
+        )
+        return objective.pk
+
+
+def make_measurement(tenant: Tenant) -> int:
+    import datetime as dt
+
+    from journeys import services as journey_services
+    from journeys.models import Objective
+
+    with scope(tenant=tenant):
+        measurement = journey_services.measurement_record(
+            objective=Objective.objects.get(title=f"{CANARY} objective"),
+            value=30,
+            measured_on=dt.date(2026, 11, 1),
+            by=None,
+            note=f"{CANARY} measured",
+        )
+        return measurement.pk
+
+
+def make_milestone(tenant: Tenant) -> int:
+    import datetime as dt
+
+    from accounts.models import Account
+    from journeys import services as journey_services
+
+    with scope(tenant=tenant):
+        milestone = journey_services.milestone_create(
+            tenant=tenant,
+            account=Account.objects.get(external_id="canary-account"),
+            title=f"{CANARY} milestone",
+            due_on=dt.date(2026, 12, 15),
+        )
+        return milestone.pk
+
+
 # URL keyword -> a function that makes tenant A's object and returns the id to put there.
 # Later issues add their own keywords (account_id, renewal_id, ...). Order matters:
 # a maker may rely on the objects of the makers before it.
@@ -339,4 +472,13 @@ OBJECT_MAKERS = {
     "measure_key": make_measure_key,
     "recompute_run_id": make_recompute_run,
     "health_model_id": make_health_model,
+    "track_id": make_journey_track,
+    "transition_id": make_stage_transition,
+    "criterion_id": make_exit_criterion,
+    "check_id": make_criterion_check,
+    "flag_id": make_track_flag,
+    "expectation_id": make_stage_expectation,
+    "objective_id": make_objective,
+    "measurement_id": make_measurement,
+    "milestone_id": make_milestone,
 }

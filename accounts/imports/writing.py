@@ -14,6 +14,7 @@ from tenancy.models import Tenant, User
 from ..models import Account, AccountStatus, Contact, ServiceTier, TierChange
 from ..services import account_apply_tier_rule
 from ..services.book import ACCOUNT_FIELDS
+from ..signals import announce_accounts_created, announce_contacts_changed, contact_change
 
 # What a row sets directly; the external id matches, owner and parent are resolved, status has rules.
 ACCOUNT_VALUE_FIELDS = (*(f for f in ACCOUNT_FIELDS if f not in ("external_id", "owner", "parent")), "custom_fields")
@@ -63,6 +64,7 @@ class AccountWriter:
         # The changes point at accounts that have their primary key only now.
         TierChange.objects.bulk_create(changes)
         self.known.update((a.external_id, a.pk) for a in new)
+        announce_accounts_created(self.tenant, [a.pk for a in new])
         return len(new), len(changed)
 
     def _apply(self, account: Account, row: dict) -> set[str]:
@@ -110,6 +112,7 @@ class ContactWriter:
     def write(self, rows: list[dict]) -> tuple[int, int]:
         by_id, by_email = self._existing(rows)
         new, changed, seen = [], [], set()
+        before: dict[int, tuple[str, bool]] = {}
         fields: set[str] = set()
         for row in rows:
             account_id, email = row["account_external_id"], row.get("email", "")
@@ -120,6 +123,7 @@ class ContactWriter:
             else:
                 seen.add(contact.pk)
                 changed.append(contact)
+                before[contact.pk] = (contact.roles, contact.is_active)
                 if contact.account_id != account_id or (row.get("external_id") and not contact.external_id):
                     # A person who moved accounts, or a contact made by hand that now gets its product id.
                     contact.account_id, contact.external_id = account_id, row.get("external_id") or contact.external_id
@@ -131,6 +135,14 @@ class ContactWriter:
         Contact.objects.bulk_create(new)
         if changed and fields:
             Contact.objects.bulk_update(changed, sorted(fields))
+        announce_contacts_changed(
+            self.tenant,
+            [
+                change
+                for c in changed
+                if (change := contact_change(c, roles_before=before[c.pk][0], active_before=before[c.pk][1]))
+            ],
+        )
         return len(new), len(changed)
 
     def _existing(self, rows: list[dict]) -> tuple[dict[str, Contact], dict[tuple[int, str], Contact]]:

@@ -10,6 +10,7 @@ from tenancy.models import Tenant, User
 
 from .. import selectors
 from ..models import Account, AccountStatus, Contact, ContactRole
+from ..signals import announce_accounts_created, announce_contacts_changed, contact_change
 from .custom_fields import custom_field_definitions, custom_field_values_clean
 from .tiers import account_apply_tier_rule, account_save_tier_change, service_tiers
 
@@ -90,6 +91,7 @@ def account_create(*, tenant: Tenant, by: User | None, custom_fields: dict | Non
     account.save()
     change = account_apply_tier_rule(account=account, tiers=service_tiers(tenant=tenant), actor=by)
     account_save_tier_change(account, change)
+    announce_accounts_created(tenant, [account.pk])
     return account
 
 
@@ -161,10 +163,13 @@ def contact_update(*, contact: Contact, **fields) -> Contact:
         raise TypeError(f"contact_update() got unexpected fields {sorted(unknown)}")
     if "roles" in fields:
         fields["roles"] = roles_join(fields["roles"])
+    roles_before, active_before = contact.roles, contact.is_active
     for name, value in fields.items():
         setattr(contact, name, value)
     if contact.email:
         contact.email = contact.email.strip().lower()
     _validate_contact(contact)
     contact.save()
+    if change := contact_change(contact, roles_before=roles_before, active_before=active_before):
+        announce_contacts_changed(contact.tenant, [change])
     return contact

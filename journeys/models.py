@@ -1,1 +1,0 @@
-"""Journeys: JourneyTrack, StageTransition, exit criteria, success plans and journey analytics."""

@@ -1,0 +1,3 @@
+"""Routes: filled by the area that owns them."""
+
+urlpatterns: list = []

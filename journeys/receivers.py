@@ -1,0 +1,48 @@
+"""How journeys react: a new account starts a track; a lost champion or red health flags its tracks."""
+
+from django.dispatch import receiver
+
+from accounts.models import Account, Contact, ContactRole
+from accounts.signals import accounts_created, contacts_changed
+from health.models import HealthSignal, SignalKind
+from health.scoring.detection import signal_raised
+
+from .models import FlagKind
+from .services import account_tracks_start, tracks_flag_for_review
+
+
+@receiver(accounts_created, dispatch_uid="journeys_start_tracks")
+def start_tracks(sender, tenant, account_ids, **kwargs) -> None:
+    account_tracks_start(tenant=tenant, account_ids=account_ids)
+
+
+@receiver(contacts_changed, dispatch_uid="journeys_champion_lost")
+def champion_lost(sender, tenant, changes, **kwargs) -> None:
+    lost = [c for c in changes if c.lost_role(ContactRole.CHAMPION)]
+    if not lost:
+        return
+    people = {c.pk: c for c in Contact.objects.filter(tenant=tenant, pk__in=[c.contact_id for c in lost])}
+    accounts = {a.pk: a for a in Account.objects.filter(tenant=tenant, pk__in={c.account_id for c in lost})}
+    for change in lost:
+        person = people.get(change.contact_id)
+        name = person.name if person else "A champion"
+        what = "is no longer active" if not change.active_after else "is no longer the champion"
+        tracks_flag_for_review(
+            tenant=tenant,
+            account=accounts[change.account_id],
+            kind=FlagKind.CHAMPION_LOST,
+            why=f"Champion {name} {what}",
+        )
+
+
+@receiver(signal_raised, sender=HealthSignal, dispatch_uid="journeys_health_red")
+def health_red(sender, health_signal, **kwargs) -> None:
+    if health_signal.kind != SignalKind.BAND_CHANGE or health_signal.data.get("to") != "red":
+        return
+    account = Account.objects.get(tenant_id=health_signal.tenant_id, pk=health_signal.account_id)
+    tracks_flag_for_review(
+        tenant=account.tenant,
+        account=account,
+        kind=FlagKind.HEALTH_RED,
+        why=f"Health entered red ({health_signal.message.rstrip('.')})",
+    )

@@ -1,0 +1,140 @@
+"""Tracks flagged for review: stalled, or a regression suggested by a champion leaving or health turning red.
+
+A suggestion is never applied by itself: the CSM confirms it (a recorded regression with the
+flag's reason) or dismisses it, and both are kept.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Account
+from tenancy.models import Tenant, User
+
+from ..models import (
+    FlagKind,
+    FlagStatus,
+    JourneyTrack,
+    RegressionReason,
+    Stage,
+    StageTransition,
+    TrackFlag,
+    TransitionKind,
+)
+from ..signals import track_flagged
+
+SUGGESTED_REASON = {
+    FlagKind.CHAMPION_LOST: RegressionReason.CHAMPION_LEFT,
+    FlagKind.HEALTH_RED: RegressionReason.HEALTH_DECLINE,
+}
+
+
+def suggested_stage(track: JourneyTrack) -> str:
+    """One stage back; an onboarding track has nowhere to go back to and is only flagged."""
+    position = Stage.position(track.stage)
+    return Stage.values[position - 1] if position > 0 else ""
+
+
+def flag_raise(
+    *,
+    track: JourneyTrack,
+    kind: str,
+    message: str,
+    suggested_stage: str = "",
+    data: dict | None = None,
+) -> TrackFlag:
+    """Open a flag once per track and kind; raising it again refreshes the message."""
+    open_flag = TrackFlag.objects.filter(
+        tenant_id=track.tenant_id, track=track, kind=kind, status=FlagStatus.OPEN
+    ).first()
+    if open_flag is not None:
+        open_flag.message, open_flag.data = message[:400], data or {}
+        open_flag.save(update_fields=["message", "data"])
+        return open_flag
+    try:
+        with transaction.atomic():
+            flag = TrackFlag.objects.create(
+                tenant_id=track.tenant_id,
+                track=track,
+                kind=kind,
+                message=message[:400],
+                suggested_stage=suggested_stage,
+                suggested_reason=SUGGESTED_REASON.get(kind, "") if suggested_stage else "",
+                data=data or {},
+            )
+    except IntegrityError:
+        # Raised at the same moment by another worker: theirs is the one open flag.
+        return TrackFlag.objects.get(tenant_id=track.tenant_id, track=track, kind=kind, status=FlagStatus.OPEN)
+    transaction.on_commit(lambda: track_flagged.send(sender=TrackFlag, track_flag=flag))
+    return flag
+
+
+def flag_clear(*, track: JourneyTrack, kind: str) -> int:
+    return TrackFlag.objects.filter(tenant_id=track.tenant_id, track=track, kind=kind, status=FlagStatus.OPEN).update(
+        status=FlagStatus.CLEARED, resolved_at=timezone.now()
+    )
+
+
+def tracks_flag_for_review(*, tenant: Tenant, account: Account, kind: str, why: str) -> list[TrackFlag]:
+    """Flag each active track of the account, suggesting one stage back: `why` starts the message."""
+    flags = []
+    for track in JourneyTrack.objects.filter(tenant=tenant, account=account, ended_at__isnull=True).select_related(
+        "account"
+    ):
+        back = suggested_stage(track)
+        stage = track.get_stage_display().lower()
+        suggestion = f"suggested: back to {Stage(back).label.lower()}" if back else "review the onboarding plan"
+        flags.append(
+            flag_raise(
+                track=track,
+                kind=kind,
+                message=f"{why}: review {track.name} ({stage}); {suggestion}.",
+                suggested_stage=back,
+            )
+        )
+    return flags
+
+
+def _resolve(flag: TrackFlag, status: str, by: User | None, note: str) -> TrackFlag:
+    flag.status, flag.resolved_at, flag.resolved_by, flag.resolution_note = status, timezone.now(), by, note[:300]
+    flag.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_note"])
+    return flag
+
+
+@transaction.atomic
+def flag_confirm(*, flag: TrackFlag, by: User | None, to_stage: str = "", note: str = "") -> StageTransition:
+    """The CSM agrees: the track regresses with the flag's reason, and the flag says who confirmed it."""
+    if flag.status != FlagStatus.OPEN:
+        raise ValidationError({"flag": "This flag is resolved already."})
+    target = to_stage or flag.suggested_stage
+    if not target:
+        raise ValidationError({"to_stage": "Choose the stage the track goes back to."})
+    from .tracks import track_transition  # tracks imports this module: moves resolve flags
+
+    transition = track_transition(
+        track=flag.track,
+        to_stage=target,
+        by=by,
+        reason=flag.suggested_reason or RegressionReason.OTHER,
+        reason_text="" if flag.suggested_reason else flag.get_kind_display(),
+        note=note or flag.message,
+    )
+    if transition.kind != TransitionKind.REGRESS:
+        raise ValidationError({"to_stage": "A confirmed regression moves the track back, not forward."})
+    _resolve(flag, FlagStatus.CONFIRMED, by, note)
+    return transition
+
+
+def flag_dismiss(*, flag: TrackFlag, by: User | None, note: str = "") -> TrackFlag:
+    if flag.status != FlagStatus.OPEN:
+        raise ValidationError({"flag": "This flag is resolved already."})
+    return _resolve(flag, FlagStatus.DISMISSED, by, note)
+
+
+def flags_after_move(*, track: JourneyTrack, transition: StageTransition, by: User | None) -> None:
+    """A move restarts the stage clock (no longer stalled); an ended track has nothing left to review."""
+    flag_clear(track=track, kind=FlagKind.STALLED)
+    if transition.kind == TransitionKind.END:
+        TrackFlag.objects.filter(tenant_id=track.tenant_id, track=track, status=FlagStatus.OPEN).update(
+            status=FlagStatus.CLEARED, resolved_at=timezone.now(), resolved_by=by
+        )

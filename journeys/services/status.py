@@ -1,0 +1,116 @@
+"""Whether a track keeps pace: on track, behind or stalled, from its time in stage and its checklist.
+
+- stalled: longer in the stage than the segment's upper bound (a signal is raised: a stalled flag);
+- behind: past the lower bound with criteria still unmet, or in an ongoing stage with unmet criteria;
+- on track: otherwise.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Segment
+from tenancy.models import Tenant
+
+from .. import defaults
+from ..criteria import tracks_criteria
+from ..models import FlagKind, JourneyTrack, Stage, StageExpectation, TrackStatus
+from .flags import flag_clear, flag_raise
+
+REFRESH_BATCH = 500
+Bounds = tuple[int, int | None]
+
+
+def expectations_ensure(*, tenant: Tenant) -> None:
+    if StageExpectation.objects.filter(tenant=tenant).exists():
+        return
+    rows = []
+    for stage in Stage.values:
+        for segment in Segment.values:
+            low, high = defaults.DURATIONS.get((stage, segment), (0, None))
+            rows.append(StageExpectation(tenant=tenant, stage=stage, segment=segment, min_days=low, max_days=high))
+    StageExpectation.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def expectations_for(*, tenant: Tenant) -> dict[tuple[str, str], Bounds]:
+    """(stage, segment) -> (min days, max days or None for an ongoing stage)."""
+    expectations_ensure(tenant=tenant)
+    return {(e.stage, e.segment): (e.min_days, e.max_days) for e in StageExpectation.objects.filter(tenant=tenant)}
+
+
+def stage_expectation_update(
+    *, tenant: Tenant, stage: str, segment: str, min_days: int, max_days: int | None
+) -> StageExpectation:
+    if stage not in Stage.values or segment not in Segment.values:
+        raise ValidationError({"stage": "Unknown stage or segment."})
+    if min_days < 0 or (max_days is not None and max_days < min_days):
+        raise ValidationError({"max_days": f"The upper bound ({max_days}) must be at least the lower ({min_days})."})
+    expectations_ensure(tenant=tenant)
+    expectation, _ = StageExpectation.objects.update_or_create(
+        tenant=tenant, stage=stage, segment=segment, defaults={"min_days": min_days, "max_days": max_days}
+    )
+    return expectation
+
+
+def bounds_label(bounds: Bounds) -> str:
+    low, high = bounds
+    return f"{low}+ days (ongoing)" if high is None else f"{low}-{high} days"
+
+
+def status_of(track: JourneyTrack, bounds: Bounds, met: int, total: int, now: dt.datetime) -> tuple[str, str]:
+    if not track.is_active:
+        return TrackStatus.ENDED, track.status_reason
+    days = track.days_in_stage(now)
+    low, high = bounds
+    segment = dict(Segment.choices).get(track.account.segment, track.account.segment)
+    stage = track.get_stage_display().lower()
+    said = f"{days} days in {stage}, expected {bounds_label(bounds)} for {segment}; {met} of {total} criteria met."
+    if high is not None and days > high:
+        return TrackStatus.STALLED, said
+    if met < total and (days > low or high is None):
+        return TrackStatus.BEHIND, said
+    return TrackStatus.ON_TRACK, said
+
+
+@transaction.atomic
+def tracks_refresh_status(
+    *, tenant: Tenant, tracks: list[JourneyTrack] | None = None, now: dt.datetime | None = None
+) -> int:
+    """Status, its sentence and the criteria count; a stalled flag is raised once, cleared once it no longer holds."""
+    now = now or timezone.now()
+    if tracks is None:
+        tracks = list(JourneyTrack.objects.filter(tenant=tenant, ended_at__isnull=True).select_related("account"))
+    bounds = expectations_for(tenant=tenant)
+    changed = 0
+    for start in range(0, len(tracks), REFRESH_BATCH):
+        chunk = tracks[start : start + REFRESH_BATCH]
+        states = tracks_criteria(tenant=tenant, tracks=chunk)
+        for track in chunk:
+            checklist = states[track.pk]
+            met, total = sum(1 for s in checklist if s.met), len(checklist)
+            stage_bounds = bounds.get((track.stage, track.account.segment), (0, None))
+            status, reason = status_of(track, stage_bounds, met, total, now)
+            was_stalled = track.status == TrackStatus.STALLED
+            track.status, track.status_reason = status, reason[:300]
+            track.criteria_met, track.criteria_total, track.status_checked_at = met, total, now
+            if status == TrackStatus.STALLED and not was_stalled:
+                flag_raise(
+                    track=track,
+                    kind=FlagKind.STALLED,
+                    message=f"{track.account.name} · {track.name} is stalled: {reason}",
+                    data={"days": track.days_in_stage(now), "bounds": list(stage_bounds)},
+                )
+            elif status != TrackStatus.STALLED and was_stalled:
+                flag_clear(track=track, kind=FlagKind.STALLED)
+            changed += 1
+        JourneyTrack.objects.bulk_update(
+            chunk, ["status", "status_reason", "criteria_met", "criteria_total", "status_checked_at"]
+        )
+    return changed
+
+
+def track_status_refresh(*, track: JourneyTrack) -> JourneyTrack:
+    tracks_refresh_status(tenant=track.tenant, tracks=[track])
+    return track
