@@ -9,6 +9,7 @@ from .plans import (
     objective_create,
     objective_update,
 )
+from .settings import exit_criterion_create, exit_criterion_delete, exit_criterion_update
 from .status import expectations_for, stage_expectation_update, track_status_refresh, tracks_refresh_status
 from .tracks import (
     account_tracks_start,
@@ -25,6 +26,9 @@ __all__ = [
     "account_tracks_start",
     "criterion_check",
     "criterion_uncheck",
+    "exit_criterion_create",
+    "exit_criterion_delete",
+    "exit_criterion_update",
     "expectations_for",
     "flag_confirm",
     "flag_dismiss",
