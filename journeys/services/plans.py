@@ -54,8 +54,17 @@ def objective_update(*, objective: Objective, **fields) -> Objective:
     for name, value in fields.items():
         setattr(objective, name, value)
     _validate_objective(objective)
+    if "status" not in fields and ({"baseline", "target"} & set(fields)):
+        # A moved target can make the current value reach it (or no longer reach it).
+        _follow_status(objective, measured=objective.current is not None)
     objective.save()
     return objective
+
+
+@transaction.atomic
+def objective_delete(*, objective: Objective) -> None:
+    """Its measurements go with it; milestones stay on the plan, no longer tied to an objective."""
+    objective.delete()
 
 
 def _latest(objective: Objective) -> Measurement | None:
@@ -64,15 +73,23 @@ def _latest(objective: Objective) -> Measurement | None:
     )
 
 
+def _follow_status(objective: Objective, *, measured: bool) -> None:
+    """Move the statuses that measurements decide; at risk and missed are a person's call and stay."""
+    if objective.progress is not None and objective.progress >= 1:
+        objective.status = ObjectiveStatus.ACHIEVED
+    elif measured and objective.status in (ObjectiveStatus.NOT_STARTED, ObjectiveStatus.ACHIEVED):
+        objective.status = ObjectiveStatus.IN_PROGRESS
+    elif not measured and objective.status == ObjectiveStatus.ACHIEVED:
+        # The only measurement that showed it achieved was deleted.
+        objective.status = ObjectiveStatus.NOT_STARTED
+
+
 def _follow(objective: Objective) -> None:
     """Keep the latest value on the objective, and move a status that measurements decide."""
     latest = _latest(objective)
     objective.current = latest.value if latest else None
     objective.current_on = latest.measured_on if latest else None
-    if objective.progress is not None and objective.progress >= 1:
-        objective.status = ObjectiveStatus.ACHIEVED
-    elif latest is not None and objective.status in (ObjectiveStatus.NOT_STARTED, ObjectiveStatus.ACHIEVED):
-        objective.status = ObjectiveStatus.IN_PROGRESS
+    _follow_status(objective, measured=latest is not None)
     objective.save(update_fields=["current", "current_on", "status"])
 
 
@@ -92,6 +109,7 @@ def measurement_record(
 
 @transaction.atomic
 def measurement_delete(*, measurement: Measurement) -> None:
+    """The objective's current value falls back to the latest measurement left."""
     objective = measurement.objective
     measurement.delete()
     _follow(objective)
@@ -109,11 +127,20 @@ def _validate_milestone(milestone: Milestone) -> None:
 
 
 def milestone_create(
-    *, tenant: Tenant, account: Account, title: str, due_on: dt.date, objective: Objective | None = None, note: str = ""
+    *,
+    tenant: Tenant,
+    account: Account,
+    title: str,
+    due_on: dt.date,
+    objective: Objective | None = None,
+    note: str = "",
+    done_on: dt.date | None = None,
 ) -> Milestone:
     if account.tenant_id != tenant.pk:
         raise ValidationError({"account": "Unknown account."})
-    milestone = Milestone(tenant=tenant, account=account, title=title, due_on=due_on, objective=objective, note=note)
+    milestone = Milestone(
+        tenant=tenant, account=account, title=title, due_on=due_on, objective=objective, note=note, done_on=done_on
+    )
     _validate_milestone(milestone)
     milestone.save()
     return milestone
@@ -128,3 +155,14 @@ def milestone_update(*, milestone: Milestone, **fields) -> Milestone:
     _validate_milestone(milestone)
     milestone.save()
     return milestone
+
+
+def milestone_complete(*, milestone: Milestone, on: dt.date) -> Milestone:
+    """Mark a milestone done on a day; done again keeps the first day."""
+    if milestone.done_on is not None:
+        return milestone
+    return milestone_update(milestone=milestone, done_on=on)
+
+
+def milestone_delete(*, milestone: Milestone) -> None:
+    milestone.delete()
