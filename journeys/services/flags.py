@@ -109,8 +109,11 @@ def flag_confirm(*, flag: TrackFlag, by: User | None, to_stage: str = "", note: 
     target = to_stage or flag.suggested_stage
     if not target:
         raise ValidationError({"to_stage": "Choose the stage the track goes back to."})
-    from .tracks import track_transition  # tracks imports this module: moves resolve flags
+    from .tracks import track_transition, transition_kind_for  # tracks imports this module: moves resolve flags
 
+    # Checked first: a forward move would otherwise be refused for its criteria, not for being no regression.
+    if transition_kind_for(flag.track, target) != TransitionKind.REGRESS:
+        raise ValidationError({"to_stage": "A confirmed regression moves the track back, not forward."})
     transition = track_transition(
         track=flag.track,
         to_stage=target,
@@ -119,8 +122,6 @@ def flag_confirm(*, flag: TrackFlag, by: User | None, to_stage: str = "", note: 
         reason_text="" if flag.suggested_reason else flag.get_kind_display(),
         note=note or flag.message,
     )
-    if transition.kind != TransitionKind.REGRESS:
-        raise ValidationError({"to_stage": "A confirmed regression moves the track back, not forward."})
     _resolve(flag, FlagStatus.CONFIRMED, by, note)
     return transition
 

@@ -40,6 +40,7 @@ def expectations_for(*, tenant: Tenant) -> dict[tuple[str, str], Bounds]:
     return {(e.stage, e.segment): (e.min_days, e.max_days) for e in StageExpectation.objects.filter(tenant=tenant)}
 
 
+@transaction.atomic
 def stage_expectation_update(
     *, tenant: Tenant, stage: str, segment: str, min_days: int, max_days: int | None
 ) -> StageExpectation:
@@ -51,6 +52,11 @@ def stage_expectation_update(
     expectation, _ = StageExpectation.objects.update_or_create(
         tenant=tenant, stage=stage, segment=segment, defaults={"min_days": min_days, "max_days": max_days}
     )
+    # The tracks the bounds apply to follow now, not at the next hourly sweep.
+    affected = JourneyTrack.objects.filter(
+        tenant=tenant, stage=stage, account__segment=segment, ended_at__isnull=True
+    ).select_related("account")
+    tracks_refresh_status(tenant=tenant, tracks=list(affected))
     return expectation
 
 
