@@ -1,3 +1,10 @@
-"""Routes: filled by the area that owns them."""
+"""Journey analytics routes: the leader's page and its CSV export."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .views import analytics as views
+
+urlpatterns = [
+    path("", views.analytics, name="analytics"),
+    path("export.csv", views.analytics_export, name="analytics_export"),
+]
