@@ -1,0 +1,184 @@
+"""The journey board (tracks by stage), the same tracks as a sortable list, and the flags for review."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from tenancy.models import Role
+from tenancy.permissions import Capability, membership_can, require
+from tenancy.shortcuts import get_or_404, member_required
+
+from .. import selectors, services
+from ..forms import OWNER_ALL, OWNER_ME, FlagConfirmForm, FlagDismissForm, FlagFilterForm, TrackFilterForm
+from ..models import FlagStatus, Stage
+
+TRACKS_PER_PAGE = 50
+FLAGS_PER_PAGE = 50
+
+
+def _params(request: HttpRequest) -> QueryDict:
+    """The query, with a CSM's own accounts as the default view, as on the accounts page."""
+    params = request.GET.copy()
+    if "owner" not in params:
+        params["owner"] = OWNER_ME if request.membership.role == Role.CSM else OWNER_ALL
+    return params
+
+
+def _filtered(request: HttpRequest, params: QueryDict, *, with_ended: bool):
+    form = TrackFilterForm(params, tenant=request.tenant, with_ended=with_ended)
+    # An invalid filter shows everything it may, never an unchecked owner id.
+    data = form.cleaned_data if form.is_valid() else {"owner": OWNER_ME if params.get("owner") == OWNER_ME else ""}
+    owner_value = data.get("owner") or OWNER_ALL
+    # The choices hold only this tenant's people, so a valid id is one of them.
+    owner_id = request.user.pk if owner_value == OWNER_ME else int(owner_value) if owner_value.isdigit() else None
+    tracks = selectors.tracks_filtered(
+        tenant=request.tenant,
+        segment=data.get("segment") or "",
+        tier_id=data.get("tier"),
+        owner_id=owner_id,
+        status=data.get("status") or "",
+        stage=data.get("stage") or "",
+        search=data.get("q") or "",
+    )
+    return form, tracks, owner_value == OWNER_ME
+
+
+def _query(params: QueryDict, *drop: str) -> str:
+    query = params.copy()
+    for name in ("page", *drop):
+        query.pop(name, None)
+    return query.urlencode()
+
+
+@require_GET
+@member_required()
+def board(request: HttpRequest) -> HttpResponse:
+    params = _params(request)
+    params.pop("stage", None)
+    form, tracks, mine = _filtered(request, params, with_ended=False)
+    columns = selectors.board_columns(tracks=tracks)
+    for column in columns:
+        for card in column.cards:
+            # A CSM moves only their own accounts' cards; ownership is on the account, loaded with the card.
+            card.may_move = membership_can(request.membership, Capability.EDIT, card)
+    return render(
+        request,
+        "journeys/board/index.html",
+        {
+            "form": form,
+            "columns": columns,
+            "stages": Stage.choices,
+            "query": _query(params),
+            "mine": mine,
+            "total": sum(c.total for c in columns),
+            "may_move": membership_can(request.membership, Capability.EDIT),
+            "section": "journeys",
+        },
+    )
+
+
+@require_GET
+@member_required()
+def track_list(request: HttpRequest) -> HttpResponse:
+    params = _params(request)
+    form, tracks, mine = _filtered(request, params, with_ended=True)
+    sort = params.get("sort") or "status"
+    page = Paginator(selectors.tracks_sorted(tracks, sort), TRACKS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "journeys/board/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": _query(params, "sort"),
+            "sort": sort,
+            "mine": mine,
+            "section": "journeys",
+        },
+    )
+
+
+@require_GET
+@member_required()
+def flag_list(request: HttpRequest) -> HttpResponse:
+    params = request.GET.copy()
+    if "owner" not in params and request.membership.role == Role.CSM:
+        params["owner"] = OWNER_ME
+    params.setdefault("status", FlagStatus.OPEN)
+    form = FlagFilterForm(params)
+    data = form.cleaned_data if form.is_valid() else {"status": FlagStatus.OPEN}
+    flags = selectors.flag_list(
+        tenant=request.tenant,
+        status=data.get("status") or "",
+        kind=data.get("kind") or "",
+        owner=request.user if data.get("owner") == OWNER_ME else None,
+    )
+    page = Paginator(flags, FLAGS_PER_PAGE).get_page(request.GET.get("page"))
+    for flag in page:
+        selectors.with_back_stages(flag)
+    return render(
+        request,
+        "journeys/board/flags.html",
+        {
+            "form": form,
+            "page": page,
+            "query": _query(params),
+            "mine": data.get("owner") == OWNER_ME,
+            "may_edit": membership_can(request.membership, Capability.EDIT),
+            "user_id": request.user.pk,
+            "is_csm": request.membership.role == Role.CSM,
+            "section": "journeys",
+        },
+    )
+
+
+def _back(request: HttpRequest, flag) -> HttpResponse:
+    target = request.POST.get("next", "")
+    # Only our own pages: a redirect target from a form must not lead off the site.
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect("journeys:account_journey", account_id=flag.track.account_id)
+
+
+@require_POST
+@member_required(Capability.EDIT)
+def flag_confirm(request: HttpRequest, flag_id: int) -> HttpResponse:
+    flag = get_or_404(selectors.flag_get, tenant=request.tenant, flag_id=flag_id)
+    require(request, Capability.EDIT, flag)
+    form = FlagConfirmForm(request.POST)
+    form.is_valid()
+    try:
+        transition = services.flag_confirm(
+            flag=flag,
+            by=request.user,
+            to_stage=form.cleaned_data.get("to_stage") or "",
+            note=form.cleaned_data.get("note") or "",
+        )
+    except ValidationError as error:
+        messages.error(request, f"Could not confirm the regression of {flag.track.name}: {' '.join(error.messages)}")
+    else:
+        messages.success(
+            request,
+            f"{flag.track.account.name} · {flag.track.name} moved back to {transition.get_to_stage_display()} "
+            f"({transition.reason_label}).",
+        )
+    return _back(request, flag)
+
+
+@require_POST
+@member_required(Capability.EDIT)
+def flag_dismiss(request: HttpRequest, flag_id: int) -> HttpResponse:
+    flag = get_or_404(selectors.flag_get, tenant=request.tenant, flag_id=flag_id)
+    require(request, Capability.EDIT, flag)
+    form = FlagDismissForm(request.POST)
+    form.is_valid()
+    try:
+        services.flag_dismiss(flag=flag, by=request.user, note=form.cleaned_data.get("note") or "")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Dismissed: {flag.message}")
+    return _back(request, flag)
