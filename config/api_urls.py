@@ -8,6 +8,9 @@ from health import api as health_api
 from health.scoring import api as scoring_api
 from health.scoring import model_api as health_model_api
 from health.signals import api as signals_api
+from journeys.api import analytics as journey_analytics_api
+from journeys.api import plans as plans_api
+from journeys.api import tracks as journeys_api
 from tenancy import api as tenancy_api
 
 router = DefaultRouter(trailing_slash=True)
@@ -32,6 +35,15 @@ router.register("health-signals", scoring_api.HealthSignalViewSet, basename="hea
 router.register("contact-health", scoring_api.ContactHealthViewSet, basename="contact-health")
 router.register("health-models", health_model_api.HealthModelViewSet, basename="health-model")
 router.register("recompute-runs", health_model_api.RecomputeRunViewSet, basename="recompute-run")
+router.register("journey-tracks", journeys_api.JourneyTrackViewSet, basename="journey-track")
+router.register("stage-transitions", journeys_api.StageTransitionViewSet, basename="stage-transition")
+router.register("exit-criteria", journeys_api.ExitCriterionViewSet, basename="exit-criterion")
+router.register("criterion-checks", journeys_api.CriterionCheckViewSet, basename="criterion-check")
+router.register("track-flags", journeys_api.TrackFlagViewSet, basename="track-flag")
+router.register("stage-expectations", journeys_api.StageExpectationViewSet, basename="stage-expectation")
+router.register("objectives", plans_api.ObjectiveViewSet, basename="objective")
+router.register("objective-measurements", plans_api.MeasurementViewSet, basename="objective-measurement")
+router.register("milestones", plans_api.MilestoneViewSet, basename="milestone")
 
 urlpatterns = [
     path("me/", tenancy_api.MeView.as_view(), name="me"),
@@ -39,5 +51,6 @@ urlpatterns = [
     path("tenant/", tenancy_api.TenantView.as_view(), name="tenant"),
     path("ingestion-settings/", health_api.IngestionSettingsView.as_view(), name="ingestion-settings"),
     path("health-backtest/", health_model_api.HealthBacktestView.as_view(), name="health-backtest"),
+    path("journey-analytics/", journey_analytics_api.JourneyAnalyticsView.as_view(), name="journey-analytics"),
     *router.urls,
 ]
