@@ -1,6 +1,7 @@
 """How journeys react: a new account starts a track; a lost champion or red health flags its tracks."""
 
 from django.dispatch import receiver
+from django_scopes import scope
 
 from accounts.models import Account, Contact, ContactRole
 from accounts.signals import accounts_created, contacts_changed
@@ -13,14 +14,20 @@ from .services import account_tracks_start, tracks_flag_for_review
 
 @receiver(accounts_created, dispatch_uid="journeys_start_tracks")
 def start_tracks(sender, tenant, account_ids, **kwargs) -> None:
-    account_tracks_start(tenant=tenant, account_ids=account_ids)
+    # Sent on commit, maybe after the sender's scope closed (a management command): enter it again.
+    with scope(tenant=tenant):
+        account_tracks_start(tenant=tenant, account_ids=account_ids)
 
 
 @receiver(contacts_changed, dispatch_uid="journeys_champion_lost")
 def champion_lost(sender, tenant, changes, **kwargs) -> None:
     lost = [c for c in changes if c.lost_role(ContactRole.CHAMPION)]
-    if not lost:
-        return
+    if lost:
+        with scope(tenant=tenant):
+            _flag_champions_lost(tenant, lost)
+
+
+def _flag_champions_lost(tenant, lost) -> None:
     people = {c.pk: c for c in Contact.objects.filter(tenant=tenant, pk__in=[c.contact_id for c in lost])}
     accounts = {a.pk: a for a in Account.objects.filter(tenant=tenant, pk__in={c.account_id for c in lost})}
     for change in lost:
@@ -39,10 +46,11 @@ def champion_lost(sender, tenant, changes, **kwargs) -> None:
 def health_red(sender, health_signal, **kwargs) -> None:
     if health_signal.kind != SignalKind.BAND_CHANGE or health_signal.data.get("to") != "red":
         return
-    account = Account.objects.get(tenant_id=health_signal.tenant_id, pk=health_signal.account_id)
-    tracks_flag_for_review(
-        tenant=account.tenant,
-        account=account,
-        kind=FlagKind.HEALTH_RED,
-        why=f"Health entered red ({health_signal.message.rstrip('.')})",
-    )
+    with scope(tenant=health_signal.tenant_id):
+        account = Account.objects.get(tenant_id=health_signal.tenant_id, pk=health_signal.account_id)
+        tracks_flag_for_review(
+            tenant=account.tenant,
+            account=account,
+            kind=FlagKind.HEALTH_RED,
+            why=f"Health entered red ({health_signal.message.rstrip('.')})",
+        )

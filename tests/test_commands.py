@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
 from tenancy.demo import DEMO_PASSWORD
@@ -27,9 +28,9 @@ def test_createtenant_refuses_a_taken_slug():
         call_command("createtenant", "Initech", "--admin-email", "b@initech.example")
 
 
-def test_seed_demo_loads_two_tenants_once(capsys):
-    # A week of score history is enough here; `make run` loads 90 days.
-    call_command("seed_demo", "--score-days", "8")
+def test_seed_demo_loads_two_tenants_once(capsys, client):
+    # A week of score history and the churners' journeys with 20 more are enough here; `make run` loads all.
+    call_command("seed_demo", "--score-days", "8", "--journey-accounts", "20")
     call_command("seed_demo")
     acme = Tenant.objects.get(slug="acme-analytics")
     assert acme.name == "Acme Analytics"
@@ -45,6 +46,14 @@ def test_seed_demo_loads_two_tenants_once(capsys):
     assert "nothing to do" in capsys.readouterr().out
     with scope(tenant=acme):
         _assert_demo_health(acme)
+        _assert_demo_journeys(acme)
+    client.force_login(User.objects.get(email="admin@acme.example"))
+    with scope(tenant=acme):
+        busiest, _ = _busiest_account(acme)
+    pages = ["journeys:index", "journeys:analytics", ("journeys:account_journey", busiest)]
+    for page in pages:
+        url = reverse(page[0], args=page[1:]) if isinstance(page, tuple) else reverse(page)
+        assert client.get(url).status_code == 200, url
 
 
 def _assert_demo_health(acme):
@@ -62,6 +71,49 @@ def _assert_demo_health(acme):
     assert silent.contact.name in silent.message and "inactive" in silent.message
     latest = HealthScore.objects.filter(tenant=acme, account=silent.account).order_by("-day").first()
     assert latest.measures["power_users"]["raw"] >= 21
+
+
+def _assert_demo_journeys(acme):
+    """Tracks in every stage, overlapping ones, regressions, a skip, stalls, churn and success plans."""
+    from accounts.models import Account
+    from journeys.models import FlagKind, JourneyTrack, Objective, Stage, StageTransition, TrackFlag
+
+    tracks = JourneyTrack.objects.filter(tenant=acme).select_related("account")
+    active = tracks.filter(ended_at__isnull=True)
+    assert set(active.values_list("stage", flat=True)) == set(Stage.values)
+    assert tracks.filter(name="Core platform").count() == Account.objects.filter(tenant=acme).count()
+    assert _busiest_account(acme, segment="enterprise")[1] >= 2
+    moves = StageTransition.objects.filter(tenant=acme)
+    assert moves.filter(kind="regress", reason="champion_left").exists()
+    assert moves.filter(kind="regress", reason="budget_cut").exists()
+    assert moves.filter(kind="skip").exclude(reason_text="").exists()
+    assert moves.filter(kind="reenter").exists()
+    assert moves.filter(overridden=True).exclude(override_reason="").exists()
+    stalled = set(active.filter(status="stalled").values_list("id", flat=True))
+    open_stalled_flags = TrackFlag.objects.filter(tenant=acme, kind=FlagKind.STALLED, status="open")
+    assert stalled and set(open_stalled_flags.values_list("track_id", flat=True)) == stalled
+    assert TrackFlag.objects.filter(tenant=acme, kind=FlagKind.CHAMPION_LOST, status="open").exists()
+    assert active.filter(status="behind").exists() and active.filter(status="on_track").exists()
+    churned = tracks.filter(account__status="churned")
+    assert churned.exists() and not churned.filter(ended_at__isnull=True).exists()
+    for track in churned:
+        assert track.ended_at.astimezone(acme.zone).date() == track.account.churned_on
+    assert active.filter(stage="onboarding", checks__isnull=False).exists()
+    objectives = list(Objective.objects.filter(tenant=acme, measurements__isnull=False).distinct())
+    assert any(0 < objective.progress < 1 for objective in objectives)
+
+
+def _busiest_account(acme, segment: str = "") -> tuple[int, int]:
+    """The account with the most active tracks, and how many it has."""
+    from django.db.models import Count
+
+    from journeys.models import JourneyTrack
+
+    active = JourneyTrack.objects.filter(tenant=acme, ended_at__isnull=True)
+    if segment:
+        active = active.filter(account__segment=segment)
+    busiest = active.values("account_id").annotate(n=Count("id")).order_by("-n", "account_id").first()
+    return busiest["account_id"], busiest["n"]
 
 
 def test_createtenant_explains_a_bad_currency():

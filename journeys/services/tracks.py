@@ -214,6 +214,8 @@ def track_transition(
     track.stage, track.stage_entered_at, track.ended_at = to_stage, at, None
     track.save(update_fields=["stage", "stage_entered_at", "ended_at"])
     flags_after_move(track=track, transition=transition, by=by)
+    # The new stay is judged afresh: a move dated in the past can be stalled already, and its flag must be raised.
+    track.status = TrackStatus.ON_TRACK
     track_status_refresh(track=track)
     _announce(transition)
     return transition
@@ -256,8 +258,12 @@ def criterion_check(
     by: User | None,
     note: str = "",
     objective: Objective | None = None,
+    at: dt.datetime | None = None,
 ) -> CriterionCheck:
-    """Tick a criterion for the track's current stage; a data criterion takes a tick only to point at an objective."""
+    """Tick a criterion for the track's current stage; a data criterion takes a tick only to point at an objective.
+
+    `at` places the tick in the past, like a transition's (a history recorded after the fact).
+    """
     if criterion.tenant_id != track.tenant_id or not track.is_active:
         raise ValidationError({"criterion": "Unknown criterion."})
     if criterion.stage != track.stage:
@@ -272,7 +278,7 @@ def criterion_check(
         tenant=track.tenant,
         track=track,
         criterion=criterion,
-        defaults={"checked_by": by, "checked_at": timezone.now(), "note": note, "objective": objective},
+        defaults={"checked_by": by, "checked_at": at or timezone.now(), "note": note, "objective": objective},
     )
     track_status_refresh(track=track)
     return check

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from accounts import demo as accounts_demo
 from health import demo as health_demo
+from journeys import demo as journeys_demo
 from tenancy import demo as tenancy_demo
 from tenancy.models import Tenant
 
@@ -24,8 +25,15 @@ class Command(BaseCommand):
             default=health_demo.SCORE_HISTORY_DAYS,
             help="Days of daily health scores to compute (fewer loads faster).",
         )
+        parser.add_argument(
+            "--journey-accounts",
+            type=int,
+            default=None,
+            help="Replay the journeys of the churned accounts and this many more, every story among them "
+            "(fewer loads faster); the others start in onboarding. All by default.",
+        )
 
-    def handle(self, *args, quiet_logins: bool, score_days: int, **options):
+    def handle(self, *args, quiet_logins: bool, score_days: int, journey_accounts: int | None, **options):
         if Tenant.objects.filter(slug=tenancy_demo.DEMO_TENANT_SLUG).exists():
             self.stdout.write("The demo tenant exists already; nothing to do.")
         else:
@@ -35,6 +43,8 @@ class Command(BaseCommand):
                 accounts_demo.seed_second_tenant(people)
                 usage = health_demo.seed(people)
                 scores = health_demo.seed_scores(people, days=score_days)
+                # After the scores: exit criteria read health, and each move keeps them as they stood.
+                journeys = journeys_demo.seed(people, accounts=journey_accounts)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Loaded the demo tenants Acme Analytics ({accounts_demo.DEMO_ACCOUNTS} accounts) "
@@ -46,6 +56,10 @@ class Command(BaseCommand):
             )
             self.stdout.write(
                 f"Scored every active account for each of the last {score_days} days ({scores:,} daily health scores)."
+            )
+            self.stdout.write(
+                f"Journeys: {journeys['tracks']:,} tracks ({journeys.get('regress', 0)} regressions, "
+                f"{journeys.get('skip', 0)} skips) and {journeys.get('objectives', 0)} success-plan objectives."
             )
             # Shown once, like every new key: point a Segment SDK at this server with it.
             self.stdout.write(f"Acme's ingestion write key: {people.write_key_secret}")
