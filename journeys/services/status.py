@@ -1,7 +1,9 @@
 """Whether a track keeps pace: on track, behind or stalled, from its time in stage and its checklist.
 
 - stalled: longer in the stage than the segment's upper bound (a signal is raised: a stalled flag);
-- behind: past the lower bound with criteria still unmet, or in an ongoing stage with unmet criteria;
+- behind: past the lower bound with criteria still unmet; in an ongoing stage (retention, advocacy), which has
+  no clock, only when something the data shows is unmet (health not green, open P1s): an unticked manual
+  criterion there is a to-do, not a delay;
 - on track: otherwise.
 """
 
@@ -16,7 +18,7 @@ from tenancy.models import Tenant
 
 from .. import defaults
 from ..criteria import tracks_criteria
-from ..models import FlagKind, JourneyTrack, Stage, StageExpectation, TrackStatus
+from ..models import CriterionKind, FlagKind, JourneyTrack, Stage, StageExpectation, TrackStatus
 from .flags import flag_clear, flag_raise
 
 REFRESH_BATCH = 500
@@ -65,7 +67,9 @@ def bounds_label(bounds: Bounds) -> str:
     return f"{low}+ days (ongoing)" if high is None else f"{low}-{high} days"
 
 
-def status_of(track: JourneyTrack, bounds: Bounds, met: int, total: int, now: dt.datetime) -> tuple[str, str]:
+def status_of(
+    track: JourneyTrack, bounds: Bounds, met: int, total: int, now: dt.datetime, data_unmet: tuple[str, ...] = ()
+) -> tuple[str, str]:
     if not track.is_active:
         return TrackStatus.ENDED, track.status_reason
     days = track.days_in_stage(now)
@@ -75,7 +79,9 @@ def status_of(track: JourneyTrack, bounds: Bounds, met: int, total: int, now: dt
     said = f"{days} days in {stage}, expected {bounds_label(bounds)} for {segment}; {met} of {total} criteria met."
     if high is not None and days > high:
         return TrackStatus.STALLED, said
-    if met < total and (days > low or high is None):
+    if high is None and data_unmet:
+        return TrackStatus.BEHIND, f"{said} Not met: {'; '.join(data_unmet)}."
+    if met < total and high is not None and days > low:
         return TrackStatus.BEHIND, said
     return TrackStatus.ON_TRACK, said
 
@@ -97,7 +103,10 @@ def tracks_refresh_status(
             checklist = states[track.pk]
             met, total = sum(1 for s in checklist if s.met), len(checklist)
             stage_bounds = bounds.get((track.stage, track.account.segment), (0, None))
-            status, reason = status_of(track, stage_bounds, met, total, now)
+            data_unmet = tuple(
+                s.criterion.label for s in checklist if not s.met and s.criterion.kind == CriterionKind.DATA
+            )
+            status, reason = status_of(track, stage_bounds, met, total, now, data_unmet)
             was_stalled = track.status == TrackStatus.STALLED
             track.status, track.status_reason = status, reason[:300]
             track.criteria_met, track.criteria_total, track.status_checked_at = met, total, now

@@ -279,6 +279,18 @@ def test_changing_the_expectation_changes_the_status(tenant_a, in_a):
         services.stage_expectation_update(tenant=tenant_a, stage="onboarding", segment="smb", min_days=30, max_days=10)
 
 
+def test_an_ongoing_stage_is_behind_only_on_what_the_data_shows(tenant_a, in_a):
+    # Retention has no clock: unticked manual criteria are to-dos, an unmet data criterion is a delay.
+    track = track_at(tenant_a, make_account(tenant_a, 1, segment="smb"), stage="retention", days_ago=400)
+    track = reload(tenant_a, track)
+    assert track.status == "behind"
+    assert "Not met: Health is consistently green" in track.status_reason
+    data_criteria_off(tenant_a, "retention")
+    services.tracks_refresh_status(tenant=tenant_a)
+    track = reload(tenant_a, track)
+    assert (track.status, track.criteria_met, track.criteria_total) == ("on_track", 0, 2)
+
+
 # --- regression suggestions --------------------------------------------------------------------------------------
 
 
