@@ -69,6 +69,13 @@ def flag_raise(
     return flag
 
 
+def flag_refresh(*, track: JourneyTrack, kind: str, message: str, data: dict) -> int:
+    """Bring an open flag's message up to date without raising a new one."""
+    return TrackFlag.objects.filter(tenant_id=track.tenant_id, track=track, kind=kind, status=FlagStatus.OPEN).update(
+        message=message[:400], data=data
+    )
+
+
 def flag_clear(*, track: JourneyTrack, kind: str) -> int:
     return TrackFlag.objects.filter(tenant_id=track.tenant_id, track=track, kind=kind, status=FlagStatus.OPEN).update(
         status=FlagStatus.CLEARED, resolved_at=timezone.now()

@@ -19,7 +19,7 @@ from tenancy.models import Tenant
 from .. import defaults
 from ..criteria import tracks_criteria
 from ..models import CriterionKind, FlagKind, JourneyTrack, Stage, StageExpectation, TrackStatus
-from .flags import flag_clear, flag_raise
+from .flags import flag_clear, flag_raise, flag_refresh
 
 REFRESH_BATCH = 500
 Bounds = tuple[int, int | None]
@@ -110,13 +110,13 @@ def tracks_refresh_status(
             was_stalled = track.status == TrackStatus.STALLED
             track.status, track.status_reason = status, reason[:300]
             track.criteria_met, track.criteria_total, track.status_checked_at = met, total, now
+            message = f"{track.account.name} · {track.name} is stalled: {reason}"
+            data = {"days": track.days_in_stage(now), "bounds": list(stage_bounds)}
             if status == TrackStatus.STALLED and not was_stalled:
-                flag_raise(
-                    track=track,
-                    kind=FlagKind.STALLED,
-                    message=f"{track.account.name} · {track.name} is stalled: {reason}",
-                    data={"days": track.days_in_stage(now), "bounds": list(stage_bounds)},
-                )
+                flag_raise(track=track, kind=FlagKind.STALLED, message=message, data=data)
+            elif status == TrackStatus.STALLED:
+                # Still stalled: the open flag's sentence follows the days and the ticks (a dismissed one stays so).
+                flag_refresh(track=track, kind=FlagKind.STALLED, message=message, data=data)
             elif status != TrackStatus.STALLED and was_stalled:
                 flag_clear(track=track, kind=FlagKind.STALLED)
             changed += 1

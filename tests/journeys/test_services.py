@@ -253,10 +253,13 @@ def test_a_stalled_track_raises_one_flag_which_clears_when_it_moves(tenant_a, in
     track = track_at(tenant_a, make_account(tenant_a, 1, segment="smb"), days_ago=45)
     for _ in range(3):
         services.tracks_refresh_status(tenant=tenant_a)
-    services.tracks_refresh_status(tenant=tenant_a, now=timezone.now() + dt.timedelta(days=2))
     (flag,) = open_flags(tenant_a, track=track)
     assert (flag.kind, flag.suggested_stage) == (FlagKind.STALLED, "")
     assert "is stalled: 45 days in onboarding" in flag.message
+    # Two days on, still one open flag, telling the days as they are now.
+    services.tracks_refresh_status(tenant=tenant_a, now=timezone.now() + dt.timedelta(days=2))
+    (flag,) = open_flags(tenant_a, track=track)
+    assert "is stalled: 47 days in onboarding" in flag.message
 
     services.track_transition(track=track, to_stage="adoption", by=None, override_reason="Live at last")
     assert open_flags(tenant_a, track=track) == []
