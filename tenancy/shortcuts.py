@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView
 
 from .permissions import Capability, require
@@ -21,6 +22,17 @@ def get_or_404(selector: Callable[..., T], **lookup: Any) -> T:
         return selector(**lookup)
     except (ObjectDoesNotExist, ValueError, TypeError) as error:
         raise Http404("Not found.") from error
+
+
+def safe_next(request: HttpRequest) -> str:
+    """The `next` page a form came from (POST, else GET), when it is one of ours; else "".
+
+    Only our own pages: a redirect target taken from a form must not lead off the site.
+    """
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
 
 
 def member_required(capability: Capability = Capability.VIEW):

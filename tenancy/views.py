@@ -8,7 +8,6 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
@@ -23,7 +22,7 @@ from .forms_support import apply_errors
 from .middleware import SESSION_TENANT_KEY
 from .models import ApiKey, ApiKeyKind, Membership, Role
 from .permissions import Capability, may_revoke_api_key
-from .shortcuts import get_or_404, member_required
+from .shortcuts import get_or_404, member_required, safe_next
 
 MEMBERS_PER_PAGE = 50
 
@@ -195,7 +194,4 @@ def api_key_revoke(request: HttpRequest, api_key_id: int) -> HttpResponse:
         raise PermissionDenied("Only a tenant admin may revoke someone else's key.")
     services.api_key_revoke(api_key=api_key)
     messages.success(request, f"Revoked {api_key.name}; it no longer works.")
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = reverse("tenancy:my_tokens")
-    return redirect(back)
+    return redirect(safe_next(request) or reverse("tenancy:my_tokens"))

@@ -11,7 +11,7 @@ from accounts import selectors as account_selectors
 from accounts.models import Account
 from tenancy.forms_support import apply_errors
 from tenancy.permissions import Capability, membership_can, require
-from tenancy.shortcuts import get_or_404, member_required
+from tenancy.shortcuts import get_or_404, member_required, safe_next
 
 from .. import selectors, services
 from ..forms import (
@@ -37,12 +37,6 @@ def _track(request: HttpRequest, track_id: int) -> JourneyTrack:
 
 def _journey_url(track: JourneyTrack) -> str:
     return reverse("journeys:account_journey", args=[track.account_id]) + f"#track-{track.pk}"
-
-
-def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    # Only our own pages: a redirect target from a form must not lead off the site.
-    return target if target.startswith("/") and not target.startswith("//") else ""
 
 
 @require_GET
@@ -197,7 +191,7 @@ def track_move(request: HttpRequest, track_id: int) -> HttpResponse:
                 f"{track.account.name} · {track.name}: {transition.get_kind_display().lower()} to "
                 f"{transition.get_to_stage_display()}.{overridden}",
             )
-            return redirect(_safe_next(request) or _journey_url(track))
+            return redirect(safe_next(request) or _journey_url(track))
     kind = services.transition_kind_for(track, to_stage)
     # From the board, htmx asks for the form alone to show it in a modal; a POST answers with a page.
     in_modal = request.method == "GET" and request.htmx
@@ -216,7 +210,7 @@ def track_move(request: HttpRequest, track_id: int) -> HttpResponse:
             "needs_reason_text": kind in (TransitionKind.SKIP, TransitionKind.REENTER),
             "regress": kind == TransitionKind.REGRESS,
             "ticked": {int(t) for t in form["ticks"].value() or [] if str(t).isdigit()},
-            "next": _safe_next(request),
+            "next": safe_next(request),
             "section": "journeys",
         },
     )

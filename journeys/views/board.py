@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tenancy.models import Role
 from tenancy.permissions import Capability, membership_can, require
-from tenancy.shortcuts import get_or_404, member_required
+from tenancy.shortcuts import get_or_404, member_required, safe_next
 
 from .. import selectors, services
 from ..forms import OWNER_ALL, OWNER_ME, FlagConfirmForm, FlagDismissForm, FlagFilterForm, TrackFilterForm
@@ -136,9 +136,7 @@ def flag_list(request: HttpRequest) -> HttpResponse:
 
 
 def _back(request: HttpRequest, flag) -> HttpResponse:
-    target = request.POST.get("next", "")
-    # Only our own pages: a redirect target from a form must not lead off the site.
-    if target.startswith("/") and not target.startswith("//"):
+    if target := safe_next(request):
         return redirect(target)
     return redirect("journeys:account_journey", account_id=flag.track.account_id)
 

@@ -8,14 +8,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as account_selectors
 from accounts.models import Account
 from tenancy.forms_support import apply_errors
 from tenancy.permissions import Capability, membership_can, require
-from tenancy.shortcuts import get_or_404, member_required
+from tenancy.shortcuts import get_or_404, member_required, safe_next
 
 from .. import plan_selectors as selectors
 from ..plan_forms import MeasurementForm, MilestoneForm, ObjectiveFilterForm, ObjectiveForm
@@ -29,17 +28,9 @@ def _account(request: HttpRequest, account_id: int) -> Account:
     return get_or_404(account_selectors.account_get, tenant=request.tenant, account_id=account_id)
 
 
-def _next_url(request: HttpRequest) -> str:
-    """The page the form was opened from, when it is one of ours."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return ""
-
-
 def _back(request: HttpRequest, account: Account) -> HttpResponse:
     """Back where the form was opened (the plan page or the account journey that embeds it)."""
-    return redirect(_next_url(request) or reverse("journeys:success_plan", kwargs={"account_id": account.pk}))
+    return redirect(safe_next(request) or reverse("journeys:success_plan", kwargs={"account_id": account.pk}))
 
 
 def _here(request: HttpRequest) -> str:
