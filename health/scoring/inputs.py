@@ -238,7 +238,8 @@ def _financial(tenant, day, raw, details, facts, ids) -> None:
         invoices["unpaid_late"] = (~paid_by_then) & (invoices["days_late"] > 0)
         worst = invoices.sort_values("days_late", ascending=False).groupby("account_id").first()
         raw["late_payments"] = worst["days_late"].astype("float64").reindex(ids)
-        for account_id, row in worst.iterrows():
+        # Rows as dicts: iterrows builds a Series per account, which cost more than the query.
+        for account_id, row in worst.to_dict(orient="index").items():
             details[int(account_id)]["late_payments"] = {
                 "number": row["number"] or f"due {row['due_on']:%d %b}",
                 "days": int(row["days_late"]),
@@ -295,10 +296,11 @@ def _relationship(tenant, day, raw, details, facts, ids) -> None:
     raw["executive_touchpoint"] = days_since.where(has).clip(upper=365.0)
     attended, no_shows = _col(meetings, "attended", ids).fillna(0), _col(meetings, "no_shows", ids).fillna(0)
     raw["no_shows"] = (no_shows / (attended + no_shows)).where(attended + no_shows > 0)
+    missed, held = no_shows.to_dict(), attended.to_dict()
     for account_id in meetings.index:
         details[int(account_id)]["no_shows"] = {
-            "no_shows": int(no_shows[account_id]),
-            "meetings": int(attended[account_id] + no_shows[account_id]),
+            "no_shows": int(missed[account_id]),
+            "meetings": int(held[account_id] + missed[account_id]),
         }
     answers = pd.DataFrame.from_records(
         list(
@@ -317,7 +319,7 @@ def _relationship(tenant, day, raw, details, facts, ids) -> None:
     if not answers.empty:
         latest = answers.groupby("account_id").first()
         raw["nps"] = latest["score"].astype("float64").reindex(ids)
-        for account_id, row in latest.iterrows():
+        for account_id, row in latest.to_dict(orient="index").items():
             who = row["contact__name"] if isinstance(row["contact__name"], str) else None
             answer = {
                 "id": int(row["id"]),

@@ -2,8 +2,8 @@
 account, day and event name), and each person's from the per-person rollups (points over the window,
 last day seen, power user or not).
 
-Rows come back as tuples and go into numpy columns; there are tens of thousands per batch, and
-building a dict or a model instance for each cost more than the queries. Points are summed as whole
+Rows come back as tuples (`query_rows`) and go into numpy columns; there are tens of thousands per
+batch, and building a dict or a model instance for each cost more than the queries. Points are summed as whole
 cents, so a sum over event names equals, to the last bit, the database's exact sum turned into a float.
 """
 
@@ -19,6 +19,7 @@ from accounts.models import Contact
 from tenancy.models import Tenant
 
 from ..models import AccountRollup, EventRollup
+from .rows import query_rows
 
 WINDOW_DAYS = 90
 POWER_USER_INACTIVE_DAYS = 21
@@ -39,7 +40,7 @@ def account_usage(
     before, core points of the last 30 and the 60 before, features used in 30 days, advanced uses,
     locked clicks and upgrade visits (14 days), and each metric's count (30 days)."""
     d30, d14, d7 = _since(day, 30), _since(day, 14), _since(day, 7)
-    rows = list(
+    rows = query_rows(
         AccountRollup.objects.filter(tenant=tenant, account_id__in=ids, day__gte=_since(day, WINDOW_DAYS), day__lte=day)
         .values_list("account_id", "name")
         .annotate(
@@ -110,7 +111,7 @@ def contact_usage(
     # On PostgreSQL the exact sum becomes a float in the database, as float(Decimal) would; SQLite's
     # sums are floats already, and Django rounds them to the field's two places on the way out.
     points = Cast(Sum("points"), FloatField()) if connection.vendor == "postgresql" else Sum("points")
-    rows = list(
+    rows = query_rows(
         EventRollup.objects.filter(
             tenant=tenant,
             account_id__in=ids,
@@ -124,7 +125,7 @@ def contact_usage(
     )
     usage = pd.DataFrame.from_records(rows, columns=["account_id", "contact_id", "points", "last_day"])
     people = pd.DataFrame.from_records(
-        list(
+        query_rows(
             Contact.objects.filter(tenant=tenant, account_id__in=ids, is_active=True).values_list(
                 "id", "account_id", "name", "roles", "last_seen_at"
             )
