@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import CustomFieldDefinition
 from tenancy.models import Tenant
 
+from .ingestion.rollups import account_rollups_rebuild as account_rollups_rebuild
 from .ingestion.rollups import default_points, hold_points
 from .ingestion.rollups import rollups_rebuild as rollups_rebuild
 from .ingestion.traits import group_trait_target_problem

@@ -227,7 +227,9 @@ def _financial(tenant, day, raw, details, facts, ids) -> None:
         list(
             Invoice.objects.filter(
                 tenant=tenant, account_id__in=list(ids), issued_on__lte=day, due_on__gte=day - dt.timedelta(days=179)
-            ).values("id", "account_id", "number", "amount", "amount_paid", "due_on", "paid_on")
+            )
+            .order_by("id")
+            .values("id", "account_id", "number", "amount", "amount_paid", "due_on", "paid_on")
         ),
         columns=["id", "account_id", "number", "amount", "amount_paid", "due_on", "paid_on"],
     )
@@ -236,7 +238,9 @@ def _financial(tenant, day, raw, details, facts, ids) -> None:
         ends = [p if paid else day for p, paid in zip(invoices["paid_on"], paid_by_then, strict=True)]
         invoices["days_late"] = [max((e - due).days, 0) for e, due in zip(ends, invoices["due_on"], strict=True)]
         invoices["unpaid_late"] = (~paid_by_then) & (invoices["days_late"] > 0)
-        worst = invoices.sort_values("days_late", ascending=False).groupby("account_id").first()
+        # Stable sorts over invoices in id order: of invoices as late as each other, the first issued
+        # is named, whatever order the database returned them in.
+        worst = invoices.sort_values("days_late", ascending=False, kind="stable").groupby("account_id").first()
         raw["late_payments"] = worst["days_late"].astype("float64").reindex(ids)
         # Rows as dicts: iterrows builds a Series per account, which cost more than the query.
         for account_id, row in worst.to_dict(orient="index").items():
@@ -245,7 +249,8 @@ def _financial(tenant, day, raw, details, facts, ids) -> None:
                 "days": int(row["days_late"]),
                 "unpaid": bool(row["unpaid_late"]),
             }
-        for row in invoices[invoices["unpaid_late"]].sort_values("days_late", ascending=False).itertuples():
+        unpaid = invoices[invoices["unpaid_late"]].sort_values("days_late", ascending=False, kind="stable")
+        for row in unpaid.itertuples():
             facts[int(row.account_id)].setdefault(
                 "late_invoice",
                 {

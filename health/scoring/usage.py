@@ -59,35 +59,44 @@ def account_usage(
     if not rows:
         return pd.DataFrame(index=pd.Index([], name="account_id"))
     account, name, events, first_day, rows_30, count_30, count_14, *points = zip(*rows, strict=True)
-    names = pd.Series(name)
-    per_name = pd.DataFrame(
-        {
-            "account_id": np.array(account, dtype="int64"),
-            "events_90": np.array(events, dtype="int64"),
-            "first_day": first_day,
-            "count_30": np.array([c or 0 for c in count_30], dtype="int64"),
-            "count_14": np.array([c or 0 for c in count_14], dtype="int64"),
-        }
-    )
-    for key, values in zip(("points_7", "points_prev_7", "points_30", "points_prior"), points, strict=True):
-        per_name[key] = _cents(values)
-    core, advanced = names.isin(catalogue["core"]).to_numpy(), names.isin(catalogue["advanced"]).to_numpy()
-    locked, upgrade = names.isin(catalogue["locked"]).to_numpy(), names.isin(catalogue["upgrade"]).to_numpy()
-    # A feature is a name used in 30 days; locked features and the upgrade page are curiosity, not use.
-    per_name["features_30"] = ((np.array(rows_30) > 0) & ~locked & ~upgrade).astype("int64")
-    per_name["core_30"] = np.where(core, per_name["points_30"], 0)
-    per_name["core_prior"] = np.where(core, per_name["points_prior"], 0)
-    per_name["advanced_30"] = np.where(advanced, per_name["count_30"], 0)
-    per_name["locked_14"] = np.where(locked, per_name["count_14"], 0)
-    per_name["upgrade_14"] = np.where(upgrade, per_name["count_14"], 0)
+    # Sums per account over its event names with numpy (bincount over the account's position):
+    # the same for one account on demand as for 2,000 in a batch, without pandas' cost per operation.
+    accounts, at = np.unique(np.array(account, dtype="int64"), return_inverse=True)
+
+    def per_account(values: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        weights = values if where is None else np.where(where, values, 0)
+        return np.bincount(at, weights=weights, minlength=len(accounts)).round().astype("int64")
+
+    def is_in(group: list[str]) -> np.ndarray:
+        wanted = set(group)
+        return np.array([n in wanted for n in name], dtype=bool)
+
+    core, advanced, locked, upgrade = (is_in(catalogue[g]) for g in ("core", "advanced", "locked", "upgrade"))
+    last_30 = np.array([c or 0 for c in count_30], dtype="int64")
+    last_14 = np.array([c or 0 for c in count_14], dtype="int64")
+    points_7, points_prev_7, points_30, points_prior = (_cents(values) for values in points)
+    earliest: dict[int, dt.date] = {}
+    for a, first in zip(account, first_day, strict=True):
+        if a not in earliest or first < earliest[a]:
+            earliest[a] = first
+    columns = {
+        "events_90": per_account(np.array(events, dtype="int64")),
+        "first_day": [earliest[a] for a in accounts.tolist()],
+        # A feature is a name used in 30 days; locked features and the upgrade page are curiosity, not use.
+        "features_30": per_account(np.ones(len(name)), (np.array(rows_30) > 0) & ~locked & ~upgrade),
+        "advanced_30": per_account(last_30, advanced),
+        "locked_14": per_account(last_14, locked),
+        "upgrade_14": per_account(last_14, upgrade),
+        # Whole cents summed exactly (bincount adds them as floats, exact below 2**53), back to points
+        # by one division: correctly rounded, as float(Decimal) of the database's exact sum is.
+        "points_7": per_account(points_7) / 100,
+        "points_prev_7": per_account(points_prev_7) / 100,
+        "core_30": per_account(points_30, core) / 100,
+        "core_prior": per_account(points_prior, core) / 100,
+    }
     for n, metric in enumerate(metric_names):
-        per_name[f"metric_{n}"] = np.where((names == metric).to_numpy(), per_name["count_30"], 0)
-    grouped = per_name.drop(columns=["count_30", "count_14", "points_30", "points_prior"]).groupby("account_id")
-    usage = grouped.sum(numeric_only=True)
-    usage["first_day"] = grouped["first_day"].min()
-    for key in ("points_7", "points_prev_7", "core_30", "core_prior"):
-        usage[key] = usage[key] / 100  # cents back to points: correctly rounded, as float(Decimal) is
-    return usage
+        columns[f"metric_{n}"] = per_account(last_30, np.array([m == metric for m in name], dtype=bool))
+    return pd.DataFrame(columns, index=pd.Index(accounts, name="account_id"))
 
 
 def account_used_before(*, tenant: Tenant, day: dt.date, ids: list[int]) -> list[int]:

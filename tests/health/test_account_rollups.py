@@ -5,6 +5,7 @@ same results as counting the per-person rollups; people's health written only wh
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -87,6 +88,13 @@ def test_rebuilds_and_the_backfill_agree_with_ingestion(tenant_a):
         AccountRollup.objects.filter(tenant=tenant_a).delete()
         assert account_rollups_rebuild(tenant=tenant_a) == len(incremental)
     assert account_rollups(tenant_a) == incremental
+
+    with scope(tenant=tenant_a):
+        AccountRollup.objects.filter(tenant=tenant_a, day__gte="2026-03-02").update(count=99)
+    out = StringIO()
+    call_command("rebuild_rollups", "--tenant", "alpha", "--since", "2026-03-02", "--accounts-only", stdout=out)
+    assert account_rollups(tenant_a) == incremental
+    assert "account rollup rows recomputed from 2026-03-02" in out.getvalue()
 
 
 def _usage_from_peoples_rollups(tenant, day, ids, groups, metric):
