@@ -238,7 +238,7 @@ def _financial(tenant, day, raw, details, facts, ids) -> None:
         ends = [p if paid else day for p, paid in zip(invoices["paid_on"], paid_by_then, strict=True)]
         invoices["days_late"] = [max((e - due).days, 0) for e, due in zip(ends, invoices["due_on"], strict=True)]
         invoices["unpaid_late"] = (~paid_by_then) & (invoices["days_late"] > 0)
-        # Stable sorts over invoices in id order: of invoices as late as each other, the first issued
+        # Stable sorts over invoices in id order: of invoices as late as each other, the first recorded
         # is named, whatever order the database returned them in.
         worst = invoices.sort_values("days_late", ascending=False, kind="stable").groupby("account_id").first()
         raw["late_payments"] = worst["days_late"].astype("float64").reindex(ids)
