@@ -17,33 +17,30 @@ Measured, in the same run:
     One worker: every batch in turn in one process. Two workers: two OS processes (fresh Django,
     fresh connections) taking batches from a shared queue, as Celery workers would, wall clock.
     Before (b): snapshots for 30 and 7 days ago (scored for real, from the rollups) and a first
-    run of today, so (b) runs in steady state: explanations compare with last week, signals exist.
+    run of today, so (b) runs in steady state: explanations compare with last week, signals exist;
+    people's health as of yesterday (as last night's run left it), and the tables vacuumed, as
+    autovacuum would have done during the day (this server runs with it off).
 (c) on demand: `account_recompute(account=...)` for 50 random accounts, p50 and p95.
 
 Then one batch is profiled (cProfile, plus the time of every SQL statement).
 
 It creates its own PostgreSQL database (bench_health, or BENCH_DATABASE_URL), migrates it and
-drops it at the end (--keep keeps it).
+drops it at the end (--keep keeps it). --reuse measures again on a database a --keep run left
+(migrated first: new migrations, and their backfills, run on the full data and are timed).
 
     .venv/bin/python bench/health_recompute.py --scale 0.01   # 100 accounts, 200,000 events
     .venv/bin/python bench/health_recompute.py                # 10,000 accounts, 20,000,000 events
 """
 
 import argparse
-import cProfile
 import datetime as dt
-import io
 import math
 import multiprocessing as mp
 import os
-import platform
-import pstats
 import random
 import statistics
-import subprocess
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +55,8 @@ sys.path.insert(0, str(ROOT))
 import django  # noqa: E402
 
 from bench import database  # noqa: E402
-from bench.health_data import DAYS, generate  # noqa: E402
+from bench.health_data import DAYS, generate, reused  # noqa: E402
+from bench.health_profile import machine, profile_batch  # noqa: E402
 
 ON_DEMAND = 50
 
@@ -217,75 +215,39 @@ def on_demand(tenant, count: int) -> tuple[float, float, float]:
     return statistics.median(times), p95, max(times)
 
 
-def profile_batch(tenant, day: dt.date, account_ids: list[int]) -> str:
-    """cProfile of one batch's scoring, and where its SQL time went (statement shapes by time)."""
-    from django.db import connection
+def people_as_of(tenant, day: dt.date, chunks: list[list[int]]) -> None:
+    """People's health as last night's run left it: every row dated `day`, with `day`'s figures.
+    Tonight's run then writes what a real night writes (the people whose figures moved), not the
+    nothing a second run of the same day would."""
+    from django.db import connection, transaction
     from django_scopes import scope
 
-    from health.scoring.services import accounts_score_day
+    from health.scoring import services
 
-    sql_time: dict[str, list] = defaultdict(lambda: [0, 0.0])
-
-    def timed(execute, sql, params, many, context):
-        start = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            shape = " ".join(sql.split())[:90]
-            sql_time[shape][0] += 1
-            sql_time[shape][1] += time.perf_counter() - start
-
-    profiler = cProfile.Profile()
-    with scope(tenant=tenant), connection.execute_wrapper(timed):
-        start = time.perf_counter()
-        profiler.enable()
-        accounts_score_day(tenant=tenant, day=day, account_ids=account_ids, detect=True)
-        profiler.disable()
-        total = time.perf_counter() - start
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("cumulative").print_stats(r"(health|accounts|django/db/models/query)", 28)
-    stats.sort_stats("tottime").print_stats(14)
-    in_sql = sum(t for _n, t in sql_time.values())
-    lines = [
-        f"one batch of {len(account_ids)} accounts: {total * 1000:.0f} ms under the profiler, "
-        f"SQL {in_sql * 1000:.0f} ms in {sum(n for n, _t in sql_time.values())} statements",
-        "SQL by statement (ms, count):",
-    ]
-    for shape, (n, t) in sorted(sql_time.items(), key=lambda kv: -kv[1][1])[:12]:
-        lines.append(f"  {t * 1000:8.1f} ms  x{n:<4} {shape}")
-    return "\n".join(lines) + "\n" + out.getvalue()
+    with scope(tenant=tenant), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE health_contacthealth SET day = %s WHERE tenant_id = %s", [day, tenant.pk])
+        for ids in chunks:
+            services._contacts_write(tenant, day, services.inputs_for(tenant=tenant, day=day, account_ids=ids))
 
 
-def machine() -> str:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        "?",
-    )
-    mem_kb = next(
-        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
-    )
-    cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+def vacuum() -> None:
+    """What autovacuum does between two nights (this server runs with it off): the tables a run
+    rewrites, cleaned of the row versions earlier runs left, with fresh statistics."""
     connection = database.connect(DATABASE_URL)
     with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        server = cursor.fetchone()[0]
-        cursor.execute("SHOW shared_buffers")
-        buffers = cursor.fetchone()[0]
-        cursor.execute("SHOW max_parallel_workers_per_gather")
-        parallel = cursor.fetchone()[0]
+        for table in ("health_contacthealth", "health_healthscore", "accounts_account", "health_healthsignal"):
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
     connection.close()
-    import pandas
 
-    return (
-        f"{cores} cores ({cpu}), {mem_kb / 1024 / 1024:.0f} GiB, Python {platform.python_version()}, "
-        f"Django {django.get_version()}, pandas {pandas.__version__}, PostgreSQL {server.split()[0]} on the same host "
-        f"(shared_buffers {buffers}, max_parallel_workers_per_gather {parallel})"
-    )
+
+def people_written(tenant, day: dt.date) -> int:
+    from django_scopes import scope
+
+    from health.models import ContactHealth
+
+    with scope(tenant=tenant):
+        return ContactHealth.objects.filter(tenant=tenant, day=day).count()
 
 
 def main() -> None:
@@ -293,13 +255,15 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="1.0: 10,000 accounts, 20M events")
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--reuse", action="store_true", help="measure on the data a --keep run left")
     args = parser.parse_args()
     began = time.perf_counter()
 
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - began:6.0f} s] {message}", flush=True)
 
-    database.create_database(DATABASE_URL, force=True)
+    if not args.reuse:
+        database.create_database(DATABASE_URL, force=True)
     try:
         django.setup()
         from django.db import connections
@@ -310,7 +274,7 @@ def main() -> None:
         from health.scoring import runs
         from tenancy.models import Tenant
 
-        data = generate(DATABASE_URL, args.scale, log)
+        data = reused(DATABASE_URL, log) if args.reuse else generate(DATABASE_URL, args.scale, log)
         tenant = Tenant.objects.get(pk=data["tenant_id"])
         today = timezone.localdate(timezone=tenant.zone)
         with scope(tenant=tenant):
@@ -319,18 +283,20 @@ def main() -> None:
         chunks = [all_ids[i : i + size] for i in range(0, len(all_ids), size)]
         connections.close_all()
 
-        # History: the snapshots of 30 and 7 days ago, so explanations and deltas have something to compare.
-        history = in_workers(
-            tenant.pk,
-            [("score", (today - dt.timedelta(days=back)).isoformat(), ids) for back in (30, 7) for ids in chunks],
-            args.workers,
-        )
-        log(f"history (2 past days, {args.workers} workers): {history:.1f} s")
-        run, batch_ids = plan_run(tenant)
-        connections.close_all()
-        first = in_workers(tenant.pk, [("batch", b) for b in batch_ids], args.workers)
-        run_check(tenant, run)
-        log(f"first run of today ({args.workers} workers, writes every signal): {first:.1f} s")
+        history = first = 0.0
+        if not args.reuse:  # a kept database has them from its first run (of the same day)
+            # History: the snapshots of 30 and 7 days ago, so explanations and deltas have something to compare.
+            history = in_workers(
+                tenant.pk,
+                [("score", (today - dt.timedelta(days=back)).isoformat(), ids) for back in (30, 7) for ids in chunks],
+                args.workers,
+            )
+            log(f"history (2 past days, {args.workers} workers): {history:.1f} s")
+            run, batch_ids = plan_run(tenant)
+            connections.close_all()
+            first = in_workers(tenant.pk, [("batch", b) for b in batch_ids], args.workers)
+            run_check(tenant, run)
+            log(f"first run of today ({args.workers} workers, writes every signal): {first:.1f} s")
 
         (a, a_rows, a_plan), (a_count, _rows, a_count_plan) = (
             baseline(tenant.pk, BASELINE_SQL),
@@ -338,10 +304,16 @@ def main() -> None:
         )
         log(f"(a) baseline {a:.2f} s ({a_rows} accounts); count-only {a_count:.2f} s")
 
+        yesterday = today - dt.timedelta(days=1)
+        people_as_of(tenant, yesterday, chunks)
+        vacuum()
         run, batch_ids = plan_run(tenant)
         one = one_worker(tenant, batch_ids)
         run_check(tenant, run)
-        log(f"(b) one worker: {one:.2f} s for {len(batch_ids)} batches")
+        moved = people_written(tenant, today)
+        log(f"(b) one worker: {one:.2f} s for {len(batch_ids)} batches; {moved:,} people's rows written")
+        people_as_of(tenant, yesterday, chunks)
+        vacuum()
         run, batch_ids = plan_run(tenant)
         connections.close_all()
         two = in_workers(tenant.pk, [("batch", b) for b in batch_ids], args.workers)
@@ -362,7 +334,7 @@ def main() -> None:
         ratio = one / a
         summary = f"""
 == health_recompute.py, {dt.date.today().isoformat()}, scale {args.scale:g} ==
-machine: {machine()}
+machine: {machine(DATABASE_URL)}
 data: {data["accounts"]:,} accounts, {data["contacts"]:,} contacts, {data["events"]:,} raw events over {DAYS} days
       ({data["raw_size"]} with indexes), {data["rollups"]:,} rollup rows ({data["rollup_size"]}),
       {data["events"] / max(data["rollups"], 1):.1f} events per rollup row; records {data["records"]};
@@ -374,6 +346,7 @@ first run of today ({args.workers} workers): {first:.1f} s
     count-only variant: {a_count:.2f} s   [{a_count_plan}]
 (b) full recompute, {len(batch_ids)} batches of {runs.BATCH_SIZE}, one worker: {one:.2f} s  -> (b)/(a) = {ratio:.2f} \
 (goal <= 0.30: {"met" if ratio <= 0.3 else "missed"}); against count-only: {one / a_count:.2f}
+    people's health rows written (figures changed since yesterday): {moved:,} of {written[1]:,}
     {args.workers} workers: {two:.2f} s  -> speed-up {one / two:.2f}x, (b)/(a) = {two / a:.2f}
 (c) on demand, {ON_DEMAND} accounts: p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {worst:.0f} ms \
 (goal p95 < 200 ms: {"met" if p95 < 200 else "missed"})
@@ -386,7 +359,7 @@ total wall time {time.perf_counter() - began:.0f} s
         out.write_text(summary + "\n" + profile)
         print(f"(written to {out})")
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):
             database.drop_database(DATABASE_URL)
 
 

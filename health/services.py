@@ -12,10 +12,11 @@ from django.utils import timezone
 from accounts.models import CustomFieldDefinition
 from tenancy.models import Tenant
 
+from .ingestion.rollups import account_rollups_rebuild as account_rollups_rebuild
 from .ingestion.rollups import default_points, hold_points
 from .ingestion.rollups import rollups_rebuild as rollups_rebuild
 from .ingestion.traits import group_trait_target_problem
-from .models import EventDefinition, EventRollup, IngestionSettings, RawEvent
+from .models import AccountRollup, EventDefinition, EventRollup, IngestionSettings, RawEvent
 from .models.usage import DEFAULT_GROUP_TRAITS
 from .selectors import ingestion_settings_for
 
@@ -62,12 +63,13 @@ def event_definition_update(
         current.points = new_points
     current.save(update_fields=["points", *FLAGS])
     if reweigh:
-        EventRollup.objects.filter(tenant_id=current.tenant_id, name=current.name).update(
-            points=ExpressionWrapper(
-                F("count") * Value(current.points, output_field=DecimalField(max_digits=6, decimal_places=2)),
-                output_field=DecimalField(max_digits=14, decimal_places=2),
+        for rollups in (EventRollup, AccountRollup):
+            rollups.objects.filter(tenant_id=current.tenant_id, name=current.name).update(
+                points=ExpressionWrapper(
+                    F("count") * Value(current.points, output_field=DecimalField(max_digits=6, decimal_places=2)),
+                    output_field=DecimalField(max_digits=14, decimal_places=2),
+                )
             )
-        )
     return current
 
 

@@ -1,8 +1,11 @@
-"""Daily rollups: per account, contact, event name and day in the tenant's zone, a count and its points.
+"""Daily rollups: per account, contact, event name and day in the tenant's zone, a count and its points;
+and per account, day and event name, their sum over the account's people (what account measures read).
 
-Ingestion adds to them with one upsert per batch; `rollups_rebuild` recomputes them from raw
-events with the same day and points rules, so both paths agree row for row. Every statement
-carries the tenant explicitly: raw SQL bypasses the scoped managers.
+Ingestion adds to both with one upsert each per batch; `rollups_rebuild` recomputes them from raw
+events with the same day and points rules, so both paths agree row for row, and
+`account_rollups_rebuild` sums the account rows from the per-person ones (after a deploy, or a
+purge of raw events that left only the per-person rollups). Every statement carries the tenant
+explicitly: raw SQL bypasses the scoped managers.
 """
 
 import datetime as dt
@@ -14,7 +17,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils.dateparse import parse_datetime
 
-from health.models import EventDefinition, EventRollup, RawEvent
+from health.models import AccountRollup, EventDefinition, EventRollup, RawEvent
 from tenancy.models import Tenant
 
 from .limits import ROWS_PER_STATEMENT
@@ -31,6 +34,10 @@ ONE = Decimal("1.00")
 PG_ROWS = (
     "unnest(%s::bigint[], %s::bigint[], %s::text[], %s::date[], %s::integer[], %s::numeric[]) "
     "AS u(column1, column2, column3, column4, column5, column6)"
+)
+PG_ACCOUNT_ROWS = (
+    "unnest(%s::bigint[], %s::date[], %s::text[], %s::integer[], %s::numeric[]) "
+    "AS u(column1, column2, column3, column4, column5)"
 )
 REBUILD_WINDOW_DAYS = 7
 
@@ -79,8 +86,18 @@ def count_keys(events: Iterable[tuple[int | None, int | None, str, dt.datetime]]
     return counts
 
 
+def _rows_source(rows: list[tuple], pg_rows: str) -> tuple[str, list]:
+    if connection.vendor == "postgresql":
+        # One array per column: a parameter per column instead of one per value.
+        return pg_rows, [list(column) for column in zip(*rows, strict=True)]
+    # SQLite names the columns of a VALUES list column1, column2...
+    placeholders = "(" + ", ".join(["%s"] * len(rows[0])) + ")"
+    return "(VALUES " + ", ".join([placeholders] * len(rows)) + ") AS u", [value for row in rows for value in row]
+
+
 def rollups_add(*, tenant: Tenant, counts: Counter) -> None:
-    """Add counts, and count x the catalogue's points, to the rollups: one upsert per ~1,000 keys.
+    """Add counts, and count x the catalogue's points, to the rollups: one upsert per ~1,000 keys,
+    then the same counts summed per account, day and name into the account rollups.
 
     The points are read in the same statement (a name the catalogue lacks weighs its default);
     ingestion holds the tenant's points (`hold_points`) first, so they cannot change under it.
@@ -98,13 +115,7 @@ def rollups_add(*, tenant: Tenant, counts: Counter) -> None:
             for key in keys[start : start + ROWS_PER_STATEMENT]
             for account_id, contact_id, name, day in (key,)
         ]
-        if connection.vendor == "postgresql":
-            # One array per column: 6 parameters to parse instead of 6 per key.
-            source, params = PG_ROWS, [list(column) for column in zip(*rows, strict=True)]
-        else:
-            # SQLite names the columns of a VALUES list column1, column2...
-            source = "(VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows)) + ") AS u"
-            params = [value for row in rows for value in row]
+        source, params = _rows_source(rows, PG_ROWS)
         sql = (
             f"INSERT INTO {table} (tenant_id, account_id, contact_id, name, day, {q('count')}, points) "  # noqa: S608
             f"SELECT %s, u.column1, u.column2, u.column3, u.column4, u.column5, "
@@ -119,6 +130,52 @@ def rollups_add(*, tenant: Tenant, counts: Counter) -> None:
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [tenant.pk, *params, tenant.pk])
+    _account_rollups_add(tenant, counts)
+
+
+def _account_rollups_add(tenant: Tenant, counts: Counter) -> None:
+    ops = connection.ops
+    table, q = AccountRollup._meta.db_table, ops.quote_name
+    catalogue = EventDefinition._meta.db_table
+    by_account: Counter = Counter()
+    for (account_id, _contact_id, name, day), n in counts.items():
+        by_account[(account_id, day, name)] += n
+    keys = sorted(by_account)  # the same lock order for every batch, as above
+    for start in range(0, len(keys), ROWS_PER_STATEMENT):
+        rows = [
+            (account_id, ops.adapt_datefield_value(day), name, by_account[key], default_points(name))
+            for key in keys[start : start + ROWS_PER_STATEMENT]
+            for account_id, day, name in (key,)
+        ]
+        source, params = _rows_source(rows, PG_ACCOUNT_ROWS)
+        sql = (
+            f"INSERT INTO {table} (tenant_id, account_id, day, name, {q('count')}, points) "  # noqa: S608
+            f"SELECT %s, u.column1, u.column2, u.column3, u.column4, u.column4 * COALESCE(d.points, u.column5) "
+            f"FROM {source} LEFT JOIN {catalogue} d ON d.tenant_id = %s AND d.name = u.column3 "
+            "WHERE 1 = 1 ORDER BY u.column1, u.column2, u.column3 "
+            "ON CONFLICT (tenant_id, account_id, day, name) DO UPDATE SET "
+            f"{q('count')} = {table}.{q('count')} + excluded.{q('count')}, "
+            f"points = {table}.points + excluded.points"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [tenant.pk, *params, tenant.pk])
+
+
+def account_rollups_rebuild(*, tenant: Tenant, since: dt.date | None = None) -> int:
+    """The account rollups summed again from the per-person rollups, from `since` on (all days
+    without it), in one statement; a backfill for data that predates them. Returns the rows written."""
+    table, source, q = AccountRollup._meta.db_table, EventRollup._meta.db_table, connection.ops.quote_name
+    after = " AND day >= %s" if since else ""
+    extra = [connection.ops.adapt_datefield_value(since)] if since else []
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE tenant_id = %s{after}", [tenant.pk, *extra])  # noqa: S608
+        cursor.execute(
+            f"INSERT INTO {table} (tenant_id, account_id, day, name, {q('count')}, points) "  # noqa: S608
+            f"SELECT tenant_id, account_id, day, name, SUM({q('count')}), SUM(points) FROM {source} "
+            f"WHERE tenant_id = %s{after} GROUP BY tenant_id, account_id, day, name",
+            [tenant.pk, *extra],
+        )
+        return cursor.rowcount
 
 
 def rollups_rebuild(*, tenant: Tenant, since: dt.date | None = None) -> int:
@@ -151,6 +208,7 @@ def _rebuild_window(tenant: Tenant, raw, first: dt.date, last: dt.date, zone) ->
     upper = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
     with transaction.atomic():
         EventRollup.objects.filter(tenant=tenant, day__range=(first, last)).delete()
+        AccountRollup.objects.filter(tenant=tenant, day__range=(first, last)).delete()
         events = (
             raw.filter(timestamp__gte=lower, timestamp__lt=upper)
             .values_list("account_id", "contact_id", "name", "timestamp")

@@ -29,6 +29,7 @@ from .signals import (
     TicketStatus,
 )
 from .usage import (
+    AccountRollup,
     EventDefinition,
     EventKind,
     EventRollup,
@@ -38,6 +39,7 @@ from .usage import (
 )
 
 __all__ = [
+    "AccountRollup",
     "Band",
     "ContactHealth",
     "EventDefinition",

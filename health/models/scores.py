@@ -95,7 +95,9 @@ class ContactHealth(TenantOwned):
 
     contact = models.OneToOneField("accounts.Contact", on_delete=models.CASCADE, related_name="+")
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False)
-    day = models.DateField()
+    day = models.DateField(
+        help_text="The day these figures were computed for; a later recompute that finds the same figures keeps it."
+    )
     points = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     score = models.PositiveSmallIntegerField(default=0, help_text="0-100: points against the account's top person.")
     last_seen_on = models.DateField(null=True, blank=True)

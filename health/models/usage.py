@@ -118,6 +118,31 @@ class EventRollup(TenantOwned):
         return f"{self.day} {self.name} x{self.count}"
 
 
+class AccountRollup(TenantOwned):
+    """Per account, day and event name: the sum of that day's EventRollup rows over the account's people.
+
+    The account's measures read these: a third of the rows of the per-person rollups, so a nightly
+    run of every account reads a third as much. Ingestion adds to both in the same transaction, and
+    both are re-weighted and rebuilt together, so an account's row always equals the sum of its people's.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    name = models.CharField(max_length=200)
+    count = models.PositiveIntegerField(default=0)
+    points = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
+
+    class Meta:
+        constraints = [
+            # The upsert's key, and (account, day) first: the index the scoring reads by too.
+            models.UniqueConstraint(fields=["tenant", "account", "day", "name"], name="account_rollup_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name} x{self.count}"
+
+
 class EventDefinition(TenantOwned):
     """The catalogue: every event name a tenant's product has sent, with its points and flags."""
 

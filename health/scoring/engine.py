@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..models import HealthModel
 from .inputs import Inputs
-from .measures import MEASURES, Family, points_by_rules, points_on_curve
+from .measures import MEASURES, Family, curve_points, points_by_rules, points_on_sorted_curve
 
 
 @dataclass
@@ -56,11 +56,22 @@ def contributions(measures: dict[str, dict]) -> dict[str, float]:
     return {k: m["points"] * m["weight"] / total for k, m in with_data.items()} if total else {}
 
 
+def model_curves(model: HealthModel) -> dict[str, list[tuple[float, float]]]:
+    return {key: curve_points(setting["curve"]) for key, setting in (model.measures or {}).items()}
+
+
 def score_measures(
-    model: HealthModel, raw: dict[str, float], details: dict, account: dict, facts: dict
+    model: HealthModel,
+    raw: dict[str, float],
+    details: dict,
+    account: dict,
+    facts: dict,
+    curves: dict[str, list[tuple[float, float]]] | None = None,
 ) -> AccountScore:
+    """`curves`: the model's, sorted (`model_curves`), when scoring many accounts under one model."""
     measures: dict[str, dict] = {}
     settings = model.measures or {}
+    curves = curves if curves is not None else model_curves(model)
     # In the catalogue's order, not the JSON's: PostgreSQL's jsonb keeps keys sorted by length.
     for definition in MEASURES:
         key, setting = definition.key, settings.get(definition.key)
@@ -68,7 +79,7 @@ def score_measures(
             continue
         value = raw.get(key)
         value = float(value) if _present(value) else None
-        points = round(points_on_curve(setting["curve"], value), 1) if value is not None else None
+        points = round(points_on_sorted_curve(curves[key], value), 1) if value is not None else None
         measures[key] = {
             "raw": None if value is None else round(value, 4),
             "points": points,
@@ -99,16 +110,21 @@ def score_inputs(inputs: Inputs, model_for) -> dict[int, AccountScore]:
     raw_rows = inputs.raw.to_dict(orient="index")
     accounts = inputs.accounts.to_dict(orient="index")
     scores: dict[int, AccountScore] = {}
+    curves: dict[int, dict] = {}  # by id(model): each model's curves sorted once, not per account
     for account_id, raw in raw_rows.items():
         account = accounts.get(account_id, {})
         if not isinstance(account.get("name"), str):
             continue  # not in this tenant, or gone
+        model = model_for(account.get("segment"))
+        if id(model) not in curves:
+            curves[id(model)] = model_curves(model)
         result = score_measures(
-            model_for(account.get("segment")),
+            model,
             raw,
             inputs.details.get(int(account_id), {}),
             account,
             inputs.facts.get(int(account_id), {}),
+            curves=curves[id(model)],
         )
         result.account_id = int(account_id)
         scores[int(account_id)] = result

@@ -6,18 +6,16 @@ the same inputs under another model without reading anything again.
 """
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 
 import pandas as pd
-from django.db.models import Avg, Count, Max, Min, Q, Sum
+from django.db.models import Avg, Count, Max, Q, Sum
 
-from accounts.models import Account, Contact
+from accounts.models import Account
 from tenancy.models import Tenant
 
 from ..models import (
     EventDefinition,
-    EventRollup,
     Invoice,
     Meeting,
     MeetingKind,
@@ -29,9 +27,9 @@ from ..models import (
     TicketStatus,
 )
 from .measures import MEASURES, TICKET_WEIGHTS
+from .usage import WINDOW_DAYS, account_usage, account_used_before, contact_usage, power_users
 
-WINDOW_DAYS = 90
-POWER_USER_INACTIVE_DAYS = 21
+__all__ = ["WINDOW_DAYS", "Inputs", "day_end", "measure_inputs", "ticket_open_at"]
 
 
 @dataclass
@@ -116,21 +114,21 @@ def measure_inputs(
     details: dict[int, dict[str, dict]] = {int(i): {} for i in ids}
     facts: dict[int, dict] = {int(i): {} for i in ids}
 
-    usage = _usage(tenant, day, list(ids), catalogue, metric_names)
+    usage = account_usage(tenant=tenant, day=day, ids=list(ids), catalogue=catalogue, metric_names=metric_names)
     # A share per segment (its model's), "" for the all-segments model; or one share for everyone.
     shares = power_user_share if isinstance(power_user_share, dict) else {"": power_user_share}
     segments = accounts["segment"].to_dict() if "segment" in accounts.columns else {}
     share_of = {int(a): shares.get(segments.get(a), shares.get("", 0.2)) for a in ids}
-    contacts = _contact_usage(tenant, day, list(ids), share_of)
+    contacts, seat_use = contact_usage(tenant=tenant, day=day, ids=list(ids), share_of=share_of)
     seats = pd.to_numeric(accounts.get("seats_purchased"), errors="coerce").astype("float64").where(lambda s: s > 0)
     has_usage = _col(usage, "events_90", ids).fillna(0) > 0
     # Usage before the window and none in it: the account stopped using the product. That is
     # zero adoption, not missing data (left out, the rest of the model would score it healthy).
-    stopped = _used_before(tenant, day, [int(i) for i in ids[~has_usage.to_numpy()]])
+    stopped = account_used_before(tenant=tenant, day=day, ids=[int(i) for i in ids[~has_usage.to_numpy()]])
     has_usage = has_usage | pd.Series(ids.isin(stopped), index=ids)
 
-    active_30 = _col(usage, "active_30", ids).fillna(0)
-    seen_90 = _col(usage, "seen_90", ids).fillna(0)
+    active_30 = _col(seat_use, "active_30", ids).fillna(0)
+    seen_90 = _col(seat_use, "seen_90", ids).fillna(0)
     raw["active_seats"] = (active_30 / seats).where(has_usage).clip(upper=1.5)
     raw["seat_saturation"] = (seen_90 / seats).where(has_usage).clip(upper=1.5)
 
@@ -152,7 +150,7 @@ def measure_inputs(
     raw["engagement_change"] = ((points_7 - points_prev_7) / points_prev_7).where(points_prev_7 > 0).clip(upper=2.0)
     raw["feature_breadth"] = _col(usage, "features_30", ids).fillna(0).where(has_usage)
 
-    _power_users(raw, details, contacts, ids, day)
+    power_users(raw, details, contacts, ids)
     _support(tenant, day, raw, details, facts, ids)
     _financial(tenant, day, raw, details, facts, ids)
     _relationship(tenant, day, raw, details, facts, ids)
@@ -182,122 +180,6 @@ def measure_inputs(
         if measure.key not in raw.columns:
             raw[measure.key] = float("nan")
     return Inputs(day=day, accounts=accounts, raw=raw, details=details, contacts=contacts, facts=facts)
-
-
-def _usage(tenant, day, ids, catalogue, metric_names) -> pd.DataFrame:
-    d = day
-
-    def since(days):
-        return d - dt.timedelta(days=days - 1)  # the first day of the last `days`
-
-    not_curious = ~Q(name__in=catalogue["locked"] + catalogue["upgrade"])
-    metrics = {
-        f"metric_{n}": Sum("count", filter=Q(day__gte=since(30), name=name)) for n, name in enumerate(metric_names)
-    }
-    rows = (
-        EventRollup.objects.filter(tenant=tenant, account_id__in=ids, day__gte=since(WINDOW_DAYS), day__lte=d)
-        .values("account_id")
-        .annotate(
-            events_90=Sum("count"),
-            first_day=Min("day"),
-            points_7=Sum("points", filter=Q(day__gte=since(7))),
-            points_prev_7=Sum("points", filter=Q(day__gte=since(14), day__lt=since(7))),
-            core_30=Sum("points", filter=Q(day__gte=since(30), name__in=catalogue["core"])),
-            core_prior=Sum("points", filter=Q(day__lt=since(30), name__in=catalogue["core"])),
-            features_30=Count("name", distinct=True, filter=Q(day__gte=since(30)) & not_curious),
-            advanced_30=Sum("count", filter=Q(day__gte=since(30), name__in=catalogue["advanced"])),
-            locked_14=Sum("count", filter=Q(day__gte=since(14), name__in=catalogue["locked"])),
-            upgrade_14=Sum("count", filter=Q(day__gte=since(14), name__in=catalogue["upgrade"])),
-            active_30=Count("contact", distinct=True, filter=Q(day__gte=since(30))),
-            seen_90=Count("contact", distinct=True),
-            **metrics,
-        )
-    )
-    return _frame(rows)
-
-
-def _used_before(tenant, day, ids) -> list[int]:
-    """Of these accounts (none with usage in the window), those with usage before it."""
-    if not ids:
-        return []
-    start = day - dt.timedelta(days=WINDOW_DAYS - 1)
-    return list(
-        EventRollup.objects.filter(tenant=tenant, account_id__in=ids, day__lt=start)
-        .values_list("account_id", flat=True)
-        .distinct()
-    )
-
-
-def _contact_usage(tenant, day, ids, share_of: dict[int, float]) -> pd.DataFrame:
-    """Each person's weighted points over the window, last day seen, and whether they are a power
-    user: the top share of the account's people by points (at least one), plus anyone whose role
-    says so."""
-    rows = (
-        EventRollup.objects.filter(
-            tenant=tenant,
-            account_id__in=ids,
-            contact__isnull=False,
-            day__gte=day - dt.timedelta(days=WINDOW_DAYS - 1),
-            day__lte=day,
-        )
-        .values("account_id", "contact_id")
-        .annotate(points=Sum("points"), last_day=Max("day"))
-    )
-    usage = pd.DataFrame.from_records(list(rows), columns=["account_id", "contact_id", "points", "last_day"])
-    people = pd.DataFrame.from_records(
-        list(
-            Contact.objects.filter(tenant=tenant, account_id__in=ids, is_active=True).values(
-                "id", "account_id", "name", "roles", "last_seen_at"
-            )
-        ),
-        columns=["id", "account_id", "name", "roles", "last_seen_at"],
-    ).rename(columns={"id": "contact_id"})
-    frame = people.merge(usage.drop(columns=["account_id"]), on="contact_id", how="left")
-    frame["points"] = pd.to_numeric(frame["points"], errors="coerce").fillna(0.0).astype("float64")
-    frame = frame.sort_values(["account_id", "points"], ascending=[True, False])
-    frame["rank"] = frame.groupby("account_id").cumcount()
-    active_people = frame[frame["points"] > 0].groupby("account_id")["contact_id"].transform("count")
-    frame["top_n"] = [
-        max(1, math.ceil(n * share_of.get(int(a), 0.2)))
-        for n, a in zip(active_people.reindex(frame.index).fillna(0), frame["account_id"], strict=True)
-    ]
-    top_points = frame.groupby("account_id")["points"].transform("max")
-    # A person tagged power user counts once the product has seen them at all: someone who never
-    # logged in is not "inactive 90 days".
-    seen = frame["last_seen_at"].notna() | frame["last_day"].notna()
-    by_role = frame["roles"].fillna("").str.contains("power_user") & seen
-    frame["is_power_user"] = ((frame["rank"] < frame["top_n"]) & (frame["points"] > 0)) | by_role
-    frame["score"] = (100 * frame["points"] / top_points.where(top_points > 0)).fillna(0).round().astype(int)
-    frame["days_inactive"] = frame["last_day"].map(
-        lambda last: (day - last).days if isinstance(last, dt.date) else WINDOW_DAYS
-    )
-    return frame
-
-
-def _power_users(raw, details, contacts: pd.DataFrame, ids, day) -> None:
-    raw["power_users"] = float("nan")
-    if contacts.empty:
-        return
-    power = contacts[contacts["is_power_user"] & contacts["account_id"].isin(ids)]
-    if power.empty:
-        return
-    ordered = power.sort_values(["account_id", "days_inactive"], ascending=[True, False])
-    worst = ordered.groupby("account_id").first()
-    counts = ordered.groupby("account_id").size().to_dict()
-    raw.loc[worst.index, "power_users"] = worst["days_inactive"].astype("float64")
-    inactive: dict[int, list[dict]] = {}
-    for row in ordered[ordered["days_inactive"] >= POWER_USER_INACTIVE_DAYS].itertuples(index=False):
-        inactive.setdefault(int(row.account_id), []).append(
-            {"contact_id": int(row.contact_id), "name": row.name, "days": int(row.days_inactive)}
-        )
-    for account_id, row in zip(worst.index, worst.itertuples(index=False), strict=True):
-        details[int(account_id)]["power_users"] = {
-            "name": row.name,
-            "contact_id": int(row.contact_id),
-            "days": int(row.days_inactive),
-            "count": int(counts[account_id]),
-            "inactive": inactive.get(int(account_id), []),
-        }
 
 
 def _support(tenant, day, raw, details, facts, ids) -> None:
@@ -345,7 +227,9 @@ def _financial(tenant, day, raw, details, facts, ids) -> None:
         list(
             Invoice.objects.filter(
                 tenant=tenant, account_id__in=list(ids), issued_on__lte=day, due_on__gte=day - dt.timedelta(days=179)
-            ).values("id", "account_id", "number", "amount", "amount_paid", "due_on", "paid_on")
+            )
+            .order_by("id")
+            .values("id", "account_id", "number", "amount", "amount_paid", "due_on", "paid_on")
         ),
         columns=["id", "account_id", "number", "amount", "amount_paid", "due_on", "paid_on"],
     )
@@ -354,15 +238,19 @@ def _financial(tenant, day, raw, details, facts, ids) -> None:
         ends = [p if paid else day for p, paid in zip(invoices["paid_on"], paid_by_then, strict=True)]
         invoices["days_late"] = [max((e - due).days, 0) for e, due in zip(ends, invoices["due_on"], strict=True)]
         invoices["unpaid_late"] = (~paid_by_then) & (invoices["days_late"] > 0)
-        worst = invoices.sort_values("days_late", ascending=False).groupby("account_id").first()
+        # Stable sorts over invoices in id order: of invoices as late as each other, the first recorded
+        # is named, whatever order the database returned them in.
+        worst = invoices.sort_values("days_late", ascending=False, kind="stable").groupby("account_id").first()
         raw["late_payments"] = worst["days_late"].astype("float64").reindex(ids)
-        for account_id, row in worst.iterrows():
+        # Rows as dicts: iterrows builds a Series per account, which cost more than the query.
+        for account_id, row in worst.to_dict(orient="index").items():
             details[int(account_id)]["late_payments"] = {
                 "number": row["number"] or f"due {row['due_on']:%d %b}",
                 "days": int(row["days_late"]),
                 "unpaid": bool(row["unpaid_late"]),
             }
-        for row in invoices[invoices["unpaid_late"]].sort_values("days_late", ascending=False).itertuples():
+        unpaid = invoices[invoices["unpaid_late"]].sort_values("days_late", ascending=False, kind="stable")
+        for row in unpaid.itertuples():
             facts[int(row.account_id)].setdefault(
                 "late_invoice",
                 {
@@ -413,10 +301,11 @@ def _relationship(tenant, day, raw, details, facts, ids) -> None:
     raw["executive_touchpoint"] = days_since.where(has).clip(upper=365.0)
     attended, no_shows = _col(meetings, "attended", ids).fillna(0), _col(meetings, "no_shows", ids).fillna(0)
     raw["no_shows"] = (no_shows / (attended + no_shows)).where(attended + no_shows > 0)
+    missed, held = no_shows.to_dict(), attended.to_dict()
     for account_id in meetings.index:
         details[int(account_id)]["no_shows"] = {
-            "no_shows": int(no_shows[account_id]),
-            "meetings": int(attended[account_id] + no_shows[account_id]),
+            "no_shows": int(missed[account_id]),
+            "meetings": int(held[account_id] + missed[account_id]),
         }
     answers = pd.DataFrame.from_records(
         list(
@@ -435,7 +324,7 @@ def _relationship(tenant, day, raw, details, facts, ids) -> None:
     if not answers.empty:
         latest = answers.groupby("account_id").first()
         raw["nps"] = latest["score"].astype("float64").reindex(ids)
-        for account_id, row in latest.iterrows():
+        for account_id, row in latest.to_dict(orient="index").items():
             who = row["contact__name"] if isinstance(row["contact__name"], str) else None
             answer = {
                 "id": int(row["id"]),

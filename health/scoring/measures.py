@@ -189,9 +189,17 @@ def default_measure_settings() -> dict[str, dict]:
     return {m.key: {"weight": m.weight, "curve": [list(p) for p in m.curve]} for m in MEASURES}
 
 
+def curve_points(curve: list[list[float]] | tuple) -> list[tuple[float, float]]:
+    """A curve's breakpoints as sorted pairs of floats, what `points_on_sorted_curve` reads."""
+    return sorted((float(x), float(y)) for x, y in curve)
+
+
 def points_on_curve(curve: list[list[float]] | tuple, raw: float) -> float:
     """Linear between breakpoints, flat beyond the first and the last."""
-    points = sorted((float(x), float(y)) for x, y in curve)
+    return points_on_sorted_curve(curve_points(curve), raw)
+
+
+def points_on_sorted_curve(points: list[tuple[float, float]], raw: float) -> float:
     if raw <= points[0][0]:
         return points[0][1]
     for (x0, y0), (x1, y1) in itertools.pairwise(points):

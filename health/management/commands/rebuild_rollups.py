@@ -3,21 +3,25 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scope
 
-from health.services import rollups_rebuild
+from health.services import account_rollups_rebuild, rollups_rebuild
 from tenancy.models import Tenant
 
 
 class Command(BaseCommand):
     help = (
         "Recompute a tenant's daily usage rollups from its raw events (days in the tenant's time zone). "
-        "Gives the same rows as ingestion keeps; days older than the oldest raw event kept are left alone."
+        "Gives the same rows as ingestion keeps; days older than the oldest raw event kept are left alone. "
+        "With --accounts-only, sums the account rollups again from the per-person ones (no raw event read)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--tenant", required=True, help="The tenant's slug.")
         parser.add_argument("--since", help="First day to recompute, YYYY-MM-DD (default: the oldest raw event's).")
+        parser.add_argument(
+            "--accounts-only", action="store_true", help="Only the account rollups, from the per-person ones."
+        )
 
-    def handle(self, *args, tenant: str, since: str | None, **options):
+    def handle(self, *args, tenant: str, since: str | None, accounts_only: bool = False, **options):
         found = Tenant.objects.filter(slug=tenant).first()
         if found is None:
             raise CommandError(f"There is no tenant with the slug {tenant!r}.")
@@ -25,7 +29,9 @@ class Command(BaseCommand):
             first_day = dt.date.fromisoformat(since) if since else None
         except ValueError as error:
             raise CommandError(f"--since {since!r} is not a day; use YYYY-MM-DD.") from error
+        rebuild = account_rollups_rebuild if accounts_only else rollups_rebuild
         with scope(tenant=found):
-            written = rollups_rebuild(tenant=found, since=first_day)
+            written = rebuild(tenant=found, since=first_day)
         since_text = f" from {first_day}" if first_day else ""
-        self.stdout.write(f"{found.slug}: {written} rollup rows recomputed{since_text}")
+        kind = "account rollup" if accounts_only else "rollup"
+        self.stdout.write(f"{found.slug}: {written} {kind} rows recomputed{since_text}")
