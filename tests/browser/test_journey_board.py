@@ -81,6 +81,9 @@ def test_move_a_track_to_adoption_after_confirming_go_live(page, tenant_a, bob):
         assert all(snapshot.values()) and "core_users_active" not in snapshot
 
 
+HTMX_IDLE = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+
+
 def test_dropping_a_card_on_another_stage_opens_the_move_form(page, tenant_a, bob):
     acme, track = onboarding_with_only_go_live_unmet(tenant_a, bob)
     page.goto("/login/")
@@ -97,6 +100,8 @@ def test_dropping_a_card_on_another_stage_opens_the_move_form(page, tenant_a, bo
     # Choosing another target fetches the form for that kind of move.
     modal.locator("#id_to_stage").select_option("onboarding")
     expect(modal.get_by_test_id("move-kind")).to_contain_text("re-entered")
+    # The new select listens only once htmx has settled the swapped form; a person is never that quick.
+    page.wait_for_function(HTMX_IDLE)
     modal.locator("#id_to_stage").select_option("adoption")
     expect(modal.get_by_test_id("move-kind")).to_contain_text("advanced")
     expect(modal.get_by_role("button", name="Move to Adoption")).to_be_visible()
