@@ -247,6 +247,12 @@ class TransitionCreateSerializer(serializers.Serializer):
         default="",
         help_text="Needed to move forward while exit criteria are unmet.",
     )
+    ticks = serializers.ListField(
+        child=TenantPrimaryKeyRelatedField(model=ExitCriterion, rows=_criteria),
+        required=False,
+        default=list,
+        help_text="Manual criteria of the current stage to tick with the move; kept only if the move is made.",
+    )
 
 
 class ExitCriterionSerializer(serializers.ModelSerializer):

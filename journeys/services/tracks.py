@@ -6,6 +6,7 @@ checklist as it stood.
 """
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -181,13 +182,26 @@ def track_transition(
     reason_text: str = "",
     note: str = "",
     override_reason: str = "",
+    ticks: Iterable[ExitCriterion] = (),
     at: dt.datetime | None = None,
 ) -> StageTransition:
-    """Move a track: advance, skip, regress or re-enter, by the rules of the kind of move."""
+    """Move a track: advance, skip, regress or re-enter, by the rules of the kind of move.
+
+    `ticks` are manual criteria the person ticked in the move form: they count for this move, and
+    stay ticked only if the move is made (a refused move leaves the checklist as it was).
+    """
     if to_stage not in Stage.values:
         raise ValidationError({"to_stage": f"Unknown stage {to_stage!r}; use one of {', '.join(Stage.values)}."})
     # Lock first: two people moving the same card at once must not both move it.
-    track = JourneyTrack.objects.select_for_update().select_related("account", "tenant").get(pk=track.pk)
+    track = (
+        JourneyTrack.objects.select_for_update()
+        .select_related("account", "tenant")
+        .get(tenant_id=track.tenant_id, pk=track.pk)
+    )
+    ticked = set(CriterionCheck.objects.filter(tenant=track.tenant, track=track).values_list("criterion_id", flat=True))
+    for criterion in ticks:
+        if criterion.pk not in ticked:
+            _tick(track=track, criterion=criterion, by=by)
     kind = transition_kind_for(track, to_stage)
     states = tracks_criteria(tenant=track.tenant, tracks=[track])[track.pk]
     _check_reasons(kind, reason=reason, reason_text=reason_text, states=states, override_reason=override_reason)
@@ -264,6 +278,20 @@ def criterion_check(
 
     `at` places the tick in the past, like a transition's (a history recorded after the fact).
     """
+    check = _tick(track=track, criterion=criterion, by=by, note=note, objective=objective, at=at)
+    track_status_refresh(track=track)
+    return check
+
+
+def _tick(
+    *,
+    track: JourneyTrack,
+    criterion: ExitCriterion,
+    by: User | None,
+    note: str = "",
+    objective: Objective | None = None,
+    at: dt.datetime | None = None,
+) -> CriterionCheck:
     if criterion.tenant_id != track.tenant_id or not track.is_active:
         raise ValidationError({"criterion": "Unknown criterion."})
     if criterion.stage != track.stage:
@@ -280,7 +308,6 @@ def criterion_check(
         criterion=criterion,
         defaults={"checked_by": by, "checked_at": at or timezone.now(), "note": note, "objective": objective},
     )
-    track_status_refresh(track=track)
     return check
 
 

@@ -22,7 +22,7 @@ from ..forms import (
     TrackForm,
     TransitionForm,
 )
-from ..models import JourneyTrack, Stage, TransitionKind
+from ..models import CriterionKind, JourneyTrack, Stage, TransitionKind
 
 CARD_TRACKS = 6
 
@@ -145,14 +145,6 @@ def _default_target(track: JourneyTrack) -> str:
     return Stage.values[min(position + 1, len(Stage.values) - 1)]
 
 
-def _tick(request: HttpRequest, track: JourneyTrack, form: TransitionForm) -> None:
-    """Tick the manual criteria the form ticked that were not ticked yet; untouched ones stay as they were."""
-    wanted = set(form.cleaned_data.get("ticks") or [])
-    for state in form.checklist:
-        if state.criterion.pk in wanted and not state.met:
-            services.criterion_check(track=track, criterion=state.criterion, by=request.user)
-
-
 @require_http_methods(["GET", "POST"])
 @member_required(Capability.EDIT)
 def track_move(request: HttpRequest, track_id: int) -> HttpResponse:
@@ -168,8 +160,8 @@ def track_move(request: HttpRequest, track_id: int) -> HttpResponse:
         initial={"to_stage": to_stage, "ticks": [s.criterion.pk for s in checklist if s.met]},
     )
     if request.method == "POST" and form.is_valid():
-        _tick(request, track, form)
         data = form.cleaned_data
+        wanted = set(data.get("ticks") or [])
         try:
             transition = services.track_transition(
                 track=track,
@@ -179,10 +171,14 @@ def track_move(request: HttpRequest, track_id: int) -> HttpResponse:
                 reason_text=data["reason_text"],
                 note=data["note"],
                 override_reason=data["override_reason"],
+                ticks=[
+                    s.criterion
+                    for s in checklist
+                    if s.criterion.pk in wanted and s.criterion.kind == CriterionKind.MANUAL
+                ],
             )
         except ValidationError as error:
-            # The ticks just made count: show the checklist as it stands now.
-            form.checklist = selectors.track_checklist(tenant=request.tenant, track=track)
+            # The boxes ticked in the form stay ticked in the form shown again (the template reads them).
             apply_errors(form, error)
         else:
             overridden = f" Overridden: {transition.override_reason}" if transition.overridden else ""

@@ -178,6 +178,28 @@ def test_transitions_follow_the_rules(tenant_a, bob, api_as, bobs, alices):
     assert (api.patch(transition_url, {"note": "x"}).status_code, api.delete(transition_url).status_code) == (405, 405)
 
 
+def test_a_move_ticks_the_manual_criteria_it_names_and_only_if_it_is_made(tenant_a, bob, api_as, bobs):
+    api = api_as(bob, tenant_a)
+    track = bobs[1]
+    with scope(tenant=tenant_a):
+        for key in ("core_users_active", "value_documented"):
+            services.exit_criterion_update(criterion=criterion(tenant_a, "onboarding", key), is_active=False)
+    manual = [
+        criterion(tenant_a, "onboarding", key).pk
+        for key in ("implementation_done", "use_case_live", "go_live_confirmed")
+    ]
+    refused = api.post(TRANSITIONS, {"track": track.pk, "to_stage": "adoption", "ticks": manual[:2]}, format="json")
+    assert (
+        refused.status_code == 400
+        and "The customer has confirmed go-live" in error_fields(refused)["override_reason"][0]
+    )
+    with scope(tenant=tenant_a):
+        assert not track.checks.exists()  # a refused move ticks nothing
+    moved = api.post(TRANSITIONS, {"track": track.pk, "to_stage": "adoption", "ticks": manual}, format="json")
+    assert moved.status_code == 201 and not moved.json()["overridden"]
+    assert all(c["met"] for c in moved.json()["criteria"])
+
+
 # --- checks ------------------------------------------------------------------------------------------------------
 
 

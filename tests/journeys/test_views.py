@@ -268,8 +268,12 @@ def test_ticks_in_the_form_count_and_a_met_checklist_moves_without_override(tena
     client = login(alice)
     blocked = client.post(move_url(track), {"to_stage": "adoption", "ticks": manual[:2]})
     assert "1 exit criteria are not met: The customer has confirmed go-live" in blocked.content.decode()
+    body = blocked.content.decode()
+    # A refused move changes nothing stored; the form shown again keeps the boxes that were ticked.
     with scope(tenant=tenant_a):
-        assert CriterionCheck.objects.filter(track=track).count() == 2  # the ticks are kept
+        assert CriterionCheck.objects.filter(track=track).count() == 0
+    assert all(f'value="{pk}" id="tick-{pk}" checked' in body for pk in manual[:2])
+    assert f'value="{manual[2]}" id="tick-{manual[2]}" checked' not in body
     done = client.post(move_url(track), {"to_stage": "adoption", "ticks": manual, "next": "/journeys/"})
     assert done.status_code == 302 and done["Location"] == "/journeys/"
     moved = transitions(tenant_a, track)[-1]
