@@ -1,1 +1,0 @@
-"""Renewals: Contract, Renewal, checkpoints, forecast, the expansion pipeline, GRR and NRR."""
