@@ -38,6 +38,12 @@ app.conf.update(
             "task": "journeys.tasks.journeys_status_sweep",
             "schedule": crontab(minute=25),
         },
+        # Hourly, so each tenant's auto-renewals happen on its own end date and forecasts see overdue
+        # checkpoints and the review window opening the day they do.
+        "renewals-daily-sweep": {
+            "task": "renewals.tasks.renewals_daily_sweep",
+            "schedule": crontab(minute=40),
+        },
         "clear-expired-sessions": {
             "task": "tenancy.tasks.sessions_clear_expired",
             "schedule": crontab(minute=17, hour=3),

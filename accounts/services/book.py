@@ -1,5 +1,6 @@
 """Writes on the book of business: accounts and contacts."""
 
+import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -120,11 +121,12 @@ def account_update(*, account: Account, by: User | None, custom_fields: dict | N
     return account
 
 
-def account_deactivate(*, account: Account, by: User | None) -> Account:
-    """Mark the account churned as of today in the tenant's time zone."""
+def account_deactivate(*, account: Account, by: User | None, on: dt.date | None = None) -> Account:
+    """Mark the account churned on `on` (a churned renewal passes its contract's end), else today in the
+    tenant's time zone."""
     if account.status != AccountStatus.CHURNED:
         account.status = AccountStatus.CHURNED
-        account.churned_on = timezone.localdate(timezone=account.tenant.zone)
+        account.churned_on = on or timezone.localdate(timezone=account.tenant.zone)
         account.save(update_fields=["status", "churned_on", "updated_at"])
     return account
 

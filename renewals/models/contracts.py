@@ -23,7 +23,8 @@ class ContractStatus(models.TextChoices):
 
 class Contract(TenantOwned):
     """One contract of an account. Its ARR at a date is `arr` plus the amendments effective by then;
-    `current_arr` keeps today's figure, and the account's ARR is the sum over its active contracts."""
+    `current_arr` is the ARR as amended (every amendment recorded), and the account's ARR is the sum of
+    its active contracts' `current_arr`."""
 
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="contracts")
     reference = models.CharField(max_length=80, blank=True, help_text="The contract's number in your CRM or billing.")

@@ -1,0 +1,7 @@
+"""What renewals announces to other apps (communications exits a renewal cadence, playbooks trigger).
+
+Sent after commit, with `tenant` and `renewal` (a Renewal)."""
+
+import django.dispatch
+
+renewal_closed = django.dispatch.Signal()
