@@ -11,6 +11,11 @@ from health.signals import api as signals_api
 from journeys.api import analytics as journey_analytics_api
 from journeys.api import plans as plans_api
 from journeys.api import tracks as journeys_api
+from renewals.api import contracts as contracts_api
+from renewals.api import metrics as renewal_metrics_api
+from renewals.api import pipeline as pipeline_api
+from renewals.api import renewals as renewals_api
+from renewals.api import settings as renewal_settings_api
 from tenancy import api as tenancy_api
 
 router = DefaultRouter(trailing_slash=True)
@@ -44,6 +49,14 @@ router.register("stage-expectations", journeys_api.StageExpectationViewSet, base
 router.register("objectives", plans_api.ObjectiveViewSet, basename="objective")
 router.register("objective-measurements", plans_api.MeasurementViewSet, basename="objective-measurement")
 router.register("milestones", plans_api.MilestoneViewSet, basename="milestone")
+router.register("contracts", contracts_api.ContractViewSet, basename="contract")
+router.register("contract-amendments", contracts_api.ContractAmendmentViewSet, basename="contract-amendment")
+router.register("renewals", renewals_api.RenewalViewSet, basename="renewal")
+router.register("renewal-checkpoints", renewals_api.CheckpointViewSet, basename="renewal-checkpoint")
+router.register("forecast-changes", renewals_api.ForecastChangeViewSet, basename="forecast-change")
+router.register("expansion-opportunities", pipeline_api.ExpansionOpportunityViewSet, basename="expansion-opportunity")
+router.register("runway-steps", renewal_settings_api.RunwayStepViewSet, basename="runway-step")
+router.register("outcome-reasons", renewal_settings_api.OutcomeReasonViewSet, basename="outcome-reason")
 
 urlpatterns = [
     path("me/", tenancy_api.MeView.as_view(), name="me"),
@@ -52,5 +65,7 @@ urlpatterns = [
     path("ingestion-settings/", health_api.IngestionSettingsView.as_view(), name="ingestion-settings"),
     path("health-backtest/", health_model_api.HealthBacktestView.as_view(), name="health-backtest"),
     path("journey-analytics/", journey_analytics_api.JourneyAnalyticsView.as_view(), name="journey-analytics"),
+    path("renewal-metrics/", renewal_metrics_api.RenewalMetricsView.as_view(), name="renewal-metrics"),
+    path("renewal-settings/", renewal_settings_api.RenewalSettingsView.as_view(), name="renewal-settings"),
     *router.urls,
 ]

@@ -448,6 +448,130 @@ def make_milestone(tenant: Tenant) -> int:
         return milestone.pk
 
 
+def _canary_account():
+    from accounts.models import Account
+
+    return Account.objects.get(external_id="canary-account")
+
+
+def _canary_contract():
+    from renewals.models import Contract
+
+    return Contract.objects.select_related("account").get(reference=f"{CANARY} contract")
+
+
+def make_runway_step(tenant: Tenant) -> int:
+    """A mid-market runway step of its own (T-45), added as the settings page adds one; the canary contract's
+    renewal, made next, gets it as a checkpoint."""
+    from renewals import services as renewal_services
+    from renewals.models import RunwayStep
+
+    with scope(tenant=tenant):
+        renewal_services.runway_steps(tenant=tenant)
+        step = RunwayStep(
+            tenant=tenant, segment="mid_market", days_before=45, title=f"{CANARY} step", description="Executive call"
+        )
+        return renewal_services.runway_step_save(step=step).pk
+
+
+def make_outcome_reason(tenant: Tenant) -> int:
+    from renewals import services as renewal_services
+    from renewals.models import OutcomeReason
+
+    with scope(tenant=tenant):
+        renewal_services.outcome_reasons(tenant=tenant)
+        reason = OutcomeReason(tenant=tenant, label=f"{CANARY} reason", applies_to="churn", position=99)
+        return renewal_services.outcome_reason_save(reason=reason).pk
+
+
+def make_contract(tenant: Tenant) -> int:
+    """A yearly contract of the canary account that started 100 days ago: its renewal opens with the runway."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from renewals import services as renewal_services
+
+    with scope(tenant=tenant):
+        today = renewal_services.local_today(tenant)
+        contract = renewal_services.contract_create(
+            tenant=tenant,
+            account=_canary_account(),
+            start_on=today - dt.timedelta(days=100),
+            arr=Decimal(40_000),
+            seats=40,
+            reference=f"{CANARY} contract",
+            today=today - dt.timedelta(days=100),
+        )
+        return contract.pk
+
+
+def make_amendment(tenant: Tenant) -> int:
+    import datetime as dt
+    from decimal import Decimal
+
+    from renewals import services as renewal_services
+
+    with scope(tenant=tenant):
+        contract = _canary_contract()
+        amendment = renewal_services.contract_amend(
+            contract=contract,
+            kind="seats_added",
+            effective_on=contract.start_on + dt.timedelta(days=30),
+            arr_change=Decimal(5_000),
+            seats_change=5,
+            note=f"{CANARY} amendment",
+        )
+        return amendment.pk
+
+
+def _canary_renewal():
+    from renewals.models import Renewal
+
+    return Renewal.objects.select_related("contract", "account").get(contract=_canary_contract())
+
+
+def make_renewal(tenant: Tenant) -> int:
+    with scope(tenant=tenant):
+        return _canary_renewal().pk
+
+
+def make_checkpoint(tenant: Tenant) -> int:
+    """The canary renewal's checkpoint from the canary runway step."""
+    from renewals.models import Checkpoint
+
+    with scope(tenant=tenant):
+        return Checkpoint.objects.get(renewal=_canary_renewal(), title=f"{CANARY} step").pk
+
+
+def make_forecast_change(tenant: Tenant) -> int:
+    """The owner's override of the canary renewal's forecast, with its reason."""
+    from renewals import services as renewal_services
+    from renewals.models import ForecastChange
+
+    with scope(tenant=tenant):
+        renewal = renewal_services.renewal_set_forecast(
+            renewal=_canary_renewal(), category="at_risk", by=_canary_member(), reason=f"{CANARY} budget freeze"
+        )
+        return ForecastChange.objects.filter(renewal=renewal, is_override=True).latest("changed_at").pk
+
+
+def make_opportunity(tenant: Tenant) -> int:
+    from decimal import Decimal
+
+    from renewals import services as renewal_services
+
+    with scope(tenant=tenant):
+        opportunity = renewal_services.opportunity_create(
+            tenant=tenant,
+            account=_canary_account(),
+            title=f"{CANARY} 20 more seats",
+            kind="seats",
+            value=Decimal(8_000),
+            by=None,
+        )
+        return opportunity.pk
+
+
 # URL keyword -> a function that makes tenant A's object and returns the id to put there.
 # Later issues add their own keywords (account_id, renewal_id, ...). Order matters:
 # a maker may rely on the objects of the makers before it.
@@ -481,4 +605,12 @@ OBJECT_MAKERS = {
     "objective_id": make_objective,
     "measurement_id": make_measurement,
     "milestone_id": make_milestone,
+    "runway_step_id": make_runway_step,
+    "outcome_reason_id": make_outcome_reason,
+    "contract_id": make_contract,
+    "amendment_id": make_amendment,
+    "renewal_id": make_renewal,
+    "checkpoint_id": make_checkpoint,
+    "forecast_change_id": make_forecast_change,
+    "opportunity_id": make_opportunity,
 }

@@ -25,6 +25,11 @@ UPDATABLE = {"reference", "auto_renew", "notice_days"}
 DECREASES = {AmendmentKind.SEATS_REMOVED, AmendmentKind.PRICE_DECREASE, AmendmentKind.DOWNGRADE}
 
 
+def day_text(day: dt.date) -> str:
+    """A date as the pages show it: 21 Nov 2026."""
+    return date_format(day, "j M Y")
+
+
 def local_today(tenant: Tenant) -> dt.date:
     return timezone.localdate(timezone=tenant.zone)
 
@@ -81,7 +86,7 @@ def contract_create(
         end_on = term_end(start_on, int(term_months))
     elif end_on < start_on:
         raise ValidationError(
-            {"end_on": f"The contract ends ({date_format(end_on)}) before it starts ({date_format(start_on)})."}
+            {"end_on": f"The contract ends ({day_text(end_on)}) before it starts ({day_text(start_on)})."}
         )
     else:
         term_months = _months_between(start_on, end_on)
@@ -154,8 +159,8 @@ def contract_amend(
         errors["arr_change"] = "An amendment changes the ARR, the seats, or both."
     if not contract.start_on <= effective_on <= contract.end_on:
         errors["effective_on"] = (
-            f"The contract runs from {date_format(contract.start_on)} to {date_format(contract.end_on)}; "
-            f"{date_format(effective_on)} is outside its term."
+            f"The contract runs from {day_text(contract.start_on)} to {day_text(contract.end_on)}; "
+            f"{day_text(effective_on)} is outside its term."
         )
     if contract.current_arr + arr_change < 0:
         errors["arr_change"] = (
@@ -193,14 +198,14 @@ def contract_cancel(*, contract: Contract, cancelled_on: dt.date, note: str = ""
     notice date; after that it renews itself."""
     _require_active(contract, "cancelled")
     if contract.cancelled_on:
-        raise ValidationError(f"The customer already gave notice on {date_format(contract.cancelled_on)}.")
+        raise ValidationError(f"The customer already gave notice on {day_text(contract.cancelled_on)}.")
     if cancelled_on > contract.end_on:
-        raise ValidationError({"cancelled_on": f"The contract ended on {date_format(contract.end_on)}."})
+        raise ValidationError({"cancelled_on": f"The contract ended on {day_text(contract.end_on)}."})
     if contract.auto_renew and cancelled_on > contract.notice_on:
         raise ValidationError(
             {
-                "cancelled_on": f"The notice date was {date_format(contract.notice_on)} ({contract.notice_days} days "
-                f"before the end): this contract renews itself on {date_format(contract.end_on)}."
+                "cancelled_on": f"The notice date was {day_text(contract.notice_on)} ({contract.notice_days} days "
+                f"before the end): this contract renews itself on {day_text(contract.end_on)}."
             }
         )
     contract.cancelled_on = cancelled_on

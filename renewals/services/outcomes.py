@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.formats import date_format
 from django_scopes import scope
 
 from accounts.services import account_deactivate
@@ -26,7 +25,7 @@ from ..models import (
     RenewalStatus,
 )
 from ..signals import renewal_closed
-from .contracts import _money, account_arr_sync, contract_create, local_today
+from .contracts import _money, account_arr_sync, contract_create, day_text, local_today
 
 MULTI_YEAR_MONTHS = 24
 
@@ -103,7 +102,7 @@ def renewal_close(
         .get(tenant=renewal.tenant, pk=renewal.pk)
     )
     if renewal.status != RenewalStatus.OPEN:
-        raise ValidationError(f"This renewal was closed on {date_format(renewal.closed_on)}.")
+        raise ValidationError(f"This renewal was closed on {day_text(renewal.closed_on)}.")
     levers = list(dict.fromkeys(levers or ()))
     outcome, errors = _validate(renewal, outcome, new_arr, term_months, levers, reason)
     if errors:
@@ -143,7 +142,7 @@ def renewal_close(
     # The runway is over: what was not done is no longer anyone's task.
     Checkpoint.objects.filter(tenant=renewal.tenant, renewal=renewal, status=CheckpointStatus.OPEN).update(
         status=CheckpointStatus.SKIPPED,
-        note=f"Not needed: the renewal closed ({Outcome(outcome).label.lower()}) on {date_format(closed_on)}.",
+        note=f"Not needed: the renewal closed ({Outcome(outcome).label.lower()}) on {day_text(closed_on)}.",
     )
     account_arr_sync(account=renewal.account, by=by)
     if (
@@ -188,7 +187,7 @@ def contracts_auto_renew(*, tenant: Tenant, today: dt.date) -> int:
             outcome=Outcome.RENEWED,
             by=None,
             new_arr=contract.current_arr,
-            note=f"Renewed automatically: no cancellation by the notice date ({date_format(contract.notice_on)}).",
+            note=f"Renewed automatically: no cancellation by the notice date ({day_text(contract.notice_on)}).",
             closed_on=contract.end_on,
         )
         renewed += 1
