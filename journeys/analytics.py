@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 from django.utils import timezone
 
+from accounts.cohorts import signup_cohort
 from accounts.models import Segment
 from tenancy.models import Tenant
 
@@ -264,20 +265,16 @@ def stays_frame(transitions: pd.DataFrame, *, start: dt.datetime) -> pd.DataFram
     return stays[stays.entered | stays.closed | stays.still_there].reset_index(drop=True)
 
 
-def _quarter(day: dt.date) -> str:
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-
-
 def dimension_labels(transitions: pd.DataFrame, zone) -> pd.DataFrame:
     """Per account: the value and label of each dimension (a few rows: one per account)."""
     accounts = transitions.drop_duplicates("account_id")
     segments = dict(Segment.choices)
     rows = []
     for account in accounts.itertuples(index=False):
-        if pd.isna(account.signed_on):
-            cohort = _quarter(timezone.localdate(pd.Timestamp(account.created_at).to_pydatetime(), timezone=zone))
-        else:
-            cohort = _quarter(pd.Timestamp(account.signed_on).date())
+        signed_on = None if pd.isna(account.signed_on) else pd.Timestamp(account.signed_on).date()
+        cohort = signup_cohort(
+            signed_on=signed_on, created_at=pd.Timestamp(account.created_at).to_pydatetime(), zone=zone
+        )
         has_tier, has_owner = not pd.isna(account.tier_id), not pd.isna(account.owner_id)
         owner_label = (account.owner_name or account.owner_email) if has_owner else NO_OWNER
         rows.append(

@@ -5,12 +5,12 @@ from django import forms
 from accounts.models import Segment
 from accounts.selectors import assignable_owners
 from accounts.services.tiers import service_tiers
+from tenancy.listing import OWNER_ALL, OWNER_ME
 from tenancy.models import Tenant
 
 from .criteria import RULES, CriterionState
 from .models import CriterionKind, FlagKind, FlagStatus, RegressionReason, ScopeKind, Stage, TrackStatus
 
-OWNER_ME, OWNER_ALL = "me", "all"
 SMALL_SELECT = {"class": "form-select form-select-sm"}
 SMALL_INPUT = {"class": "form-control form-control-sm"}
 

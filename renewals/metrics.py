@@ -32,7 +32,7 @@ from tenancy.models import Tenant
 from .metrics_arr import ZERO, account_arr_at, account_arr_on, percent, ratio
 from .metrics_arr import local_today as _today
 from .metrics_groups import GROUPINGS, AccountGroups, account_groups, check_grouping
-from .metrics_periods import PERIOD_KINDS, Period, last_quarters, period_for, quarter_of
+from .metrics_periods import PERIOD_KINDS, Period, last_quarters, period_for
 from .metrics_pipeline import PipelineMetrics, StageTotal, pipeline_metrics
 from .metrics_renewals import RenewalRateRow, renewal_rates
 
@@ -50,7 +50,6 @@ __all__ = [
     "account_arr_on",
     "period_for",
     "pipeline_metrics",
-    "quarter_of",
     "renewal_rates",
     "retention",
     "retention_report",

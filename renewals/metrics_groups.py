@@ -1,16 +1,17 @@
 """The groupings of the renewal metrics: whole tenant, segment, service tier, CSM and signup cohort.
 
 An account is grouped by what it is today (its current segment, tier and owner), not by what it was
-during the period. Its cohort is the quarter of `Account.signed_on` ("2025 Q3"), "Unknown" without one.
+during the period. Its cohort is its signup quarter ("2025-Q3"), by `accounts.cohorts.signup_cohort`: the
+same rule as journeys' analytics.
 """
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from accounts.cohorts import signup_cohort
 from accounts.models import Account, Segment
 from tenancy.models import Tenant
-
-from .metrics_periods import quarter_of
 
 GROUPINGS = {
     "tenant": "Whole book",
@@ -19,7 +20,7 @@ GROUPINGS = {
     "csm": "CSM",
     "cohort": "Signup cohort",
 }
-ALL_ACCOUNTS, NO_TIER, NO_OWNER, UNKNOWN_COHORT = "All accounts", "No tier", "No owner", "Unknown"
+ALL_ACCOUNTS, NO_TIER, NO_OWNER = "All accounts", "No tier", "No owner"
 SEGMENT_ORDER = {value: position for position, value in enumerate(Segment.values)}
 SEGMENT_LABELS = dict(Segment.choices)
 LAST = (1, "")
@@ -44,10 +45,8 @@ class AccountGroups:
         return self.groups[grouping or "tenant"]
 
 
-def cohort_of(signed_on: dt.date | None) -> GroupKey:
-    if signed_on is None:
-        return GroupKey("unknown", UNKNOWN_COHORT, LAST)
-    label = quarter_of(signed_on)
+def cohort_of(signed_on: dt.date | None, created_at: dt.datetime, zone: ZoneInfo) -> GroupKey:
+    label = signup_cohort(signed_on=signed_on, created_at=created_at, zone=zone)
     return GroupKey(label, label, (0, label))
 
 
@@ -61,11 +60,12 @@ ACCOUNT_FIELDS = [
     "owner__full_name",
     "owner__email",
     "signed_on",
+    "created_at",
 ]
 RENEWAL_ACCOUNT_FIELDS = [f"account__{name}" if name != "id" else "account_id" for name in ACCOUNT_FIELDS]
 
 
-def groups_from_row(row: dict, prefix: str = "") -> AccountGroups:
+def groups_from_row(row: dict, zone: ZoneInfo, prefix: str = "") -> AccountGroups:
     """An account's groups from a `values()` row of ACCOUNT_FIELDS (or of them behind `prefix`)."""
 
     def get(name: str):
@@ -89,7 +89,7 @@ def groups_from_row(row: dict, prefix: str = "") -> AccountGroups:
             "segment": GroupKey(segment, SEGMENT_LABELS.get(segment, segment), (SEGMENT_ORDER.get(segment, 99),)),
             "tier": tier,
             "csm": csm,
-            "cohort": cohort_of(get("signed_on")),
+            "cohort": cohort_of(get("signed_on"), get("created_at"), zone),
         },
     )
 
@@ -97,7 +97,7 @@ def groups_from_row(row: dict, prefix: str = "") -> AccountGroups:
 def account_groups(*, tenant: Tenant, account_ids) -> dict[int, AccountGroups]:
     """The groups of these accounts, in one query."""
     rows = Account.objects.filter(tenant=tenant, id__in=list(account_ids)).values(*ACCOUNT_FIELDS)
-    return {row["id"]: groups_from_row(row) for row in rows}
+    return {row["id"]: groups_from_row(row, tenant.zone) for row in rows}
 
 
 def check_grouping(group_by: str | None) -> str:

@@ -7,6 +7,8 @@ Q1 2027 is [2027-01-01, 2027-04-01): its starting ARR is the ARR on 1 January, i
 import datetime as dt
 from dataclasses import dataclass
 
+from accounts.cohorts import quarter_label
+
 PERIOD_KINDS = {
     "this_quarter": "This quarter",
     "last_quarter": "Last quarter",
@@ -30,7 +32,7 @@ class Period:
 
     @property
     def label(self) -> str:
-        quarter = quarter_of(self.start)
+        quarter = quarter_label(self.start)
         if self.start == quarter_start(self.start) and self.end == next_quarter(self.start):
             return quarter
         if self.start == dt.date(self.start.year, 1, 1) and self.end == dt.date(self.start.year + 1, 1, 1):
@@ -76,11 +78,6 @@ def next_quarter(day: dt.date) -> dt.date:
 
 def previous_quarter(day: dt.date) -> dt.date:
     return quarter_start(quarter_start(day) - ONE_DAY)
-
-
-def quarter_of(day: dt.date) -> str:
-    """'2025 Q3': the label of cohorts and quarters alike."""
-    return f"{day.year} Q{(day.month - 1) // 3 + 1}"
 
 
 def _year_before(day: dt.date) -> dt.date:

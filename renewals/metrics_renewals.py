@@ -46,7 +46,7 @@ def renewal_rates(
     rows: dict[str, RenewalRateRow] = {}
     order: dict[str, tuple] = {}
     for renewal in renewals:
-        group = groups_from_row(renewal, prefix="account__").of(grouping)
+        group = groups_from_row(renewal, tenant.zone, prefix="account__").of(grouping)
         row = rows.setdefault(group.key, RenewalRateRow(key=group.key, label=group.label))
         order[group.key] = group.order
         row.due += 1

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as account_selectors
 from accounts.models import Account
+from tenancy.listing import OWNER_ALL, OWNER_ME
 from tenancy.models import Role
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.shortcuts import get_or_404, member_required
@@ -22,7 +23,6 @@ from .measures import BY_KEY, FAMILY_LABELS
 
 SIGNALS_PER_PAGE = 50
 TREND_DAYS = 90
-OWNER_ME, OWNER_ALL = "me", "all"
 
 
 def _account(request: HttpRequest, account_id: int) -> Account:

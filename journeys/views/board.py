@@ -7,33 +7,22 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from tenancy.listing import OWNER_ME, list_params, owner_filtered, query_without
 from tenancy.models import Role
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.shortcuts import get_or_404, member_required, safe_next
 
 from .. import selectors, services
-from ..forms import OWNER_ALL, OWNER_ME, FlagConfirmForm, FlagDismissForm, FlagFilterForm, TrackFilterForm
+from ..forms import FlagConfirmForm, FlagDismissForm, FlagFilterForm, TrackFilterForm
 from ..models import FlagStatus, Stage
 
 TRACKS_PER_PAGE = 50
 FLAGS_PER_PAGE = 50
 
 
-def _params(request: HttpRequest) -> QueryDict:
-    """The query, with a CSM's own accounts as the default view, as on the accounts page."""
-    params = request.GET.copy()
-    if "owner" not in params:
-        params["owner"] = OWNER_ME if request.membership.role == Role.CSM else OWNER_ALL
-    return params
-
-
 def _filtered(request: HttpRequest, params: QueryDict, *, with_ended: bool):
     form = TrackFilterForm(params, tenant=request.tenant, with_ended=with_ended)
-    # An invalid filter shows everything it may, never an unchecked owner id.
-    data = form.cleaned_data if form.is_valid() else {"owner": OWNER_ME if params.get("owner") == OWNER_ME else ""}
-    owner_value = data.get("owner") or OWNER_ALL
-    # The choices hold only this tenant's people, so a valid id is one of them.
-    owner_id = request.user.pk if owner_value == OWNER_ME else int(owner_value) if owner_value.isdigit() else None
+    data, owner_value, owner_id = owner_filtered(request, form)
     tracks = selectors.tracks_filtered(
         tenant=request.tenant,
         segment=data.get("segment") or "",
@@ -46,17 +35,10 @@ def _filtered(request: HttpRequest, params: QueryDict, *, with_ended: bool):
     return form, tracks, owner_value == OWNER_ME
 
 
-def _query(params: QueryDict, *drop: str) -> str:
-    query = params.copy()
-    for name in ("page", *drop):
-        query.pop(name, None)
-    return query.urlencode()
-
-
 @require_GET
 @member_required()
 def board(request: HttpRequest) -> HttpResponse:
-    params = _params(request)
+    params = list_params(request)
     params.pop("stage", None)
     form, tracks, mine = _filtered(request, params, with_ended=False)
     columns = selectors.board_columns(tracks=tracks)
@@ -71,7 +53,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "form": form,
             "columns": columns,
             "stages": Stage.choices,
-            "query": _query(params),
+            "query": query_without(params),
             "mine": mine,
             "total": sum(c.total for c in columns),
             "may_move": membership_can(request.membership, Capability.EDIT),
@@ -83,7 +65,7 @@ def board(request: HttpRequest) -> HttpResponse:
 @require_GET
 @member_required()
 def track_list(request: HttpRequest) -> HttpResponse:
-    params = _params(request)
+    params = list_params(request)
     form, tracks, mine = _filtered(request, params, with_ended=True)
     sort = params.get("sort") or "status"
     page = Paginator(selectors.tracks_sorted(tracks, sort), TRACKS_PER_PAGE).get_page(request.GET.get("page"))
@@ -93,7 +75,7 @@ def track_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "query": _query(params, "sort"),
+            "query": query_without(params, "sort"),
             "sort": sort,
             "mine": mine,
             "section": "journeys",
@@ -125,7 +107,7 @@ def flag_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "query": _query(params),
+            "query": query_without(params),
             "mine": data.get("owner") == OWNER_ME,
             "may_edit": membership_can(request.membership, Capability.EDIT),
             "user_id": request.user.pk,

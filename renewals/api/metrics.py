@@ -47,7 +47,7 @@ class PeriodSerializer(serializers.Serializer):
 
 
 class RetentionRowSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text='The group: a segment, tier id, owner id or cohort ("2025 Q3"); "all".')
+    key = serializers.CharField(help_text='The group: a segment, tier id, owner id or cohort ("2025-Q3"); "all".')
     label = serializers.CharField()
     accounts = serializers.IntegerField(help_text="Accounts with ARR on the period's first day.")
     starting_arr = serializers.DecimalField(**MONEY)

@@ -35,13 +35,6 @@ def _stage(**kwargs) -> NamedChoiceField:
     return NamedChoiceField(choices=OpportunityStage.choices, enum_name="OpportunityStageEnum", **kwargs)
 
 
-class OpportunityPermission(RolePermission):
-    """An opportunity belongs to its account: a CSM works those of the accounts they own."""
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        return super().has_object_permission(request, view, obj.account)
-
-
 class OpportunitySerializer(serializers.ModelSerializer):
     account_name = serializers.CharField(source="account.name", read_only=True)
     kind = _kind(read_only=True)
@@ -149,7 +142,8 @@ class ExpansionOpportunityViewSet(
     model = ExpansionOpportunity
     serializer_class = OpportunitySerializer
     filterset_class = OpportunityFilter
-    permission_classes = [OpportunityPermission]
+    # An opportunity is its owner's to work (the account owner's, unless a leader gave it to someone).
+    permission_classes = [RolePermission]
     lookup_url_kwarg = "opportunity_id"
     http_method_names = ["get", "post", "patch", "head", "options"]
     ordering_fields = ["identified_on", "value", "expected_close_on"]
