@@ -1,17 +1,10 @@
-from django.urls import path
+"""Renewals' pages: each area keeps its routes in its own module, all under the `renewals` namespace."""
 
-from tenancy.shortcuts import SectionView
+from .contract_urls import urlpatterns as contract_patterns
+from .metrics_urls import urlpatterns as metrics_patterns
+from .pipeline_urls import urlpatterns as pipeline_patterns
+from .renewal_urls import urlpatterns as renewal_patterns
 
 app_name = "renewals"
 
-urlpatterns = [
-    path(
-        "",
-        SectionView.as_view(
-            title="Renewals",
-            empty_heading="No renewals yet",
-            empty_body="Upcoming contract ends appear here with their runway of checkpoints and forecast category.",
-        ),
-        name="index",
-    ),
-]
+urlpatterns = [*renewal_patterns, *contract_patterns, *pipeline_patterns, *metrics_patterns]

@@ -55,6 +55,8 @@ def runway_steps(*, tenant: Tenant, segment: str | None = None, include_inactive
 
 def runway_step_save(*, step: RunwayStep) -> RunwayStep:
     """Add or change a step; open renewals keep the runway they were given (a new one follows the settings)."""
+    # The seed's runway first: a tenant whose first change is a new step keeps the others.
+    _ensure_runways(step.tenant)
     if step.segment not in Segment.values:
         raise ValidationError({"segment": f"Unknown segment {step.segment!r}."})
     step.full_clean(exclude=["tenant"], validate_constraints=False)
@@ -98,6 +100,7 @@ def outcome_reasons(
 
 
 def outcome_reason_save(*, reason: OutcomeReason) -> OutcomeReason:
+    _ensure_reasons(reason.tenant)
     reason.label = (reason.label or "").strip()
     reason.full_clean(exclude=["tenant"], validate_constraints=False)
     try:
