@@ -47,6 +47,7 @@ def test_seed_demo_loads_two_tenants_once(capsys, client):
     with scope(tenant=acme):
         _assert_demo_health(acme)
         _assert_demo_journeys(acme)
+        _assert_demo_renewals(acme)
     client.force_login(User.objects.get(email="admin@acme.example"))
     with scope(tenant=acme):
         busiest, _ = _busiest_account(acme)
@@ -101,6 +102,89 @@ def _assert_demo_journeys(acme):
     assert active.filter(stage="onboarding", checks__isnull=False).exists()
     objectives = list(Objective.objects.filter(tenant=acme, measurements__isnull=False).distinct())
     assert any(0 < objective.progress < 1 for objective in objectives)
+
+
+def _assert_demo_renewals(acme):
+    """Every account has its contracts, a year of outcomes that fit the stories, runways, forecasts, a pipeline."""
+    import datetime as dt
+
+    from dateutil.relativedelta import relativedelta
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from accounts.models import Account
+    from health.models import HealthSignal
+    from renewals import metrics
+    from renewals.models import Checkpoint, Contract, ExpansionOpportunity, Renewal
+
+    today = timezone.localdate(timezone=acme.zone)
+    accounts = Account.objects.filter(tenant=acme)
+    assert not accounts.filter(contracts__isnull=True).exists()
+    contracts = Contract.objects.filter(tenant=acme)
+    current, past = contracts.filter(status="active"), contracts.exclude(status="active")
+    assert not current.filter(end_on__lt=today).exists()
+    assert not current.filter(end_on__gt=today + relativedelta(months=18)).exists()
+    assert current.filter(end_on__gt=today + relativedelta(months=12)).exists()
+    assert past.exists() and not past.filter(end_on__lt=today - relativedelta(months=12)).exists()
+    assert not past.filter(end_on__gte=today).exists()
+    # Today's ARR is the accounts demo's: the sum of each active account's contracts in force.
+    totals = dict(current.values("account_id").annotate(total=Sum("current_arr")).values_list("account_id", "total"))
+    for account in accounts.filter(status="active"):
+        assert totals[account.pk] == account.arr, account
+    churned = accounts.filter(status="churned")
+    assert churned.count() >= 10
+    for account in churned:
+        renewal = Renewal.objects.filter(tenant=acme, account=account).order_by("-due_on").first()
+        assert renewal.outcome == "churned" and renewal.outcome_reason_id, account
+        assert renewal.closed_on == account.churned_on
+        assert not current.filter(account=account).exists()
+    closed = Renewal.objects.filter(tenant=acme, status="closed")
+    assert {"renewed", "expanded", "contracted", "churned"} <= set(closed.values_list("outcome", flat=True))
+    assert not closed.filter(outcome="contracted", outcome_reason__isnull=True).exists()
+    assert {"multi_year", "bridge"} <= {lever for levers in closed.values_list("levers", flat=True) for lever in levers}
+    assert closed.filter(new_contract__isnull=False).count() == closed.exclude(outcome="churned").count()
+    open_renewals = Renewal.objects.filter(tenant=acme, status="open")
+    assert open_renewals.count() == current.count()
+    assert contracts.filter(amendments__kind="seats_added").exists()
+    assert contracts.filter(amendments__kind="downgrade").exists()
+    # Runways: past checkpoints mostly done, some skipped with a note, a few overdue; a late start, compressed.
+    past_due = Checkpoint.objects.filter(tenant=acme, renewal__status="open", due_on__lt=today)
+    assert past_due.filter(status="done").count() > past_due.filter(status="open").count() > 0
+    assert past_due.filter(status="skipped").exclude(note="").exists()
+    late = open_renewals.filter(is_late_start=True).first()
+    assert late is not None and (late.due_on - late.runway_started_on).days == 45
+    assert any(checkpoint.is_compressed for checkpoint in late.checkpoints.all())
+    assert not late.checkpoints.filter(due_on__lt=late.runway_started_on).exists()
+    # Forecasts: every open renewal suggested; overrides with reasons, one flagged inside T-60, one acknowledged.
+    assert not open_renewals.filter(suggested_at__isnull=True).exists()
+    assert set(open_renewals.values_list("forecast", flat=True)) == {"commit", "best_case", "at_risk"}
+    overrides = open_renewals.filter(is_override=True)
+    assert overrides.count() >= 5 and not overrides.filter(override_reason="").exists()
+    flagged = overrides.filter(needs_review=True).first()
+    assert flagged and flagged.forecast != flagged.suggested_forecast and flagged.days_left(today) <= 60
+    assert overrides.filter(reviewed_by__isnull=False, needs_review=False).exists()
+    # The pipeline: one opportunity per expansion signal, manual ones in every stage, won ones amend a contract.
+    opportunities = ExpansionOpportunity.objects.filter(tenant=acme)
+    signals = HealthSignal.objects.filter(tenant=acme, status="open", kind__in=["expansion", "locked_feature"])
+    raised = opportunities.filter(health_signal__isnull=False)
+    assert raised.count() == raised.values("health_signal").distinct().count() > 0
+    assert set(raised.values_list("health_signal_id", flat=True)) <= set(signals.values_list("id", flat=True))
+    for signal in signals:
+        source = "seat_saturation" if signal.kind == "expansion" else "locked_feature"
+        assert opportunities.filter(account_id=signal.account_id, source=source).exists(), signal
+    assert set(opportunities.values_list("stage", flat=True)) == {"identified", "qualified", "proposed", "won", "lost"}
+    assert opportunities.filter(handed_to_sales=True).exists()
+    assert not opportunities.filter(stage="lost", lost_reason="").exists()
+    won = opportunities.filter(stage="won")
+    assert won.count() == won.filter(amendment__isnull=False).count() > 0
+    # A year of retention with churn, contraction and expansion, in plausible bounds, and by every grouping.
+    start, end = today - relativedelta(months=12), today + dt.timedelta(days=1)
+    (book,) = metrics.retention(tenant=acme, start=start, end=end)
+    assert book.churn > 0 and book.contraction > 0 and book.expansion > 0
+    assert 0.85 <= book.grr <= 0.97 and 1.0 <= book.nrr <= 1.15, (book.grr, book.nrr)
+    for grouping in ("segment", "tier", "csm", "cohort"):
+        rows = metrics.retention(tenant=acme, start=start, end=end, group_by=grouping)
+        assert len(rows) >= 2 and all(row.grr is not None for row in rows if row.starting_arr)
 
 
 def _busiest_account(acme, segment: str = "") -> tuple[int, int]:

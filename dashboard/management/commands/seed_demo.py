@@ -10,6 +10,7 @@ from django.db import transaction
 from accounts import demo as accounts_demo
 from health import demo as health_demo
 from journeys import demo as journeys_demo
+from renewals import demo as renewals_demo
 from tenancy import demo as tenancy_demo
 from tenancy.models import Tenant
 
@@ -45,6 +46,8 @@ class Command(BaseCommand):
                 scores = health_demo.seed_scores(people, days=score_days)
                 # After the scores: exit criteria read health, and each move keeps them as they stood.
                 journeys = journeys_demo.seed(people, accounts=journey_accounts)
+                # After health: the forecasts read scores and signals, the pipeline the expansion signals.
+                renewals = renewals_demo.seed(people)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Loaded the demo tenants Acme Analytics ({accounts_demo.DEMO_ACCOUNTS} accounts) "
@@ -60,6 +63,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Journeys: {journeys['tracks']:,} tracks ({journeys.get('regress', 0)} regressions, "
                 f"{journeys.get('skip', 0)} skips) and {journeys.get('objectives', 0)} success-plan objectives."
+            )
+            self.stdout.write(
+                f"Renewals: {renewals['contracts']:,} contracts, {renewals['renewals']:,} renewals "
+                f"({renewals['closed']} closed, {renewals['churned']} churned, {renewals['flagged']} flagged for "
+                f"review) and {renewals['opportunities']} expansion opportunities."
             )
             # Shown once, like every new key: point a Segment SDK at this server with it.
             self.stdout.write(f"Acme's ingestion write key: {people.write_key_secret}")
