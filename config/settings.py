@@ -186,6 +186,11 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- Email -----------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# A provider through django-anymail instead of SMTP: EMAIL_BACKEND=anymail.backends.postmark.EmailBackend and
+# ANYMAIL={"POSTMARK_SERVER_TOKEN": ...} (as JSON in ANYMAIL_JSON).
+if env.str("EMAIL_BACKEND", default=""):
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND")
+ANYMAIL = env.json("ANYMAIL_JSON", default={})
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="postsale <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -139,6 +139,7 @@ class Team(models.TextChoices):
     SUPPORT = "support", "Support"
     PRODUCT = "product", "Product"
     SALES = "sales", "Sales"
+    LEADERSHIP = "leadership", "Leadership"
 
 
 class Membership(TenantOwned):

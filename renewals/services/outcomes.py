@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django_scopes import scope
 
 from accounts.services import account_deactivate
 from tenancy.models import Tenant, User
@@ -26,6 +25,7 @@ from ..models import (
 )
 from ..signals import renewal_closed
 from .contracts import _money, account_arr_sync, contract_create, day_text, local_today
+from .runway import announce
 
 MULTI_YEAR_MONTHS = 24
 
@@ -154,14 +154,8 @@ def renewal_close(
         # The last contract ended: the customer is gone as of that day.
         account_deactivate(account=renewal.account, by=by, on=contract.end_on)
     tenant, renewal_id = renewal.tenant, renewal.pk
-    transaction.on_commit(lambda: _announce(tenant, renewal_id))
+    transaction.on_commit(lambda: announce(renewal_closed, tenant, renewal_id))
     return renewal
-
-
-def _announce(tenant: Tenant, renewal_id: int) -> None:
-    with scope(tenant=tenant):
-        renewal = Renewal.objects.select_related("account").get(tenant=tenant, pk=renewal_id)
-        renewal_closed.send(sender=Renewal, tenant=tenant, renewal=renewal)
 
 
 def contracts_auto_renew(*, tenant: Tenant, today: dt.date) -> int:

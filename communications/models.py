@@ -1,1 +1,0 @@
-"""Communications: The master calendar, cadences, frequency caps, preferences, governance, delivery and tracking."""
