@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_account_health_score'),
-        ('tenancy', '0002_alter_membership_team'),
+        ('tenancy', '0002_leadership_team'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
