@@ -182,7 +182,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('key', models.CharField(max_length=80)),
                 ('channel', models.CharField(choices=[('email', 'Email'), ('in_app', 'In-app'), ('call', 'Call or video'), ('webinar', 'Webinar'), ('sms', 'SMS'), ('community', 'Community')], max_length=12)),
-                ('status', models.CharField(choices=[('sent', 'Sent'), ('available', 'Available in-app'), ('read', 'Read in-app'), ('suppressed', 'Suppressed by preference'), ('failed', 'Failed')], max_length=12)),
+                ('status', models.CharField(choices=[('sending', 'Sending (or unknown)'), ('sent', 'Sent'), ('available', 'Available in-app'), ('read', 'Read in-app'), ('suppressed', 'Suppressed by preference'), ('failed', 'Failed')], max_length=12)),
                 ('to_address', models.CharField(blank=True, max_length=254)),
                 ('subject', models.CharField(blank=True, max_length=200)),
                 ('body', models.TextField(blank=True)),

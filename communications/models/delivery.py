@@ -17,6 +17,9 @@ def tracking_token() -> str:
 
 
 class DeliveryStatus(models.TextChoices):
+    # The reservation, committed before the message leaves: nobody sends it again. Left so by a worker
+    # that died around the send: whether it left is unknown.
+    SENDING = "sending", "Sending (or unknown)"
     SENT = "sent", "Sent"
     # In-app: stored for the customer's product to fetch through the API.
     AVAILABLE = "available", "Available in-app"

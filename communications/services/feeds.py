@@ -1,0 +1,193 @@
+"""iCalendar feeds (RFC 5545) of the master calendar, so a CSM subscribes from their calendar app.
+
+A feed is reached by a secret link: only the secret's SHA-256 is kept, so the link is shown once, and
+rotating it replaces the digest, which makes the old link answer 404 at once.
+"""
+
+import datetime as dt
+import hashlib
+import secrets
+from urllib.parse import urlsplit
+
+import icalendar
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from accounts.models import Account
+from tenancy.models import Membership, Tenant, User
+
+from ..models import CalendarEntry, CalendarFeed, EntryStatus, FeedKind
+
+# What a subscribed calendar shows: the recent past and the year ahead, never the whole history.
+FEED_DAYS_BACK = 90
+FEED_DAYS_AHEAD = 400
+FEED_MAX_ENTRIES = 2000
+# Calendar apps need an end; a touchpoint takes about this long in the owner's day.
+EVENT_LENGTH = dt.timedelta(minutes=30)
+PRODID = "-//postsale//Communications calendar//EN"
+
+
+def feed_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _new_secret() -> tuple[str, str]:
+    secret = secrets.token_urlsafe(32)
+    return secret, feed_digest(secret)
+
+
+def feed_url(secret: str) -> str:
+    """The absolute link of a feed, for a calendar app."""
+    path = reverse("communications:feed_ics", kwargs={"token": secret})
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def feed_list(*, tenant: Tenant, user: User) -> QuerySet[CalendarFeed]:
+    """The feeds a user has: their own, and the account feeds they created."""
+    return (
+        CalendarFeed.objects.filter(tenant=tenant)
+        .filter(Q(kind=FeedKind.USER, user=user) | Q(kind=FeedKind.ACCOUNT, created_by=user))
+        .select_related("account")
+        .order_by("kind", "account__name", "id")
+    )
+
+
+def feed_get(*, tenant: Tenant, user: User, feed_id: int) -> CalendarFeed:
+    return feed_list(tenant=tenant, user=user).get(pk=feed_id)
+
+
+def feed_create(*, tenant: Tenant, kind: str, by: User, account: Account | None = None) -> tuple[CalendarFeed, str]:
+    """The user's feed, or their feed of one account, and its secret. Asking again for a feed one has
+    already issues a new secret for it (the old link stops working)."""
+    if kind not in FeedKind.values:
+        raise ValidationError({"kind": "Choose a feed of your accounts or of one account."})
+    if kind == FeedKind.ACCOUNT and account is None:
+        raise ValidationError({"account": "Choose the account whose calendar the feed shows."})
+    if account is not None and account.tenant_id != tenant.pk:
+        raise ValidationError({"account": "Choose one of this tenant's accounts."})
+    lookup = {"kind": kind, "user": by} if kind == FeedKind.USER else {"kind": kind, "account": account}
+    existing = CalendarFeed.objects.filter(tenant=tenant, created_by=by, **lookup).first()
+    if existing is not None:
+        return existing, feed_rotate(feed=existing)
+    secret, digest = _new_secret()
+    feed = CalendarFeed.objects.create(
+        tenant=tenant,
+        kind=kind,
+        user=by if kind == FeedKind.USER else None,
+        account=account if kind == FeedKind.ACCOUNT else None,
+        token_hash=digest,
+        token_prefix=secret[:8],
+        created_by=by,
+    )
+    return feed, secret
+
+
+def feed_rotate(*, feed: CalendarFeed) -> str:
+    """A new secret for the feed; the old link answers 404 from now on."""
+    secret, digest = _new_secret()
+    feed.token_hash, feed.token_prefix, feed.last_used_at = digest, secret[:8], None
+    feed.save(update_fields=["token_hash", "token_prefix", "last_used_at"])
+    return secret
+
+
+def feed_delete(*, feed: CalendarFeed) -> None:
+    feed.delete()
+
+
+def feed_for_token(token: str) -> CalendarFeed | None:
+    """The feed a secret opens, from whichever tenant issued it; None when it is unknown, rotated, or its
+    person is no longer an active member of the tenant."""
+    if not token or len(token) > 100:
+        return None
+    with scopes_disabled():
+        feed = (
+            CalendarFeed.objects.select_related("tenant", "user", "account", "created_by")
+            .filter(token_hash=feed_digest(token))
+            .first()
+        )
+        if feed is None:
+            return None
+        person = feed.user if feed.kind == FeedKind.USER else feed.created_by
+        if person is None or not person.is_active:
+            return None
+        if not Membership.objects.filter(tenant_id=feed.tenant_id, user=person, is_active=True).exists():
+            return None
+    return feed
+
+
+def feed_entries(*, feed: CalendarFeed, now: dt.datetime | None = None) -> list[CalendarEntry]:
+    """The entries a feed shows: a user's are the entries of accounts they own and the entries they own."""
+    now = now or timezone.now()
+    entries = CalendarEntry.objects.filter(
+        tenant_id=feed.tenant_id,
+        scheduled_at__gte=now - dt.timedelta(days=FEED_DAYS_BACK),
+        scheduled_at__lt=now + dt.timedelta(days=FEED_DAYS_AHEAD),
+    ).exclude(status=EntryStatus.DRAFT)
+    if feed.kind == FeedKind.USER:
+        entries = entries.filter(Q(account__owner_id=feed.user_id) | Q(owner_id=feed.user_id))
+    else:
+        entries = entries.filter(account_id=feed.account_id)
+    return list(entries.select_related("account").order_by("scheduled_at", "id")[:FEED_MAX_ENTRIES])
+
+
+def _name(feed: CalendarFeed) -> str:
+    if feed.kind == FeedKind.USER:
+        return f"{feed.user}'s customer touchpoints ({feed.tenant})"
+    return f"{feed.account} touchpoints ({feed.tenant})"
+
+
+def entry_summary(entry: CalendarEntry) -> str:
+    return f"[{entry.get_message_type_display()} · {entry.get_team_display()}] {entry.subject}"
+
+
+def entry_description(entry: CalendarEntry) -> str:
+    lines = [
+        f"Account: {entry.account}",
+        f"Channel: {entry.get_channel_display()}",
+        f"Status: {entry.get_status_display()}",
+    ]
+    if entry.status_reason:
+        lines.append(f"Reason: {entry.status_reason}")
+    if entry.planned_at and entry.planned_at != entry.scheduled_at:
+        lines.append(f"Planned for: {timezone.localtime(entry.planned_at, entry.tenant.zone):%a %d %b %Y %H:%M}")
+    lines.append(settings.SITE_URL.rstrip("/") + entry.get_absolute_url())
+    return "\n".join(lines)
+
+
+def feed_calendar(*, feed: CalendarFeed, now: dt.datetime | None = None) -> bytes:
+    """The feed as an iCalendar document: one VEVENT per entry, times in UTC."""
+    now = now or timezone.now()
+    host = urlsplit(settings.SITE_URL).hostname or "postsale"
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", _name(feed))
+    calendar.add("x-wr-timezone", feed.tenant.time_zone)
+    for entry in feed_entries(feed=feed, now=now):
+        entry.tenant = feed.tenant  # the description's times are in the tenant's zone; no query per entry
+        start = entry.scheduled_at.astimezone(dt.UTC)
+        event = icalendar.Event()
+        # Stable across fetches and rotations, so the calendar app updates the event instead of doubling it.
+        event.add("uid", f"entry-{entry.pk}@{host}")
+        event.add("dtstamp", (entry.updated_at or now).astimezone(dt.UTC))
+        event.add("dtstart", start)
+        event.add("dtend", start + EVENT_LENGTH)
+        event.add("summary", entry_summary(entry))
+        event.add("description", entry_description(entry))
+        event.add("categories", [entry.get_message_type_display()])
+        event.add("url", settings.SITE_URL.rstrip("/") + entry.get_absolute_url())
+        if entry.status == EntryStatus.CANCELLED:
+            event.add("status", "CANCELLED")
+        elif entry.status in (EntryStatus.SCHEDULED, EntryStatus.SENDING, EntryStatus.SENT):
+            event.add("status", "CONFIRMED")
+        else:
+            event.add("status", "TENTATIVE")
+        calendar.add_component(event)
+    CalendarFeed.objects.filter(tenant_id=feed.tenant_id, pk=feed.pk).update(last_used_at=now)
+    return calendar.to_ical()
