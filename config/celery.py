@@ -44,6 +44,11 @@ app.conf.update(
             "task": "renewals.tasks.renewals_daily_sweep",
             "schedule": crontab(minute=40),
         },
+        # Every minute: due calendar entries leave through the outbox (claimed, so never sent twice).
+        "communications-outbox-sweep": {
+            "task": "communications.tasks.outbox_sweep",
+            "schedule": crontab(),
+        },
         "clear-expired-sessions": {
             "task": "tenancy.tasks.sessions_clear_expired",
             "schedule": crontab(minute=17, hour=3),

@@ -1,0 +1,290 @@
+"""Merge fields: `{{ contact.first_name }}` in a subject or body, filled from a fixed, documented context.
+
+This is NOT Django's or Jinja's template engine. The context is a flat dict of plain strings computed up
+front (MERGE_FIELDS), and a small regex renderer looks names up in it and nowhere else: there is no
+attribute access, no filter but `default`, no block tag. `{{ settings.SECRET_KEY }}`,
+`{{ account.owner.password }}` or `{{ contact.__class__ }}` are names the dict does not have: they are
+reported as unknown (which blocks scheduling) and left in the text. `{% load static %}` and every other
+block tag stay as text and are reported too.
+
+A field whose value is missing (None or "") is reported, unless the tag's inline default
+(`{{ contact.first_name | default:"there" }}`) or the entry's `fallbacks` ({"contact.first_name": "there"})
+gives one. Missing values and unknown names block sending; the preview shows them marked.
+"""
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from accounts.models import Account, Contact
+from tenancy.models import Tenant, User
+
+USAGE_FIELD = re.compile(r"^usage\.([a-z0-9_]+)\.month$")
+USAGE_PATTERN = "usage.<event>.month"
+
+# The whole context a template can reach: name -> what it holds (shown on the entry form and in the docs).
+MERGE_FIELDS: dict[str, str] = {
+    "contact.first_name": "The recipient's first name, e.g. Jane",
+    "contact.name": "The recipient's full name, e.g. Jane Roe",
+    "contact.email": "The recipient's email address",
+    "contact.title": "The recipient's job title, e.g. Head of Operations",
+    "account.name": "The customer company, e.g. Acme",
+    "account.segment": "The account's segment: Enterprise, Mid-market, SMB or Product-led",
+    "csm.name": "The account's CSM, e.g. Bob Smith",
+    "csm.first_name": "The CSM's first name, e.g. Bob",
+    "csm.email": "The CSM's email address",
+    "renewal.date": "The due date of the account's next open renewal, e.g. 7 December 2026",
+    "health.score": "The account's health score, 0-100",
+    "health.band": "The account's health band: green, yellow or red",
+    USAGE_PATTERN: (
+        "How often the account used an event this calendar month, by the event's name in lower case with "
+        "underscores: {{ usage.report_exported.month }} for Report Exported (empty when not used this month)"
+    ),
+    "usage.top_feature.month": "The event the account used most this calendar month, e.g. Report Exported",
+    "tenant.name": "Your company's name, as the sender",
+}
+
+# {{ anything }}: what is inside is parsed below; {% anything %}: a block tag, never run.
+_VARIABLE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_BLOCK = re.compile(r"\{%.*?%\}", re.DOTALL)
+_INSIDE = re.compile(
+    r"""^\s*(?P<name>[A-Za-z_][A-Za-z0-9_.]*)\s*"""
+    r"""(?:\|\s*default\s*:\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)')\s*)?$"""
+)
+
+
+def event_key(event_name: str) -> str:
+    """ "Report Exported" -> "report_exported": how an event is named in a usage merge field."""
+    return re.sub(r"[^a-z0-9]+", "_", event_name.lower()).strip("_")
+
+
+def is_known_field(name: str) -> bool:
+    return (name in MERGE_FIELDS and name != USAGE_PATTERN) or bool(USAGE_FIELD.match(name))
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The text with its fields filled; `missing` and `unknown` name what blocks sending, in order of first
+    use; `html` is the text escaped, with missing and unknown fields marked for the preview."""
+
+    text: str
+    missing: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    html: SafeString = field(default_factory=SafeString)
+
+
+@dataclass(frozen=True)
+class Preview:
+    subject: str
+    body: str
+    missing: list[str]
+    unknown: list[str]
+    subject_html: SafeString
+    body_html: SafeString
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+_UNCLOSED = re.compile(r"\{[{%][^\n]{0,30}")
+
+
+def _literal(literal: str, out: list[str], marked: list[str], unknown: list[str]) -> None:
+    """Text between tags; an opening `{{` or `{%` never closed is a typo that would reach the customer."""
+    out.append(literal)
+    marked.append(escape(literal))
+    for stray in _UNCLOSED.findall(literal):
+        if stray not in unknown:
+            unknown.append(stray)
+
+
+def render(text: str, context: Mapping[str, str | None], fallbacks: Mapping[str, str] | None = None) -> Rendered:
+    """Fill `{{ name }}` and `{{ name | default:"..." }}` from `context` alone (see the module's docstring).
+
+    A value comes from the context, else the tag's default, else `fallbacks`; a field that has none is
+    rendered empty and listed in `missing`. Unknown names and block tags stay as written and are listed in
+    `unknown`."""
+    fallbacks = fallbacks or {}
+    missing: list[str] = []
+    unknown: list[str] = []
+    out: list[str] = []
+    marked: list[str] = []
+    position = 0
+    tokens = sorted([*_VARIABLE.finditer(text or ""), *_BLOCK.finditer(text or "")], key=lambda m: m.start())
+    for match in tokens:
+        if match.start() < position:  # a block tag inside a {{ }} (or the reverse) was handled with it
+            continue
+        _literal(text[position : match.start()], out, marked, unknown)
+        position = match.end()
+        raw = match.group(0)
+        parsed = _INSIDE.match(match.group(1)) if raw.startswith("{{") else None
+        if parsed is None or not is_known_field(parsed.group("name")):
+            if raw not in unknown:
+                unknown.append(raw)
+            out.append(raw)
+            marked.append(format_html('<mark class="merge-unknown" title="Not a merge field">{}</mark>', raw))
+            continue
+        name = parsed.group("name")
+        default = parsed.group("dq") if parsed.group("dq") is not None else parsed.group("sq")
+        value = context.get(name)
+        if _blank(value):
+            value = default if not _blank(default) else fallbacks.get(name)
+        if _blank(value):
+            if name not in missing:
+                missing.append(name)
+            out.append("")
+            marked.append(
+                format_html(
+                    '<mark class="merge-missing" title="No value and no fallback">{}</mark>', "{{ " + name + " }}"
+                )
+            )
+            continue
+        out.append(str(value))
+        marked.append(escape(str(value)))
+    _literal((text or "")[position:], out, marked, unknown)
+    # Every piece was escaped or built with format_html above.
+    html = mark_safe("".join(marked))  # noqa: S308
+    return Rendered(text="".join(out), missing=missing, unknown=unknown, html=html)
+
+
+def _first_name(name: str) -> str:
+    return (name or "").split()[0] if (name or "").split() else ""
+
+
+def _day_text(day: dt.date | None) -> str | None:
+    return f"{day:%-d %B %Y}" if day else None
+
+
+def account_context(*, tenant: Tenant, account: Account, owner: User | None, today: dt.date) -> dict[str, str | None]:
+    """The part of the context that is the same for every contact of the account: two queries (the next
+    renewal, this month's usage)."""
+    from health.services import account_usage_between
+    from renewals.services import accounts_next_renewal
+
+    renewal_on = accounts_next_renewal(tenant=tenant, account_ids=[account.pk]).get(account.pk)
+    month_first = today.replace(day=1)
+    month_last = (month_first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    usage = account_usage_between(tenant=tenant, account_id=account.pk, start=month_first, end=month_last)
+    context: dict[str, str | None] = {
+        "account.name": account.name,
+        "account.segment": account.get_segment_display(),
+        "csm.name": owner.get_full_name() if owner else None,
+        "csm.first_name": _first_name(owner.full_name) if owner and owner.full_name else None,
+        "csm.email": owner.email if owner else None,
+        "renewal.date": _day_text(renewal_on),
+        "health.score": None if account.health_score is None else str(account.health_score),
+        "health.band": account.health_band or None,
+        "tenant.name": tenant.name,
+        "usage.top_feature.month": None,
+    }
+    used = {name: count for name, count in usage.items() if count}
+    if used:
+        # Ties go to the name first in alphabetical order, so the same data always gives the same text.
+        context["usage.top_feature.month"] = min(used, key=lambda name: (-used[name], name))
+    for name, count in sorted(used.items()):
+        key = f"usage.{event_key(name)}.month"
+        # Two names with the same key ("Report exported", "report_exported") count together.
+        context[key] = str(int(context.get(key) or 0) + count)
+    return context
+
+
+def contact_context(contact: Contact | None) -> dict[str, str | None]:
+    if contact is None:
+        return dict.fromkeys(("contact.first_name", "contact.name", "contact.email", "contact.title"))
+    return {
+        "contact.first_name": _first_name(contact.name) or None,
+        "contact.name": contact.name or None,
+        "contact.email": contact.email or None,
+        "contact.title": contact.title or None,
+    }
+
+
+def merge_context(
+    *, tenant: Tenant, account: Account, contact: Contact | None, owner: User | None, today: dt.date | None = None
+) -> dict[str, str | None]:
+    """Everything a template can reach for one recipient, as plain strings (None: no value). `owner` is
+    the account's CSM (csm.*); `today` (the tenant's local day by default) picks the usage month."""
+    today = today or timezone.localdate(timezone=tenant.zone)
+    return {**account_context(tenant=tenant, account=account, owner=owner, today=today), **contact_context(contact)}
+
+
+def _entry_context(entry, contact: Contact | None, base: dict[str, str | None] | None = None):
+    if base is None:
+        base = account_context(
+            tenant=entry.tenant,
+            account=entry.account,
+            owner=entry.account.owner,
+            today=timezone.localdate(entry.scheduled_at, timezone=entry.tenant.zone),
+        )
+    return {**base, **contact_context(contact)}
+
+
+def entry_render(*, entry, contact: Contact | None, base: dict[str, str | None] | None = None):
+    """The entry's subject and body for one contact: (Rendered subject, Rendered body). `base` is an
+    `account_context` already computed for the entry's account (the outbox renders many contacts)."""
+    context = _entry_context(entry, contact, base)
+    return render(entry.subject, context, entry.fallbacks), render(entry.body, context, entry.fallbacks)
+
+
+def entry_preview(*, entry, contact: Contact | None) -> Preview:
+    """What `contact` would receive, with missing and unknown fields marked in the html."""
+    subject, body = entry_render(entry=entry, contact=contact)
+    return Preview(
+        subject=subject.text,
+        body=body.text,
+        missing=list(dict.fromkeys([*subject.missing, *body.missing])),
+        unknown=list(dict.fromkeys([*subject.unknown, *body.unknown])),
+        subject_html=subject.html,
+        body_html=body.html,
+    )
+
+
+def _names(people: list[str]) -> str:
+    if len(people) <= 3:
+        return " and ".join([", ".join(people[:-1]), people[-1]]) if len(people) > 1 else people[0]
+    return f"{', '.join(people[:2])} and {len(people) - 2} others"
+
+
+def _unknown_problem(tag: str) -> str:
+    if not tag.endswith(("}}", "%}")):
+        return f"“{tag}” opens a tag that is never closed: write merge fields as {{{{ contact.first_name }}}}."
+    if tag.startswith("{%"):
+        return f"{tag} is not allowed: only merge fields such as {{{{ contact.first_name }}}} are filled in."
+    return f"{tag} is not a merge field; use one of the listed fields, e.g. {{{{ contact.first_name }}}}."
+
+
+def entry_merge_problems(*, entry, recipients: Iterable[Contact] | None = None) -> list[str]:
+    """What blocks sending `entry`: unknown fields and block tags, then, per field, the recipients whose
+    value is missing with no inline default and no fallback. `recipients` default to the entry's."""
+    if recipients is None:
+        from .services.entries import entry_recipients
+
+        recipients = entry_recipients(entry)
+    recipients = list(recipients)
+    base = _entry_context(entry, None)
+    problems: list[str] = []
+    unknown: list[str] = []
+    missing_for: dict[str, list[str]] = {}
+    for contact in recipients or [None]:
+        subject, body = entry_render(entry=entry, contact=contact, base=base)
+        for tag in [*subject.unknown, *body.unknown]:
+            if tag not in unknown:
+                unknown.append(tag)
+        for name in dict.fromkeys([*subject.missing, *body.missing]):
+            if contact is None and name.startswith("contact."):
+                continue  # nobody to send to: the entry's own checks say so
+            # A contact's field is missing for that person; the others are the account's, named once.
+            who = contact.name if name.startswith("contact.") else entry.account.name
+            people = missing_for.setdefault(name, [])
+            if who not in people:
+                people.append(who)
+    problems.extend(_unknown_problem(tag) for tag in unknown)
+    for name, people in missing_for.items():
+        problems.append(f"{name} is empty for {_names(people)}; give a fallback.")
+    return problems

@@ -1,0 +1,47 @@
+"""Background work of communications: the outbox sweep on the beat and the per-tenant sending task.
+Tasks take ids, enter the tenant scope (TenantTask) and call a service; the rules live in
+services/outbox.py. The internal-notification and import tasks live in notify_tasks.py, imported here
+because the worker discovers `<app>.tasks` only."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+from django_scopes import scope
+
+from tenancy.models import Tenant
+from tenancy.tasks import TenantTask
+
+from . import notify_tasks  # noqa: F401  (registers its tasks with the worker)
+from .services import outbox
+
+
+@shared_task
+def outbox_sweep() -> int:
+    """On the beat, every minute: one sending task per tenant with something due (an indexed exists()
+    per tenant is cheaper than a task per tenant). Claims make a second sweep or task harmless."""
+    now = timezone.now()
+    enqueued = 0
+    for tenant in Tenant.objects.order_by("pk"):
+        with scope(tenant=tenant):
+            due = outbox.outbox_has_due(tenant=tenant, now=now)
+        if due:
+            outbox_send_task.delay(tenant_id=tenant.pk)
+            enqueued += 1
+    return enqueued
+
+
+@shared_task(
+    base=TenantTask,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError, ConnectionError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def outbox_send_task(self, *, tenant_id: int) -> dict:
+    """Send the tenant's due entries. A failing email backend is the outbox's business (the entry retries
+    with backoff); this task retries only when the database or broker itself is unreachable."""
+    tenant = Tenant.objects.get(pk=tenant_id)
+    delivered = outbox.outbox_send_due(tenant=tenant, now=timezone.now())
+    return {"entries": delivered, "worker": self.request.hostname or "in-process"}
