@@ -1,17 +1,10 @@
-from django.urls import path
+"""Communications' pages: each area keeps its routes in its own module, all under the `communications` namespace."""
 
-from tenancy.shortcuts import SectionView
+from .cadence_urls import urlpatterns as cadence_patterns
+from .calendar_urls import urlpatterns as calendar_patterns
+from .more_urls import urlpatterns as more_patterns
+from .public_urls import urlpatterns as public_patterns
 
 app_name = "communications"
 
-urlpatterns = [
-    path(
-        "",
-        SectionView.as_view(
-            title="Communications",
-            empty_heading="No planned touchpoints yet",
-            empty_body="The master calendar of every planned customer touchpoint, from every team, appears here.",
-        ),
-        name="index",
-    ),
-]
+urlpatterns = [*calendar_patterns, *cadence_patterns, *more_patterns, *public_patterns]

@@ -4,6 +4,11 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from communications.api import cadences as communication_cadences_api
+from communications.api import delivery as communication_delivery_api
+from communications.api import entries as communication_entries_api
+from communications.api import imports as communication_imports_api
+from communications.api import preferences as communication_preferences_api
 from health import api as health_api
 from health.scoring import api as scoring_api
 from health.scoring import model_api as health_model_api
@@ -57,6 +62,22 @@ router.register("forecast-changes", renewals_api.ForecastChangeViewSet, basename
 router.register("expansion-opportunities", pipeline_api.ExpansionOpportunityViewSet, basename="expansion-opportunity")
 router.register("runway-steps", renewal_settings_api.RunwayStepViewSet, basename="runway-step")
 router.register("outcome-reasons", renewal_settings_api.OutcomeReasonViewSet, basename="outcome-reason")
+router.register("calendar-entries", communication_entries_api.CalendarEntryViewSet, basename="calendar-entry")
+router.register("approvals", communication_entries_api.ApprovalViewSet, basename="approval")
+router.register("calendar-imports", communication_imports_api.CalendarImportViewSet, basename="calendar-import")
+router.register("cadences", communication_cadences_api.CadenceViewSet, basename="cadence")
+router.register("cadence-steps", communication_cadences_api.CadenceStepViewSet, basename="cadence-step")
+router.register("enrollments", communication_cadences_api.EnrollmentViewSet, basename="enrollment")
+router.register(
+    "contact-preferences", communication_preferences_api.ContactPreferencesViewSet, basename="contact-preference"
+)
+router.register("deliveries", communication_delivery_api.DeliveryViewSet, basename="delivery")
+router.register("engagement-events", communication_delivery_api.EngagementEventViewSet, basename="engagement-event")
+router.register(
+    "communication-tasks", communication_delivery_api.CommunicationTaskViewSet, basename="communication-task"
+)
+router.register("notifications", communication_delivery_api.NotificationViewSet, basename="notification")
+router.register("in-app-messages", communication_delivery_api.InAppMessageViewSet, basename="in-app-message")
 
 urlpatterns = [
     path("me/", tenancy_api.MeView.as_view(), name="me"),

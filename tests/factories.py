@@ -572,6 +572,199 @@ def make_opportunity(tenant: Tenant) -> int:
         return opportunity.pk
 
 
+# --- communications: tenant A's canary account, through the services the product uses -------------------------
+
+
+def _canary_contact():
+    from accounts.models import Contact
+
+    return Contact.objects.get(external_id="canary-user")
+
+
+def _canary_entry(subject: str):
+    from communications.models import CalendarEntry
+
+    return CalendarEntry.objects.get(subject=f"{CANARY} {subject}")
+
+
+def _plan_canary_entry(tenant: Tenant, subject: str, *, days: float = 3, **fields):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from communications.services import entries as entry_services
+
+    fields.setdefault("message_type", "relationship")
+    return entry_services.entry_create(
+        tenant=tenant,
+        account=_canary_account(),
+        by=None,
+        owner=_canary_member(),
+        subject=f"{CANARY} {subject}",
+        body=f"{CANARY} body",
+        scheduled_at=timezone.now() + dt.timedelta(days=days),
+        contacts=[_canary_contact()],
+        **fields,
+    )
+
+
+def make_calendar_entry(tenant: Tenant) -> int:
+    """A relationship email to the canary contact in three days, scheduled under the rules."""
+    with scope(tenant=tenant):
+        return _plan_canary_entry(tenant, "check-in").pk
+
+
+def make_approval(tenant: Tenant) -> int:
+    """The approval request of a bulk send: the threshold is set to 0 for it, then back to its value."""
+    from communications.models import Approval
+    from communications.services import settings as communication_settings
+
+    with scope(tenant=tenant):
+        threshold = communication_settings.communication_settings(tenant=tenant).bulk_threshold
+        communication_settings.communication_settings_update(tenant=tenant, bulk_threshold=0)
+        entry = _plan_canary_entry(tenant, "newsletter", days=5, message_type="educational")
+        communication_settings.communication_settings_update(tenant=tenant, bulk_threshold=threshold)
+        return Approval.objects.get(entry=entry).pk
+
+
+def make_calendar_import(tenant: Tenant) -> int:
+    """A processed campaign import of one send to the canary contact, and one rejected row."""
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from communications.services import imports as import_services
+
+    at = (timezone.now() + dt.timedelta(days=9)).astimezone(tenant.zone).strftime("%Y-%m-%dT%H:%M")
+    data = (
+        "account,contact emails,type,channel,scheduled at,subject,external id\n"
+        f"canary-account,canary.contact@alpha.example,Operational,In-app,{at},{CANARY} release notes,canary-1\n"
+        f"nowhere,,Operational,Email,{at},{CANARY} bad row,canary-2\n"
+    )
+    with scope(tenant=tenant):
+        calendar_import = import_services.calendar_import_create(
+            tenant=tenant,
+            uploaded_file=SimpleUploadedFile(f"{CANARY} campaigns.csv", data.encode()),
+            team="marketing",
+            by=_canary_member(),
+        )
+        # The queued task runs on commit, which a test's transaction never reaches: run it here.
+        import_services.calendar_import_run(tenant=tenant, import_id=calendar_import.pk)
+        return calendar_import.pk
+
+
+def make_cadence(tenant: Tenant) -> int:
+    from communications.services import cadences as cadence_services
+
+    with scope(tenant=tenant):
+        cadence_services.cadences_ensure_defaults(tenant=tenant)
+        cadence = cadence_services.cadence_save(
+            tenant=tenant, key="canary", anchor="enrolled", name=f"{CANARY} cadence", description=f"{CANARY} steps"
+        )
+        return cadence.pk
+
+
+def make_cadence_step(tenant: Tenant) -> int:
+    from communications.models import Cadence
+    from communications.services import cadences as cadence_services
+
+    with scope(tenant=tenant):
+        step = cadence_services.cadence_step_save(
+            cadence=Cadence.objects.get(key="canary"),
+            offset_days=2,
+            send_hour=10,
+            message_type="educational",
+            channel="in_app",
+            subject=f"{CANARY} tip for {{{{ account.name }}}}",
+            body=f"{CANARY} step body",
+        )
+        return step.pk
+
+
+def _local_today(tenant: Tenant):
+    from django.utils import timezone
+
+    return timezone.localdate(timezone=tenant.zone)
+
+
+def make_enrollment(tenant: Tenant) -> int:
+    """The canary account enrolled by hand in the canary cadence from today: its step is planned."""
+    from communications.models import Cadence
+    from communications.services import cadences as cadence_services
+
+    with scope(tenant=tenant):
+        enrollment = cadence_services.enrollment_enrol(
+            cadence=Cadence.objects.get(key="canary"),
+            account=_canary_account(),
+            anchor_on=_local_today(tenant),
+            anchor_ref=CANARY.lower(),
+            by=_canary_member(),
+        )
+        return enrollment.pk
+
+
+def make_delivery(tenant: Tenant) -> int:
+    """An in-app message and a call to the canary contact in an hour, delivered by the outbox two hours
+    from now: a Delivery the contact's product fetches, and the owner's task for the call."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from communications.models import Delivery
+    from communications.services import outbox
+
+    with scope(tenant=tenant):
+        entry = _plan_canary_entry(tenant, "in-app tip", days=1 / 24, message_type="educational", channel="in_app")
+        _plan_canary_entry(tenant, "call", days=1 / 24, channel="call")
+        outbox.outbox_send_due(tenant=tenant, now=timezone.now() + dt.timedelta(hours=2))
+        return Delivery.objects.get(entry=entry).pk
+
+
+def make_engagement_event(tenant: Tenant) -> int:
+    """A reply to the in-app tip, logged by hand."""
+    from communications.services import tracking
+
+    with scope(tenant=tenant):
+        event = tracking.engagement_event_log(
+            entry=_canary_entry("in-app tip"),
+            kind="reply",
+            contact=_canary_contact(),
+            note=f"{CANARY} reply",
+            by=_canary_member(),
+        )
+        return event.pk
+
+
+def make_owner_task(tenant: Tenant) -> int:
+    """The owner's task for the call the outbox handed over in make_delivery."""
+    from communications.models import OwnerTask
+
+    with scope(tenant=tenant):
+        return OwnerTask.objects.get(entry=_canary_entry("call")).pk
+
+
+def make_calendar_feed(tenant: Tenant) -> int:
+    from communications.services import feeds
+
+    with scope(tenant=tenant):
+        feed, _secret = feeds.feed_create(tenant=tenant, kind="account", by=_canary_member(), account=_canary_account())
+        return feed.pk
+
+
+def make_notification(tenant: Tenant) -> int:
+    from communications.services import notifications
+
+    with scope(tenant=tenant):
+        notification = notifications.notification_raise(
+            tenant=tenant,
+            account=_canary_account(),
+            text=f"Power user {CANARY} Contact inactive 21 days. Time for a check-in.",
+            source_key="canary:power-user",
+        )
+        return notification.pk
+
+
 # URL keyword -> a function that makes tenant A's object and returns the id to put there.
 # Later issues add their own keywords (account_id, renewal_id, ...). Order matters:
 # a maker may rely on the objects of the makers before it.
@@ -613,4 +806,15 @@ OBJECT_MAKERS = {
     "checkpoint_id": make_checkpoint,
     "forecast_change_id": make_forecast_change,
     "opportunity_id": make_opportunity,
+    "entry_id": make_calendar_entry,
+    "approval_id": make_approval,
+    "import_id": make_calendar_import,
+    "cadence_id": make_cadence,
+    "step_id": make_cadence_step,
+    "enrollment_id": make_enrollment,
+    "delivery_id": make_delivery,
+    "event_id": make_engagement_event,
+    "task_id": make_owner_task,
+    "feed_id": make_calendar_feed,
+    "notification_id": make_notification,
 }

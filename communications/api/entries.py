@@ -1,0 +1,272 @@
+"""REST API of the master calendar: calendar entries (created and changed under the same rules as the pages,
+with `schedule`, `cancel`, `approve`, `reject` and `preview`) and the approvals of bulk sends (read only).
+
+Viewers read; a CSM plans entries on accounts they own and changes the entries they own; leaders and admins
+change any and decide on bulk sends. What may be sent (the send-permission matrix), merge fields, approval and
+frequency caps are the services' rules: the answer's `status` and `status_reason` say what they decided.
+"""
+
+from collections import Counter
+
+from django.db.models import Prefetch, QuerySet
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.api.book import validated
+from accounts.models import Contact
+from tenancy.api_support import TenantViewSetMixin
+from tenancy.filters import TenantFilterSet
+from tenancy.models import Team
+from tenancy.permissions import Capability, may_assign_to, membership_can
+
+from .. import personalisation, selectors
+from ..models import Approval, ApprovalDecision, CalendarEntry, Channel, EntrySource, EntryStatus, MessageType
+from ..services import conflicts as conflict_services
+from ..services import entries as entry_services
+from .entry_serializers import (
+    ApprovalNoteSerializer,
+    ApprovalSerializer,
+    CalendarEntryDetailSerializer,
+    CalendarEntrySerializer,
+    EntryCreateSerializer,
+    EntryUpdateSerializer,
+    PreviewQuerySerializer,
+    PreviewSerializer,
+    ReasonSerializer,
+    RejectionSerializer,
+)
+from .fields import check_contacts_of, filter_owner
+
+
+def require_account_edit(request: Request, account) -> None:
+    """EDIT on the account a new entry is for (object permissions only cover the URL's object)."""
+    if not membership_can(request.membership, Capability.EDIT, account):
+        raise exceptions.PermissionDenied("CSMs plan touchpoints only on the accounts they own.")
+
+
+def require_manage(request: Request) -> None:
+    if not membership_can(request.membership, Capability.MANAGE):
+        raise exceptions.PermissionDenied("Only a CS leader or an admin approves or rejects a bulk send.")
+
+
+def check_owner(request: Request, owner) -> None:
+    if not may_assign_to(request.membership, owner):
+        raise exceptions.PermissionDenied("Only a CS leader or an admin gives an entry to someone else.")
+
+
+class CalendarEntryFilter(TenantFilterSet):
+    account = filters.NumberFilter(field_name="account_id", help_text="An account id.")
+    owner = filters.CharFilter(method="filter_owner", help_text="'me' (the caller) or the owner's user id.")
+    team = filters.ChoiceFilter(choices=Team.choices)
+    message_type = filters.ChoiceFilter(choices=MessageType.choices)
+    channel = filters.ChoiceFilter(choices=Channel.choices)
+    status = filters.ChoiceFilter(choices=EntryStatus.choices)
+    source = filters.ChoiceFilter(choices=EntrySource.choices)
+    enrollment = filters.NumberFilter(field_name="enrollment_id", help_text="Entries of one cadence enrolment.")
+    scheduled_after = filters.IsoDateTimeFilter(
+        field_name="scheduled_at", lookup_expr="gte", help_text="Scheduled at or after (ISO 8601)."
+    )
+    scheduled_before = filters.IsoDateTimeFilter(
+        field_name="scheduled_at", lookup_expr="lt", help_text="Scheduled before (ISO 8601)."
+    )
+
+    class Meta:
+        model = CalendarEntry
+        fields = [
+            "account",
+            "owner",
+            "team",
+            "message_type",
+            "channel",
+            "status",
+            "source",
+            "enrollment",
+            "scheduled_after",
+            "scheduled_before",
+        ]
+
+    def filter_owner(self, queryset, name, value):
+        return filter_owner(self, queryset, "owner_id", value)
+
+
+class CalendarEntryViewSet(
+    TenantViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Calendar entries: every planned touchpoint of every team, for one account, in time order.
+
+    Creating one runs the same rules as the calendar page (`schedule: false` keeps a draft): the sender's team
+    and role must be allowed the message type on the channel, merge fields need values or fallbacks, a send to
+    more recipients than the bulk threshold waits for a leader's or admin's approval (`pending_approval`), and
+    a contact over a frequency cap moves it to the next open window (`deferred`, with `status_reason` and the
+    original `planned_at`). The detail carries the recipients, the conflicts with the rest of the calendar, a
+    summary of the deliveries and the approval history."""
+
+    model = CalendarEntry
+    serializer_class = CalendarEntrySerializer
+    filterset_class = CalendarEntryFilter
+    lookup_url_kwarg = "entry_id"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    ordering_fields = ["scheduled_at", "created_at"]
+    search_fields = ["subject", "account__name"]
+
+    def tenant_queryset(self, tenant) -> QuerySet[CalendarEntry]:
+        contacts = Contact.objects.filter(tenant=tenant).order_by("name", "id")
+        return (
+            selectors.entry_list(tenant=tenant)
+            .prefetch_related(Prefetch("contacts", queryset=contacts))
+            .order_by("scheduled_at", "id")
+        )
+
+    def _detail(self, entry: CalendarEntry, code: int = status.HTTP_200_OK) -> Response:
+        tenant = self.request.tenant
+        # Re-read: the services change status, times and contacts behind the instance.
+        entry = self.tenant_queryset(tenant).get(pk=entry.pk)
+        deliveries = selectors.entry_deliveries(tenant=tenant, entry=entry)
+        engagement = selectors.entry_engagement(tenant=tenant, entry=entry, deliveries=deliveries)
+        context = {
+            **self.get_serializer_context(),
+            "recipients": entry_services.entry_recipients(entry),
+            "conflicts": conflict_services.entries_conflicts(tenant=tenant, entries=[entry]).get(entry.pk, []),
+            "deliveries": {
+                "total": len(deliveries),
+                "by_status": dict(Counter(delivery.status for delivery in deliveries)),
+                "opened": engagement.opened,
+                "clicked": engagement.clicked,
+                "events": engagement.events,
+            },
+            "approvals": selectors.entry_approvals(tenant=tenant, entry=entry),
+        }
+        return Response(CalendarEntryDetailSerializer(entry, context=context).data, status=code)
+
+    @extend_schema(responses=CalendarEntryDetailSerializer)
+    def retrieve(self, request, *args, **kwargs):
+        return self._detail(self.get_object())
+
+    @extend_schema(request=EntryCreateSerializer, responses={201: CalendarEntryDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        data = validated(EntryCreateSerializer(data=request.data, context=self.get_serializer_context()))
+        account = data.pop("account")
+        require_account_edit(request, account)
+        if "owner" in data:
+            check_owner(request, data["owner"])
+        check_contacts_of(account, data.get("contacts", []))
+        entry = entry_services.entry_create(
+            tenant=request.tenant, account=account, by=request.user, source=EntrySource.MANUAL, **data
+        )
+        return self._detail(entry, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=EntryUpdateSerializer,
+        responses=CalendarEntryDetailSerializer,
+        description="Changes an entry that has not been sent; a scheduled one is checked again by the same rules.",
+    )
+    def partial_update(self, request, *args, **kwargs):
+        entry = self.get_object()
+        data = validated(EntryUpdateSerializer(data=request.data, context=self.get_serializer_context()))
+        if "owner" in data and data["owner"].pk != entry.owner_id:
+            check_owner(request, data["owner"])
+        if "contacts" in data:
+            check_contacts_of(entry.account, data["contacts"])
+        entry = entry_services.entry_update(entry=entry, by=request.user, **data)
+        return self._detail(entry)
+
+    @extend_schema(
+        request=None,
+        responses=CalendarEntryDetailSerializer,
+        description="Schedules a draft (or a refused entry after a change): scheduled, deferred or pending approval.",
+    )
+    @action(detail=True, methods=["post"])
+    def schedule(self, request, *args, **kwargs):
+        entry = entry_services.entry_schedule(entry=self.get_object(), by=request.user)
+        return self._detail(entry)
+
+    @extend_schema(request=ReasonSerializer, responses=CalendarEntryDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, *args, **kwargs):
+        entry = self.get_object()
+        data = validated(ReasonSerializer(data=request.data))
+        entry = entry_services.entry_cancel(entry=entry, by=request.user, reason=data["reason"])
+        return self._detail(entry)
+
+    @extend_schema(
+        request=ApprovalNoteSerializer,
+        responses=CalendarEntryDetailSerializer,
+        description="A leader or an admin approves a bulk send; it is then scheduled (or deferred by the caps).",
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, *args, **kwargs):
+        require_manage(request)
+        entry = self.get_object()
+        data = validated(ApprovalNoteSerializer(data=request.data))
+        entry = entry_services.entry_approve(entry=entry, by=request.user, note=data["note"])
+        return self._detail(entry)
+
+    @extend_schema(request=RejectionSerializer, responses=CalendarEntryDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, *args, **kwargs):
+        require_manage(request)
+        entry = self.get_object()
+        data = validated(RejectionSerializer(data=request.data))
+        entry = entry_services.entry_reject(entry=entry, by=request.user, note=data["note"])
+        return self._detail(entry)
+
+    @extend_schema(
+        parameters=[PreviewQuerySerializer],
+        responses=PreviewSerializer,
+        description="The subject and body as one real contact will read them, with the merge fields that have "
+        "no value (`missing`) or are not merge fields (`unknown`): either blocks sending.",
+    )
+    @action(detail=True, methods=["get"])
+    def preview(self, request, *args, **kwargs):
+        entry = self.get_object()
+        query = validated(PreviewQuerySerializer(data=request.query_params, context=self.get_serializer_context()))
+        contact = query.get("contact")
+        if contact is None:
+            recipients = entry_services.entry_recipients(entry)
+            if not recipients:
+                raise exceptions.ValidationError({"contact": ["The entry reaches nobody yet: name a contact."]})
+            contact = recipients[0]
+        check_contacts_of(entry.account, [contact], field="contact")
+        preview = personalisation.entry_preview(entry=entry, contact=contact)
+        return Response(
+            PreviewSerializer(
+                {
+                    "contact": contact.pk,
+                    "subject": preview.subject,
+                    "body": preview.body,
+                    "missing": list(preview.missing),
+                    "unknown": list(preview.unknown),
+                }
+            ).data
+        )
+
+
+class ApprovalFilter(TenantFilterSet):
+    entry = filters.NumberFilter(field_name="entry_id", help_text="A calendar entry id.")
+    account = filters.NumberFilter(field_name="entry__account_id", help_text="An account id.")
+    decision = filters.ChoiceFilter(choices=ApprovalDecision.choices)
+
+    class Meta:
+        model = Approval
+        fields = ["entry", "account", "decision"]
+
+
+class ApprovalViewSet(TenantViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Every step of every bulk send's approval, newest first: the request (with the recipient count then)
+    and the leader's or admin's decision with its note. History: decided through calendar-entries' `approve`
+    and `reject`, never changed here."""
+
+    model = Approval
+    serializer_class = ApprovalSerializer
+    filterset_class = ApprovalFilter
+    lookup_url_kwarg = "approval_id"
+    http_method_names = ["get", "head", "options"]
+    ordering_fields = ["at"]
+    search_fields: list[str] = []
+
+    def tenant_queryset(self, tenant) -> QuerySet[Approval]:
+        return Approval.objects.filter(tenant=tenant).select_related("entry").order_by("-at", "-id")

@@ -1,0 +1,151 @@
+"""Forms of feeds, campaign imports, engagement logging, reports and the communication settings."""
+
+import datetime as dt
+
+from django import forms
+from django.conf import settings
+
+from accounts.imports.reading import megabytes
+from accounts.models import Account, Contact
+from tenancy.models import Team, Tenant
+
+from .models import BlackoutKind, EngagementKind, MessageType
+
+REPORT_DEFAULT_DAYS = 90
+REPORT_MAX_DAYS = 731
+
+
+class FeedCreateForm(forms.Form):
+    account = forms.ModelChoiceField(
+        queryset=Account.objects.none(),
+        required=False,
+        empty_label="All my accounts and my entries",
+        help_text="Leave it on “All my accounts” for your own feed, or choose one account.",
+    )
+
+    def __init__(self, *args, tenant: Tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only this tenant's accounts: an id from elsewhere is not a valid choice.
+        self.fields["account"].queryset = Account.objects.filter(tenant=tenant).order_by("name")
+
+
+class CalendarImportForm(forms.Form):
+    team = forms.ChoiceField(
+        label="The sends are", choices=Team.choices, initial=Team.MARKETING, help_text="For rows without a team."
+    )
+    file = forms.FileField(widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [(v, f"{label}'s sends") for v, label in Team.choices]
+        self.fields["file"].help_text = (
+            "CSV (comma or semicolon separated; UTF-8 or Windows-1252) or .xlsx, up to "
+            f"{megabytes(settings.IMPORT_MAX_BYTES)}. The first row names the columns; see the sample."
+        )
+
+
+class EngagementLogForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="What happened",
+        choices=[(EngagementKind.REPLY, "The contact replied"), (EngagementKind.MEETING, "A meeting was booked")],
+        widget=forms.RadioSelect,
+        initial=EngagementKind.REPLY,
+    )
+    contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False, empty_label="— not one person —")
+    at = forms.DateTimeField(
+        label="When",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Now if empty.",
+    )
+    note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, tenant: Tenant, account: Account, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = Contact.objects.filter(tenant=tenant, account=account).order_by("name")
+
+
+class ReportPeriodForm(forms.Form):
+    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), required=False)
+    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), required=False)
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean(self):
+        data = super().clean()
+        end = data.get("end") or self.today
+        start = data.get("start") or end - dt.timedelta(days=REPORT_DEFAULT_DAYS - 1)
+        if start > end:
+            raise forms.ValidationError("The period starts after it ends.")
+        if (end - start).days >= REPORT_MAX_DAYS:
+            raise forms.ValidationError("Choose a period of two years at most.")
+        data["start"], data["end"] = start, end
+        return data
+
+    def period(self) -> tuple[dt.date, dt.date]:
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data["start"], self.cleaned_data["end"]
+        return self.today - dt.timedelta(days=REPORT_DEFAULT_DAYS - 1), self.today
+
+
+class SettingsForm(forms.Form):
+    bulk_threshold = forms.IntegerField(
+        label="Bulk threshold",
+        min_value=1,
+        max_value=1_000_000,
+        help_text="A send to more recipients than this needs a leader's or an admin's approval.",
+    )
+    send_hour = forms.IntegerField(
+        label="Send hour", min_value=0, max_value=23, help_text="Deferred messages go out at this local hour."
+    )
+    slack_webhook_url = forms.URLField(
+        label="Slack webhook URL",
+        required=False,
+        assume_scheme="https",
+        help_text="A Slack incoming webhook (https://hooks.slack.com/services/…) for CSM alerts.",
+    )
+    notify_by_email = forms.BooleanField(label="Also email alerts to the account's CSM", required=False)
+
+
+class BlackoutRuleForm(forms.Form):
+    """One blackout rule; the settings page shows one per kind, with the kind as the form's prefix."""
+
+    is_active = forms.BooleanField(label="In use", required=False)
+    message_types = forms.MultipleChoiceField(
+        label="Holds back",
+        choices=[c for c in MessageType.choices if c[0] != MessageType.TRANSACTIONAL],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    window_days = forms.IntegerField(
+        label="Window (days before the renewal)", min_value=1, max_value=365, required=False
+    )
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, prefix=kind, **kwargs)
+        self.kind = kind
+        self.label = BlackoutKind(kind).label
+        if kind != BlackoutKind.RENEWAL_NEGOTIATION:
+            # Only a negotiation has a window; a P1 ticket holds while it is open.
+            del self.fields["window_days"]
+
+
+class FrequencyCapsForm(forms.Form):
+    """Per channel, at most this many non-transactional messages per contact a week and a month."""
+
+    def __init__(self, *args, channels: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.channels = channels
+        for channel, label in channels:
+            self.fields[f"{channel}_week"] = forms.IntegerField(
+                label=f"{label}: per week", min_value=1, max_value=100, required=False
+            )
+            self.fields[f"{channel}_month"] = forms.IntegerField(
+                label=f"{label}: per month", min_value=1, max_value=400, required=False
+            )
+
+    def rows(self):
+        """(channel, label, week field, month field) for the table."""
+        return [(c, label, self[f"{c}_week"], self[f"{c}_month"]) for c, label in self.channels]

@@ -1,0 +1,188 @@
+"""Internal notifications: a raise is once per source, Slack gets {"text": …} on a real local HTTP server,
+the CSM gets an email, a failing webhook is retried and recorded, and health's signals raise them."""
+
+import json
+import queue
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.core import mail
+from django_scopes import scope
+
+from communications import services
+from communications.models import Notification, NotificationStatus
+from communications.notify_tasks import notification_send_task
+from communications.services.notifications import (
+    NotificationNotSent,
+    notification_on_health_signal,
+    notification_raise,
+    notification_send,
+)
+from config.celery import app as celery_app
+
+from .helpers import make_account
+
+pytestmark = pytest.mark.django_db
+
+
+class Webhook:
+    """A Slack incoming webhook on localhost: records each JSON body; answers `statuses` in turn, then 200."""
+
+    def __init__(self, statuses=()):
+        self.received = queue.Queue()
+        self.statuses = list(statuses)
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                hook.received.put((self.headers["Content-Type"], json.loads(body)))
+                status = hook.statuses.pop(0) if hook.statuses else 200
+                self.send_response(status)
+                self.end_headers()
+                self.wfile.write(b"ok" if status == 200 else b"invalid_payload")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/services/T000/B000/XXXX"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def bodies(self) -> list[dict]:
+        found = []
+        while not self.received.empty():
+            found.append(self.received.get_nowait())
+        return found
+
+
+@pytest.fixture
+def eager_retries():
+    """Eager tasks that retry in place: Celery re-applies a retried eager task only when it does not
+    propagate the Retry (tests otherwise propagate every task error)."""
+    previous = celery_app.conf.task_eager_propagates
+    celery_app.conf.task_eager_propagates = False
+    yield
+    celery_app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture
+def account(tenant_a, bob):
+    return make_account(tenant_a, 1, owner=bob)
+
+
+def configure(tenant, url, by_email=True):
+    with scope(tenant=tenant):
+        services.communication_settings_update(tenant=tenant, slack_webhook_url=url, notify_by_email=by_email)
+
+
+TEXT = "Power user Jane Roe at Account 001 inactive 23 days. Time for a check-in."
+
+
+def test_raise_sends_to_slack_and_emails_the_csm_once(tenant_a, account, bob, django_capture_on_commit_callbacks):
+    with Webhook() as hook:
+        configure(tenant_a, hook.url)
+        with django_capture_on_commit_callbacks(execute=True), scope(tenant=tenant_a):
+            first = notification_raise(tenant=tenant_a, account=account, text=TEXT, source_key="health_signal:1")
+            second = notification_raise(tenant=tenant_a, account=account, text="again", source_key="health_signal:1")
+        bodies = hook.bodies()
+    assert first.pk == second.pk
+    assert len(bodies) == 1
+    content_type, payload = bodies[0]
+    assert content_type == "application/json"
+    assert set(payload) == {"text"}
+    assert payload["text"].startswith(TEXT)
+    assert f"/accounts/{account.pk}/" in payload["text"]
+    assert [m.to for m in mail.outbox] == [[bob.email]]
+    assert TEXT in mail.outbox[0].body
+    with scope(tenant=tenant_a):
+        sent = Notification.objects.get()
+    assert (sent.status, sent.slack_sent, sent.email_sent, sent.attempts, sent.error, sent.recipient_id) == (
+        NotificationStatus.SENT,
+        True,
+        True,
+        1,
+        "",
+        bob.pk,
+    )
+
+
+def test_a_failing_webhook_is_retried_and_recorded(tenant_a, account, eager_retries):
+    with Webhook(statuses=[500, 503]) as hook:
+        configure(tenant_a, hook.url, by_email=False)
+        with scope(tenant=tenant_a):
+            note = notification_raise(tenant=tenant_a, account=account, text=TEXT, source_key="k:1")
+        # Eager in tests: the retries run at once, one after the other.
+        result = notification_send_task.apply(kwargs={"tenant_id": tenant_a.pk, "notification_id": note.pk})
+        assert result.get() == "sent"
+        bodies = hook.bodies()
+    assert len(bodies) == 3 and all(payload["text"].startswith(TEXT) for _ct, payload in bodies)
+    with scope(tenant=tenant_a):
+        note.refresh_from_db()
+    assert (note.status, note.attempts, note.slack_sent, note.error) == (NotificationStatus.SENT, 3, True, "")
+
+
+def test_a_webhook_that_keeps_failing_ends_failed_with_the_reason(tenant_a, account, eager_retries):
+    with Webhook(statuses=[500] * 10) as hook:
+        configure(tenant_a, hook.url, by_email=False)
+        with scope(tenant=tenant_a):
+            note = notification_raise(tenant=tenant_a, account=account, text=TEXT, source_key="k:2")
+        result = notification_send_task.apply(kwargs={"tenant_id": tenant_a.pk, "notification_id": note.pk})
+        assert result.failed()
+        assert len(hook.bodies()) == 6  # the first try and five retries
+    with scope(tenant=tenant_a):
+        note.refresh_from_db()
+    assert note.status == NotificationStatus.FAILED and note.attempts == 6
+    assert "Slack answered 500" in note.error
+
+
+def test_email_is_not_sent_twice_when_slack_is_retried(tenant_a, account, bob):
+    with Webhook(statuses=[500]) as hook:
+        configure(tenant_a, hook.url)
+        with scope(tenant=tenant_a):
+            note = notification_raise(tenant=tenant_a, account=account, text=TEXT, source_key="k:3")
+            with pytest.raises(NotificationNotSent):
+                notification_send(notification=note)
+            assert note.email_sent and not note.slack_sent
+            notification_send(notification=Notification.objects.get(pk=note.pk))
+        assert len(hook.bodies()) == 2
+    assert len(mail.outbox) == 1
+
+
+def test_unreachable_webhook_is_recorded(tenant_a, account):
+    with Webhook() as hook:
+        url = hook.url
+    configure(tenant_a, url, by_email=False)
+    with scope(tenant=tenant_a):
+        note = notification_raise(tenant=tenant_a, account=account, text=TEXT, source_key="k:4")
+        with pytest.raises(NotificationNotSent):
+            notification_send(notification=note)
+        note.refresh_from_db()
+    assert note.status == NotificationStatus.FAILED and "could not be reached" in note.error
+
+
+class FakeSignal:
+    """What health's signal_raised hands its receivers: a HealthSignal (only its attributes are read)."""
+
+    def __init__(self, tenant, account, kind, message, pk=88):
+        self.tenant, self.account, self.kind, self.message, self.pk = tenant, account, kind, message, pk
+
+
+def test_health_signals_raise_one_alert_with_their_sentence(tenant_a, account, bob):
+    configure(tenant_a, "", by_email=True)
+    signal = FakeSignal(tenant_a, account, "power_user_inactive", TEXT)
+    notification_on_health_signal(sender=None, health_signal=signal)
+    notification_on_health_signal(sender=None, health_signal=signal)
+    notification_on_health_signal(sender=None, health_signal=FakeSignal(tenant_a, account, "expansion", "Up", pk=89))
+    with scope(tenant=tenant_a):
+        alerts = list(Notification.objects.all())
+    assert [(a.source_key, a.text, a.recipient_id) for a in alerts] == [("health_signal:88", TEXT, bob.pk)]
