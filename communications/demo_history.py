@@ -80,10 +80,8 @@ def deliver_history(plan) -> None:
                 continue
             last_id = new[-1].pk
             with transaction.atomic():
-                # Delivered at the demo's `now`, not at the moment the demo ran.
-                Delivery.objects.filter(tenant=tenant, pk__in=[d.pk for d in new]).update(created_at=now)
+                # The outbox dated them at its `now`: the demo's past day.
                 for delivery in new:
-                    delivery.created_at = now
                     _engage(plan, delivery, latest)
     with transaction.atomic():
         _log_calls(plan, latest)
@@ -99,7 +97,7 @@ def _engage(plan, delivery: Delivery, latest: dt.datetime) -> None:
     rng, entry = plan.rng, delivery.entry
     if delivery.channel == Channel.IN_APP:
         if delivery.status == DeliveryStatus.AVAILABLE and rng.random() < IN_APP_READ:
-            _mark_read(delivery, _later(plan, delivery.created_at, 0.5, 72, latest))
+            tracking.delivery_mark_read(delivery=delivery, at=_later(plan, delivery.created_at, 0.5, 72, latest))
         return
     if delivery.channel != Channel.EMAIL or delivery.status != DeliveryStatus.SENT:
         return
@@ -138,13 +136,6 @@ def _engage(plan, delivery: Delivery, latest: dt.datetime) -> None:
                 at=_later(plan, replied, 0.5, 24, latest),
             )
         plan.replies.append(delivery)
-
-
-def _mark_read(delivery: Delivery, at: dt.datetime) -> None:
-    mark = getattr(tracking, "in_app_mark_read", None)
-    if mark is None:  # until it moves from the API module into the tracking services
-        from .api.delivery import in_app_mark_read as mark
-    mark(delivery=delivery, at=at)
 
 
 def _unsubscribe(plan, delivery: Delivery, at: dt.datetime, *, one_click: bool) -> None:

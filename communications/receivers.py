@@ -6,6 +6,8 @@ The signals arrive on commit, maybe after the sender's scope closed (a Celery ba
 the tenant's scope. What the sender did is committed, so a failure here is logged, never raised into it."""
 
 import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.dispatch import receiver
 from django.utils import timezone
@@ -23,6 +25,20 @@ from .services.notifications import notification_on_health_signal
 
 logger = logging.getLogger(__name__)
 
+# While set, the receivers let their peers' events pass: a bulk load (the demo) replays years of stage
+# changes and contract ends, and plans its own enrolments and alerts instead.
+_paused: ContextVar[bool] = ContextVar("communications_receivers_paused", default=False)
+
+
+@contextmanager
+def receivers_paused():
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
+
+
 CHURNED = "churned"
 
 
@@ -32,6 +48,8 @@ def _stage_label(stage: str) -> str:
 
 @receiver(track_transitioned, dispatch_uid="communications_stage_cadences")
 def stage_cadences(sender, transition, **kwargs) -> None:
+    if _paused.get():
+        return
     try:
         with scope(tenant=transition.tenant_id):
             _stage_cadences(transition)
@@ -64,6 +82,8 @@ def _stage_cadences(transition) -> None:
 
 @receiver(renewal_opened, dispatch_uid="communications_renewal_opened")
 def renewal_cadence_enrol(sender, tenant, renewal, **kwargs) -> None:
+    if _paused.get():
+        return
     try:
         with scope(tenant=tenant):
             account = Account.objects.get(tenant=tenant, pk=renewal.account_id)
@@ -90,6 +110,8 @@ def renewal_cadence_enrol(sender, tenant, renewal, **kwargs) -> None:
 
 @receiver(renewal_closed, dispatch_uid="communications_renewal_closed")
 def renewal_cadence_exit(sender, tenant, renewal, **kwargs) -> None:
+    if _paused.get():
+        return
     if renewal.outcome == CHURNED:
         reason = "Account churned: the rest of the renewal cadence is cancelled."
     else:
@@ -103,6 +125,8 @@ def renewal_cadence_exit(sender, tenant, renewal, **kwargs) -> None:
 
 @receiver(signal_raised, dispatch_uid="communications_signal_cadences")
 def signal_cadences(sender, health_signal, **kwargs) -> None:
+    if _paused.get():
+        return
     # Any kind a cadence names as its trigger; the default is the expansion ask on "expansion".
     try:
         with scope(tenant=health_signal.tenant_id):
@@ -122,6 +146,8 @@ def signal_cadences(sender, health_signal, **kwargs) -> None:
 @receiver(signal_raised, dispatch_uid="communications_signal_notifications")
 def signal_notifications(sender, health_signal, **kwargs) -> None:
     """A risk signal becomes an alert for the account's CSM (Slack and email), once per signal."""
+    if _paused.get():
+        return
     try:
         notification_on_health_signal(sender, health_signal=health_signal, **kwargs)
     except Exception:

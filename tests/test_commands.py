@@ -48,10 +48,13 @@ def test_seed_demo_loads_two_tenants_once(capsys, client):
         _assert_demo_health(acme)
         _assert_demo_journeys(acme)
         _assert_demo_renewals(acme)
+        _assert_demo_communications(acme)
     client.force_login(User.objects.get(email="admin@acme.example"))
     with scope(tenant=acme):
         busiest, _ = _busiest_account(acme)
     pages = ["journeys:index", "journeys:analytics", ("journeys:account_journey", busiest)]
+    # The demo's calendar, approvals, tasks and engagement figures render.
+    pages += ["communications:index", "communications:approvals", "communications:tasks", "communications:reports"]
     for page in pages:
         url = reverse(page[0], args=page[1:]) if isinstance(page, tuple) else reverse(page)
         assert client.get(url).status_code == 200, url
@@ -185,6 +188,81 @@ def _assert_demo_renewals(acme):
     for grouping in ("segment", "tier", "csm", "cohort"):
         rows = metrics.retention(tenant=acme, start=start, end=end, group_by=grouping)
         assert len(rows) >= 2 and all(row.grr is not None for row in rows if row.starting_arr)
+
+
+def _assert_demo_communications(acme):
+    """A month sent and a month planned across every team, the rules at work, and engagement to report."""
+    import datetime as dt
+
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from communications import services
+    from communications.models import (
+        Approval,
+        CalendarEntry,
+        Delivery,
+        EngagementEvent,
+        Enrollment,
+        Notification,
+        OwnerTask,
+        PreferenceChange,
+    )
+    from communications.reports import engagement_report
+    from tenancy.models import Team
+
+    now, today = timezone.now(), timezone.localdate(timezone=acme.zone)
+    month = dt.timedelta(days=31)
+    entries = CalendarEntry.objects.filter(tenant=acme)
+    sent = entries.filter(status="sent", sent_at__gte=now - month, sent_at__lt=now)
+    assert sent.count() >= 50
+    assert set(sent.values_list("team", flat=True)) == set(Team.values)
+    # Delivered by the outbox at the time they were due, not when the demo ran.
+    deliveries = Delivery.objects.filter(tenant=acme, entry__in=sent)
+    assert (
+        deliveries.count() >= sent.count()
+        and not deliveries.filter(created_at__gte=now - dt.timedelta(hours=1)).exists()
+    )
+    assert deliveries.filter(channel="in_app", status="read").exists()
+    assert OwnerTask.objects.filter(tenant=acme, entry__channel="call", status="done", done_at__lt=now).exists()
+    live = ["scheduled", "deferred", "pending_approval"]
+    planned = entries.filter(status__in=live, scheduled_at__gt=now, scheduled_at__lte=now + month)
+    assert planned.count() >= 50
+    assert set(planned.values_list("team", flat=True)) == set(Team.values)
+    assert set(planned.values_list("channel", flat=True)) >= {"email", "in_app", "call"}
+    # The rules: a send over the cap moved with its reason, a bulk newsletter waiting, the conflicts shown.
+    deferred = planned.filter(status="deferred", planned_at__isnull=False, status_reason__startswith="Deferred to")
+    assert deferred.filter(status_reason__contains="(cap 2)").exists()
+    threshold = services.communication_settings(tenant=acme).bulk_threshold
+    waiting = planned.filter(status="pending_approval", team="marketing", recipient_count__gt=threshold)
+    assert waiting.exists()
+    assert Approval.objects.filter(tenant=acme, entry__in=waiting, decision="requested").exists()
+    conflicts = services.entries_conflicts(tenant=acme, entries=list(planned))
+    kinds = {conflict.kind for found in conflicts.values() for conflict in found}
+    assert {"same_day", "teams_same_week", "blackout"} <= kinds
+    assert any("open P1 ticket" in c.message for found in conflicts.values() for c in found if c.kind == "blackout")
+    # Engagement over the month, as the reports page figures it.
+    report = engagement_report(tenant=acme, start=today - dt.timedelta(days=30), end=today)
+    assert report.total.sent >= 100
+    assert 10 <= report.total.open_rate <= 40, report.total.open_rate
+    assert 0 < report.total.clicked < report.total.opened
+    assert report.total.unsubscribed >= 2
+    sources = set(
+        PreferenceChange.objects.filter(tenant=acme, to_choice="none", at__lt=now).values_list("source", flat=True)
+    )
+    assert {"one_click", "preference_centre"} <= sources
+    assert EngagementEvent.objects.filter(tenant=acme, kind="reply", at__lt=now).exists()
+    assert EngagementEvent.objects.filter(tenant=acme, kind="meeting").exists()
+    # Cadences: new accounts onboarding, renewals due soon, on the anchors the cadences' receivers use (so a
+    # renewal signed later exits its cadence, and a receiver finds the enrolment instead of repeating it).
+    active = Enrollment.objects.filter(tenant=acme, status="active")
+    assert {"onboarding", "renewal"} <= set(active.values_list("cadence__key", flat=True))
+    renewal = active.filter(cadence__key="renewal")
+    assert not renewal.exclude(anchor_ref__regex=r"^renewal:[0-9]+$").exists()
+    assert not renewal.values("account").annotate(n=Count("id")).filter(n__gt=1).exists()
+    assert not active.filter(cadence__key="onboarding").exclude(anchor_ref__regex=r"^track:[0-9]+:onboarding$").exists()
+    assert entries.filter(source="cadence", status__in=live).exists()
+    assert Notification.objects.filter(tenant=acme, status="sent").exists()
 
 
 def _busiest_account(acme, segment: str = "") -> tuple[int, int]:

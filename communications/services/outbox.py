@@ -312,7 +312,7 @@ def _deliver_messages(claim: _Claimed, todo: list[Contact], already: int) -> Del
             except Exception as error:
                 raise _BackendFailed(_error_text(error)) from error
         for contact in todo:
-            outcome = _deliver_one(entry, contact, base, backend)
+            outcome = _deliver_one(entry, contact, base, backend, now)
             counts[outcome] += 1
     except _BackendFailed as failure:
         return _retry_or_fail(claim, str(failure), counts)
@@ -325,9 +325,14 @@ def _deliver_messages(claim: _Claimed, todo: list[Contact], already: int) -> Del
     return claim.sent(_summary(entry, len(todo) + already), **counts)
 
 
-def _deliver_one(entry: CalendarEntry, contact: Contact, base: dict, backend) -> str:
+def _deliver_one(entry: CalendarEntry, contact: Contact, base: dict, backend, now: dt.datetime) -> str:
     """Deliver to one contact; returns the counter it adds to. Raises _BackendFailed."""
-    common = {"channel": entry.channel, "to_address": contact.email if entry.channel == Channel.EMAIL else ""}
+    # Dated by the outbox's clock, so a delivery counts on the day it was made (reports, caps).
+    common = {
+        "channel": entry.channel,
+        "to_address": contact.email if entry.channel == Channel.EMAIL else "",
+        "created_at": now,
+    }
     if reason := suppression_reason(contact=contact, message_type=entry.message_type):
         return (
             "suppressed"

@@ -357,3 +357,24 @@ def test_an_expansion_signal_enrols_the_expansion_ask(tenant_a, account, jane, d
         ("email", "sales", local(tenant_a, today(tenant_a) + dt.timedelta(days=1), 10)),
         ("call", "sales", local(tenant_a, today(tenant_a) + dt.timedelta(days=8), 10)),
     ]
+
+
+def test_paused_receivers_let_a_bulk_load_pass_without_enrolling(
+    tenant_a, account, jane, alice, django_capture_on_commit_callbacks
+):
+    from communications.receivers import receivers_paused
+
+    start = today(tenant_a) - dt.timedelta(days=250)
+    with scope(tenant=tenant_a):
+        with receivers_paused(), django_capture_on_commit_callbacks(execute=True):
+            paused = renewal_services.contract_create(
+                tenant=tenant_a, account=account, start_on=start, arr=Decimal(50_000), by=alice, today=today(tenant_a)
+            )
+        with django_capture_on_commit_callbacks(execute=True):
+            live = renewal_services.contract_create(
+                tenant=tenant_a, account=account, start_on=start, arr=Decimal(9_000), by=alice, today=today(tenant_a)
+            )
+        enrolled = set(Enrollment.objects.filter(tenant=tenant_a).values_list("anchor_ref", flat=True))
+
+    assert enrolled == {f"renewal:{live.renewal.pk}"}
+    assert f"renewal:{paused.renewal.pk}" not in enrolled

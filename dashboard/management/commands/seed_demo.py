@@ -8,6 +8,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts import demo as accounts_demo
+from communications import demo as communications_demo
+from communications import receivers as communications_receivers
 from health import demo as health_demo
 from journeys import demo as journeys_demo
 from renewals import demo as renewals_demo
@@ -38,7 +40,9 @@ class Command(BaseCommand):
         if Tenant.objects.filter(slug=tenancy_demo.DEMO_TENANT_SLUG).exists():
             self.stdout.write("The demo tenant exists already; nothing to do.")
         else:
-            with transaction.atomic():
+            # The demo replays years of journeys and contracts; communications plans its own enrolments and
+            # alerts below rather than reacting to every replayed event when this block commits.
+            with communications_receivers.receivers_paused(), transaction.atomic():
                 people = tenancy_demo.seed_people()
                 accounts_demo.seed(people)
                 accounts_demo.seed_second_tenant(people)
@@ -48,6 +52,9 @@ class Command(BaseCommand):
                 journeys = journeys_demo.seed(people, accounts=journey_accounts)
                 # After health: the forecasts read scores and signals, the pipeline the expansion signals.
                 renewals = renewals_demo.seed(people)
+            # After the commit: the outbox reserves each delivery in a durable transaction of its own (sent
+            # once), which cannot nest in the one above.
+            communications = communications_demo.seed(people)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Loaded the demo tenants Acme Analytics ({accounts_demo.DEMO_ACCOUNTS} accounts) "
@@ -68,6 +75,13 @@ class Command(BaseCommand):
                 f"Renewals: {renewals['contracts']:,} contracts, {renewals['renewals']:,} renewals "
                 f"({renewals['closed']} closed, {renewals['churned']} churned, {renewals['flagged']} flagged for "
                 f"review) and {renewals['opportunities']} expansion opportunities."
+            )
+            self.stdout.write(
+                f"Communications: {communications['entries']:,} calendar entries ({communications['sent']:,} sent "
+                f"in the last month, {communications['planned']:,} planned, {communications['deferred']} deferred, "
+                f"{communications['pending_approval']} waiting for approval), {communications['emails']:,} emails "
+                f"opened {communications['open_rate']}% (to an in-memory mailbox), "
+                f"{communications['unsubscribes']} unsubscribes and {communications['enrollments']} cadence enrolments."
             )
             # Shown once, like every new key: point a Segment SDK at this server with it.
             self.stdout.write(f"Acme's ingestion write key: {people.write_key_secret}")
