@@ -12,7 +12,7 @@ from tenancy.models import Tenant
 from tenancy.tasks import TenantTask
 
 from . import notify_tasks  # noqa: F401  (registers its tasks with the worker)
-from .services import outbox
+from .services import digests, outbox
 
 
 @shared_task
@@ -45,3 +45,26 @@ def outbox_send_task(self, *, tenant_id: int) -> dict:
     tenant = Tenant.objects.get(pk=tenant_id)
     delivered = outbox.outbox_send_due(tenant=tenant, now=timezone.now())
     return {"entries": delivered, "worker": self.request.hostname or "in-process"}
+
+
+@shared_task
+def digests_sweep() -> int:
+    """Hourly on the beat: one digest task per tenant; digests already sent for a period are never sent again."""
+    tenant_ids = list(Tenant.objects.values_list("pk", flat=True))
+    for tenant_id in tenant_ids:
+        digests_send_task.delay(tenant_id=tenant_id)
+    return len(tenant_ids)
+
+
+@shared_task(
+    base=TenantTask,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError, ConnectionError, RuntimeError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def digests_send_task(self, *, tenant_id: int) -> int:
+    """Send the digests whose period is over; a failing backend raises and the task retries with backoff."""
+    return digests.digests_send_due(tenant=Tenant.objects.get(pk=tenant_id), now=timezone.now())

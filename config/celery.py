@@ -45,6 +45,11 @@ app.conf.update(
             "schedule": crontab(minute=40),
         },
         # Every minute: due calendar entries leave through the outbox (claimed, so never sent twice).
+        # Hourly: digests of the week, month or quarter just over, for contacts who chose one.
+        "communications-digests-sweep": {
+            "task": "communications.tasks.digests_sweep",
+            "schedule": crontab(minute=50),
+        },
         "communications-outbox-sweep": {
             "task": "communications.tasks.outbox_sweep",
             "schedule": crontab(),

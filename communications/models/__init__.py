@@ -15,6 +15,7 @@ from .calendar import (
 from .delivery import (
     Delivery,
     DeliveryStatus,
+    Digest,
     EngagementEvent,
     EngagementKind,
     OwnerTask,
@@ -51,6 +52,7 @@ __all__ = [
     "ContactPreference",
     "Delivery",
     "DeliveryStatus",
+    "Digest",
     "EngagementEvent",
     "EngagementKind",
     "Enrollment",

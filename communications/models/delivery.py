@@ -50,6 +50,10 @@ class Delivery(TenantOwned):
     read_at = models.DateTimeField(null=True, blank=True)
     open_count = models.PositiveIntegerField(default=0)
     click_count = models.PositiveIntegerField(default=0)
+    # A message held for the contact's digest: the digest that carried it, once sent.
+    digest = models.ForeignKey(
+        "communications.Digest", null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -64,6 +68,31 @@ class Delivery(TenantOwned):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Digest(TenantOwned):
+    """One digest email to one contact for one period ("2026-W49", "2026-12", "2026-Q4"): the messages their
+    preference collected in it. Unique per period, and reserved before it leaves, like a delivery."""
+
+    contact = models.ForeignKey("accounts.Contact", on_delete=models.CASCADE, related_name="digests")
+    cadence = models.CharField(max_length=10, help_text="weekly, monthly or quarterly.")
+    period = models.CharField(max_length=10)
+    status = models.CharField(max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.SENDING)
+    item_count = models.PositiveIntegerField(default=0)
+    to_address = models.CharField(max_length=254, blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "contact", "cadence", "period"], name="digest_one_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cadence} digest {self.period} for {self.contact_id}"
 
 
 class EngagementKind(models.TextChoices):

@@ -13,6 +13,7 @@ from .cadences import (
 )
 from .caps import CapCheck, cap_check
 from .conflicts import Conflict, blackout_for, entries_conflicts
+from .digests import digest_period, digests_send_due
 from .entries import (
     cap_reason,
     entry_approve,
@@ -104,6 +105,8 @@ __all__ = [
     "contact_from_link",
     "contact_preferences",
     "delivery_mark_read",
+    "digest_period",
+    "digests_send_due",
     "engagement_event_log",
     "enrollment_enrol",
     "enrollment_exit",

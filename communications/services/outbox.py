@@ -333,13 +333,15 @@ def _deliver_one(entry: CalendarEntry, contact: Contact, base: dict, backend, no
         "to_address": contact.email if entry.channel == Channel.EMAIL else "",
         "created_at": now,
     }
+    subject, body = entry_render(entry=entry, contact=contact, base=base)
     if reason := suppression_reason(contact=contact, message_type=entry.message_type):
+        # Held back, but rendered: a digest carries it later (services.digests).
+        held = {"subject": subject.text[:200], "body": body.text}
         return (
             "suppressed"
-            if _record(entry, contact, status=DeliveryStatus.SUPPRESSED, error=reason, **common)
+            if _record(entry, contact, status=DeliveryStatus.SUPPRESSED, error=reason, **common, **held)
             else "already"
         )
-    subject, body = entry_render(entry=entry, contact=contact, base=base)
     problems = list(dict.fromkeys([*subject.missing, *subject.unknown, *body.missing, *body.unknown]))
     if problems:
         error = f"Not sent to {contact.name}: {', '.join(problems)} could not be filled in."

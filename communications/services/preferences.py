@@ -146,8 +146,12 @@ def suppression_reason(*, contact: Contact, message_type: str) -> str | None:
         return None
     if choice == PreferenceChoice.NONE:
         return f"{contact.name} chose no {MessageType(message_type).label.lower()} messages."
-    period = {"weekly": "weekly", "monthly": "monthly", "quarterly": "quarterly"}[choice]
-    return f"collected for the {period} digest"
+    return digest_reason(choice)
+
+
+def digest_reason(cadence: str) -> str:
+    """The reason a message waits for the contact's digest; communications.services.digests finds them by it."""
+    return f"collected for the {cadence} digest"
 
 
 def _token(contact: Contact, entry: CalendarEntry | None) -> str:
