@@ -349,7 +349,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='calendarfeed',
-            constraint=models.UniqueConstraint(fields=('token_hash',), name='calendar_feed_unique_token'),
+            constraint=models.UniqueConstraint(fields=('tenant', 'token_hash'), name='calendar_feed_unique_token'),
         ),
         migrations.AddConstraint(
             model_name='calendarfeed',
@@ -385,7 +385,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='delivery',
-            constraint=models.UniqueConstraint(fields=('token',), name='delivery_unique_token'),
+            constraint=models.UniqueConstraint(fields=('tenant', 'token'), name='delivery_unique_token'),
         ),
         migrations.AddIndex(
             model_name='engagementevent',

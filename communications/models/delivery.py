@@ -59,7 +59,8 @@ class Delivery(TenantOwned):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "key"], name="delivery_unique_key"),
-            models.UniqueConstraint(fields=["token"], name="delivery_unique_token"),
+            # Public links carry "<tenant>.<token>": the lookup is led by tenant like every other.
+            models.UniqueConstraint(fields=["tenant", "token"], name="delivery_unique_token"),
         ]
         indexes = [
             models.Index(fields=["tenant", "contact", "channel", "created_at"], name="delivery_contact_channel"),

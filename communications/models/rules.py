@@ -167,7 +167,8 @@ class CalendarFeed(TenantOwned):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["token_hash"], name="calendar_feed_unique_token"),
+            # The secret reads "<tenant>.<random>": the lookup is led by tenant like every other.
+            models.UniqueConstraint(fields=["tenant", "token_hash"], name="calendar_feed_unique_token"),
             models.UniqueConstraint(
                 fields=["tenant", "user"], condition=models.Q(kind="user"), name="calendar_feed_one_per_user"
             ),

@@ -35,8 +35,9 @@ def feed_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _new_secret() -> tuple[str, str]:
-    secret = secrets.token_urlsafe(32)
+def _new_secret(tenant_id: int) -> tuple[str, str]:
+    # "<tenant>.<random>": the tenant leads the lookup; only the hash of the whole is kept.
+    secret = f"{tenant_id}.{secrets.token_urlsafe(32)}"
     return secret, feed_digest(secret)
 
 
@@ -73,7 +74,7 @@ def feed_create(*, tenant: Tenant, kind: str, by: User, account: Account | None 
     existing = CalendarFeed.objects.filter(tenant=tenant, created_by=by, **lookup).first()
     if existing is not None:
         return existing, feed_rotate(feed=existing)
-    secret, digest = _new_secret()
+    secret, digest = _new_secret(tenant.pk)
     feed = CalendarFeed.objects.create(
         tenant=tenant,
         kind=kind,
@@ -88,7 +89,7 @@ def feed_create(*, tenant: Tenant, kind: str, by: User, account: Account | None 
 
 def feed_rotate(*, feed: CalendarFeed) -> str:
     """A new secret for the feed; the old link answers 404 from now on."""
-    secret, digest = _new_secret()
+    secret, digest = _new_secret(feed.tenant_id)
     feed.token_hash, feed.token_prefix, feed.last_used_at = digest, secret[:8], None
     feed.save(update_fields=["token_hash", "token_prefix", "last_used_at"])
     return secret
@@ -101,12 +102,13 @@ def feed_delete(*, feed: CalendarFeed) -> None:
 def feed_for_token(token: str) -> CalendarFeed | None:
     """The feed a secret opens, from whichever tenant issued it; None when it is unknown, rotated, or its
     person is no longer an active member of the tenant."""
-    if not token or len(token) > 100:
+    tenant_id = (token or "").partition(".")[0]
+    if not token or len(token) > 100 or not tenant_id.isdigit():
         return None
     with scopes_disabled():
         feed = (
             CalendarFeed.objects.select_related("tenant", "user", "account", "created_by")
-            .filter(token_hash=feed_digest(token))
+            .filter(tenant_id=int(tenant_id), token_hash=feed_digest(token))
             .first()
         )
         if feed is None:

@@ -46,11 +46,11 @@ def click_signature_valid(*, token: str, url: str, signature: str) -> bool:
 def click_url(*, delivery: Delivery, url: str) -> str:
     """The absolute tracking link that records a click and redirects to `url`."""
     query = urlencode({"u": url, "s": click_signature(token=delivery.token, url=url)})
-    return _absolute(reverse("communications:track_click", kwargs={"token": delivery.token})) + "?" + query
+    return _absolute(reverse("communications:track_click", kwargs={"token": public_token(delivery)})) + "?" + query
 
 
 def open_pixel_url(*, delivery: Delivery) -> str:
-    return _absolute(reverse("communications:track_open", kwargs={"token": delivery.token}))
+    return _absolute(reverse("communications:track_open", kwargs={"token": public_token(delivery)}))
 
 
 def tracked_body(*, delivery: Delivery, html: str) -> str:
@@ -79,12 +79,26 @@ def tracked_body(*, delivery: Delivery, html: str) -> str:
     return body + pixel
 
 
+def public_token(delivery: Delivery) -> str:
+    """What a tracking link carries: "<tenant id>.<the delivery's random token>"."""
+    return f"{delivery.tenant_id}.{delivery.token}"
+
+
+def split_public_token(token: str) -> tuple[int, str] | None:
+    """(tenant id, secret) of a public link's token, or None when it is not one of ours."""
+    tenant_id, _, secret = (token or "").partition(".")
+    if not tenant_id.isdigit() or not secret or len(secret) > 64:
+        return None
+    return int(tenant_id), secret
+
+
 def delivery_for_token(token: str) -> Delivery | None:
     """The delivery a tracking link names, from whichever tenant sent it (the link is all we are given)."""
-    if not token or len(token) > 64:
+    if (parts := split_public_token(token)) is None:
         return None
+    tenant_id, secret = parts
     with scopes_disabled():
-        return Delivery.objects.select_related("tenant", "entry").filter(token=token).first()
+        return Delivery.objects.select_related("tenant", "entry").filter(tenant_id=tenant_id, token=secret).first()
 
 
 def delivery_record_open(*, delivery: Delivery, at: dt.datetime | None = None) -> Delivery:

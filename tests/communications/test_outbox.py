@@ -158,8 +158,9 @@ def test_non_transactional_email_carries_one_click_unsubscribe_and_the_preferenc
     (delivery,) = deliveries(tenant_a, entry)
     assert "Choose which emails you get from us" in html and "/p/" in html
     # Open pixel and click tracking come from the tracking service; our own links stay untracked.
-    assert f"/t/o/{delivery.token}.gif" in html
-    assert f"/t/c/{delivery.token}/" in html and 'href="https://docs.example.com/start"' not in html
+    assert f"/t/o/{delivery.tenant_id}.{delivery.token}.gif" in html
+    assert f"/t/c/{delivery.tenant_id}.{delivery.token}/" in html
+    assert 'href="https://docs.example.com/start"' not in html
 
     # The header's link works as a mail client uses it (RFC 8058: a POST with the one-click body).
     response = client.post(urlsplit(unsubscribe.strip("<>").split(">")[0]).path, {"List-Unsubscribe": "One-Click"})
