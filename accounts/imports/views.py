@@ -39,10 +39,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
                     by=request.user,
                 )
             except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    apply_errors(form, error)
-                else:
-                    form.add_error("file", error.messages)
+                apply_errors(form, error, unnamed_field="file")
             else:
                 return redirect("accounts:import_detail", import_job_id=job.pk)
     page = Paginator(selectors.import_job_list(tenant=request.tenant), JOBS_PER_PAGE).get_page(request.GET.get("page"))

@@ -40,10 +40,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
                     by=request.user,
                 )
             except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    apply_errors(form, error)
-                else:
-                    form.add_error("file", error.messages)
+                apply_errors(form, error, unnamed_field="file")
             else:
                 messages.success(request, f"Importing {calendar_import.original_name}: the progress shows below.")
                 return redirect("communications:import_detail", import_id=calendar_import.pk)
