@@ -288,3 +288,20 @@ def entry_merge_problems(*, entry, recipients: Iterable[Contact] | None = None) 
     for name, people in missing_for.items():
         problems.append(f"{name} is empty for {_names(people)}; give a fallback.")
     return problems
+
+
+def outline(text: str) -> str:
+    """A template as a person planning reads it, before any contact is chosen: each merge field becomes its
+    inline default, or a placeholder ("Your renewal on [renewal date]"); nothing is looked up."""
+
+    def placeholder(match: re.Match) -> str:
+        parsed = _INSIDE.match(match.group(1))
+        if parsed is None or not is_known_field(parsed.group("name")):
+            return match.group(0)
+        default = parsed.group("dq") if parsed.group("dq") is not None else parsed.group("sq")
+        if default:
+            return default
+        words = parsed.group("name").replace("contact.", "").replace(".", " ").replace("_", " ").strip()
+        return f"[{words}]"
+
+    return _VARIABLE.sub(placeholder, text or "")

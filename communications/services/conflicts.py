@@ -14,6 +14,7 @@ from renewals.services import accounts_in_renewal_negotiation, accounts_next_ren
 from tenancy.models import Team, Tenant
 
 from ..models import BlackoutKind, BlackoutRule, CalendarEntry, EntryStatus
+from ..personalisation import outline
 from .caps import week_start
 from .settings import blackout_rules
 
@@ -153,7 +154,7 @@ def entries_conflicts(*, tenant: Tenant, entries: Iterable[CalendarEntry]) -> di
         for contact_id, name in reached.get(row.id, []):
             others = [o for o in by_contact_day[(contact_id, day)] if o.id != row.id]
             if others:
-                also = "; ".join(f"“{o.subject}” ({TEAM_LABELS.get(o.team, o.team)})" for o in others[:3])
+                also = "; ".join(f"“{outline(o.subject)}” ({TEAM_LABELS.get(o.team, o.team)})" for o in others[:3])
                 result[row.id].append(Conflict(SAME_DAY, f"{name} is also reached on {day_text(day)} by {also}."))
         monday = week_start(day)
         teams = {o.team for o in by_account_week[(row.account_id, monday)]}

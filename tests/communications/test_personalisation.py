@@ -247,3 +247,10 @@ def test_preview_with_a_real_contact_marks_what_is_missing(tenant_a, account, ja
     assert preview.body == "Due . Bob Csm"
     assert preview.missing == ["renewal.date"] and preview.unknown == []
     assert '<mark class="merge-missing" title="No value and no fallback">{{ renewal.date }}</mark>' in preview.body_html
+
+
+def test_outline_shows_a_template_readably_without_looking_anything_up():
+    from communications.personalisation import outline
+
+    text = 'Hi {{ contact.first_name | default:"there" }}: your renewal on {{ renewal.date }} {{ settings.SECRET_KEY }}'
+    assert outline(text) == "Hi there: your renewal on [renewal date] {{ settings.SECRET_KEY }}"
