@@ -12,7 +12,7 @@ from tenancy.models import Tenant
 from tenancy.tasks import TenantTask
 
 from . import notify_tasks  # noqa: F401  (registers its tasks with the worker)
-from .services import digests, outbox
+from .services import claims, digests, outbox
 
 
 @shared_task
@@ -23,7 +23,7 @@ def outbox_sweep() -> int:
     enqueued = 0
     for tenant in Tenant.objects.order_by("pk"):
         with scope(tenant=tenant):
-            due = outbox.outbox_has_due(tenant=tenant, now=now)
+            due = claims.outbox_has_due(tenant=tenant, now=now)
         if due:
             outbox_send_task.delay(tenant_id=tenant.pk)
             enqueued += 1

@@ -12,6 +12,7 @@ from .cadences import (
     enrollments_exit_for_anchor,
 )
 from .caps import CapCheck, cap_check
+from .claims import outbox_claim, outbox_has_due
 from .conflicts import Conflict, blackout_for, entries_conflicts
 from .digests import digest_period, digests_send_due
 from .entries import (
@@ -39,13 +40,7 @@ from .notifications import (
     notification_raise,
     notification_send,
 )
-from .outbox import (
-    DeliveryResult,
-    entry_deliver,
-    outbox_claim,
-    outbox_has_due,
-    outbox_send_due,
-)
+from .outbox import DeliveryResult, entry_deliver, outbox_send_due
 from .owner_tasks import (
     owner_task_complete,
     owner_task_note,

@@ -14,6 +14,7 @@ from tenancy.shortcuts import get_or_404, member_required
 
 from ..models import CalendarImport
 from ..more_forms import CalendarImportForm
+from ..services import import_rows
 from ..services import imports as import_services
 
 IMPORTS_PER_PAGE = 20
@@ -54,7 +55,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "may_import": may_import,
-            "columns": import_services.COLUMNS,
+            "columns": import_rows.COLUMNS,
         },
     )
 
@@ -89,6 +90,6 @@ def import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
 @require_GET
 @member_required()
 def import_sample(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(import_services.sample_csv(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(import_rows.sample_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="campaign-import-sample.csv"'
     return response

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django_scopes import scope
 
 from communications.models import CalendarEntry, CalendarImport, EntrySource, EntryStatus
-from communications.services.imports import column_mapping, sample_csv
+from communications.services.import_rows import column_mapping, sample_csv
 from tenancy.models import Role
 
 from .helpers import contact_of, make_account

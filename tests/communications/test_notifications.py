@@ -47,7 +47,8 @@ class Webhook:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/services/T000/B000/XXXX"
+        # A local stand-in for the tenant's Slack incoming webhook.
+        self.url = f"http://127.0.0.1:{self.server.server_port}/incoming-webhook"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self):

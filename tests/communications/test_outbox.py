@@ -25,7 +25,7 @@ from communications.models import (
     PreferenceChange,
     PreferenceChoice,
 )
-from communications.services import outbox
+from communications.services import claims, outbox
 from communications.services.owner_tasks import owner_task_complete, owner_tasks_for
 from communications.tasks import outbox_sweep
 from tenancy.models import Membership, Role, Team
@@ -394,12 +394,12 @@ def test_a_dead_workers_claim_is_taken_over_after_the_stale_limit(tenant_a, acco
     entry = entry_for(tenant_a, account, at=monday(tenant_a), contacts=[jane, john])
     start = monday(tenant_a, 10, 1)
     with scope(tenant=tenant_a):
-        assert outbox.outbox_claim(tenant=tenant_a, now=start) == [entry.pk]
-        assert outbox.outbox_claim(tenant=tenant_a, now=start) == []
+        assert claims.outbox_claim(tenant=tenant_a, now=start) == [entry.pk]
+        assert claims.outbox_claim(tenant=tenant_a, now=start) == []
     # Its worker dies here, before delivering.
 
     assert send_due(tenant_a, start + dt.timedelta(minutes=9)) == 0
-    assert send_due(tenant_a, start + outbox.STALE_AFTER + dt.timedelta(seconds=1)) == 1
+    assert send_due(tenant_a, start + claims.STALE_AFTER + dt.timedelta(seconds=1)) == 1
 
     assert sorted(sent_to()) == [jane.email, john.email]
     entry = reload_entry(tenant_a, entry)
@@ -415,7 +415,7 @@ def test_a_message_whose_worker_died_while_sending_is_not_sent_again(tenant_a, a
     assert sent_to() == [jane.email]
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    send_due(tenant_a, start + outbox.STALE_AFTER + dt.timedelta(minutes=1))
+    send_due(tenant_a, start + claims.STALE_AFTER + dt.timedelta(minutes=1))
 
     assert sent_to() == [jane.email, john.email]
     entry = reload_entry(tenant_a, entry)

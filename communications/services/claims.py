@@ -1,0 +1,82 @@
+"""Claiming due calendar entries for the outbox, so two workers never take the same one: on PostgreSQL
+`select_for_update(skip_locked=True)` (rows another worker is claiming are skipped, not waited for),
+elsewhere a compare-and-set update. A claim older than STALE_AFTER belongs to a worker that died and is
+taken over as a new attempt. services/outbox.py delivers what is claimed."""
+
+import datetime as dt
+
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
+
+from tenancy.models import Tenant
+
+from ..models import CalendarEntry, EntrySource, EntryStatus
+
+# Longer than a task may run (CELERY_TASK_TIME_LIMIT, 6 minutes): a claim this old has no live worker.
+STALE_AFTER = dt.timedelta(minutes=10)
+WAITING = (EntryStatus.SCHEDULED, EntryStatus.DEFERRED)
+
+
+def _due_q(now: dt.datetime) -> Q:
+    waiting = Q(status__in=WAITING, scheduled_at__lte=now)
+    abandoned = Q(status=EntryStatus.SENDING, claimed_at__lt=now - STALE_AFTER)
+    return waiting | abandoned
+
+
+def _due(tenant: Tenant, now: dt.datetime) -> QuerySet[CalendarEntry]:
+    # Imported sends go out through their own tool: postsale only counts them (see imported_mark_sent).
+    return (
+        CalendarEntry.objects.filter(tenant=tenant)
+        .filter(_due_q(now))
+        .exclude(source=EntrySource.CAMPAIGN_IMPORT)
+        .order_by("scheduled_at", "id")
+    )
+
+
+def _claim_changes(status: str, now: dt.datetime) -> dict:
+    changes = {"status": EntryStatus.SENDING, "claimed_at": now, "updated_at": now}
+    if status == EntryStatus.SENDING:
+        # A worker died on it: count that as an attempt, so an entry that kills workers ends failed.
+        changes["attempts"] = F("attempts") + 1
+        changes["status_reason"] = "Taken over from a worker that stopped while sending it."
+    return changes
+
+
+def outbox_has_due(*, tenant: Tenant, now: dt.datetime) -> bool:
+    return _due(tenant, now).exists()
+
+
+def outbox_claim(*, tenant: Tenant, now: dt.datetime, limit: int = 100) -> list[int]:
+    """Claim up to `limit` due entries for this worker and return their ids; another worker claiming at
+    the same time gets other ones."""
+    claimed: list[int] = []
+    if connection.features.has_select_for_update_skip_locked:
+        with transaction.atomic():
+            # Rows another worker is claiming right now are skipped, not waited for.
+            rows = list(_due(tenant, now).select_for_update(skip_locked=True).values_list("pk", "status")[:limit])
+            for status in {status for _, status in rows}:
+                ids = [pk for pk, s in rows if s == status]
+                CalendarEntry.objects.filter(tenant=tenant, pk__in=ids).update(**_claim_changes(status, now))
+                claimed.extend(ids)
+        return sorted(claimed)
+    for pk, status, claimed_at in _due(tenant, now).values_list("pk", "status", "claimed_at")[:limit]:
+        # Compare-and-set: the update wins only if nobody changed the row since we read it.
+        won = (
+            _due(tenant, now).filter(pk=pk, status=status, claimed_at=claimed_at).update(**_claim_changes(status, now))
+        )
+        if won:
+            claimed.append(pk)
+    return sorted(claimed)
+
+
+def imported_mark_sent(*, tenant: Tenant, now: dt.datetime) -> int:
+    """Imported sends whose time has come are shown as sent: their own tool sends them, and they keep
+    counting against the caps."""
+    return CalendarEntry.objects.filter(
+        tenant=tenant, source=EntrySource.CAMPAIGN_IMPORT, status=EntryStatus.SCHEDULED, scheduled_at__lte=now
+    ).update(
+        status=EntryStatus.SENT,
+        sent_at=F("scheduled_at"),
+        status_reason="Sent by its own tool (campaign import): postsale counts it, it does not send it.",
+        updated_at=now,
+    )
