@@ -89,6 +89,13 @@ def assignable_owners(*, tenant: Tenant) -> QuerySet[User]:
     return User.objects.filter(pk__in=members, is_active=True).order_by("full_name", "email")
 
 
+def assignable_owner(*, tenant: Tenant, user_id: int | None) -> User | None:
+    """One of the people who can own accounts (the owner a filter or a form names), or None."""
+    if not user_id:
+        return None
+    return assignable_owners(tenant=tenant).filter(pk=user_id).first()
+
+
 def tier_loads(*, tenant: Tenant) -> list[TierLoad]:
     """Every tier with its active accounts, ARR and ACV, in one query."""
     tiers = (

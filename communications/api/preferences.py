@@ -41,13 +41,9 @@ class ContactPreferencesSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(PreferencesSerializer)
     def get_preferences(self, contact: Contact) -> dict:
-        # Read from the rows prefetched for the whole page, with services.contact_preferences' rule:
-        # no row is every message, transactional is always sent.
+        # From the rows prefetched for the whole page.
         chosen = {row.message_type: row.choice for row in contact.communication_preferences.all()}
-        return {
-            t: PreferenceChoice.EVERY if t == MessageType.TRANSACTIONAL else chosen.get(t, PreferenceChoice.EVERY)
-            for t in MessageType.values
-        }
+        return preference_services.preferences_with_defaults(chosen)
 
 
 class PreferenceChoiceSerializer(serializers.Serializer):

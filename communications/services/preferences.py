@@ -37,17 +37,19 @@ class BadLink(Exception):
     """A preference or unsubscribe link that was tampered with, or whose contact is gone."""
 
 
-def contact_preferences(*, contact: Contact) -> dict[str, str]:
-    """Every message type with the contact's choice (no row: every message; transactional: always)."""
-    found = dict(
-        ContactPreference.objects.filter(tenant_id=contact.tenant_id, contact=contact).values_list(
-            "message_type", "choice"
-        )
-    )
+def preferences_with_defaults(chosen: dict[str, str]) -> dict[str, str]:
+    """Every message type with its choice, from the rows a contact has (no row: every message;
+    transactional: always, whatever a row says)."""
     return {
-        t: PreferenceChoice.EVERY if t == MessageType.TRANSACTIONAL else found.get(t, PreferenceChoice.EVERY)
+        t: PreferenceChoice.EVERY if t == MessageType.TRANSACTIONAL else chosen.get(t, PreferenceChoice.EVERY)
         for t in MessageType.values
     }
+
+
+def contact_preferences(*, contact: Contact) -> dict[str, str]:
+    """Every message type with the contact's choice."""
+    found = ContactPreference.objects.filter(tenant_id=contact.tenant_id, contact=contact)
+    return preferences_with_defaults(dict(found.values_list("message_type", "choice")))
 
 
 @transaction.atomic

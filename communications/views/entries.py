@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors as account_selectors
 from accounts.models import Account
-from accounts.selectors import assignable_owners
+from accounts.selectors import assignable_owner
 from tenancy.forms_support import apply_errors
 from tenancy.models import Role
 from tenancy.permissions import Capability, may_assign_to, membership_can, require
@@ -71,7 +71,7 @@ def _accounts_for(request: HttpRequest):
 def _owner(request: HttpRequest, owner_id: int | None):
     if not owner_id:
         return request.user
-    owner = assignable_owners(tenant=request.tenant).filter(pk=owner_id).first()
+    owner = assignable_owner(tenant=request.tenant, user_id=owner_id)
     if owner is None:
         raise ValidationError({"owner": "Choose one of this tenant's CSMs, leaders or admins."})
     if not may_assign_to(request.membership, owner):

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import selectors as account_selectors
 from tenancy.forms_support import apply_errors
 from tenancy.listing import OWNER_ME, list_params, owner_filtered, query_without
-from tenancy.models import Role, User
+from tenancy.models import Role
 from tenancy.permissions import Capability, may_assign_to, membership_can, require
 from tenancy.shortcuts import get_or_404, member_required, safe_next
 
@@ -64,7 +64,11 @@ def pipeline(request: HttpRequest) -> HttpResponse:
     columns = selectors.pipeline_columns(opportunities=opportunities, today=today)
     owner = None
     if owner_id is not None:
-        owner = request.user if owner_id == request.user.pk else User.objects.filter(pk=owner_id).first()
+        owner = (
+            request.user
+            if owner_id == request.user.pk
+            else account_selectors.assignable_owner(tenant=request.tenant, user_id=owner_id)
+        )
     return render(
         request,
         "renewals/pipeline/board.html",

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.selectors import assignable_owners
+from accounts.selectors import assignable_owner, assignable_owners
 from tenancy.forms_support import apply_errors
 from tenancy.listing import OWNER_ME, list_params, owner_filtered, query_without
 from tenancy.permissions import Capability, may_assign_to, membership_can, require
@@ -32,9 +32,9 @@ FLAGGED_SHOWN = 10
 
 
 def _owner(request: HttpRequest, owner_id: int | None):
-    if owner_id is None or owner_id == request.user.pk:
-        return request.user if owner_id else None
-    return assignable_owners(tenant=request.tenant).filter(pk=owner_id).first()
+    if owner_id == request.user.pk:
+        return request.user
+    return assignable_owner(tenant=request.tenant, user_id=owner_id)
 
 
 @require_GET
