@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from accounts.cohorts import quarter_label
 
+from .services.contracts import day_text
+
 PERIOD_KINDS = {
     "this_quarter": "This quarter",
     "last_quarter": "Last quarter",
@@ -37,7 +39,7 @@ class Period:
             return quarter
         if self.start == dt.date(self.start.year, 1, 1) and self.end == dt.date(self.start.year + 1, 1, 1):
             return str(self.start.year)
-        return f"{_day(self.start)} to {_day(self.last_day)}"
+        return f"{day_text(self.start)} to {day_text(self.last_day)}"
 
     @property
     def slug(self) -> str:
@@ -61,10 +63,6 @@ class Period:
             "measured_on": self.measured_on(today).isoformat(),
             "is_running": self.is_running(today),
         }
-
-
-def _day(day: dt.date) -> str:
-    return f"{day.day} {day:%b %Y}"
 
 
 def quarter_start(day: dt.date) -> dt.date:
