@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.models import Account, AccountStatus
+from renewals.services import renewal_outcomes
 from tenancy.models import Tenant
 
 from ..models import Band, HealthModel
@@ -36,6 +37,8 @@ LEAD_LAST = 7  # the last sample: a warning in the final week is too late to act
 EARLY_DAYS = 60  # "flagged at least 60 days early"
 BANDS = (Band.GREEN, Band.YELLOW, Band.RED)
 SHARED_INPUTS_SECONDS = 600
+# Where the outcomes came from: decided renewals, or (a tenant without them) the accounts' status.
+OUTCOMES_RENEWALS, OUTCOMES_ACCOUNTS = "renewals", "accounts"
 
 
 def auc(positive_scores: Iterable[float], negative_scores: Iterable[float]) -> float | None:
@@ -55,6 +58,8 @@ def auc(positive_scores: Iterable[float], negative_scores: Iterable[float]) -> f
 
 @dataclass(frozen=True)
 class Outcome:
+    """One known outcome: an account can have several (a renewal each year, then a churn)."""
+
     account_id: int
     segment: str
     churned: bool
@@ -120,10 +125,15 @@ class LeadTime:
 @dataclass
 class BacktestReport:
     today: dt.date
-    churned_accounts: int  # with a known churn date
-    retained_accounts: int
+    churned_accounts: int  # churns with a known date (a renewal lost, or an account ended)
+    retained_accounts: int  # renewals won (or, without renewals, active accounts)
     horizons: list[HorizonResult]
     lead_time: LeadTime
+    source: str = OUTCOMES_ACCOUNTS
+
+    @property
+    def from_renewals(self) -> bool:
+        return self.source == OUTCOMES_RENEWALS
 
     @property
     def has_outcomes(self) -> bool:
@@ -177,19 +187,31 @@ class InputsCache:
         return self._inputs[(day, power_user_share, metric_names)]
 
 
-def outcomes_known(*, tenant: Tenant, today: dt.date, segment: str | None = None) -> list[Outcome]:
-    """Churned accounts with a churn date up to today, and active accounts (retained as of today)."""
+def outcomes_known(*, tenant: Tenant, today: dt.date, segment: str | None = None) -> tuple[list[Outcome], str]:
+    """The outcomes to score against, and where they come from.
+
+    With decided renewals (renewals' offer to its peers), each one is an outcome: a churn, or a renewal
+    (renewed, expanded or contracted: the customer stayed), on the day it was decided. An account churned
+    with no churned renewal behind it (ended by hand) still counts as a churn, on its churn date.
+    Without any decided renewal (a tenant that keeps no contracts here), the outcomes are the churned
+    accounts and, as retained on today, the active ones."""
     accounts = Account.objects.filter(tenant=tenant)
     if segment:
         accounts = accounts.filter(segment=segment)
-    rows = accounts.values_list("pk", "segment", "status", "churned_on")
-    known = []
-    for pk, seg, status, churned_on in rows:
+    rows = {
+        pk: (seg or "", status, churned_on)
+        for pk, seg, status, churned_on in accounts.values_list("pk", "segment", "status", "churned_on")
+    }
+    decided = [o for o in renewal_outcomes(tenant=tenant, until=today) if o[0] in rows]
+    churned_by_renewal = {account_id for account_id, churned, _ in decided if churned}
+    known = [Outcome(account_id, rows[account_id][0], churned, on) for account_id, churned, on in decided]
+    for pk, (seg, status, churned_on) in rows.items():
         if status == AccountStatus.CHURNED and churned_on is not None and churned_on <= today:
-            known.append(Outcome(pk, seg or "", True, churned_on))
-        elif status == AccountStatus.ACTIVE:
-            known.append(Outcome(pk, seg or "", False, today))
-    return known
+            if pk not in churned_by_renewal:
+                known.append(Outcome(pk, seg, True, churned_on))
+        elif status == AccountStatus.ACTIVE and not decided:
+            known.append(Outcome(pk, seg, False, today))
+    return known, (OUTCOMES_RENEWALS if decided else OUTCOMES_ACCOUNTS)
 
 
 def lead_samples(churn: Outcome, *, today: dt.date, horizons: Iterable[int]) -> list[dt.date]:
@@ -218,8 +240,10 @@ def backtest_run(
     """Score every account with a known outcome N days before it under `model_for`, per horizon."""
     today = today or timezone.localdate(timezone=tenant.zone)
     cache = cache or InputsCache(tenant)
-    outcomes = outcomes_known(tenant=tenant, today=today, segment=segment)
-    churned = [o for o in outcomes if o.churned]
+    outcomes, source = outcomes_known(tenant=tenant, today=today, segment=segment)
+    # An account churns once: its last churn (one that came back and left again is judged on the last).
+    last_churn = {o.account_id: o for o in sorted(outcomes, key=lambda o: o.on) if o.churned}
+    churned = list(last_churn.values())
 
     # Read as the recompute reads: each segment's power-user share, every metric any model counts.
     share, metrics = tuple(sorted(model_for.power_user_shares.items())), model_for.metric_names
@@ -288,10 +312,11 @@ def backtest_run(
     )
     return BacktestReport(
         today=today,
-        churned_accounts=len(churned),
-        retained_accounts=len(outcomes) - len(churned),
+        churned_accounts=sum(1 for o in outcomes if o.churned),
+        retained_accounts=sum(1 for o in outcomes if not o.churned),
         horizons=results,
         lead_time=lead,
+        source=source,
     )
 
 

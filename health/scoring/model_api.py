@@ -239,9 +239,19 @@ class BacktestLeadTimeSerializer(serializers.Serializer):
 
 
 class BacktestReportSerializer(serializers.Serializer):
-    today = serializers.DateField(read_only=True, help_text="The retained accounts' outcome day.")
-    churned_accounts = serializers.IntegerField(read_only=True, help_text="Churned, with a churn date.")
-    retained_accounts = serializers.IntegerField(read_only=True, help_text="Active today.")
+    today = serializers.DateField(read_only=True, help_text="The day the backtest looked back from.")
+    source = serializers.ChoiceField(
+        choices=[backtest.OUTCOMES_RENEWALS, backtest.OUTCOMES_ACCOUNTS],
+        read_only=True,
+        help_text="renewals: decided renewals (and accounts ended by hand) are the outcomes; "
+        "accounts: without any decided renewal, churned accounts and active ones (retained today).",
+    )
+    churned_accounts = serializers.IntegerField(
+        read_only=True, help_text="Churns: renewals lost, or accounts churned with a churn date."
+    )
+    retained_accounts = serializers.IntegerField(
+        read_only=True, help_text="Renewals won (renewed, expanded, contracted); without renewals, active accounts."
+    )
     horizons = BacktestHorizonSerializer(many=True, read_only=True)
     lead_time = BacktestLeadTimeSerializer(read_only=True)
 

@@ -1,11 +1,11 @@
-"""Reads renewals offers its peers (communications' blackouts, cadences and merge fields), so they need not
-import its models."""
+"""Reads renewals offers its peers (communications' blackouts, cadences and merge fields, health's backtest),
+so they need not import its models."""
 
 import datetime as dt
 
 from tenancy.models import Tenant
 
-from ..models import Renewal, RenewalStatus
+from ..models import Outcome, Renewal, RenewalStatus
 
 
 def accounts_next_renewal(*, tenant: Tenant, account_ids) -> dict[int, dt.date]:
@@ -31,3 +31,20 @@ def accounts_in_renewal_negotiation(
         for account_id, due_on in accounts_next_renewal(tenant=tenant, account_ids=account_ids).items()
         if (due_on - on).days <= window_days
     }
+
+
+def renewal_outcomes(*, tenant: Tenant, until: dt.date) -> list[tuple[int, bool, dt.date]]:
+    """Every decided renewal up to `until`: (account, churned, the day it was decided), oldest first.
+
+    The day is the renewal date (the contract's end), or the day it was closed when that came first: a
+    renewal signed a month early was decided then, and a churn recorded late still happened at the end."""
+    rows = (
+        Renewal.objects.filter(tenant=tenant, status=RenewalStatus.CLOSED, closed_on__isnull=False)
+        .exclude(outcome="")
+        .values_list("account_id", "outcome", "due_on", "closed_on")
+    )
+    decided = [
+        (account_id, outcome == Outcome.CHURNED, min(due_on, closed_on))
+        for account_id, outcome, due_on, closed_on in rows
+    ]
+    return sorted((o for o in decided if o[2] <= until), key=lambda o: (o[2], o[0]))

@@ -2,6 +2,7 @@
 on small books whose usage goes in through ingestion."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django_scopes import scope
@@ -11,6 +12,8 @@ from accounts.models import Account
 from health.models import HealthModel
 from health.scoring import backtest
 from health.scoring import services as scoring
+from renewals import services as renewal_services
+from renewals.models import Outcome, Renewal
 
 from .scoring_helpers import DAY, account, people, save_model, send, uses
 
@@ -124,3 +127,64 @@ def test_no_known_outcome_makes_an_empty_report(tenant_a):
         report = backtest.backtest_run(tenant=tenant_a, model_for=scoring.health_models_in_effect(tenant=tenant_a))
     assert not report.has_outcomes
     assert report.lead_time.sentence.startswith("No churned account")
+
+
+def _contract(tenant, acct, *, ends: dt.date):
+    """A year's contract of `acct` ending on `ends`, known from its start."""
+    start = ends - dt.timedelta(days=364)
+    with scope(tenant=tenant):
+        contract = renewal_services.contract_create(
+            tenant=tenant, account=acct, start_on=start, end_on=ends, arr=Decimal(20_000), today=start
+        )
+        return Renewal.objects.get(tenant=tenant, contract=contract)
+
+
+def test_decided_renewals_are_the_outcomes_once_there_are_any(tenant_a):
+    _active_seats_only(tenant_a)
+    # Lost: the renewal due 20 days ago churned (the account ends on the contract's end, once).
+    lost = _active_on(tenant_a, 1, active=2, day=DAY - dt.timedelta(days=55))
+    lost_renewal = _contract(tenant_a, lost, ends=DAY - dt.timedelta(days=20))
+    # Won early: due 40 days ago but signed 50 days ago, so decided then.
+    won = _active_on(tenant_a, 2, active=8, day=DAY - dt.timedelta(days=85))
+    won_renewal = _contract(tenant_a, won, ends=DAY - dt.timedelta(days=40))
+    # Ended by hand 30 days ago, no renewal behind it: still a churn.
+    by_hand = _active_on(tenant_a, 3, active=5, day=DAY - dt.timedelta(days=65))
+    _churn(tenant_a, by_hand, DAY - dt.timedelta(days=30))
+    # Active, its renewal still open: no outcome yet (without renewals it would count as retained today).
+    open_one = _active_on(tenant_a, 4, active=9, day=DAY - dt.timedelta(days=35))
+    _contract(tenant_a, open_one, ends=DAY + dt.timedelta(days=100))
+    with scope(tenant=tenant_a):
+        churn_reason = next(
+            r for r in renewal_services.outcome_reasons(tenant=tenant_a) if r.applies_to != "contraction"
+        )
+        renewal_services.renewal_close(
+            renewal=lost_renewal, outcome=Outcome.CHURNED, by=None, reason=churn_reason, closed_on=DAY
+        )
+        renewal_services.renewal_close(
+            renewal=won_renewal, outcome=None, new_arr=Decimal(20_000), by=None, closed_on=DAY - dt.timedelta(days=50)
+        )
+        report = backtest.backtest_run(
+            tenant=tenant_a, model_for=scoring.health_models_in_effect(tenant=tenant_a), today=DAY, horizons=(30,)
+        )
+
+    assert report.from_renewals
+    assert (report.churned_accounts, report.retained_accounts) == (2, 1)
+    horizon = report.horizon(30)
+    # 30 days before each outcome: lost 20 points (2 of 10 seats), by hand 60 (5), won 100 (8).
+    assert (horizon.scored, horizon.churned, horizon.retained) == (3, 2, 1)
+    by_band = {row.band: (row.accounts, row.churned) for row in horizon.bands}
+    assert by_band == {"green": (1, 0), "yellow": (1, 1), "red": (1, 1)}
+    assert horizon.auc == 1.0
+
+
+def test_without_decided_renewals_active_accounts_are_retained_today(tenant_a):
+    _active_seats_only(tenant_a)
+    acct = _active_on(tenant_a, 1, active=8, day=DAY - dt.timedelta(days=35))
+    _contract(tenant_a, acct, ends=DAY + dt.timedelta(days=100))  # open: decided nothing yet
+    with scope(tenant=tenant_a):
+        report = backtest.backtest_run(
+            tenant=tenant_a, model_for=scoring.health_models_in_effect(tenant=tenant_a), today=DAY, horizons=(30,)
+        )
+    assert not report.from_renewals
+    assert (report.churned_accounts, report.retained_accounts) == (0, 1)
+    assert report.horizon(30).scored == 1
