@@ -1,4 +1,4 @@
-"""Background work of the health app: the nightly recompute's sweeper and its batches."""
+"""Background work of the health app: the nightly recompute's sweeper and its batches, and the backtest report."""
 
 from celery import shared_task
 from django.db import OperationalError
@@ -27,3 +27,16 @@ def recompute_batch_task(self, *, tenant_id: int, batch_id: int) -> bool:
     from .scoring import runs
 
     return runs.batch_process(tenant=Tenant.objects.get(pk=tenant_id), batch_id=batch_id)
+
+
+@shared_task(base=TenantTask, bind=True)
+def backtest_report_task(self, *, tenant_id: int, key: str, today: str) -> int:
+    """Build the backtest report the page or the API asked for; returns the outcomes it scored."""
+    import datetime as dt
+
+    from .scoring import backtest_jobs
+
+    report = backtest_jobs.backtest_report_build(
+        tenant=Tenant.objects.get(pk=tenant_id), key=key, today=dt.date.fromisoformat(today)
+    )
+    return report.churned_accounts + report.retained_accounts

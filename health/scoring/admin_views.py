@@ -7,13 +7,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.models import Segment
 from tenancy.permissions import Capability
 from tenancy.shortcuts import get_or_404, member_required
 
 from ..models import Band, HealthModel, RunStatus
-from . import backtest, runs, selectors, services
+from . import backtest, backtest_jobs, runs, selectors, services
 from .forms import HealthModelEditor
 
 RUNS_SHOWN = 20
@@ -95,8 +96,14 @@ def model_remove(request: HttpRequest, segment: str) -> HttpResponse:
 @require_GET
 @member_required(Capability.MANAGE)
 def backtest_report(request: HttpRequest) -> HttpResponse:
-    tenant = request.tenant
-    report = backtest.backtest_run(tenant=tenant, model_for=services.health_models_in_effect(tenant=tenant))
+    """The report once built; until then its progress, which polls this page (htmx) and reloads it when done."""
+    job = backtest_jobs.backtest_report_get(tenant=request.tenant)
+    if job.report is None:
+        template = "health/model/_backtest_progress.html" if request.htmx else "health/model/backtest.html"
+        return render(request, template, {"job": job})
+    if request.htmx:
+        return HttpResponseClientRefresh()
+    report = job.report
     chart = {
         "labels": [Band(b).label for b in backtest.BANDS],
         "datasets": [
@@ -106,7 +113,7 @@ def backtest_report(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "health/model/backtest.html",
-        {"report": report, "chart": chart, "early_days": backtest.EARLY_DAYS, "band_colours": BAND_COLOURS},
+        {"job": job, "report": report, "chart": chart, "early_days": backtest.EARLY_DAYS, "band_colours": BAND_COLOURS},
     )
 
 

@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -158,7 +158,14 @@ class InputsCache:
         settings = repr((share, metrics)).encode()
         return f"health:backtest-inputs:{self.tenant.pk}:{day.isoformat()}:{hashlib.sha256(settings).hexdigest()[:32]}"
 
-    def prepare(self, needs: dict[dt.date, set[int]], *, power_user_share: tuple, metric_names: tuple) -> None:
+    def prepare(
+        self,
+        needs: dict[dt.date, set[int]],
+        *,
+        power_user_share: tuple,
+        metric_names: tuple,
+        on_day: Callable[[dt.date], None] | None = None,
+    ) -> None:
         missing = [(day, power_user_share, metric_names) for day in needs]
         missing = [k for k in missing if k not in self._inputs]
         shared = cache.get_many([self._shared_key(k) for k in missing]) if missing else {}
@@ -170,6 +177,8 @@ class InputsCache:
             key = (day, power_user_share, metric_names)
             cached = self._inputs.get(key)
             if cached is not None and ids <= {int(i) for i in cached.raw.index}:
+                if on_day is not None:
+                    on_day(day)
                 continue
             wanted = ids | ({int(i) for i in cached.raw.index} if cached is not None else set())
             self._inputs[key] = measure_inputs(
@@ -180,6 +189,8 @@ class InputsCache:
                 metric_names=metric_names,
             )
             fresh[self._shared_key(key)] = self._inputs[key]
+            if on_day is not None:
+                on_day(day)
         if fresh:
             cache.set_many(fresh, timeout=SHARED_INPUTS_SECONDS)
 
@@ -236,8 +247,10 @@ def backtest_run(
     horizons: tuple[int, ...] = HORIZONS,
     segment: str | None = None,
     cache: InputsCache | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BacktestReport:
-    """Score every account with a known outcome N days before it under `model_for`, per horizon."""
+    """Score every account with a known outcome N days before it under `model_for`, per horizon.
+    `progress(days_read, days_needed)` hears of each as-of day once its inputs are in."""
     today = today or timezone.localdate(timezone=tenant.zone)
     cache = cache or InputsCache(tenant)
     outcomes, source = outcomes_known(tenant=tenant, today=today, segment=segment)
@@ -248,13 +261,23 @@ def backtest_run(
     # Read as the recompute reads: each segment's power-user share, every metric any model counts.
     share, metrics = tuple(sorted(model_for.power_user_shares.items())), model_for.metric_names
 
-    def read(wanted: Iterable[tuple[int, Outcome]]) -> None:
-        needs: dict[dt.date, set[int]] = defaultdict(set)
-        for n, o in wanted:
-            needs[o.on - dt.timedelta(days=n)].add(o.account_id)
-        cache.prepare(needs, power_user_share=share, metric_names=metrics)
+    horizon_needs: dict[dt.date, set[int]] = defaultdict(set)
+    for o in outcomes:
+        for n in horizons:
+            horizon_needs[o.on - dt.timedelta(days=n)].add(o.account_id)
+    samples = {o.account_id: lead_samples(o, today=today, horizons=horizons) for o in churned}
+    lead_needs: dict[dt.date, set[int]] = defaultdict(set)
+    for o in churned:
+        for day in samples[o.account_id]:
+            lead_needs[day].add(o.account_id)
+    days_needed, days_read = len(set(horizon_needs) | set(lead_needs)), set()
 
-    read((n, o) for o in outcomes for n in horizons)
+    def read(day: dt.date) -> None:
+        days_read.add(day)
+        if progress is not None:
+            progress(len(days_read), days_needed)
+
+    cache.prepare(horizon_needs, power_user_share=share, metric_names=metrics, on_day=read)
 
     scored: dict[dt.date, tuple[Inputs, dict[int, AccountScore]]] = {}
 
@@ -287,12 +310,7 @@ def backtest_run(
             )
         )
 
-    samples = {o.account_id: lead_samples(o, today=today, horizons=horizons) for o in churned}
-    needs: dict[dt.date, set[int]] = defaultdict(set)
-    for o in churned:
-        for day in samples[o.account_id]:
-            needs[day].add(o.account_id)
-    cache.prepare(needs, power_user_share=share, metric_names=metrics)
+    cache.prepare(lead_needs, power_user_share=share, metric_names=metrics, on_day=read)
     first_red: dict[int, int] = {}
     with_score: set[int] = set()
     for o in churned:

@@ -17,7 +17,7 @@ from tenancy.filters import TenantFilterSet
 from tenancy.permissions import Capability
 
 from ..models import Band, HealthModel, RecomputeRun, RunKind, RunStatus
-from . import backtest, runs, selectors, services
+from . import backtest, backtest_jobs, runs, selectors, services
 
 SEGMENTS = [("", "All segments"), *Segment.choices]
 ALL_SEGMENTS = "all_segments"  # the filter's word for the blank segment: a blank filter value means "any"
@@ -256,15 +256,25 @@ class BacktestReportSerializer(serializers.Serializer):
     lead_time = BacktestLeadTimeSerializer(read_only=True)
 
 
+class BacktestProgressSerializer(serializers.Serializer):
+    status = serializers.CharField(read_only=True, help_text='"building": ask again; the report is on its way.')
+    days_read = serializers.IntegerField(read_only=True)
+    days_needed = serializers.IntegerField(read_only=True, help_text="0 while the outcomes are being found.")
+
+
 class HealthBacktestView(GenericAPIView):
-    """How well the models in effect would have told churn from retention: each account with a
-    known outcome scored 30, 60 and 90 days before it, churn rate by band, AUC, and how early
-    churned accounts turned red. For CS leaders and admins."""
+    """How well the models in effect would have told churn from retention: each known outcome scored
+    30, 60 and 90 days before it, churn rate by band, AUC, and how early churned accounts turned red.
+    For CS leaders and admins. The report is built in the background: until it is ready the answer is
+    202 with the build's progress; ask again."""
 
     serializer_class = BacktestReportSerializer
     read_capability = Capability.MANAGE
 
+    @extend_schema(responses={200: BacktestReportSerializer, 202: BacktestProgressSerializer})
     def get(self, request):
-        tenant = request.tenant
-        report = backtest.backtest_run(tenant=tenant, model_for=services.health_models_in_effect(tenant=tenant))
-        return Response(BacktestReportSerializer(report).data)
+        job = backtest_jobs.backtest_report_get(tenant=request.tenant)
+        if job.report is None:
+            progress = {"status": "building", "days_read": job.days_read, "days_needed": job.days_needed}
+            return Response(BacktestProgressSerializer(progress).data, status=status.HTTP_202_ACCEPTED)
+        return Response(BacktestReportSerializer(job.report).data)

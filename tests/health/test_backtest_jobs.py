@@ -1,0 +1,142 @@
+"""The backtest report is built in the background: one build per tenant, models and day, its progress
+shown on the page (polling, then a reload) and in the API (202 until ready), and a real worker builds it."""
+
+import datetime as dt
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scope
+
+from accounts import services as account_services
+from accounts.models import Account
+from health.scoring import backtest, backtest_jobs
+from health.scoring import services as scoring
+
+from .scoring_helpers import account, people, save_model, send, uses
+
+pytestmark = pytest.mark.django_db
+BACKTEST = "/api/v1/health-backtest/"
+
+
+def _book(tenant) -> dt.date:
+    """A churned account (2 of 10 seats used) and a retained one (8 of 10); today in the tenant's zone."""
+    save_model(tenant, weights={"active_seats": 100}, green_from=70, yellow_from=40)
+    today = timezone.localdate(timezone=tenant.zone)
+    churn_on = today - dt.timedelta(days=20)
+    for n, active, outcome in [(1, 2, churn_on), (2, 8, today)]:
+        acct = account(tenant, n, seats=10)
+        send(
+            tenant,
+            [
+                c
+                for p in people(tenant, acct, active)
+                for c in uses(p, "Report Created", outcome - dt.timedelta(days=35))
+            ],
+        )
+        if n == 1:
+            with scope(tenant=tenant):
+                account_services.account_deactivate(account=acct, by=None)
+                Account.objects.filter(tenant=tenant, pk=acct.pk).update(churned_on=churn_on)
+    return today
+
+
+def _key(tenant, today) -> str:
+    with scope(tenant=tenant):
+        return backtest_jobs._key(tenant, scoring.health_models_in_effect(tenant=tenant), today)
+
+
+def test_progress_hears_of_every_day_needed_once(tenant_a):
+    today = _book(tenant_a)
+    heard = []
+    with scope(tenant=tenant_a):
+        backtest.backtest_run(
+            tenant=tenant_a,
+            model_for=scoring.health_models_in_effect(tenant=tenant_a),
+            today=today,
+            progress=lambda read, needed: heard.append((read, needed)),
+        )
+    needed = heard[-1][1]
+    # Horizon days of both outcomes (2 x 3) and the churn's weekly samples: each day counted once.
+    assert needed > 6
+    assert heard[-1] == (needed, needed)
+    assert [read for read, _ in heard] == sorted(read for read, _ in heard)
+    assert {n for _, n in heard} == {needed}
+
+
+def test_the_page_shows_the_build_and_reloads_when_it_is_done(tenant_a, alice, login):
+    today = _book(tenant_a)
+    key = _key(tenant_a, today)
+    cache.add(f"{key}:progress", (3, 12))  # a build running on a worker, a quarter through
+    client = login(alice)
+
+    page = client.get(reverse("health:backtest")).content.decode()
+    assert 'data-testid="backtest-progress"' in page and "3 of 12 days read" in page
+    assert 'id="backtest-30"' not in page
+    polled = client.get(reverse("health:backtest"), HTTP_HX_REQUEST="true")
+    assert polled.status_code == 200 and "3 of 12 days read" in polled.content.decode()
+    assert "<html" not in polled.content.decode()  # the progress card alone
+
+    with scope(tenant=tenant_a):
+        backtest_jobs.backtest_report_build(tenant=tenant_a, key=key, today=today)
+    done = client.get(reverse("health:backtest"), HTTP_HX_REQUEST="true")
+    assert done.headers.get("HX-Refresh") == "true"
+    page = client.get(reverse("health:backtest")).content.decode()
+    assert 'id="backtest-30"' in page and "backtest-progress" not in page
+    assert cache.get(f"{key}:progress") is None
+
+
+def test_the_api_answers_202_with_progress_until_the_report_is_built(tenant_a, alice, api_as):
+    today = _book(tenant_a)
+    key = _key(tenant_a, today)
+    cache.add(f"{key}:progress", (0, 0))
+    building = api_as(alice, tenant_a).get(BACKTEST)
+    assert building.status_code == 202
+    assert building.json() == {"status": "building", "days_read": 0, "days_needed": 0}
+
+    with scope(tenant=tenant_a):
+        backtest_jobs.backtest_report_build(tenant=tenant_a, key=key, today=today)
+    built = api_as(alice, tenant_a).get(BACKTEST)
+    assert built.status_code == 200
+    assert (built.json()["churned_accounts"], built.json()["retained_accounts"]) == (1, 1)
+
+
+def test_a_new_model_version_starts_a_new_report(tenant_a, alice, api_as):
+    _book(tenant_a)
+    first = api_as(alice, tenant_a).get(BACKTEST).json()
+    assert first["horizons"][0]["bands"][0]["accounts"] == 1  # the retained account is green at 100 points
+    # A milder model: yellow from 10 points, so the churned account's 20 points are yellow, not red.
+    save_model(tenant_a, weights={"active_seats": 100}, green_from=70, yellow_from=10)
+    second = api_as(alice, tenant_a).get(BACKTEST).json()
+    assert [b["accounts"] for b in first["horizons"][0]["bands"]] == [1, 0, 1]
+    assert [b["accounts"] for b in second["horizons"][0]["bands"]] == [1, 1, 0]
+
+
+def test_a_failed_build_lets_the_next_ask_try_again(tenant_a):
+    today = _book(tenant_a)
+    key = _key(tenant_a, today)
+    with scope(tenant=tenant_a), pytest.raises(TypeError):
+        # A day the backtest cannot read: the build fails and leaves no progress behind to wait on.
+        backtest_jobs.backtest_report_build(tenant=tenant_a, key=key, today="not a day")
+    assert cache.get(f"{key}:progress") is None
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_builds_the_report_the_api_asked_for(worker, finished_tasks, tenant_a, alice, api_as):
+    _book(tenant_a)
+    first = api_as(alice, tenant_a).get(BACKTEST)
+    if settings.REDIS_URL:
+        assert first.status_code == 202  # the worker has it
+        name, state = finished_tasks.get(timeout=120)
+        while name != "health.tasks.backtest_report_task":
+            name, state = finished_tasks.get(timeout=120)
+        assert state == "SUCCESS"
+    else:
+        assert first.status_code == 200  # built in-process on the first ask
+    report = api_as(alice, tenant_a).get(BACKTEST)
+    assert report.status_code == 200
+    assert (report.json()["churned_accounts"], report.json()["retained_accounts"]) == (1, 1)
+    assert report.json()["horizons"][0]["auc"] == 1.0
