@@ -18,7 +18,7 @@ from .models import (
     ServiceTier,
     TierOverride,
 )
-from .services.book import ACCOUNT_FIELDS
+from .services.book import ACCOUNT_EDITABLE_FIELDS
 from .services.custom_fields import custom_field_definitions
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -72,6 +72,11 @@ class AccountForm(forms.Form):
         if account is not None:
             parents = parents.exclude(pk=account.pk)
         self.fields["parent"].queryset = parents
+        if account is not None and account.arr_from_contracts:
+            # Disabled: shown, and the posted value ignored in favour of the account's own.
+            arr = self.fields["arr"]
+            arr.disabled = True
+            arr.help_text = Account._meta.get_field("arr_from_contracts").help_text
         self.custom_definitions = custom_field_definitions(tenant=tenant)
         for definition in self.custom_definitions:
             field = _custom_form_field(definition)
@@ -80,7 +85,7 @@ class AccountForm(forms.Form):
 
     @classmethod
     def for_account(cls, account: Account, data=None) -> "AccountForm":
-        initial = {name: getattr(account, name) for name in ACCOUNT_FIELDS}
+        initial = {name: getattr(account, name) for name in ACCOUNT_EDITABLE_FIELDS}
         initial.update(owner=account.owner_id, parent=account.parent_id)
         initial.update({CUSTOM_PREFIX + k: v for k, v in account.custom_fields.items()})
         return cls(data, tenant=account.tenant, account=account, initial=initial)

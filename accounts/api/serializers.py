@@ -21,7 +21,7 @@ from ..models import (
     TierChange,
     TierOverride,
 )
-from ..services.book import ACCOUNT_FIELDS
+from ..services.book import ACCOUNT_EDITABLE_FIELDS
 from .queries import tier_list
 from .schema import NamedChoiceField
 
@@ -77,6 +77,7 @@ class AccountSerializer(serializers.ModelSerializer):
             "domain",
             "segment",
             "arr",
+            "arr_from_contracts",
             "acv",
             "seats_purchased",
             "industry",
@@ -119,7 +120,7 @@ class AccountWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Account
-        fields = [*ACCOUNT_FIELDS, "custom_fields"]
+        fields = [*ACCOUNT_EDITABLE_FIELDS, "custom_fields"]
 
 
 class TierOverrideSerializer(serializers.Serializer):

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -84,12 +85,14 @@ def _check(job: ImportJob, table: Table) -> Checked:
     if job.kind == ImportKind.CONTACTS:
         accounts = dict(Account.objects.filter(tenant=tenant).values_list("external_id", "pk"))
         return check_contacts(table, job.mapping, ContactContext(accounts=accounts, zone=tenant.zone))
-    existing = {
-        external_id: (pk, parent_id)
-        for external_id, pk, parent_id in Account.objects.filter(tenant=tenant).values_list(
-            "external_id", "pk", "parent_id"
-        )
-    }
+    existing: dict[str, tuple[int, int | None]] = {}
+    contract_arr: dict[str, Decimal] = {}
+    for external_id, pk, parent_id, arr, arr_from_contracts in Account.objects.filter(tenant=tenant).values_list(
+        "external_id", "pk", "parent_id", "arr", "arr_from_contracts"
+    ):
+        existing[external_id] = (pk, parent_id)
+        if arr_from_contracts:
+            contract_arr[external_id] = arr
     definitions = custom_field_definitions(tenant=tenant)
     current_custom: dict[str, dict] = {}
     if definitions:
@@ -102,7 +105,13 @@ def _check(job: ImportJob, table: Table) -> Checked:
                 )
             )
     owners = {email.lower(): pk for email, pk in assignable_owners(tenant=tenant).values_list("email", "pk")}
-    context = AccountContext(owners=owners, existing=existing, definitions=definitions, current_custom=current_custom)
+    context = AccountContext(
+        owners=owners,
+        existing=existing,
+        definitions=definitions,
+        current_custom=current_custom,
+        contract_arr=contract_arr,
+    )
     return check_accounts(table, job.mapping, context)
 
 

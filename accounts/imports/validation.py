@@ -8,13 +8,14 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from ..models import AccountStatus, ContactRole, CustomFieldDefinition, ImportKind, Segment
 from ..parsing import parse_bool, parse_choice, parse_date, parse_decimal, parse_int, parse_moment
-from ..services import custom_field_values_clean, roles_join
+from ..services import arr_from_contracts_message, custom_field_values_clean, roles_join
 from .mapping import ACCOUNT_TARGETS, CONTACT_TARGETS, CUSTOM_PREFIX, TargetField
 from .reading import Table
 
@@ -59,6 +60,8 @@ class AccountContext:
     existing: dict[str, tuple[int, int | None]]  # external id -> (pk, parent pk)
     definitions: list[CustomFieldDefinition]
     current_custom: dict[str, dict]  # external id -> custom fields, for existing accounts in the file
+    # external id -> ARR, of the accounts whose ARR their contracts keep
+    contract_arr: dict[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass
@@ -189,8 +192,28 @@ def check_accounts(table: Table, mapping: dict[str, str], context: AccountContex
                     key = name.removeprefix("custom_fields.")
                     column = mapping.get(CUSTOM_PREFIX + key, labels.get(key, key))
                     checked.reject(i, RowError(table.lines[i], column, custom[i].get(key, ""), " ".join(messages)))
+    _check_contract_arr(table, mapping, checked, cells, context)
     _check_parents(table, mapping, checked, cells.get("external_id", []), context)
     return checked
+
+
+def _check_contract_arr(
+    table: Table, mapping: dict[str, str], checked: Checked, cells: dict[str, list[str]], context: AccountContext
+) -> None:
+    """A row may not retype the ARR of an account whose contracts keep it (the writer would overwrite it
+    and the next contract change would undo that); the ARR it already has passes."""
+    if "arr" not in cells or not context.contract_arr:
+        return
+    for i, (external_id, raw) in enumerate(zip(cells["external_id"], cells["arr"], strict=True)):
+        current = context.contract_arr.get(external_id)
+        if current is None or not raw:
+            continue
+        try:
+            arr = parse_decimal(raw)
+        except ValidationError:
+            continue  # reported by the row's own check already
+        if arr != current:
+            checked.reject(i, RowError(table.lines[i], mapping["arr"], raw, arr_from_contracts_message(current)))
 
 
 def _check_parents(

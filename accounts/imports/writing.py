@@ -13,11 +13,14 @@ from tenancy.models import Tenant, User
 
 from ..models import Account, AccountStatus, Contact, ServiceTier, TierChange
 from ..services import account_apply_tier_rule
-from ..services.book import ACCOUNT_FIELDS
+from ..services.book import ACCOUNT_EDITABLE_FIELDS
 from ..signals import announce_accounts_created, announce_contacts_changed, contact_change
 
 # What a row sets directly; the external id matches, owner and parent are resolved, status has rules.
-ACCOUNT_VALUE_FIELDS = (*(f for f in ACCOUNT_FIELDS if f not in ("external_id", "owner", "parent")), "custom_fields")
+ACCOUNT_VALUE_FIELDS = (
+    *(f for f in ACCOUNT_EDITABLE_FIELDS if f not in ("external_id", "owner", "parent")),
+    "custom_fields",
+)
 CONTACT_VALUE_FIELDS = ("name", "email", "title", "roles", "is_active", "last_seen_at")
 
 

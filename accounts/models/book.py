@@ -33,6 +33,14 @@ class Account(TenantOwned):
     domain = models.CharField(max_length=253, blank=True)
     segment = models.CharField(max_length=16, choices=Segment.choices)
     arr = models.DecimalField("ARR", **MONEY, default=Decimal(0), validators=[MinValueValidator(0)])
+    # Set by renewals once the account has a contract; accounts cannot ask renewals, so it keeps the fact itself.
+    arr_from_contracts = models.BooleanField(
+        "ARR from contracts",
+        default=False,
+        editable=False,
+        help_text="The ARR is the sum of the account's active contracts and changes through them: "
+        "new contracts, amendments, renewals and ends.",
+    )
     acv = models.DecimalField("ACV", **MONEY, default=Decimal(0), validators=[MinValueValidator(0)])
     seats_purchased = models.PositiveIntegerField(default=0)
     industry = models.CharField(max_length=80, blank=True)

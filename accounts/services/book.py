@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 
 from tenancy.models import Tenant, User
@@ -16,7 +17,7 @@ from .custom_fields import custom_field_definitions, custom_field_values_clean
 from .tiers import account_apply_tier_rule, account_save_tier_change, service_tiers
 
 # The account fields a person edits (forms, API, imports); the tier and overrides have services of their own.
-ACCOUNT_FIELDS = (
+ACCOUNT_EDITABLE_FIELDS = (
     "external_id",
     "name",
     "domain",
@@ -31,7 +32,28 @@ ACCOUNT_FIELDS = (
     "go_live_on",
     "parent",
 )
+# What account_create and account_update take: those, and whether contracts keep the ARR, which only renewals
+# sets (with the ARR they sum to).
+ACCOUNT_FIELDS = (*ACCOUNT_EDITABLE_FIELDS, "arr_from_contracts")
 CONTACT_FIELDS = {"external_id", "name", "email", "title", "roles", "is_active", "last_seen_at", "account"}
+
+
+def arr_from_contracts_message(arr: Decimal) -> str:
+    """Why a hand-typed ARR is refused, by the service and the import alike."""
+    # floatformat "2g", as the account page shows the ARR: 12,000.00.
+    return (
+        f"This account's ARR is the sum of its active contracts (currently {floatformat(arr, '2g')}); "
+        "change it with a contract amendment."
+    )
+
+
+def _check_arr_by_hand(account: Account, fields: dict) -> None:
+    """Once contracts keep the ARR, only renewals (passing arr_from_contracts=True) may move it; the same ARR
+    sent back by a form or a client passes."""
+    if not account.arr_from_contracts or fields.get("arr_from_contracts") is True or fields.get("arr") is None:
+        return
+    if Decimal(fields["arr"]) != Decimal(account.arr):
+        raise ValidationError({"arr": arr_from_contracts_message(account.arr)})
 
 
 def roles_join(roles) -> str:
@@ -102,6 +124,7 @@ def account_update(*, account: Account, by: User | None, custom_fields: dict | N
     unknown = set(fields) - set(ACCOUNT_FIELDS)
     if unknown:
         raise TypeError(f"account_update() got unexpected fields {sorted(unknown)}")
+    _check_arr_by_hand(account, fields)
     previous_acv = account.acv
     for name, value in fields.items():
         setattr(account, name, value)

@@ -126,6 +126,13 @@ class _Resolver:
 
     def _update_account(self, account: Account, cleaned, call: Call) -> None:
         changed, custom = account_changes(account, cleaned)
+        if account.arr_from_contracts and "arr" in changed:
+            # The account's contracts keep its ARR: a product's plan trait can't overrule a signed contract,
+            # and the other traits of the call still apply.
+            del changed["arr"]
+            self._note(
+                call, f"Account {account.external_id!r}: the arr trait is ignored, its ARR comes from its contracts."
+            )
         if not changed and not custom:
             return
         try:

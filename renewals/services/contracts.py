@@ -49,12 +49,14 @@ def _money(value) -> str:
 
 
 def account_arr_sync(*, account: Account, by: User | None = None) -> Account:
-    """The account's ARR becomes the sum of its active contracts (as amended)."""
+    """The account's ARR becomes the sum of its active contracts (as amended), and the account knows it: its
+    ARR is no longer typed by hand."""
     total = Contract.objects.filter(tenant=account.tenant, account=account, status=ContractStatus.ACTIVE).aggregate(
         total=Sum("current_arr")
     )["total"] or Decimal(0)
-    if Decimal(account.arr) != total:
-        account_update(account=account, by=by, arr=total)
+    # Marked even when the sum equals the ARR typed before: a first contract may match it exactly.
+    if Decimal(account.arr) != total or not account.arr_from_contracts:
+        account_update(account=account, by=by, arr=total, arr_from_contracts=True)
     return account
 
 

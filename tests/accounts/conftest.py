@@ -35,3 +35,9 @@ def make_account(tenant, n, *, acv=40_000, segment="mid_market", owner=None, **f
             owner=owner,
             **fields,
         )
+
+
+def keep_arr_by_contracts(tenant, account, arr):
+    """What renewals does once the account has contracts: the ARR is their sum from now on."""
+    with scope(tenant=tenant):
+        return services.account_update(account=account, by=None, arr=Decimal(arr), arr_from_contracts=True)

@@ -11,7 +11,7 @@ from tenancy.models import Role
 
 from ..conftest import add_member
 from ..factories import UserFactory
-from .conftest import make_account
+from .conftest import keep_arr_by_contracts, make_account
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +140,32 @@ def test_create_update_and_validation(tenant_a, tiers, alice, bob, api_as):
     assert (changed.json()["industry"], changed.json()["seats_purchased"]) == ("Retail", 40)
     assert client.delete(f"{ACCOUNTS}{account['id']}/").status_code == 405
     assert client.put(f"{ACCOUNTS}{account['id']}/", {}, format="json").status_code == 405
+
+
+def test_an_arr_kept_by_contracts_is_read_only_and_a_change_is_a_400_naming_arr(tenant_a, tiers, alice, api_as):
+    account = keep_arr_by_contracts(tenant_a, _account(tenant_a, 1, acv=40_000), 12_000)
+    free = _account(tenant_a, 2, acv=40_000)
+    client = api_as(alice, tenant_a)
+    url = f"{ACCOUNTS}{account.pk}/"
+    assert client.get(url).json()["arr_from_contracts"] is True
+    assert client.get(f"{ACCOUNTS}{free.pk}/").json()["arr_from_contracts"] is False
+    refused = client.patch(url, {"arr": "15000", "industry": "Retail"}, format="json")
+    assert refused.status_code == 400
+    assert _fields(refused) == {
+        "arr": [
+            "This account's ARR is the sum of its active contracts (currently 12,000.00); "
+            "change it with a contract amendment."
+        ]
+    }
+    same = client.patch(url, {"arr": "12000.00", "industry": "Retail"}, format="json")
+    assert same.status_code == 200, same.json()
+    assert (same.json()["arr"], same.json()["industry"]) == ("12000.00", "Retail")
+    # The flag is renewals' to set: a client cannot clear it to type the ARR after all.
+    cleared = client.patch(url, {"arr_from_contracts": False}, format="json")
+    assert cleared.status_code == 200 and cleared.json()["arr_from_contracts"] is True
+    assert client.patch(url, {"arr_from_contracts": False, "arr": "1"}, format="json").status_code == 400
+    moved = client.patch(f"{ACCOUNTS}{free.pk}/", {"arr": "41000"}, format="json")
+    assert moved.status_code == 200 and moved.json()["arr"] == "41000.00"
 
 
 def test_deactivate_and_reactivate(tenant_a, tiers, alice, api_as):

@@ -30,6 +30,8 @@ from accounts.models import (
 )
 from accounts.tasks import import_job_run_task
 
+from .conftest import keep_arr_by_contracts, make_account
+
 pytestmark = pytest.mark.django_db
 
 ACCOUNTS_CSV = (
@@ -346,6 +348,35 @@ def test_valid_rows_mode_writes_the_good_rows_and_returns_the_rest_as_csv(tenant
     assert rejected_rows(job) == [
         {"Account ID": "A-2", "Name": "Beta", "Segment": "smb", "ARR": "lots", "error": "ARR: 'lots' is not a number."}
     ]
+
+
+def test_a_row_retyping_an_arr_kept_by_contracts_is_an_error_of_that_row(tenant_a, tiers, run_import):
+    keep_arr_by_contracts(tenant_a, make_account(tenant_a, 1), 12_000)
+    keep_arr_by_contracts(tenant_a, make_account(tenant_a, 2), 8_000)
+    make_account(tenant_a, 3, acv=5_000)
+    data = (
+        "Account ID,Name,Segment,ARR,Industry\n"
+        "ext-1,Account 001,mid_market,15000,Retail\n"
+        'ext-2,Account 002,mid_market,"8,000.00",Retail\n'
+        "ext-3,Account 003,mid_market,6000,Retail\n"
+        "ext-1b,New,smb,100,\n"
+    )
+    kept = (
+        "This account's ARR is the sum of its active contracts (currently 12,000.00); "
+        "change it with a contract amendment."
+    )
+    job = run_import(data)
+    assert job.status == ImportStatus.REJECTED
+    assert job.errors == [{"line": 2, "column": "ARR", "value": "15000", "reason": kept}]
+    assert accounts_of(tenant_a)["ext-1"].industry == ""
+    job = run_import(data, mode=ImportMode.VALID_ROWS)
+    assert (job.status, job.created_count, job.updated_count, job.rejected_count) == (ImportStatus.DONE, 1, 2, 1)
+    assert rejected_rows(job)[0]["error"] == f"ARR: {kept}"
+    accounts = accounts_of(tenant_a)
+    assert (accounts["ext-1"].arr, accounts["ext-1"].industry) == (Decimal(12_000), "")
+    # The same ARR and an ARR no contract keeps go through.
+    assert (accounts["ext-2"].arr, accounts["ext-2"].industry) == (Decimal(8_000), "Retail")
+    assert (accounts["ext-3"].arr, accounts["ext-3"].arr_from_contracts) == (Decimal(6_000), False)
 
 
 def test_rejected_rows_are_escaped_against_spreadsheet_formulas(tenant_a, alice, login, run_import):

@@ -8,7 +8,7 @@ from accounts import services
 from accounts.models import Account, Contact, TierChange
 from tenancy.models import Role
 
-from .conftest import make_account
+from .conftest import keep_arr_by_contracts, make_account
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +113,46 @@ def test_editing_acv_moves_the_tier_and_shows_it_in_history(tenant_a, tiers, ali
     page = web.post(reverse("accounts:account_edit", args=[account.pk]), data, follow=True).content.decode()
     assert "It moved from Low touch to High touch." in page
     assert "ACV change" in page and 'id="tier-history"' in page
+
+
+def _edit(web, account, **changes):
+    data = {
+        "external_id": account.external_id,
+        "name": account.name,
+        "segment": account.segment,
+        "arr": str(account.arr),
+        "acv": str(account.acv),
+        "seats_purchased": "0",
+        **changes,
+    }
+    return web.post(reverse("accounts:account_edit", args=[account.pk]), data)
+
+
+def test_an_arr_kept_by_contracts_shows_disabled_and_a_posted_arr_changes_nothing(tenant_a, tiers, alice, login):
+    account = keep_arr_by_contracts(tenant_a, _account(tenant_a, 1, acv=40_000), 12_000)
+    web = login(alice)
+    form = web.get(reverse("accounts:account_edit", args=[account.pk])).content.decode()
+    arr_input = form[form.index('name="arr"') :].split(">", 1)[0]
+    assert "disabled" in arr_input and 'value="12000.00"' in form
+    help_text = form[form.index('id="id_arr_helptext"') :].split("</div>", 1)[0]
+    assert "The ARR is the sum of the account's active contracts and changes through them" in help_text
+    response = _edit(web, account, arr="99000", industry="Retail")
+    assert response.status_code == 302
+    with scope(tenant=tenant_a):
+        stored = Account.objects.get(tenant=tenant_a, pk=account.pk)
+    assert (stored.arr, stored.industry) == (12_000, "Retail")
+    detail = web.get(reverse("accounts:account_detail", args=[account.pk])).content.decode()
+    assert 'data-testid="arr-from-contracts"' in detail
+
+
+def test_an_arr_without_contracts_is_edited_on_the_form(tenant_a, tiers, alice, login):
+    account = _account(tenant_a, 1, acv=40_000)
+    web = login(alice)
+    form = web.get(reverse("accounts:account_edit", args=[account.pk])).content.decode()
+    assert "disabled" not in form[form.index('name="arr"') :].split(">", 1)[0]
+    assert _edit(web, account, arr="45000").status_code == 302
+    with scope(tenant=tenant_a):
+        assert Account.objects.get(tenant=tenant_a, pk=account.pk).arr == 45_000
 
 
 def test_csm_cannot_edit_another_csms_account(tenant_a, tiers, bob, member_of, login):

@@ -1,6 +1,8 @@
 """group, identify and alias through `ingest`: accounts and contacts made and kept current, and events
 attributed as soon as a call links them, never before and never to the wrong account."""
 
+from decimal import Decimal
+
 import pytest
 from django_scopes import scope
 
@@ -59,6 +61,19 @@ def test_a_bad_trait_is_noted_and_the_link_still_made(tenant_a):
     assert _contact(tenant_a, "u1").account_id == existing.pk
     [note] = errors(tenant_a)
     assert note.reason == "Trait 'employees' ('lots'): 'lots' is not a number." and note.kind == "group"
+
+
+def test_an_arr_trait_does_not_overrule_the_contracts_and_the_other_traits_apply(tenant_a):
+    existing = account(tenant_a, "acme", seats_purchased=10)
+    with scope(tenant=tenant_a):
+        # What renewals does once the account has contracts.
+        account_services.account_update(account=existing, by=None, arr=Decimal(50_000), arr_from_contracts=True)
+    calls = [{"type": "group", "userId": "u1", "groupId": "acme", "traits": {"arr": "90000", "industry": "Retail"}}]
+    ingest(tenant=tenant_a, calls=calls)
+    acme = _account(tenant_a, "acme")
+    assert (acme.arr, acme.industry) == (Decimal(50_000), "Retail")
+    [note] = errors(tenant_a)
+    assert "arr trait is ignored, its ARR comes from its contracts" in note.reason
 
 
 def test_unknown_groups_are_not_created_when_the_tenant_says_so(tenant_a):

@@ -1,12 +1,16 @@
 """Contracts, runways, checkpoints, outcomes and auto-renewal, through the services."""
 
 import datetime as dt
+import importlib
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django_scopes import scope
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+from django_scopes import scope, scopes_disabled
 
+from accounts import services as account_services
 from accounts.models import Account, AccountStatus
 from renewals import services
 from renewals.models import (
@@ -164,6 +168,50 @@ def test_account_arr_is_the_sum_of_its_active_contracts_and_follows_amendments(t
     second = reload_contract(tenant_a, second)
     assert (second.arr, second.current_arr, second.current_seats) == (Decimal(20_000), Decimal(25_000), 10)
     assert renewal_of(tenant_a, second).arr == Decimal(25_000)
+
+
+def test_a_first_contract_at_the_arr_typed_before_still_makes_contracts_keep_it(tenant_a):
+    account = make_account(tenant_a, 1, acv=40_000)
+    contract = contract_for(tenant_a, account, days_to_end=100, arr=40_000)
+    with scope(tenant=tenant_a):
+        account = Account.objects.get(tenant=tenant_a, pk=account.pk)
+        assert (account.arr, account.arr_from_contracts) == (Decimal(40_000), True)
+        with pytest.raises(ValidationError) as by_hand:
+            account_services.account_update(account=account, by=None, arr=Decimal(45_000))
+        assert "change it with a contract amendment" in by_hand.value.message_dict["arr"][0]
+        services.contract_amend(
+            contract=contract,
+            kind=AmendmentKind.PRICE_INCREASE,
+            effective_on=today_of(tenant_a),
+            arr_change=Decimal(5_000),
+        )
+        account = Account.objects.get(tenant=tenant_a, pk=account.pk)
+    assert (account.arr, account.arr_from_contracts) == (Decimal(45_000), True)
+
+
+def test_the_migration_marks_the_accounts_that_have_contracts_in_every_tenant(tenant_a, tenant_b):
+    migration = importlib.import_module("renewals.migrations.0002_account_arr_from_contracts")
+    with_contract, without = make_account(tenant_a, 1), make_account(tenant_a, 2)
+    ended, elsewhere = make_account(tenant_a, 3), make_account(tenant_b, 1)
+    contract_for(tenant_a, with_contract, arr=30_000)
+    contract_for(tenant_b, elsewhere, arr=10_000)
+    gone = contract_for(tenant_a, ended, days_to_end=-3, arr=20_000)
+    with scope(tenant=tenant_a):
+        services.renewal_close(
+            renewal=renewal_of(tenant_a, gone),
+            outcome=Outcome.CHURNED,
+            by=None,
+            reason=reason(tenant_a, "Value not proven"),
+        )
+    with scopes_disabled():
+        # As the accounts were before the flag existed.
+        Account.objects.update(arr_from_contracts=False)
+    # The models as the migration sees them, outside any tenant scope, as `migrate` runs it.
+    historical = MigrationLoader(connection).project_state(("renewals", migration.__name__.rsplit(".", 1)[1])).apps
+    migration.mark_accounts_with_contracts(historical, None)
+    with scopes_disabled():
+        marked = dict(Account.objects.values_list("pk", "arr_from_contracts"))
+    assert marked == {with_contract.pk: True, without.pk: False, ended.pk: True, elsewhere.pk: True}
 
 
 @pytest.mark.parametrize(
