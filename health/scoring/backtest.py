@@ -29,6 +29,7 @@ from ..models import Band, HealthModel
 from .engine import AccountScore, score_inputs
 from .inputs import Inputs, measure_inputs
 from .services import ModelsInEffect, health_models_in_effect
+from .usage import usage_first_day
 
 HORIZONS = (30, 60, 90)
 LEAD_WINDOW = 90  # days before a churn in which a red score counts as a warning
@@ -93,6 +94,7 @@ class HorizonResult:
     retained: int
     bands: list[BandRow]
     auc: float | None
+    before_data: int = 0  # outcomes whose day N days before came before the tenant's first product data
 
 
 @dataclass
@@ -130,6 +132,7 @@ class BacktestReport:
     horizons: list[HorizonResult]
     lead_time: LeadTime
     source: str = OUTCOMES_ACCOUNTS
+    data_from: dt.date | None = None  # the tenant's first day of product usage: no score before it
 
     @property
     def from_renewals(self) -> bool:
@@ -262,10 +265,20 @@ def backtest_run(
     share, metrics = tuple(sorted(model_for.power_user_shares.items())), model_for.metric_names
 
     horizon_needs: dict[dt.date, set[int]] = defaultdict(set)
+    # Before the tenant's first product data there is nothing to score: such a day would score every account
+    # on its support and billing alone (or not at all), and an old renewal would look like a lucky guess.
+    data_from = usage_first_day(tenant=tenant)
+
+    def scorable(day: dt.date) -> bool:
+        return data_from is None or day >= data_from
+
     for o in outcomes:
         for n in horizons:
-            horizon_needs[o.on - dt.timedelta(days=n)].add(o.account_id)
-    samples = {o.account_id: lead_samples(o, today=today, horizons=horizons) for o in churned}
+            if scorable(o.on - dt.timedelta(days=n)):
+                horizon_needs[o.on - dt.timedelta(days=n)].add(o.account_id)
+    samples = {
+        o.account_id: [d for d in lead_samples(o, today=today, horizons=horizons) if scorable(d)] for o in churned
+    }
     lead_needs: dict[dt.date, set[int]] = defaultdict(set)
     for o in churned:
         for day in samples[o.account_id]:
@@ -291,7 +304,11 @@ def backtest_run(
     for n in horizons:
         bands = {b: BandRow(b) for b in BANDS}
         risk_churned, risk_retained = [], []
+        before_data = 0
         for o in outcomes:
+            if not scorable(o.on - dt.timedelta(days=n)):
+                before_data += 1
+                continue
             result = score_on(o.on - dt.timedelta(days=n), o.account_id)
             if result is None or result.score is None:
                 continue
@@ -307,6 +324,7 @@ def backtest_run(
                 retained=len(risk_retained),
                 bands=list(bands.values()),
                 auc=auc(risk_churned, risk_retained),
+                before_data=before_data,
             )
         )
 
@@ -335,6 +353,7 @@ def backtest_run(
         horizons=results,
         lead_time=lead,
         source=source,
+        data_from=data_from,
     )
 
 

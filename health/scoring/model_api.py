@@ -223,6 +223,9 @@ class BacktestHorizonSerializer(serializers.Serializer):
         read_only=True, allow_null=True, help_text="Chance a churn scored below a retained account; null: no pair."
     )
     bands = BacktestBandSerializer(many=True, read_only=True)
+    before_data = serializers.IntegerField(
+        read_only=True, help_text="Outcomes left out: the day N days before them came before the first product data."
+    )
 
 
 class BacktestLeadTimeSerializer(serializers.Serializer):
@@ -251,6 +254,11 @@ class BacktestReportSerializer(serializers.Serializer):
     )
     retained_accounts = serializers.IntegerField(
         read_only=True, help_text="Renewals won (renewed, expanded, contracted); without renewals, active accounts."
+    )
+    data_from = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text="The tenant's first day of product usage; nothing is scored before it.",
     )
     horizons = BacktestHorizonSerializer(many=True, read_only=True)
     lead_time = BacktestLeadTimeSerializer(read_only=True)

@@ -99,6 +99,11 @@ def account_usage(
     return pd.DataFrame(columns, index=pd.Index(accounts, name="account_id"))
 
 
+def usage_first_day(*, tenant: Tenant) -> dt.date | None:
+    """The tenant's first day of product usage (None: none yet)."""
+    return AccountRollup.objects.filter(tenant=tenant).aggregate(first=Min("day"))["first"]
+
+
 def account_used_before(*, tenant: Tenant, day: dt.date, ids: list[int]) -> list[int]:
     """Of these accounts (none with usage in the window), those with usage before it."""
     if not ids:

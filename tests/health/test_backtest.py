@@ -188,3 +188,18 @@ def test_without_decided_renewals_active_accounts_are_retained_today(tenant_a):
     assert not report.from_renewals
     assert (report.churned_accounts, report.retained_accounts) == (0, 1)
     assert report.horizon(30).scored == 1
+
+
+def test_days_before_the_first_product_data_are_left_out(tenant_a):
+    _active_seats_only(tenant_a)
+    # Usage starts 70 days before DAY: the churn 20 days ago can be scored 30 days before (50 ago), not 60
+    # or 90 days before; the retained account (outcome DAY) 30 and 60 days before, not 90.
+    churned = _active_on(tenant_a, 1, active=2, day=DAY - dt.timedelta(days=70))
+    _churn(tenant_a, churned, DAY - dt.timedelta(days=20))
+    _active_on(tenant_a, 2, active=8, day=DAY - dt.timedelta(days=65))
+    with scope(tenant=tenant_a):
+        report = backtest.backtest_run(
+            tenant=tenant_a, model_for=scoring.health_models_in_effect(tenant=tenant_a), today=DAY
+        )
+    assert report.data_from == DAY - dt.timedelta(days=70)
+    assert [(h.days, h.scored, h.before_data) for h in report.horizons] == [(30, 2, 0), (60, 1, 1), (90, 0, 2)]

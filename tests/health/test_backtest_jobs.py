@@ -59,8 +59,10 @@ def test_progress_hears_of_every_day_needed_once(tenant_a):
             progress=lambda read, needed: heard.append((read, needed)),
         )
     needed = heard[-1][1]
-    # Horizon days of both outcomes (2 x 3) and the churn's weekly samples: each day counted once.
-    assert needed > 6
+    # Product data starts 55 days ago (the churned account's usage). Days on or after it: the retained
+    # account's 30 days before today, the churn's 30 days before (50 ago) and its weekly samples 28, 35,
+    # 42 and 49 days ago; each counted once.
+    assert needed == 6
     assert heard[-1] == (needed, needed)
     assert [read for read, _ in heard] == sorted(read for read, _ in heard)
     assert {n for _, n in heard} == {needed}
