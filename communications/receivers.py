@@ -1,6 +1,7 @@
 """How communications reacts to its peers: a journey stage entered enrols the stage's cadences and exits
 the ones of the stage left; an opened renewal enrols the renewal cadence and its close exits it; a health
-signal enrols the cadences its kind triggers (the expansion ask on an expansion signal).
+signal enrols the cadences its kind triggers (the expansion ask on an expansion signal) and its
+resolution exits them.
 
 The signals arrive on commit, maybe after the sender's scope closed (a Celery batch): each receiver enters
 the tenant's scope. What the sender did is committed, so a failure here is logged, never raised into it."""
@@ -14,13 +15,14 @@ from django.utils import timezone
 from django_scopes import scope
 
 from accounts.models import Account
-from health.scoring.detection import signal_raised
+from health.scoring.detection import signal_raised, signal_resolved
 from journeys.signals import track_transitioned
 from renewals.signals import renewal_closed, renewal_opened
 from tenancy.models import Tenant
 
 from .models import CadenceAnchor
-from .services.cadences import cadences_enrol_for, enrollments_exit_for_anchor
+from .services.cadences import cadences_enrol_for
+from .services.enrollment_end import enrollments_exit_for_anchor
 from .services.notifications import notification_on_health_signal
 
 logger = logging.getLogger(__name__)
@@ -141,6 +143,22 @@ def signal_cadences(sender, health_signal, **kwargs) -> None:
             )
     except Exception:
         logger.exception("tenant %s: cadences for health signal %s failed", health_signal.tenant_id, health_signal.pk)
+
+
+@receiver(signal_resolved, dispatch_uid="communications_signal_cadences_exit")
+def signal_cadences_exit(sender, health_signal, **kwargs) -> None:
+    if _paused.get():
+        return
+    try:
+        # What the signal asked for no longer holds: an expansion ask to an account no longer near its seats.
+        reason = f"{health_signal.get_kind_display()} cleared: the rest of the cadence it started is cancelled."
+        with scope(tenant=health_signal.tenant_id):
+            tenant = Tenant.objects.get(pk=health_signal.tenant_id)
+            enrollments_exit_for_anchor(tenant=tenant, anchor_ref=f"signal:{health_signal.pk}", reason=reason)
+    except Exception:
+        logger.exception(
+            "tenant %s: exiting the cadences of health signal %s failed", health_signal.tenant_id, health_signal.pk
+        )
 
 
 @receiver(signal_raised, dispatch_uid="communications_signal_notifications")

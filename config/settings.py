@@ -194,6 +194,14 @@ ANYMAIL = env.json("ANYMAIL_JSON", default={})
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="postsale <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Internal alerts -------------------------------------------------------------------
+# The only hosts a tenant's Slack webhook may point at (comma-separated), so that an admin cannot make the
+# server post to an internal address. https on port 443, except a loopback host listed here (127.0.0.1,
+# localhost, ::1): a local stand-in for development and tests, which may use http and any port.
+SLACK_WEBHOOK_HOSTS = [
+    host.strip().lower() for host in env.list("SLACK_WEBHOOK_HOSTS", default=["hooks.slack.com"]) if host.strip()
+]
+
 # --- Internationalisation ----------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -22,6 +22,7 @@ from tenancy.permissions import Capability, membership_can
 
 from ..models import Cadence, CadenceAnchor, CadenceStep, Enrollment, EnrollmentStatus
 from ..services import cadences as cadence_services
+from ..services import enrollment_end
 from .fields import (
     anchor_field,
     audience_role_field,
@@ -288,7 +289,9 @@ class EnrollmentFilter(TenantFilterSet):
 class EnrollmentViewSet(TenantViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Accounts in cadences, newest first, with how many of their entries were sent, are still to go and were
     cancelled. POST enrols an account (its calendar entries are planned at once, under the usual rules; a second
-    enrolment on the same anchor answers the first); `exit` ends one and cancels what was not sent yet."""
+    enrolment on the same anchor answers the first); `exit` ends one and cancels what was not sent yet. An
+    enrolment is `completed` (with `ended_at`, and `exit_reason` saying what its entries came to) once every
+    one of its entries was sent, failed or cancelled."""
 
     model = Enrollment
     serializer_class = EnrollmentSerializer
@@ -318,5 +321,5 @@ class EnrollmentViewSet(TenantViewSetMixin, mixins.ListModelMixin, mixins.Retrie
     def exit(self, request, *args, **kwargs):
         enrollment = self.get_object()
         data = validated(ExitSerializer(data=request.data))
-        enrollment = cadence_services.enrollment_exit(enrollment=enrollment, reason=data["reason"], by=request.user)
+        enrollment = enrollment_end.enrollment_exit(enrollment=enrollment, reason=data["reason"], by=request.user)
         return self._answer(enrollment)

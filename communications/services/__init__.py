@@ -8,13 +8,12 @@ from .cadences import (
     cadences_enrol_for,
     cadences_ensure_defaults,
     enrollment_enrol,
-    enrollment_exit,
-    enrollments_exit_for_anchor,
 )
 from .caps import CapCheck, cap_check
 from .claims import outbox_claim, outbox_has_due
 from .conflicts import Conflict, blackout_for, entries_conflicts
 from .digests import digest_period, digests_send_due
+from .enrollment_end import enrollment_complete_if_done, enrollment_exit, enrollments_exit_for_anchor
 from .entries import (
     cap_reason,
     entry_approve,
@@ -103,6 +102,7 @@ __all__ = [
     "digest_period",
     "digests_send_due",
     "engagement_event_log",
+    "enrollment_complete_if_done",
     "enrollment_enrol",
     "enrollment_exit",
     "enrollments_exit_for_anchor",

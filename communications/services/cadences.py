@@ -26,10 +26,11 @@ from ..models import (
     EntryStatus,
 )
 from ..personalisation import render
-from .entries import entry_cancel, entry_create
+from .enrollment_end import (
+    UNSENT,
+)
+from .entries import entry_create
 
-# Not sent yet: an exit cancels these. A failed entry keeps its failure; a sending one is already leaving.
-UNSENT = (EntryStatus.DRAFT, EntryStatus.PENDING_APPROVAL, EntryStatus.SCHEDULED, EntryStatus.DEFERRED)
 # Who a step without its own audience reaches first: the people who carry the account's use.
 DEFAULT_ROLES = (ContactRole.CHAMPION, ContactRole.POWER_USER)
 CADENCE_FIELDS = {"name", "description", "trigger", "health_bands", "is_active"}
@@ -252,8 +253,14 @@ def enrollment_enrol(
         _plan_step(enrollment, step, max(_step_moment(tenant, anchor_on, step), now), active)
         planned += 1
     if not planned:
+        # Nothing will ever go out, so nothing would ever complete it: it is done now, and says why. (No
+        # contact is not this case: its steps are kept as drafts with the reason, and it completes once
+        # they are scheduled and sent, or cancelled.)
         enrollment.status, enrollment.ended_at = EnrollmentStatus.COMPLETED, now
-        enrollment.exit_reason = f"Every step of {cadence.name} was already past on enrolment."
+        if CadenceStep.objects.filter(tenant=tenant, cadence=cadence).exists():
+            enrollment.exit_reason = f"Every step of {cadence.name} was already past on enrolment."
+        else:
+            enrollment.exit_reason = f"{cadence.name} has no steps: there was nothing to send."
         enrollment.save(update_fields=["status", "ended_at", "exit_reason"])
     return enrollment
 
@@ -277,39 +284,6 @@ def cadences_enrol_for(
         for cadence in cadences.order_by("id")
         if cadence_accepts(cadence=cadence, account=account)
     ]
-
-
-# Exit
-
-
-@transaction.atomic
-def enrollment_exit(*, enrollment: Enrollment, reason: str, by: User | None = None) -> Enrollment:
-    """End the enrolment: its entries not sent yet are cancelled with the reason; sent ones stay history."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why the account leaves the cadence; the cancelled messages show it."})
-    enrollment = (
-        Enrollment.objects.select_for_update().select_related("cadence").get(tenant=enrollment.tenant, pk=enrollment.pk)
-    )
-    if enrollment.status != EnrollmentStatus.ACTIVE:
-        raise ValidationError(f"This enrolment is already {enrollment.get_status_display().lower()}.")
-    why = reason if by is None else f"{by} ended the enrolment in {enrollment.cadence.name}: {reason}"
-    unsent = CalendarEntry.objects.filter(tenant=enrollment.tenant, enrollment=enrollment, status__in=UNSENT)
-    for entry in unsent.select_for_update().order_by("scheduled_at", "id"):
-        entry_cancel(entry=entry, by=by, reason=why)
-    enrollment.status, enrollment.exit_reason, enrollment.ended_at = EnrollmentStatus.EXITED, why[:300], timezone.now()
-    enrollment.save(update_fields=["status", "exit_reason", "ended_at"])
-    return enrollment
-
-
-def enrollments_exit_for_anchor(*, tenant: Tenant, anchor_ref: str, reason: str) -> int:
-    """Exit every active enrolment on this anchor ("renewal:12"): how other apps end a cadence."""
-    active = Enrollment.objects.filter(tenant=tenant, anchor_ref=anchor_ref, status=EnrollmentStatus.ACTIVE)
-    exited = 0
-    for enrollment in active.order_by("id"):
-        enrollment_exit(enrollment=enrollment, reason=reason)
-        exited += 1
-    return exited
 
 
 # Reads the pages and the API share

@@ -15,6 +15,7 @@ from ..models import (
     Approval,
     ApprovalDecision,
     CalendarEntry,
+    Enrollment,
     EntrySource,
     EntryStatus,
     OwnerTask,
@@ -347,14 +348,27 @@ def entry_reject(*, entry: CalendarEntry, by: User, note: str) -> CalendarEntry:
 
 @transaction.atomic
 def entry_cancel(*, entry: CalendarEntry, by: User | None, reason: str) -> CalendarEntry:
+    """Cancel an entry not gone out yet; the last entry of an enrolment to be settled completes it."""
+    # Imported here: enrollment_end builds on this module.
+    from .enrollment_end import enrollment_complete_if_done
+
     if entry.status in (EntryStatus.SENDING, EntryStatus.SENT):
         raise ValidationError("This message has gone out: it cannot be cancelled.")
     if entry.status == EntryStatus.CANCELLED:
         return entry
+    if entry.enrollment_id:
+        # The enrolment before the entry, the order enrollment_exit locks them in, so the two never deadlock.
+        list(
+            Enrollment.objects.select_for_update()
+            .filter(tenant_id=entry.tenant_id, pk=entry.enrollment_id)
+            .values_list("pk")
+        )
     entry.status = EntryStatus.CANCELLED
     entry.status_reason = ((reason or "").strip() or f"Cancelled by {by or 'the system'}")[:500]
     entry.save(update_fields=["status", "status_reason", "updated_at"])
     OwnerTask.objects.filter(tenant_id=entry.tenant_id, entry=entry, status=OwnerTaskStatus.OPEN).update(
         status=OwnerTaskStatus.CANCELLED, done_at=timezone.now()
     )
+    if entry.enrollment_id:
+        enrollment_complete_if_done(enrollment=entry.enrollment)
     return entry

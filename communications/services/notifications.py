@@ -21,7 +21,7 @@ from accounts.models import Account
 from tenancy.models import Tenant, User
 
 from ..models import Notification, NotificationStatus
-from .settings import communication_settings
+from .settings import communication_settings, slack_webhook_refusal
 
 SLACK_TIMEOUT_SECONDS = 5
 # The health signals a CSM should hear about at once; the others wait for the morning list.
@@ -56,18 +56,30 @@ def notification_raise(
     return notification
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is not followed: the checked host is the only one the server posts to."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_slack_opener = urllib.request.build_opener(_NoRedirects)
+
+
 def slack_post(*, url: str, text: str) -> None:
-    """POST {"text": …} to a Slack incoming webhook; raise NotificationNotSent with what went wrong."""
-    if not url.lower().startswith(("https://", "http://")):
-        raise NotificationNotSent("The Slack webhook URL must start with https://.")
-    request = urllib.request.Request(  # noqa: S310 (the scheme is checked above)
+    """POST {"text": …} to a Slack incoming webhook on an allowed host (SLACK_WEBHOOK_HOSTS); raise
+    NotificationNotSent with what went wrong."""
+    if refusal := slack_webhook_refusal(url):
+        # Saved before the rule, or the setting changed since: the admin has to change it.
+        raise NotificationNotSent(f"Not posted. {refusal} Change it on the communications settings page.")
+    request = urllib.request.Request(  # noqa: S310 (scheme and host are checked above)
         url,
         data=json.dumps({"text": text}).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=SLACK_TIMEOUT_SECONDS) as response:  # noqa: S310
+        with _slack_opener.open(request, timeout=SLACK_TIMEOUT_SECONDS) as response:
             response.read()
     except urllib.error.HTTPError as error:
         raise NotificationNotSent(f"Slack answered {error.code} {error.reason}.") from error

@@ -53,6 +53,7 @@ from ..personalisation import account_context, entry_render
 from .caps import cap_check
 from .claims import imported_mark_sent, outbox_claim
 from .conflicts import blackout_for
+from .enrollment_end import enrollment_complete_if_done
 from .entries import cap_reason, entry_recipients, moment_text
 from .owner_tasks import owner_task_note, owner_task_open
 from .preferences import list_unsubscribe_headers, preference_link, suppression_reason
@@ -65,6 +66,8 @@ MAX_ATTEMPTS = 5
 BACKOFF = (dt.timedelta(minutes=1), dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2))
 BATCH_SIZE = 20
 TASK_CHANNELS = (Channel.CALL, Channel.WEBINAR, Channel.COMMUNITY, Channel.SMS)
+# Where an entry ends in the outbox: its enrolment may have nothing left to do.
+SETTLED = (EntryStatus.SENT, EntryStatus.FAILED)
 
 
 @dataclass
@@ -121,11 +124,16 @@ class _Claimed:
 
     def write(self, **fields) -> bool:
         fields.setdefault("claimed_at", None)
-        return bool(
+        won = bool(
             CalendarEntry.objects.filter(
                 tenant_id=self.entry.tenant_id, pk=self.entry.pk, status=EntryStatus.SENDING, claimed_at=self.token
             ).update(updated_at=timezone.now(), **fields)
         )
+        if won and fields.get("status") in SETTLED and self.entry.enrollment_id:
+            # Committed first (the outbox runs outside a transaction), so a worker settling the
+            # enrolment's other last entry sees this one done.
+            enrollment_complete_if_done(enrollment=self.entry.enrollment)
+        return won
 
     def result(self, status: str, reason: str, **counts) -> DeliveryResult:
         return DeliveryResult(entry_id=self.entry.pk, status=status, reason=reason, **counts)
@@ -177,7 +185,7 @@ def _backoff(attempts: int) -> dt.timedelta:
 def entry_deliver(*, tenant: Tenant, entry_id: int, now: dt.datetime) -> DeliveryResult:
     """Deliver one claimed entry to each of its recipients once (see the module's docstring)."""
     entry = (
-        CalendarEntry.objects.select_related("tenant", "account", "account__owner", "owner")
+        CalendarEntry.objects.select_related("tenant", "account", "account__owner", "owner", "enrollment")
         .filter(tenant=tenant, pk=entry_id)
         .first()
     )

@@ -1,6 +1,9 @@
 """A tenant's communication rules: settings, frequency caps, blackout rules and the send-permission matrix.
 The seed's defaults are made on first use and editable afterwards."""
 
+import urllib.parse
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -18,6 +21,8 @@ from ..models import (
 )
 
 SETTINGS_FIELDS = {"bulk_threshold", "send_hour", "slack_webhook_url", "notify_by_email"}
+# A loopback host listed in SLACK_WEBHOOK_HOSTS stands in for Slack locally: http and any port.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def communication_settings(*, tenant: Tenant) -> CommunicationSettings:
@@ -32,9 +37,39 @@ def communication_settings_update(*, tenant: Tenant, **fields) -> CommunicationS
     found = communication_settings(tenant=tenant)
     for name, value in fields.items():
         setattr(found, name, value.strip() if isinstance(value, str) else value)
+    if found.slack_webhook_url and (refusal := slack_webhook_refusal(found.slack_webhook_url)):
+        raise ValidationError({"slack_webhook_url": refusal})
     found.full_clean(exclude=["tenant"], validate_constraints=False)
     found.save()
     return found
+
+
+def slack_webhook_refusal(url: str) -> str | None:
+    """Why `url` may not be a tenant's Slack webhook, or None if it may: the server posts to it, so its
+    host must be one of SLACK_WEBHOOK_HOSTS exactly, over https on the default port, with no user or
+    password in it. A loopback host listed there may use http and any port (LOOPBACK_HOSTS).
+
+    Checked when an admin saves it and again before every post (a URL saved before the rule, a setting
+    changed since)."""
+    allowed = list(settings.SLACK_WEBHOOK_HOSTS)
+    refusal = (
+        f"The Slack webhook must be an https://{allowed[0] if allowed else 'hooks.slack.com'}/... URL "
+        f"(allowed hosts: {', '.join(allowed) or 'none, SLACK_WEBHOOK_HOSTS is empty'})."
+    )
+    # Whitespace, control characters and backslashes are where URL parsers disagree on the host.
+    if any(c.isspace() or not c.isprintable() or c == "\\" for c in url):
+        return refusal
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port  # raises for a port that is not a number from 0 to 65535
+    except ValueError:
+        return refusal
+    host = (parts.hostname or "").lower()
+    if host not in allowed or "@" in parts.netloc:
+        return refusal
+    if host in LOOPBACK_HOSTS:
+        return None if parts.scheme in ("https", "http") else refusal
+    return None if parts.scheme == "https" and port in (None, 443) else refusal
 
 
 # --- Frequency caps --------------------------------------------------------------

@@ -20,6 +20,7 @@ from tenancy.shortcuts import get_or_404, member_required, safe_next
 from ..cadence_forms import CadenceForm, CadenceStepForm, EnrolForm, EnrollmentFilterForm, ExitForm, merge_field_help
 from ..models import Cadence, CadenceStep, EnrollmentStatus
 from ..services import cadences as service
+from ..services import enrollment_end
 
 ENROLLMENTS_PER_PAGE = 50
 DETAIL_TEMPLATE = "communications/cadences/detail.html"
@@ -225,7 +226,7 @@ def enrollment_exit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     form = ExitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            service.enrollment_exit(enrollment=enrollment, reason=form.cleaned_data["reason"], by=request.user)
+            enrollment_end.enrollment_exit(enrollment=enrollment, reason=form.cleaned_data["reason"], by=request.user)
         except ValidationError as error:
             apply_errors(form, error)
         else:

@@ -3,15 +3,32 @@ tenant's scope itself."""
 
 import datetime as dt
 
+from django.utils import timezone
 from django_scopes import scope
 
 from accounts import services as accounts_services
 from communications import services
-from communications.models import CalendarEntry
+from communications.models import CadenceAnchor, CalendarEntry
+from communications.services import cadences
 
 from ..accounts.conftest import make_account
 
-__all__ = ["at_local", "contact_of", "entry_for", "make_account", "reload_entry"]
+__all__ = [
+    "at_local",
+    "contact_of",
+    "custom_cadence",
+    "enrol",
+    "entries_of",
+    "entry_for",
+    "make_account",
+    "reload_entry",
+    "today",
+]
+
+
+def today(tenant) -> dt.date:
+    """Today in the tenant's zone."""
+    return timezone.localdate(timezone=tenant.zone)
 
 
 def at_local(tenant, year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> dt.datetime:
@@ -57,3 +74,34 @@ def entry_for(
 def reload_entry(tenant, entry: CalendarEntry) -> CalendarEntry:
     with scope(tenant=tenant):
         return CalendarEntry.objects.get(pk=entry.pk)
+
+
+def custom_cadence(tenant, steps, *, key="check-ins", anchor=CadenceAnchor.ENROLLED, **fields):
+    """A cadence "Check-ins" with one relationship email per (offset_days, send_hour, extra fields) step."""
+    with scope(tenant=tenant):
+        cadence = cadences.cadence_save(tenant=tenant, key=key, anchor=anchor, name="Check-ins", **fields)
+        for offset, hour, extra in steps:
+            cadences.cadence_step_save(
+                cadence=cadence,
+                offset_days=offset,
+                send_hour=hour,
+                message_type="relationship",
+                subject=extra.pop("subject", f"Day {offset}: hello {{{{ contact.first_name }}}}"),
+                **extra,
+            )
+        return cadence
+
+
+def entries_of(tenant, enrollment) -> list[CalendarEntry]:
+    """The enrolment's calendar entries, in the order they go out."""
+    with scope(tenant=tenant):
+        return list(
+            CalendarEntry.objects.filter(enrollment=enrollment).prefetch_related("contacts").order_by("scheduled_at")
+        )
+
+
+def enrol(tenant, cadence, account, anchor_on, anchor_ref="", by=None):
+    with scope(tenant=tenant):
+        return cadences.enrollment_enrol(
+            cadence=cadence, account=account, anchor_on=anchor_on, anchor_ref=anchor_ref, by=by
+        )

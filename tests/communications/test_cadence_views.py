@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_scopes import scope
 
 from communications.models import Cadence, CadenceStep, CalendarEntry, Enrollment, EnrollmentStatus, EntryStatus
-from communications.services import cadences
+from communications.services import cadences, enrollment_end
 from tenancy.models import Role
 
 from .helpers import contact_of, make_account
@@ -189,7 +189,7 @@ def test_enrolments_filter_by_cadence_status_and_account(tenant_a, defaults, acc
     first = enrolled(tenant_a, defaults["adoption"], account)
     second = enrolled(tenant_a, defaults["advocacy"], other)
     with scope(tenant=tenant_a):
-        cadences.enrollment_exit(enrollment=second, reason="Not a promoter after all")
+        enrollment_end.enrollment_exit(enrollment=second, reason="Not a promoter after all")
     client = login(alice)
 
     def shown(**params):

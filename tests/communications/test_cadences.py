@@ -18,7 +18,7 @@ from communications.models import (
     EntrySource,
     EntryStatus,
 )
-from communications.services import cadences, outbox
+from communications.services import cadences, enrollment_end, outbox
 from health.models import HealthSignal, Severity, SignalKind
 from health.scoring import detection
 from journeys import services as journey_services
@@ -26,14 +26,9 @@ from journeys.models import JourneyTrack
 from renewals import services as renewal_services
 from renewals.models import Renewal
 
-from .helpers import contact_of, make_account
+from .helpers import contact_of, custom_cadence, enrol, entries_of, make_account, today
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def account(tenant_a, bob):
-    return make_account(tenant_a, 1, owner=bob)
 
 
 @pytest.fixture
@@ -46,41 +41,8 @@ def sam(tenant_a, account):
     return contact_of(tenant_a, account, 2, name="Sam Sponsor", roles=("executive_sponsor",))
 
 
-def today(tenant) -> dt.date:
-    return timezone.localdate(timezone=tenant.zone)
-
-
 def local(tenant, day: dt.date, hour: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), tzinfo=tenant.zone)
-
-
-def custom_cadence(tenant, steps, *, key="check-ins", anchor=CadenceAnchor.ENROLLED, **fields):
-    with scope(tenant=tenant):
-        cadence = cadences.cadence_save(tenant=tenant, key=key, anchor=anchor, name="Check-ins", **fields)
-        for offset, hour, extra in steps:
-            cadences.cadence_step_save(
-                cadence=cadence,
-                offset_days=offset,
-                send_hour=hour,
-                message_type="relationship",
-                subject=extra.pop("subject", f"Day {offset}: hello {{{{ contact.first_name }}}}"),
-                **extra,
-            )
-        return cadence
-
-
-def entries_of(tenant, enrollment) -> list[CalendarEntry]:
-    with scope(tenant=tenant):
-        return list(
-            CalendarEntry.objects.filter(enrollment=enrollment).prefetch_related("contacts").order_by("scheduled_at")
-        )
-
-
-def enrol(tenant, cadence, account, anchor_on, anchor_ref="", by=None):
-    with scope(tenant=tenant):
-        return cadences.enrollment_enrol(
-            cadence=cadence, account=account, anchor_on=anchor_on, anchor_ref=anchor_ref, by=by
-        )
 
 
 # Defaults
@@ -124,7 +86,7 @@ def test_onboarding_keeps_under_the_email_cap_whatever_the_weekday(tenant_a, acc
         statuses = {e.status for e in entries_of(tenant_a, enrollment)}
         assert statuses == {EntryStatus.SCHEDULED}, shift
         with scope(tenant=tenant_a):
-            cadences.enrollment_exit(enrollment=enrollment, reason="Next weekday")
+            enrollment_end.enrollment_exit(enrollment=enrollment, reason="Next weekday")
 
 
 # Enrolment
@@ -240,7 +202,7 @@ def test_exit_cancels_what_is_not_sent_and_keeps_what_was(tenant_a, account, jan
     with scope(tenant=tenant_a):
         assert outbox.outbox_send_due(tenant=tenant_a, now=timezone.now() + dt.timedelta(minutes=1)) == 1
 
-        exited = cadences.enrollment_exit(enrollment=enrollment, reason="Customer asked for a pause", by=alice)
+        exited = enrollment_end.enrollment_exit(enrollment=enrollment, reason="Customer asked for a pause", by=alice)
     sent, *cancelled = entries_of(tenant_a, enrollment)
 
     assert sent.status == EntryStatus.SENT
@@ -249,13 +211,13 @@ def test_exit_cancels_what_is_not_sent_and_keeps_what_was(tenant_a, account, jan
     assert {e.status_reason for e in cancelled} == {reason}
     assert (exited.status, exited.exit_reason) == (EnrollmentStatus.EXITED, reason) and exited.ended_at
     with scope(tenant=tenant_a), pytest.raises(ValidationError, match="already exited"):
-        cadences.enrollment_exit(enrollment=exited, reason="Again")
+        enrollment_end.enrollment_exit(enrollment=exited, reason="Again")
 
 
 def test_exit_needs_a_reason(tenant_a, account, jane):
     enrollment = enrol(tenant_a, custom_cadence(tenant_a, [(1, 9, {})]), account, today(tenant_a))
     with scope(tenant=tenant_a), pytest.raises(ValidationError, match="Say why"):
-        cadences.enrollment_exit(enrollment=enrollment, reason="  ")
+        enrollment_end.enrollment_exit(enrollment=enrollment, reason="  ")
 
 
 # The peers' events
@@ -357,6 +319,48 @@ def test_an_expansion_signal_enrols_the_expansion_ask(tenant_a, account, jane, d
         ("email", "sales", local(tenant_a, today(tenant_a) + dt.timedelta(days=1), 10)),
         ("call", "sales", local(tenant_a, today(tenant_a) + dt.timedelta(days=8), 10)),
     ]
+
+
+def test_a_resolved_signal_exits_the_cadence_it_started(tenant_a, account, jane, django_capture_on_commit_callbacks):
+    expansion = detection.Wanted(account.pk, SignalKind.EXPANSION, "account", Severity.OPPORTUNITY, "92% of seats.")
+
+    def sync(wanted):
+        with scope(tenant=tenant_a), django_capture_on_commit_callbacks(execute=True):
+            detection.signals_sync(
+                tenant=tenant_a, account_ids=[account.pk], wanted=wanted, today=today(tenant_a), cooldown_days={}
+            )
+
+    sync([expansion])
+    # The next day's scores no longer show it: the signal resolves.
+    sync([])
+    with scope(tenant=tenant_a):
+        signal = HealthSignal.objects.get(tenant=tenant_a, account=account, kind=SignalKind.EXPANSION)
+        (enrollment,) = Enrollment.objects.filter(tenant=tenant_a)
+        after = set(enrollment.entries.values_list("status", "status_reason"))
+
+    reason = "Expansion signal (CSQL) cleared: the rest of the cadence it started is cancelled."
+    assert signal.status == "resolved" and enrollment.anchor_ref == f"signal:{signal.pk}"
+    assert (enrollment.status, enrollment.exit_reason) == (EnrollmentStatus.EXITED, reason)
+    assert enrollment.ended_at is not None
+    assert after == {(EntryStatus.CANCELLED, reason)}
+
+
+def test_a_signal_resolved_while_paused_leaves_its_cadence(tenant_a, account, jane, django_capture_on_commit_callbacks):
+    from communications.receivers import receivers_paused
+
+    expansion = detection.Wanted(account.pk, SignalKind.EXPANSION, "account", Severity.OPPORTUNITY, "92% of seats.")
+    with scope(tenant=tenant_a):
+        with django_capture_on_commit_callbacks(execute=True):
+            detection.signals_sync(
+                tenant=tenant_a, account_ids=[account.pk], wanted=[expansion], today=today(tenant_a), cooldown_days={}
+            )
+        with receivers_paused(), django_capture_on_commit_callbacks(execute=True):
+            detection.signals_sync(
+                tenant=tenant_a, account_ids=[account.pk], wanted=[], today=today(tenant_a), cooldown_days={}
+            )
+        (enrollment,) = Enrollment.objects.filter(tenant=tenant_a)
+
+    assert enrollment.status == EnrollmentStatus.ACTIVE
 
 
 def test_paused_receivers_let_a_bulk_load_pass_without_enrolling(

@@ -9,19 +9,9 @@ from django_scopes import scope
 from communications import services
 from communications.models import EntryStatus
 
-from .helpers import at_local, contact_of, entry_for, make_account, reload_entry
+from .helpers import at_local, contact_of, entry_for, reload_entry
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def account(tenant_a, bob):
-    return make_account(tenant_a, 1, owner=bob)
-
-
-@pytest.fixture
-def jane(tenant_a, account):
-    return contact_of(tenant_a, account, 1, name="Jane Roe")
 
 
 def two_emails(tenant, account, contact, first, second):

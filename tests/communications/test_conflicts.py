@@ -17,16 +17,6 @@ from .helpers import at_local, contact_of, entry_for, make_account
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def account(tenant_a, bob):
-    return make_account(tenant_a, 1, owner=bob)
-
-
-@pytest.fixture
-def jane(tenant_a, account):
-    return contact_of(tenant_a, account, 1, name="Jane Roe")
-
-
 def conflicts_of(tenant, entries):
     with scope(tenant=tenant):
         return entries_conflicts(tenant=tenant, entries=entries)

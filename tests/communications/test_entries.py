@@ -15,11 +15,6 @@ from .helpers import at_local, contact_of, entry_for, make_account, reload_entry
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def account(tenant_a, bob):
-    return make_account(tenant_a, 1, owner=bob)
-
-
 def test_an_entry_is_scheduled_for_its_contacts_owned_by_its_author(tenant_a, account, bob):
     jane = contact_of(tenant_a, account, 1, name="Jane Roe")
     at = at_local(tenant_a, 2030, 12, 2)

@@ -11,7 +11,7 @@ from tenancy.models import Membership, Role, Team
 
 from ..conftest import add_member
 from ..factories import UserFactory
-from .helpers import at_local, contact_of, entry_for, make_account, reload_entry
+from .helpers import at_local, contact_of, entry_for, reload_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -32,16 +32,6 @@ def may(tenant, user, message_type, channel="email"):
         return services.may_send(
             tenant=tenant, membership=membership(tenant, user), message_type=message_type, channel=channel
         )
-
-
-@pytest.fixture
-def account(tenant_a, bob):
-    return make_account(tenant_a, 1, owner=bob)
-
-
-@pytest.fixture
-def jane(tenant_a, account):
-    return contact_of(tenant_a, account, 1, name="Jane Roe")
 
 
 def test_a_csm_may_not_send_promotional_and_is_told_why(tenant_a, account, jane, bob):

@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django_scopes import scope
 
 from communications import services
@@ -18,10 +19,9 @@ from communications.services.notifications import (
     notification_on_health_signal,
     notification_raise,
     notification_send,
+    slack_post,
 )
 from config.celery import app as celery_app
-
-from .helpers import make_account
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 class Webhook:
     """A Slack incoming webhook on localhost: records each JSON body; answers `statuses` in turn, then 200."""
 
-    def __init__(self, statuses=()):
+    def __init__(self, statuses=(), redirect_to=""):
         self.received = queue.Queue()
         self.statuses = list(statuses)
         hook = self
@@ -40,8 +40,15 @@ class Webhook:
                 hook.received.put((self.headers["Content-Type"], json.loads(body)))
                 status = hook.statuses.pop(0) if hook.statuses else 200
                 self.send_response(status)
+                if redirect_to:
+                    self.send_header("Location", redirect_to)
                 self.end_headers()
                 self.wfile.write(b"ok" if status == 200 else b"invalid_payload")
+
+            def do_GET(self):
+                hook.received.put(("GET", None))
+                self.send_response(200)
+                self.end_headers()
 
             def log_message(self, *args):
                 pass
@@ -66,6 +73,12 @@ class Webhook:
         return found
 
 
+@pytest.fixture(autouse=True)
+def local_slack(settings):
+    """The local stand-in's host is allowed, as SLACK_WEBHOOK_HOSTS=hooks.slack.com,127.0.0.1 would allow it."""
+    settings.SLACK_WEBHOOK_HOSTS = ["hooks.slack.com", "127.0.0.1"]
+
+
 @pytest.fixture
 def eager_retries():
     """Eager tasks that retry in place: Celery re-applies a retried eager task only when it does not
@@ -74,11 +87,6 @@ def eager_retries():
     celery_app.conf.task_eager_propagates = False
     yield
     celery_app.conf.task_eager_propagates = previous
-
-
-@pytest.fixture
-def account(tenant_a, bob):
-    return make_account(tenant_a, 1, owner=bob)
 
 
 def configure(tenant, url, by_email=True):
@@ -169,6 +177,70 @@ def test_unreachable_webhook_is_recorded(tenant_a, account):
             notification_send(notification=note)
         note.refresh_from_db()
     assert note.status == NotificationStatus.FAILED and "could not be reached" in note.error
+
+
+# Only Slack: the server posts to the webhook, so an admin must not be able to aim it at an internal address.
+
+REFUSAL = "The Slack webhook must be an https://hooks.slack.com/... URL (allowed hosts: hooks.slack.com)."
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://hooks.slack.com.evil.example/services/T/B/X",
+        "https://evil.example/hooks.slack.com/services/T/B/X",
+        "http://hooks.slack.com/services/T/B/X",
+        "ftp://hooks.slack.com/services/T/B/X",
+        "https://hooks.slack.com:8443/services/T/B/X",
+        "https://user:secret@hooks.slack.com/services/T/B/X",
+        "https://hooks.slack.com@169.254.169.254/latest/meta-data/",
+        "https://169.254.169.254/latest/meta-data/",
+        "http://127.0.0.1:6379/",
+        "https://[::1]/services/T/B/X",
+    ],
+)
+def test_a_webhook_off_the_allowed_hosts_is_refused_when_saved(tenant_a, settings, url):
+    # What the settings page saves through (there is no API for these settings: the service is the one door).
+    settings.SLACK_WEBHOOK_HOSTS = ["hooks.slack.com"]
+    with scope(tenant=tenant_a), pytest.raises(ValidationError) as refused:
+        services.communication_settings_update(tenant=tenant_a, slack_webhook_url=url)
+    assert refused.value.message_dict == {"slack_webhook_url": [REFUSAL]}
+    with scope(tenant=tenant_a):
+        assert services.communication_settings(tenant=tenant_a).slack_webhook_url == ""
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://hooks.slack.com/services/T/B/X", "https://HOOKS.slack.com:443/services/T/B/X", "http://127.0.0.1:8080/x"],
+)
+def test_a_webhook_on_an_allowed_host_is_saved(tenant_a, url):
+    # 127.0.0.1 is listed (local_slack): a loopback host in the list may use http and a port.
+    with scope(tenant=tenant_a):
+        saved = services.communication_settings_update(tenant=tenant_a, slack_webhook_url=url)
+    assert saved.slack_webhook_url == url
+
+
+def test_a_stored_webhook_off_the_allowed_hosts_is_not_posted_to(tenant_a, account, settings):
+    with Webhook() as hook:
+        configure(tenant_a, hook.url, by_email=False)
+        # Allowed when it was saved; the setting changed since.
+        settings.SLACK_WEBHOOK_HOSTS = ["hooks.slack.com"]
+        with scope(tenant=tenant_a):
+            note = notification_raise(tenant=tenant_a, account=account, text=TEXT, source_key="k:5")
+            with pytest.raises(NotificationNotSent):
+                notification_send(notification=note)
+            note.refresh_from_db()
+        assert hook.bodies() == []
+    assert note.status == NotificationStatus.FAILED and not note.slack_sent
+    assert note.error == f"Not posted. {REFUSAL} Change it on the communications settings page."
+
+
+def test_a_redirect_from_the_webhook_is_not_followed():
+    # Left to urllib, a 302 to a POST is followed as a GET to wherever it points.
+    with Webhook() as elsewhere, Webhook(statuses=[302], redirect_to=elsewhere.url) as hook:
+        with pytest.raises(NotificationNotSent, match="Slack answered 302"):
+            slack_post(url=hook.url, text=TEXT)
+        assert len(hook.bodies()) == 1 and elsewhere.bodies() == []
 
 
 class FakeSignal:

@@ -31,7 +31,7 @@ from communications.tasks import outbox_sweep
 from tenancy.models import Membership, Role, Team
 
 from ..health.signal_helpers import signal
-from .helpers import at_local, contact_of, entry_for, make_account, reload_entry
+from .helpers import at_local, contact_of, entry_for, reload_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -66,16 +66,6 @@ class DyingBackend(LocmemBackend):
     def send_messages(self, messages):
         super().send_messages(messages)
         raise WorkerKilled
-
-
-@pytest.fixture
-def account(tenant_a, bob):
-    return make_account(tenant_a, 1, owner=bob)
-
-
-@pytest.fixture
-def jane(tenant_a, account):
-    return contact_of(tenant_a, account, 1, name="Jane Roe")
 
 
 @pytest.fixture

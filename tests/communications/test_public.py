@@ -7,14 +7,9 @@ from django_scopes import scope
 from communications.models import EngagementEvent, PreferenceChange
 from communications.services.preferences import contact_preferences, preference_link, unsubscribe_url
 
-from .helpers import at_local, contact_of, entry_for, make_account
+from .helpers import at_local, contact_of, entry_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def account(tenant_a, bob):
-    return make_account(tenant_a, 1, owner=bob)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from .test_notifications import Webhook
 
 pytestmark = pytest.mark.django_db
 
+GENERAL = {"bulk_threshold": "25", "send_hour": "9"}
 POSTS = [
     "communications:settings_general",
     "communications:settings_caps",
@@ -73,6 +74,25 @@ def test_admin_saves_sending_and_alert_settings(tenant_a, alice, login):
     assert bad.status_code == 400 and settings_of(tenant_a)[0].send_hour == 8
 
 
+def test_a_slack_webhook_off_the_allowed_hosts_is_refused_on_the_form(tenant_a, alice, login):
+    web = login(alice)
+    good = "https://hooks.slack.com/services/T/B/X"
+    assert (
+        web.post(reverse("communications:settings_general"), {**GENERAL, "slack_webhook_url": good}).status_code == 302
+    )
+
+    bad = web.post(
+        reverse("communications:settings_general"),
+        {**GENERAL, "slack_webhook_url": "https://hooks.slack.com.internal.example/services/T/B/X"},
+    )
+
+    assert bad.status_code == 400
+    assert bad.context["general_form"].errors["slack_webhook_url"] == [
+        "The Slack webhook must be an https://hooks.slack.com/... URL (allowed hosts: hooks.slack.com)."
+    ]
+    assert settings_of(tenant_a)[0].slack_webhook_url == good
+
+
 def test_admin_saves_blackout_rules(tenant_a, alice, login):
     response = login(alice).post(
         reverse("communications:settings_blackouts"),
@@ -114,7 +134,9 @@ def test_the_matrix_grid_sets_and_clears_cells(tenant_a, alice, login):
     assert settings_of(tenant_a)[3] == after
 
 
-def test_send_a_test_to_slack(tenant_a, alice, login):
+def test_send_a_test_to_slack(tenant_a, alice, login, settings):
+    # The local stand-in for Slack: a loopback host in the list may use http and a port.
+    settings.SLACK_WEBHOOK_HOSTS = ["hooks.slack.com", "127.0.0.1"]
     web = login(alice)
     response = web.post(reverse("communications:settings_slack_test"), follow=True)
     assert "There is no Slack webhook URL to test" in response.content.decode()

@@ -21,16 +21,6 @@ pytestmark = pytest.mark.django_db
 BODY = "Hi,\n\nour guide: https://docs.example.com/guide?a=1&b=2 and the forum https://community.example.org/."
 
 
-@pytest.fixture
-def account(tenant_a, bob):
-    return make_account(tenant_a, 1, owner=bob)
-
-
-@pytest.fixture
-def jane(tenant_a, account):
-    return contact_of(tenant_a, account, 1, name="Jane Roe")
-
-
 def send(tenant, account, contacts, body=BODY, **kw):
     entry = entry_for(tenant, account, at=at_local(tenant, 2030, 12, 2, 10), contacts=contacts, body=body, **kw)
     with scope(tenant=tenant):
