@@ -40,3 +40,20 @@ def backtest_report_task(self, *, tenant_id: int, key: str, today: str) -> int:
         tenant=Tenant.objects.get(pk=tenant_id), key=key, today=dt.date.fromisoformat(today)
     )
     return report.churned_accounts + report.retained_accounts
+
+
+@shared_task(base=TenantTask, bind=True)
+def backtest_preview_task(self, *, tenant_id: int, key: str, segment: str, settings: dict, today: str) -> int:
+    """Build the editor's preview of unsaved settings; returns the outcomes the candidate was scored on."""
+    import datetime as dt
+
+    from .scoring import backtest_jobs
+
+    comparison = backtest_jobs.backtest_preview_build(
+        tenant=Tenant.objects.get(pk=tenant_id),
+        key=key,
+        segment=segment,
+        settings=settings,
+        today=dt.date.fromisoformat(today),
+    )
+    return comparison.candidate.churned_accounts + comparison.candidate.retained_accounts

@@ -16,6 +16,7 @@ urlpatterns = [
     # Last, so that reversing model_edit without a segment finds the all-segments page.
     path("", admin_views.model_edit, {"segment": ""}, name="model_edit"),
     path("backtest/", admin_views.backtest_report, name="backtest"),
+    path("preview/", admin_views.model_preview, name="model_preview"),
     path("recompute/", admin_views.recompute, name="recompute"),
     path("recompute/<int:recompute_run_id>/progress/", admin_views.recompute_progress, name="recompute_progress"),
 ]

@@ -44,7 +44,7 @@ def model_edit(request: HttpRequest, segment: str = "") -> HttpResponse:
     current = services.health_model_current(tenant=tenant, segment=segment)
     own = current.segment == segment  # False: this segment uses the all-segments model for now
     editor = HealthModelEditor(request.POST or None, model=_version(request, segment) or current)
-    preview = None
+    preview = preview_job = None
     if request.method == "POST" and editor.is_valid():
         settings = editor.settings()
         try:
@@ -58,8 +58,8 @@ def model_edit(request: HttpRequest, segment: str = "") -> HttpResponse:
         except ValidationError as error:
             editor.add_service_error(error)
         else:
-            candidate = HealthModel(tenant=tenant, segment=segment, **settings)
-            preview = backtest.backtest_compare(tenant=tenant, segment=segment, candidate=candidate)
+            preview_job = backtest_jobs.backtest_preview_get(tenant=tenant, segment=segment, settings=settings)
+            preview = preview_job.result
     return render(
         request,
         "health/model/edit.html",
@@ -73,7 +73,23 @@ def model_edit(request: HttpRequest, segment: str = "") -> HttpResponse:
             "own": own,
             "versions": list(selectors.health_model_versions(tenant=tenant, segment=segment)),
             "preview": preview,
+            "preview_job": preview_job,
         },
+    )
+
+
+@require_GET
+@member_required(Capability.CONFIGURE)
+def model_preview(request: HttpRequest) -> HttpResponse:
+    """The editor's preview, polled while it is built (?digest=...), then shown in its place."""
+    job = backtest_jobs.backtest_preview_poll(tenant=request.tenant, digest=request.GET.get("digest", ""))
+    if job.result is None:
+        return render(request, "health/model/_preview_progress.html", {"preview_job": job})
+    comparison = job.result
+    return render(
+        request,
+        "health/model/_preview.html",
+        {"preview": comparison, "segment_label": _label(comparison.segment)},
     )
 
 

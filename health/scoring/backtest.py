@@ -370,7 +370,12 @@ class Comparison:
 
 
 def backtest_compare(
-    *, tenant: Tenant, segment: str, candidate: HealthModel, today: dt.date | None = None
+    *,
+    tenant: Tenant,
+    segment: str,
+    candidate: HealthModel,
+    today: dt.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Comparison:
     """Backtest an unsaved model against the models in effect. A segment's candidate is tried on that
     segment's accounts; an all-segments candidate on every account, segments with a model of their
@@ -387,6 +392,7 @@ def backtest_compare(
     scope = {"tenant": tenant, "today": today, "segment": segment or None, "cache": cache}
     return Comparison(
         segment=segment,
-        current=backtest_run(model_for=current_for, **scope),
+        # The first run reads every day's inputs (its progress is the comparison's); the second reuses them.
+        current=backtest_run(model_for=current_for, progress=progress, **scope),
         candidate=backtest_run(model_for=candidate_for, **scope),
     )

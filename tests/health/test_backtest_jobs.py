@@ -2,6 +2,7 @@
 shown on the page (polling, then a reload) and in the API (202 until ready), and a real worker builds it."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.conf import settings
@@ -14,8 +15,10 @@ from accounts import services as account_services
 from accounts.models import Account
 from health.scoring import backtest, backtest_jobs
 from health.scoring import services as scoring
+from health.scoring.forms import HealthModelEditor
 
 from .scoring_helpers import account, people, save_model, send, uses
+from .test_model_views import EDIT, _post_data
 
 pytestmark = pytest.mark.django_db
 BACKTEST = "/api/v1/health-backtest/"
@@ -45,7 +48,7 @@ def _book(tenant) -> dt.date:
 
 def _key(tenant, today) -> str:
     with scope(tenant=tenant):
-        return backtest_jobs._key(tenant, scoring.health_models_in_effect(tenant=tenant), today)
+        return backtest_jobs._report_key(tenant, scoring.health_models_in_effect(tenant=tenant), today)
 
 
 def test_progress_hears_of_every_day_needed_once(tenant_a):
@@ -132,13 +135,63 @@ def test_a_real_worker_builds_the_report_the_api_asked_for(worker, finished_task
     first = api_as(alice, tenant_a).get(BACKTEST)
     if settings.REDIS_URL:
         assert first.status_code == 202  # the worker has it
-        name, state = finished_tasks.get(timeout=120)
-        while name != "health.tasks.backtest_report_task":
-            name, state = finished_tasks.get(timeout=120)
-        assert state == "SUCCESS"
+        _finished(finished_tasks, "health.tasks.backtest_report_task")
     else:
         assert first.status_code == 200  # built in-process on the first ask
     report = api_as(alice, tenant_a).get(BACKTEST)
     assert report.status_code == 200
     assert (report.json()["churned_accounts"], report.json()["retained_accounts"]) == (1, 1)
     assert report.json()["horizons"][0]["auc"] == 1.0
+
+
+def _finished(finished_tasks, name: str) -> None:
+    """With a real worker, wait until it has finished the task `name` (in-process runs are done already)."""
+    found, state = finished_tasks.get(timeout=120)
+    while found != name:
+        found, state = finished_tasks.get(timeout=120)
+    assert state == "SUCCESS"
+
+
+def test_the_editor_preview_is_built_in_the_background_and_polled(tenant_a, alice, charlie, tenant_b, login):
+    today = _book(tenant_a)
+    client = login(alice)
+    # Yellow from 10 points: the churned account's 20 points would be yellow, not red.
+    data = {**_post_data(tenant_a, yellow_from=10), "action": "preview"}
+    with scope(tenant=tenant_a):
+        editor = HealthModelEditor(data, model=scoring.health_model_current(tenant=tenant_a))
+        assert editor.is_valid()
+        digest = backtest_jobs.preview_digest(tenant=tenant_a, segment="", settings=editor.settings(), today=today)
+    key = f"health:backtest-preview:{tenant_a.pk}:{digest}"
+    cache.add(f"{key}:progress", (4, 16))  # a worker is building this very preview
+
+    page = client.post(EDIT, data).content.decode()
+    assert 'data-testid="preview-progress"' in page and "4 of 16 days read" in page
+    assert f"digest={digest}" in page and 'id="preview-table"' not in page
+    poll = reverse("health:model_preview") + f"?digest={digest}"
+    assert "4 of 16 days read" in client.get(poll).content.decode()
+
+    with scope(tenant=tenant_a):
+        backtest_jobs.backtest_preview_build(
+            tenant=tenant_a, key=key, segment="", settings=backtest_jobs._as_json(editor.settings()), today=today
+        )
+    done = client.get(poll).content.decode()
+    assert 'id="preview-table"' in done and "preview-progress" not in done
+    assert "of 1 churn at least 60 days early" in done  # both sentences count the one churn
+    # Another tenant's admin polling the same digest finds nothing of it.
+    theirs = login(charlie).get(poll).content.decode()
+    assert 'id="preview-table"' not in theirs and "finding the outcomes" in theirs
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_builds_the_editor_preview(worker, finished_tasks, tenant_a, alice, login):
+    _book(tenant_a)
+    client = login(alice)
+    page = client.post(EDIT, {**_post_data(tenant_a, yellow_from=10), "action": "preview"}).content.decode()
+    if settings.REDIS_URL:
+        assert 'data-testid="preview-progress"' in page  # the worker has it
+        digest = re.search(r"digest=([0-9a-f]+)", page).group(1)
+        _finished(finished_tasks, "health.tasks.backtest_preview_task")
+        page = client.get(reverse("health:model_preview") + f"?digest={digest}").content.decode()
+    assert 'id="preview-table"' in page
+    assert "would have flagged" in page
