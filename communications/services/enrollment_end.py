@@ -3,7 +3,7 @@ exited when its anchor no longer holds (a renewal signed, a stage left, a signal
 entries cancelled with the reason. The outbox and a cancel by hand call the first; receivers the second."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -56,6 +56,23 @@ def enrollment_complete_if_done(*, enrollment: Enrollment) -> bool:
     if done:
         enrollment.status, enrollment.ended_at, enrollment.exit_reason = EnrollmentStatus.COMPLETED, now, reason
     return bool(done)
+
+
+def enrollment_reopen_if_completed(*, enrollment_id: int, tenant_id: int) -> bool:
+    """A completed enrolment with an entry scheduled again (a failed one retried by hand) is active again:
+    the cadence has something left to send after all, and an exit would cancel it. True when reopened.
+
+    Not when the account has since been enrolled in the same cadence on the same anchor (one active each):
+    that one carries on, and this entry goes out as planned."""
+    try:
+        with transaction.atomic():
+            return bool(
+                Enrollment.objects.filter(
+                    tenant_id=tenant_id, pk=enrollment_id, status=EnrollmentStatus.COMPLETED
+                ).update(status=EnrollmentStatus.ACTIVE, ended_at=None, exit_reason="")
+            )
+    except IntegrityError:
+        return False
 
 
 @transaction.atomic

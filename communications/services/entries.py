@@ -264,6 +264,11 @@ def entry_schedule(*, entry: CalendarEntry, by: User | None) -> CalendarEntry:
         entry.needs_approval = False
         _apply_caps(entry, recipients)
     entry.save()
+    if entry.enrollment_id:
+        # Imported here: enrollment_end builds on this module.
+        from .enrollment_end import enrollment_reopen_if_completed
+
+        enrollment_reopen_if_completed(enrollment_id=entry.enrollment_id, tenant_id=entry.tenant_id)
     return entry
 
 

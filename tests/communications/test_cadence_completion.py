@@ -105,6 +105,26 @@ def test_a_failed_final_entry_completes_it(tenant_a, account, jane):
     assert (done.status, done.exit_reason) == (EnrollmentStatus.COMPLETED, "Nothing left to send: 1 sent, 1 failed.")
 
 
+def test_a_failed_entry_scheduled_again_by_hand_reopens_its_enrolment(tenant_a, account, jane, bob):
+    enrollment = enrol(tenant_a, custom_cadence(tenant_a, [(0, 0, {})]), account, today(tenant_a))
+    [entry] = entries_of(tenant_a, enrollment)
+    with scope(tenant=tenant_a):
+        accounts_services.contact_update(contact=jane, is_active=False)
+    send_due(tenant_a, timezone.now() + dt.timedelta(minutes=1))
+    assert reloaded(tenant_a, enrollment).status == EnrollmentStatus.COMPLETED
+
+    with scope(tenant=tenant_a):
+        accounts_services.contact_update(contact=jane, is_active=True)
+        entries.entry_schedule(entry=CalendarEntry.objects.get(tenant=tenant_a, pk=entry.pk), by=bob)
+    reopened = reloaded(tenant_a, enrollment)
+    assert (reopened.status, reopened.ended_at, reopened.exit_reason) == (EnrollmentStatus.ACTIVE, None, "")
+
+    # Sent this time: the cadence is done again, with what it came to.
+    send_due(tenant_a, timezone.now() + dt.timedelta(minutes=1))
+    done = reloaded(tenant_a, enrollment)
+    assert (done.status, done.exit_reason) == (EnrollmentStatus.COMPLETED, "Nothing left to send: 1 sent.")
+
+
 def test_an_entry_retried_after_a_failed_attempt_keeps_it_active(tenant_a, account, jane, settings):
     settings.EMAIL_BACKEND = "tests.communications.test_outbox.FailingBackend"
     enrollment = enrol(tenant_a, custom_cadence(tenant_a, [(0, 0, {})]), account, today(tenant_a))
