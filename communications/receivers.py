@@ -15,15 +15,15 @@ from django.utils import timezone
 from django_scopes import scope
 
 from accounts.models import Account
-from health.scoring.detection import signal_raised, signal_resolved
+from health.scoring.detection import signals_changed
 from journeys.signals import track_transitioned
 from renewals.signals import renewal_closed, renewal_opened
 from tenancy.models import Tenant
 
 from .models import CadenceAnchor
-from .services.cadences import cadences_enrol_for
-from .services.enrollment_end import enrollments_exit_for_anchor
-from .services.notifications import notification_on_health_signal
+from .services.cadences import cadences_enrol_for, signal_cadence_triggers
+from .services.enrollment_end import enrollments_exit_for_anchor, enrollments_exit_for_anchors
+from .services.notifications import notifications_on_health_signals
 
 logger = logging.getLogger(__name__)
 
@@ -125,48 +125,53 @@ def renewal_cadence_exit(sender, tenant, renewal, **kwargs) -> None:
         logger.exception("tenant %s: exiting the cadence of renewal %s failed", tenant.pk, renewal.pk)
 
 
-@receiver(signal_raised, dispatch_uid="communications_signal_cadences")
-def signal_cadences(sender, health_signal, **kwargs) -> None:
+@receiver(signals_changed, dispatch_uid="communications_signals_changed")
+def health_signals_changed(sender, tenant_id, raised, resolved, **kwargs) -> None:
+    """A batch of health signals, once: raised ones enrol the cadences their kind triggers (the expansion
+    ask on "expansion") and alert the CSM of risks (Slack and email, once per signal); resolved ones end
+    the cadences they started. Read once per batch, so thousands of signals on a first night cost little."""
     if _paused.get():
         return
-    # Any kind a cadence names as its trigger; the default is the expansion ask on "expansion".
+    with scope(tenant=tenant_id):
+        tenant = Tenant.objects.get(pk=tenant_id)
+        _signal_cadences(tenant, raised)
+        _signal_cadences_exit(tenant, resolved)
+        try:
+            notifications_on_health_signals(tenant=tenant, signals=raised)
+        except Exception:
+            logger.exception("tenant %s: alerts for %d health signals failed", tenant_id, len(raised))
+
+
+def _signal_cadences(tenant: Tenant, raised) -> None:
     try:
-        with scope(tenant=health_signal.tenant_id):
-            tenant = Tenant.objects.get(pk=health_signal.tenant_id)
+        triggers = signal_cadence_triggers(tenant=tenant)
+        wanted = [s for s in raised if s.kind in triggers]
+        accounts = Account.objects.filter(tenant=tenant, pk__in={s.account_id for s in wanted}).in_bulk()
+    except Exception:
+        logger.exception("tenant %s: cadences for %d health signals failed", tenant.pk, len(raised))
+        return
+    for health_signal in wanted:
+        try:
             cadences_enrol_for(
                 tenant=tenant,
-                account=Account.objects.get(tenant=tenant, pk=health_signal.account_id),
+                account=accounts[health_signal.account_id],
                 anchor=CadenceAnchor.SIGNAL_RAISED,
                 trigger=health_signal.kind,
                 anchor_on=health_signal.raised_on,
                 anchor_ref=f"signal:{health_signal.pk}",
             )
-    except Exception:
-        logger.exception("tenant %s: cadences for health signal %s failed", health_signal.tenant_id, health_signal.pk)
+        except Exception:
+            logger.exception("tenant %s: cadences for health signal %s failed", tenant.pk, health_signal.pk)
 
 
-@receiver(signal_resolved, dispatch_uid="communications_signal_cadences_exit")
-def signal_cadences_exit(sender, health_signal, **kwargs) -> None:
-    if _paused.get():
-        return
+def _signal_cadences_exit(tenant: Tenant, resolved) -> None:
+    # What the signal asked for no longer holds: an expansion ask to an account no longer near its seats.
+    reasons = {
+        f"signal:{s.pk}": f"{s.get_kind_display()} cleared: the rest of the cadence it started is cancelled."
+        for s in resolved
+    }
     try:
-        # What the signal asked for no longer holds: an expansion ask to an account no longer near its seats.
-        reason = f"{health_signal.get_kind_display()} cleared: the rest of the cadence it started is cancelled."
-        with scope(tenant=health_signal.tenant_id):
-            tenant = Tenant.objects.get(pk=health_signal.tenant_id)
-            enrollments_exit_for_anchor(tenant=tenant, anchor_ref=f"signal:{health_signal.pk}", reason=reason)
+        if reasons:
+            enrollments_exit_for_anchors(tenant=tenant, reasons=reasons)
     except Exception:
-        logger.exception(
-            "tenant %s: exiting the cadences of health signal %s failed", health_signal.tenant_id, health_signal.pk
-        )
-
-
-@receiver(signal_raised, dispatch_uid="communications_signal_notifications")
-def signal_notifications(sender, health_signal, **kwargs) -> None:
-    """A risk signal becomes an alert for the account's CSM (Slack and email), once per signal."""
-    if _paused.get():
-        return
-    try:
-        notification_on_health_signal(sender, health_signal=health_signal, **kwargs)
-    except Exception:
-        logger.exception("tenant %s: alert for health signal %s failed", health_signal.tenant_id, health_signal.pk)
+        logger.exception("tenant %s: exiting the cadences of %d health signals failed", tenant.pk, len(resolved))

@@ -286,6 +286,17 @@ def cadences_enrol_for(
     ]
 
 
+def signal_cadence_triggers(*, tenant: Tenant) -> set[str]:
+    """The health signal kinds that enrol an account in a cadence in use (the expansion ask's "expansion"):
+    read once for a batch of signals, so the others cost nothing."""
+    cadences_ensure_defaults(tenant=tenant)
+    return set(
+        Cadence.objects.filter(tenant=tenant, anchor=CadenceAnchor.SIGNAL_RAISED, is_active=True).values_list(
+            "trigger", flat=True
+        )
+    )
+
+
 # Reads the pages and the API share
 
 

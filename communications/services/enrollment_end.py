@@ -99,9 +99,15 @@ def enrollment_exit(*, enrollment: Enrollment, reason: str, by: User | None = No
 
 def enrollments_exit_for_anchor(*, tenant: Tenant, anchor_ref: str, reason: str) -> int:
     """Exit every active enrolment on this anchor ("renewal:12"): how other apps end a cadence."""
-    active = Enrollment.objects.filter(tenant=tenant, anchor_ref=anchor_ref, status=EnrollmentStatus.ACTIVE)
+    return enrollments_exit_for_anchors(tenant=tenant, reasons={anchor_ref: reason})
+
+
+def enrollments_exit_for_anchors(*, tenant: Tenant, reasons: dict[str, str]) -> int:
+    """Exit every active enrolment on these anchors, each with its anchor's reason. One query finds them:
+    a batch of resolved signals usually has none."""
+    active = Enrollment.objects.filter(tenant=tenant, anchor_ref__in=list(reasons), status=EnrollmentStatus.ACTIVE)
     exited = 0
     for enrollment in active.order_by("id"):
-        enrollment_exit(enrollment=enrollment, reason=reason)
+        enrollment_exit(enrollment=enrollment, reason=reasons[enrollment.anchor_ref])
         exited += 1
     return exited

@@ -8,6 +8,7 @@ is a task with retries; what went out on which channel, and the last error, are 
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,7 +16,6 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django_scopes import scope
 
 from accounts.models import Account
 from tenancy.models import Tenant, User
@@ -155,15 +155,45 @@ def notification_test(*, tenant: Tenant, by: User) -> str:
     return "Sent a test message to the Slack webhook: check the channel."
 
 
-def notification_on_health_signal(sender, health_signal, **kwargs) -> None:
-    """Receiver of health's `signal_raised`: alert the account's CSM with the signal's own sentence."""
-    if health_signal.kind not in ALERTED_SIGNAL_KINDS:
-        return
-    tenant = health_signal.tenant
-    with scope(tenant=tenant):
-        notification_raise(
-            tenant=tenant,
-            account=health_signal.account,
-            text=health_signal.message,
-            source_key=f"health_signal:{health_signal.pk}",
+def notifications_on_health_signals(*, tenant: Tenant, signals: Iterable) -> list[Notification]:
+    """Alert each account's CSM of its new risk signals (health's batch news), with each signal's own
+    sentence, once per signal: a few queries for the whole batch, then one send task per alert."""
+    from ..notify_tasks import notification_send_task
+
+    alerted = {f"health_signal:{s.pk}": s for s in signals if s.kind in ALERTED_SIGNAL_KINDS}
+    if not alerted:
+        return []
+    known = set(
+        Notification.objects.filter(tenant=tenant, source_key__in=list(alerted)).values_list("source_key", flat=True)
+    )
+    owners = dict(
+        Account.objects.filter(tenant=tenant, pk__in={s.account_id for s in alerted.values()}).values_list(
+            "pk", "owner_id"
         )
+    )
+    new = [
+        Notification(
+            tenant=tenant,
+            account_id=s.account_id,
+            recipient_id=owners.get(s.account_id),
+            text=s.message[:1000],
+            source_key=key,
+        )
+        for key, s in alerted.items()
+        if key not in known and s.account_id in owners
+    ]
+    try:
+        with transaction.atomic():
+            made = Notification.objects.bulk_create(new)
+    except IntegrityError:
+        # Another worker alerted some of them at the same moment: one by one, each finds theirs (and
+        # notification_raise queues the ones it makes).
+        return [
+            notification_raise(
+                tenant=tenant, account=n.account, text=n.text, source_key=n.source_key, recipient=n.recipient
+            )
+            for n in new
+        ]
+    for notification in made:
+        notification_send_task.delay_on_commit(tenant_id=tenant.pk, notification_id=notification.pk)
+    return made

@@ -18,6 +18,11 @@ from .inputs import Inputs
 # Not `signal`: Django passes the Signal itself under that name, and a second one is a TypeError.
 signal_raised = django.dispatch.Signal()
 signal_resolved = django.dispatch.Signal()
+# The same news for a whole batch at once, after the per-signal sends: `tenant_id`, `raised` and
+# `resolved` (lists of HealthSignal). A receiver whose work costs queries per account (a forecast
+# refresh, an alert, a cadence) does it once per batch here: a night that raises thousands of signals
+# (a tenant's first run, a new model) then costs it a few queries per batch, not per signal.
+signals_changed = django.dispatch.Signal()
 
 SCORE_DROP_POINTS = 15
 BAND_CHANGE_MIN_POINTS = 5
@@ -263,6 +268,8 @@ def signals_sync(
             signal_raised.send(sender=HealthSignal, health_signal=signal)
         for signal in resolved:
             signal_resolved.send(sender=HealthSignal, health_signal=signal)
+        if raised or resolved:
+            signals_changed.send(sender=HealthSignal, tenant_id=tenant.pk, raised=raised, resolved=resolved)
 
     transaction.on_commit(announce)
     return {"raised": len(raised), "refreshed": refreshed, "resolved": len(resolved)}

@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django_scopes import scope
 
 from communications import services
@@ -16,12 +17,13 @@ from communications.models import Notification, NotificationStatus
 from communications.notify_tasks import notification_send_task
 from communications.services.notifications import (
     NotificationNotSent,
-    notification_on_health_signal,
     notification_raise,
     notification_send,
+    notifications_on_health_signals,
     slack_post,
 )
 from config.celery import app as celery_app
+from health.models import HealthSignal
 
 pytestmark = pytest.mark.django_db
 
@@ -243,19 +245,31 @@ def test_a_redirect_from_the_webhook_is_not_followed():
         assert len(hook.bodies()) == 1 and elsewhere.bodies() == []
 
 
-class FakeSignal:
-    """What health's signal_raised hands its receivers: a HealthSignal (only its attributes are read)."""
+def _health_signal(tenant, account, kind: str, message: str) -> HealthSignal:
+    """A signal as health's detection stores it (the alert reads its kind, account and sentence)."""
+    with scope(tenant=tenant):
+        return HealthSignal.objects.create(
+            tenant=tenant,
+            account=account,
+            kind=kind,
+            subject=kind,
+            severity="high",
+            message=message,
+            raised_on=timezone.localdate(),
+        )
 
-    def __init__(self, tenant, account, kind, message, pk=88):
-        self.tenant, self.account, self.kind, self.message, self.pk = tenant, account, kind, message, pk
 
-
-def test_health_signals_raise_one_alert_with_their_sentence(tenant_a, account, bob):
+def test_health_signals_raise_one_alert_each_with_their_sentence(tenant_a, account, bob):
     configure(tenant_a, "", by_email=True)
-    signal = FakeSignal(tenant_a, account, "power_user_inactive", TEXT)
-    notification_on_health_signal(sender=None, health_signal=signal)
-    notification_on_health_signal(sender=None, health_signal=signal)
-    notification_on_health_signal(sender=None, health_signal=FakeSignal(tenant_a, account, "expansion", "Up", pk=89))
+    risk = _health_signal(tenant_a, account, "power_user_inactive", TEXT)
+    late = _health_signal(tenant_a, account, "late_payment", "Invoice INV-7 is 12 days late.")
+    expansion = _health_signal(tenant_a, account, "expansion", "Up")  # not a risk: no alert
     with scope(tenant=tenant_a):
-        alerts = list(Notification.objects.all())
-    assert [(a.source_key, a.text, a.recipient_id) for a in alerts] == [("health_signal:88", TEXT, bob.pk)]
+        made = notifications_on_health_signals(tenant=tenant_a, signals=[risk, late, expansion])
+        again = notifications_on_health_signals(tenant=tenant_a, signals=[risk])  # announced twice: once
+        alerts = list(Notification.objects.order_by("id"))
+    assert len(made) == 2 and again == []
+    assert [(a.source_key, a.text, a.recipient_id) for a in alerts] == [
+        (f"health_signal:{risk.pk}", TEXT, bob.pk),
+        (f"health_signal:{late.pk}", "Invoice INV-7 is 12 days late.", bob.pk),
+    ]

@@ -1,0 +1,64 @@
+"""Health's batch news (`signals_changed`): its receivers in the other apps (renewals' forecast refresh,
+communications' cadences, exits and alerts) cost a constant number of queries per batch, not per signal, so
+a night that raises thousands of signals stays cheap; and they still do their work."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_scopes import scope
+
+from health.models import HealthSignal
+from health.scoring.detection import signals_changed
+from renewals.models import Renewal
+
+from ..renewals.helpers import contract_for, make_account
+
+pytestmark = pytest.mark.django_db
+
+
+def _signals(tenant, accounts, kind: str = "band_change", status: str = "open") -> list[HealthSignal]:
+    with scope(tenant=tenant):
+        return [
+            HealthSignal.objects.create(
+                tenant=tenant,
+                account=account,
+                kind=kind,
+                subject=kind,
+                severity="medium",
+                message=f"{account.name}: band changed from green to yellow.",
+                raised_on=timezone.localdate(),
+                status=status,
+                resolved_at=timezone.now() if status == "resolved" else None,
+            )
+            for account in accounts
+        ]
+
+
+def _announce(tenant, raised, resolved=()) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        signals_changed.send(sender=HealthSignal, tenant_id=tenant.pk, raised=list(raised), resolved=list(resolved))
+    return len(queries)
+
+
+def test_the_receivers_cost_the_same_for_three_signals_as_for_twelve(tenant_a):
+    accounts = [make_account(tenant_a, n) for n in range(1, 16)]
+    for account in accounts:
+        contract_for(tenant_a, account, days_to_end=40)
+    _announce(tenant_a, _signals(tenant_a, accounts[:1]))  # defaults made (cadences, settings) once
+    few, many = (
+        _announce(tenant_a, _signals(tenant_a, chunk), resolved=_signals(tenant_a, chunk, "score_drop", "resolved"))
+        for chunk in (accounts[1:4], accounts[4:16])
+    )
+    assert few == many
+
+
+def test_the_batch_refreshes_the_forecasts_of_its_accounts(tenant_a):
+    account = make_account(tenant_a, 1)
+    renewal_of = contract_for(tenant_a, account, days_to_end=40).renewal
+    with scope(tenant=tenant_a):
+        Renewal.objects.filter(tenant=tenant_a, pk=renewal_of.pk).update(suggested_at=None, suggestion_reasons=[])
+    _announce(tenant_a, _signals(tenant_a, [account], kind="late_payment"))
+    with scope(tenant=tenant_a):
+        renewal = Renewal.objects.get(tenant=tenant_a, pk=renewal_of.pk)
+    assert renewal.suggested_at is not None
