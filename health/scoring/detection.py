@@ -197,6 +197,25 @@ def cooldowns(model: HealthModel | None) -> dict[str, int]:
     return chosen
 
 
+def _signals_create(new: list[HealthSignal]) -> list[HealthSignal]:
+    """The new signals in one insert; if another worker on the same accounts raised one of them a moment
+    ago (the one-open-signal constraint), one by one, each in a savepoint, keeping the others."""
+    try:
+        with transaction.atomic():
+            return HealthSignal.objects.bulk_create(new)
+    except IntegrityError:
+        made = []
+        for signal in new:
+            signal.pk = None
+            try:
+                with transaction.atomic():
+                    signal.save(force_insert=True)
+                made.append(signal)
+            except IntegrityError:
+                continue
+        return made
+
+
 def signals_sync(
     *, tenant, account_ids: list[int], wanted: list[Wanted], today: dt.date, cooldown_days: dict[str, int]
 ) -> dict[str, int]:
@@ -218,7 +237,7 @@ def signals_sync(
         .order_by("resolved_at")
         .values("account_id", "kind", "subject", "resolved_at")
     }
-    raised, refreshed, resolved = [], 0, []
+    refreshed, resolved, new = 0, [], []
     wanted_keys = set()
     for item in wanted:
         wanted_keys.add(item.key)
@@ -237,26 +256,22 @@ def signals_sync(
         resolved_at = quiet.get(item.key)
         if resolved_at and resolved_at >= now - dt.timedelta(days=cooldown_days.get(item.kind, 0)):
             continue
-        try:
-            # A savepoint: another worker on the same accounts may have raised it a moment ago.
-            with transaction.atomic():
-                raised.append(
-                    HealthSignal.objects.create(
-                        tenant=tenant,
-                        account_id=item.account_id,
-                        contact_id=item.contact_id,
-                        kind=item.kind,
-                        subject=item.subject,
-                        severity=item.severity,
-                        message=item.message[:500],
-                        data=item.data or {},
-                        raised_on=today,
-                        raised_at=now,
-                        updated_at=now,
-                    )
-                )
-        except IntegrityError:
-            continue
+        new.append(
+            HealthSignal(
+                tenant=tenant,
+                account_id=item.account_id,
+                contact_id=item.contact_id,
+                kind=item.kind,
+                subject=item.subject,
+                severity=item.severity,
+                message=item.message[:500],
+                data=item.data or {},
+                raised_on=today,
+                raised_at=now,
+                updated_at=now,
+            )
+        )
+    raised = _signals_create(new)
     for key, current in open_now.items():
         if key not in wanted_keys:
             current.status, current.resolved_at, current.updated_at = SignalStatus.RESOLVED, now, now
