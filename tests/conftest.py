@@ -5,6 +5,7 @@ import queue
 import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
+from celery.worker import state as worker_state
 from django.conf import settings
 from django.db import connection
 from django_scopes import scope
@@ -139,6 +140,9 @@ def worker():
         yield None
         return
     celery_app.control.purge()
+    # A worker stopped badly by an earlier test leaves the process's stop flag set, and a new worker would
+    # then never report itself started: clear it, so one failure can't hang the rest of the suite.
+    worker_state.should_terminate = None
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as running:
         yield running
 

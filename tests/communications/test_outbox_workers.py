@@ -32,6 +32,7 @@ def two_workers():
         yield []
         return
     celery_app.control.purge()
+    worker_state.should_terminate = None  # see tests/conftest.py: worker
     with ExitStack() as stack:
         workers = [
             stack.enter_context(
