@@ -193,6 +193,14 @@ def test_the_enrolment_pages_and_api_show_completed_with_its_date(tenant_a, acco
 # Two workers at once
 
 
+def _waiting_on_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(not django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), reason="row locks")
 def test_a_cancel_racing_the_outbox_on_the_last_two_entries_completes_it(tenant_a, account, jane, bob):
@@ -202,7 +210,7 @@ def test_a_cancel_racing_the_outbox_on_the_last_two_entries_completes_it(tenant_
     enrollment = enrol(tenant_a, custom_cadence(tenant_a, [(0, 0, {}), (3, 9, {})]), account, today(tenant_a))
     due, later = entries_of(tenant_a, enrollment)
     cancelled = threading.Event()
-    errors = []
+    errors, raced = [], []
 
     def person():
         try:
@@ -213,7 +221,11 @@ def test_a_cancel_racing_the_outbox_on_the_last_two_entries_completes_it(tenant_
                 sent = CalendarEntry.objects.filter(tenant=tenant_a, pk=due.pk, status=EntryStatus.SENT)
                 while not sent.exists() and time.monotonic() < deadline:
                     time.sleep(0.05)
-                time.sleep(0.5)  # the outbox has marked it sent and is deciding about the enrolment
+                # The outbox has marked it sent and now waits for this transaction's lock on the enrolment:
+                # commit only once PostgreSQL shows it waiting, so the race is the one under test.
+                while not (waiting := _waiting_on_a_lock()) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                raced.append(waiting)
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
         finally:
@@ -236,6 +248,7 @@ def test_a_cancel_racing_the_outbox_on_the_last_two_entries_completes_it(tenant_
         thread.join(30)
 
     assert errors == []
+    assert raced == [True]  # the outbox did wait for the person's lock
     assert [e.status for e in entries_of(tenant_a, enrollment)] == [EntryStatus.SENT, EntryStatus.CANCELLED]
     assert due.pk != later.pk
     assert reloaded(tenant_a, enrollment).status == EnrollmentStatus.COMPLETED
