@@ -3,19 +3,14 @@
 from django import forms
 
 from accounts.models import ContactRole
+from health.models import Band
 from tenancy.models import Team, Tenant
 
+from .forms import SMALL_SELECT, format_fallbacks
 from .models import Cadence, CadenceStep, Channel, EnrollmentStatus, MessageType
 from .personalisation import MERGE_FIELDS
 
-SMALL_SELECT = {"class": "form-select form-select-sm"}
-SMALL_INPUT = {"class": "form-control form-control-sm"}
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-BANDS = [("green", "Green"), ("yellow", "Yellow"), ("red", "Red")]
-
-
-def fallbacks_text(fallbacks: dict) -> str:
-    return "\n".join(f"{name} = {value}" for name, value in (fallbacks or {}).items())
 
 
 class FallbacksField(forms.CharField):
@@ -38,7 +33,7 @@ class FallbacksField(forms.CharField):
 class CadenceForm(forms.ModelForm):
     health_bands = forms.MultipleChoiceField(
         required=False,
-        choices=BANDS,
+        choices=Band.choices,
         widget=forms.CheckboxSelectMultiple,
         help_text="Only accounts in these bands are enrolled by other apps' events; none ticked: any account.",
     )
@@ -85,10 +80,7 @@ class CadenceStepForm(forms.ModelForm):
         self.fields["channel"].choices = Channel.choices
         self.fields["team"].choices = Team.choices
         if self.instance.pk and not self.is_bound:
-            self.initial["fallbacks"] = fallbacks_text(self.instance.fallbacks)
-
-    def clean_fallbacks(self) -> dict:
-        return self.cleaned_data.get("fallbacks") or {}
+            self.initial["fallbacks"] = format_fallbacks(self.instance.fallbacks)
 
     def service_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

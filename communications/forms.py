@@ -16,7 +16,6 @@ from .models import CalendarEntry, Channel, EntryStatus, MessageType
 from .selectors import SCOPE_ACCOUNT, SCOPE_ALL, SCOPE_MINE, VIEWS
 
 SMALL_SELECT = {"class": "form-select form-select-sm"}
-SMALL_INPUT = {"class": "form-control form-control-sm"}
 
 
 class CalendarFilterForm(forms.Form):
@@ -114,6 +113,7 @@ class EntryForm(forms.Form):
             account_id = int(data["account"])
         elif account_id is None and self.initial.get("account"):
             account_id = getattr(self.initial["account"], "pk", self.initial["account"])
+        # Only that account's contacts are valid choices, so no contact of another account gets through.
         self.fields["contacts"].queryset = selectors.contacts_of(tenant=tenant, account_id=account_id)
         if account is not None:
             self.fields["account"].initial = account
@@ -122,13 +122,6 @@ class EntryForm(forms.Form):
 
     def clean_fallbacks(self) -> dict[str, str]:
         return parse_fallbacks(self.cleaned_data.get("fallbacks", ""))
-
-    def clean(self):
-        data = super().clean()
-        account, contacts = data.get("account"), data.get("contacts")
-        if account is not None and contacts and any(c.account_id != account.pk for c in contacts):
-            self.add_error("contacts", f"Choose contacts of {account.name}.")
-        return data
 
     def scheduled_at(self) -> dt.datetime:
         data = self.cleaned_data

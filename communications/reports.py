@@ -24,17 +24,11 @@ from .models import (
     PreferenceChange,
     PreferenceChoice,
 )
-from .selectors import local_midnight
+from .selectors import PLANNED, local_midnight
 
 NO_CADENCE = "No cadence (planned by hand or imported)"
 # The entries that reach or will reach the customer: the mix counts these.
-MIX_STATUSES = (
-    EntryStatus.SCHEDULED,
-    EntryStatus.DEFERRED,
-    EntryStatus.PENDING_APPROVAL,
-    EntryStatus.SENDING,
-    EntryStatus.SENT,
-)
+MIX_STATUSES = (*PLANNED, EntryStatus.SENT)
 UNSUBSCRIBE_SOURCES = (PreferenceChange.Source.ONE_CLICK, PreferenceChange.Source.PREFERENCE_CENTRE)
 # What the page lists of the mix; the CSV has every account.
 MIX_SHOWN = 100

@@ -4,9 +4,10 @@ the account card. Periods are the tenant's: a month is a calendar month and a we
 in the tenant's time zone."""
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import Account, Contact
@@ -14,6 +15,7 @@ from tenancy.models import Tenant, User
 
 from .models import (
     Approval,
+    ApprovalDecision,
     CalendarEntry,
     Delivery,
     EngagementEvent,
@@ -183,7 +185,7 @@ def entry_engagement(*, tenant: Tenant, entry: CalendarEntry, deliveries: list[D
 
 def approvals_pending(*, tenant: Tenant) -> QuerySet[CalendarEntry]:
     """Bulk sends waiting for a leader or an admin, the earliest due first, with who asked."""
-    requests = Approval.objects.filter(tenant=tenant, decision="requested").select_related("by")
+    requests = Approval.objects.filter(tenant=tenant, decision=ApprovalDecision.REQUESTED).select_related("by")
     return (
         entry_list(tenant=tenant)
         .filter(status=EntryStatus.PENDING_APPROVAL)
@@ -195,7 +197,7 @@ def approvals_pending(*, tenant: Tenant) -> QuerySet[CalendarEntry]:
 def approvals_decided(*, tenant: Tenant, limit: int = 20) -> list[Approval]:
     return list(
         Approval.objects.filter(tenant=tenant)
-        .exclude(decision="requested")
+        .exclude(decision=ApprovalDecision.REQUESTED)
         .select_related("entry__account", "by")
         .order_by("-at", "-id")[:limit]
     )
@@ -231,18 +233,11 @@ def account_touchpoints(*, tenant: Tenant, account: Account, now: dt.datetime, s
     return AccountTouchpoints(upcoming=upcoming[:shown], upcoming_count=count, last_sent=last_sent)
 
 
-def scope_accounts(*, tenant: Tenant, owner: User) -> QuerySet[Account]:
-    return Account.objects.filter(tenant=tenant, owner=owner)
-
-
 def status_counts(entries: list[CalendarEntry]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for entry in entries:
-        counts[entry.status] = counts.get(entry.status, 0) + 1
-    return counts
+    return dict(Counter(entry.status for entry in entries))
 
 
 def contacts_of(*, tenant: Tenant, account_id: int | None) -> QuerySet[Contact]:
     if not account_id:
         return Contact.objects.none()
-    return Contact.objects.filter(tenant=tenant, account_id=account_id).filter(Q(is_active=True)).order_by("name")
+    return Contact.objects.filter(tenant=tenant, account_id=account_id, is_active=True).order_by("name")

@@ -16,6 +16,7 @@ from accounts.api.book import validated
 from accounts.api.schema import NamedChoiceField
 from accounts.api.serializers import TenantPrimaryKeyRelatedField
 from accounts.models import Account
+from health.models import Band
 from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet
 from tenancy.permissions import Capability, membership_can
@@ -73,9 +74,7 @@ class CadenceStepUpdateSerializer(CadenceStepSerializer):
 class CadenceSerializer(serializers.ModelSerializer):
     anchor = anchor_field(help_text="What the steps count from; set once.")
     health_bands = serializers.ListField(
-        child=NamedChoiceField(
-            choices=[("green", "Green"), ("yellow", "Yellow"), ("red", "Red")], enum_name="CadenceHealthBandEnum"
-        ),
+        child=NamedChoiceField(choices=Band.choices, enum_name="CadenceHealthBandEnum"),
         required=False,
         help_text="Accounts in these bands are enrolled automatically; empty: any.",
     )

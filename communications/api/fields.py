@@ -13,6 +13,7 @@ from accounts.api.schema import NamedChoiceField
 from accounts.models import Account, Contact, ContactRole
 from tenancy.models import Team, Tenant, User
 
+from .. import selectors
 from ..models import (
     Cadence,
     CadenceAnchor,
@@ -100,7 +101,7 @@ def tenant_owners(tenant: Tenant) -> QuerySet[User]:
 
 
 def tenant_entries(tenant: Tenant) -> QuerySet[CalendarEntry]:
-    return CalendarEntry.objects.filter(tenant=tenant).select_related("account")
+    return selectors.entry_list(tenant=tenant)
 
 
 def tenant_cadences(tenant: Tenant) -> QuerySet[Cadence]:

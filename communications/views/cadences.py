@@ -62,9 +62,8 @@ def _detail(request: HttpRequest, cadence: Cadence, *, status: int = 200, **form
     }
     if may_configure:
         context["cadence_form"] = forms.get("cadence_form") or CadenceForm(instance=cadence, prefix="cadence")
-        context["step_form"] = forms.get("step_form") or CadenceStepForm(
-            prefix="step", initial={"send_hour": 10, "channel": "email", "team": "customer_success"}
-        )
+        # Its initial hour, channel and team are the model's defaults.
+        context["step_form"] = forms.get("step_form") or CadenceStepForm(prefix="step")
     context["open_form"] = next(iter(forms), "")
     return render(request, DETAIL_TEMPLATE, context, status=status)
 
@@ -183,7 +182,7 @@ def enrol(request: HttpRequest, account_id: int) -> HttpResponse:
     account = get_or_404(account_selectors.account_get, tenant=request.tenant, account_id=account_id)
     require(request, Capability.EDIT, account)
     service.cadences_ensure_defaults(tenant=request.tenant)
-    today = timezone.localdate(timezone=request.tenant.zone)
+    today = service.local_today(request.tenant)
     form = EnrolForm(request.POST or None, tenant=request.tenant, initial={"anchor_on": today})
     if request.method == "POST" and form.is_valid():
         cadence = form.cleaned_data["cadence"]

@@ -116,8 +116,7 @@ def calendar_page(request: HttpRequest, account: Account | None = None) -> HttpR
             "date_query": query_without(params, "date"),
             "scope_query": query_without(params, "scope", "account"),
             "page_query": query_without(params),
-            "may_create": membership_can(request.membership, Capability.EDIT)
-            and (account is None or membership_can(request.membership, Capability.EDIT, account)),
+            "may_create": membership_can(request.membership, Capability.EDIT, account),
             "nav_active": "calendar",
             "section": "communications",
         },

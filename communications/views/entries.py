@@ -21,17 +21,12 @@ from .. import personalisation, selectors, services
 from ..forms import CancelForm, EntryForm
 from ..models import CalendarEntry, EntryStatus
 from ..services.conflicts import entries_conflicts
-from ..services.entries import moment_text
+from ..services.entries import FINAL, moment_text
+from ..services.outbox import TASK_CHANNELS
 from .calendar import decorate
 
-# Still changeable: nothing has left for anyone yet.
-EDITABLE = (
-    EntryStatus.DRAFT,
-    EntryStatus.PENDING_APPROVAL,
-    EntryStatus.SCHEDULED,
-    EntryStatus.DEFERRED,
-    EntryStatus.FAILED,
-)
+# Still changeable: nothing has left for anyone yet (the services' rule, not a second list).
+EDITABLE = tuple(status for status in EntryStatus if status not in FINAL)
 SCHEDULABLE = (EntryStatus.DRAFT, EntryStatus.FAILED)
 
 
@@ -54,6 +49,13 @@ def outcome_sentence(entry: CalendarEntry, tenant) -> str:
     if entry.status == EntryStatus.DRAFT:
         return "Saved as a draft: nothing is sent until you schedule it."
     return f"{entry.get_status_display()}{': ' + reason if reason else '.'}"
+
+
+def _message_level(entry: CalendarEntry):
+    """A warning when the entry waits (deferred, or for an approval), else a success."""
+    if entry.status in (EntryStatus.DEFERRED, EntryStatus.PENDING_APPROVAL):
+        return messages.warning
+    return messages.success
 
 
 def _entry(request: HttpRequest, entry_id: int) -> CalendarEntry:
@@ -137,12 +139,7 @@ def entry_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            level = (
-                messages.warning
-                if entry.status in (EntryStatus.DEFERRED, EntryStatus.PENDING_APPROVAL)
-                else messages.success
-            )
-            level(request, f"{entry.subject} for {chosen.name}: {outcome_sentence(entry, tenant)}")
+            _message_level(entry)(request, f"{entry.subject} for {chosen.name}: {outcome_sentence(entry, tenant)}")
             return redirect(entry.get_absolute_url())
     return _form_page(request, form, None, account)
 
@@ -172,9 +169,7 @@ def entry_page(request: HttpRequest, entry: CalendarEntry, cancel_form: CancelFo
             "may_decide": entry.status == EntryStatus.PENDING_APPROVAL
             and membership_can(request.membership, Capability.MANAGE, entry),
             "cancel_form": cancel_form or CancelForm(),
-            "task": getattr(entry, "owner_task", None)
-            if entry.channel in ("call", "webinar", "community", "sms")
-            else None,
+            "task": getattr(entry, "owner_task", None) if entry.channel in TASK_CHANNELS else None,
             "nav_active": "calendar",
             "section": "communications",
         },
@@ -254,12 +249,7 @@ def entry_schedule(request: HttpRequest, entry_id: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, f"{entry.subject} was not scheduled: {' '.join(error.messages)}")
     else:
-        level = (
-            messages.warning
-            if entry.status in (EntryStatus.DEFERRED, EntryStatus.PENDING_APPROVAL)
-            else messages.success
-        )
-        level(request, f"{entry.subject}: {outcome_sentence(entry, request.tenant)}")
+        _message_level(entry)(request, f"{entry.subject}: {outcome_sentence(entry, request.tenant)}")
     return redirect(safe_next(request) or entry.get_absolute_url())
 
 
