@@ -133,7 +133,9 @@ def health_signals_changed(sender, tenant_id, raised, resolved, **kwargs) -> Non
     if _paused.get():
         return
     with scope(tenant=tenant_id):
-        tenant = Tenant.objects.get(pk=tenant_id)
+        tenant = Tenant.objects.filter(pk=tenant_id).first()
+        if tenant is None:  # gone since the batch committed: nothing to plan or alert
+            return
         _signal_cadences(tenant, raised)
         _signal_cadences_exit(tenant, resolved)
         try:

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Q
 
 from accounts.models import Contact
 from tenancy.models import Tenant
@@ -64,17 +63,6 @@ def _periods(at: dt.datetime, zone) -> dict[str, tuple[dt.datetime, dt.datetime]
         WEEK: (_local_start(monday, zone), _local_start(monday + dt.timedelta(days=7), zone)),
         MONTH: (_local_start(first, zone), _local_start(first + relativedelta(months=1), zone)),
     }
-
-
-def role_q(role: str, prefix: str = "") -> Q:
-    """Contacts (or, with a prefix, rows reaching contacts) holding `role` in their comma-separated roles."""
-    name = f"{prefix}roles"
-    return (
-        Q(**{name: role})
-        | Q(**{f"{name}__startswith": f"{role},"})
-        | Q(**{f"{name}__endswith": f",{role}"})
-        | Q(**{f"{name}__contains": f",{role},"})
-    )
 
 
 def contact_counts(

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account, Contact
+from accounts.selectors import contact_role_q
 from tenancy.models import Membership, Team, Tenant, User
 from tenancy.permissions import Capability, membership_can
 
@@ -22,7 +23,7 @@ from ..models import (
     OwnerTaskStatus,
 )
 from ..personalisation import entry_merge_problems
-from .caps import cap_check, channel_noun, role_q
+from .caps import cap_check, channel_noun
 from .settings import communication_settings, may_send, send_denial
 
 UPDATABLE = {
@@ -60,7 +61,7 @@ def entry_recipients(entry: CalendarEntry) -> list[Contact]:
     its named active contacts."""
     if entry.audience_role:
         found = Contact.objects.filter(tenant_id=entry.tenant_id, account_id=entry.account_id, is_active=True)
-        return list(found.filter(role_q(entry.audience_role)).order_by("name", "id"))
+        return list(found.filter(contact_role_q(entry.audience_role)).order_by("name", "id"))
     if entry.pk is None:
         return []
     return list(entry.contacts.filter(is_active=True).order_by("name", "id"))
@@ -204,12 +205,10 @@ def _apply_caps(entry: CalendarEntry, recipients: list[Contact]) -> None:
     entry.status_reason = cap_reason(check.over, entry.channel, check.next_open_at, entry.tenant)
 
 
-# The outbox's name for it, from before it was public.
-
-
-def _lock_recipients(recipients: list[Contact]) -> None:
+def _lock_recipients(entry: CalendarEntry, recipients: list[Contact]) -> None:
     # Two entries for the same people scheduled at once would both see room under the cap: one waits.
-    list(Contact.objects.select_for_update().filter(pk__in=sorted(c.pk for c in recipients)).values_list("pk"))
+    ids = sorted(c.pk for c in recipients)
+    list(Contact.objects.select_for_update().filter(tenant_id=entry.tenant_id, pk__in=ids).values_list("pk"))
 
 
 def _latest_approval(entry: CalendarEntry) -> Approval | None:
@@ -231,7 +230,7 @@ def entry_schedule(*, entry: CalendarEntry, by: User | None) -> CalendarEntry:
             {"contacts": "Nobody to reach: name active contacts or choose a role that active contacts hold."}
         )
     _check_merge_fields(entry, recipients)
-    _lock_recipients(recipients)
+    _lock_recipients(entry, recipients)
     entry.recipient_count = len(recipients)
     threshold = communication_settings(tenant=entry.tenant).bulk_threshold
     latest = _latest_approval(entry)
@@ -320,7 +319,7 @@ def entry_approve(*, entry: CalendarEntry, by: User, note: str = "") -> Calendar
         note=(note or "").strip()[:500],
         by=by,
     )
-    _lock_recipients(recipients)
+    _lock_recipients(entry, recipients)
     entry.recipient_count = len(recipients)
     entry.needs_approval = False
     _apply_caps(entry, recipients)
