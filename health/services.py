@@ -166,8 +166,9 @@ def account_usage_between(*, tenant: Tenant, account_id: int, start: dt.date, en
     rollups: "your team used Reports 127 times this month"."""
     from django.db.models import Sum
 
+    # The account rollups: one row per event name and day, a third of the per-person rows.
     rows = (
-        EventRollup.objects.filter(tenant=tenant, account_id=account_id, day__gte=start, day__lte=end)
+        AccountRollup.objects.filter(tenant=tenant, account_id=account_id, day__gte=start, day__lte=end)
         .values("name")
         .annotate(total=Sum("count"))
     )

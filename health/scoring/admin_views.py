@@ -114,12 +114,12 @@ def model_remove(request: HttpRequest, segment: str) -> HttpResponse:
 def backtest_report(request: HttpRequest) -> HttpResponse:
     """The report once built; until then its progress, which polls this page (htmx) and reloads it when done."""
     job = backtest_jobs.backtest_report_get(tenant=request.tenant)
-    if job.report is None:
+    if job.result is None:
         template = "health/model/_backtest_progress.html" if request.htmx else "health/model/backtest.html"
         return render(request, template, {"job": job})
     if request.htmx:
         return HttpResponseClientRefresh()
-    report = job.report
+    report = job.result
     chart = {
         "labels": [Band(b).label for b in backtest.BANDS],
         "datasets": [

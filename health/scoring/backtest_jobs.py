@@ -42,10 +42,6 @@ class BacktestJob:
     digest: str = ""  # a preview's, for the page to poll it by
 
     @property
-    def report(self) -> BacktestReport | None:
-        return self.result
-
-    @property
     def percent(self) -> int:
         return round(100 * self.days_read / self.days_needed) if self.days_needed else 0
 

@@ -282,7 +282,7 @@ class HealthBacktestView(GenericAPIView):
     @extend_schema(responses={200: BacktestReportSerializer, 202: BacktestProgressSerializer})
     def get(self, request):
         job = backtest_jobs.backtest_report_get(tenant=request.tenant)
-        if job.report is None:
+        if job.result is None:
             progress = {"status": "building", "days_read": job.days_read, "days_needed": job.days_needed}
             return Response(BacktestProgressSerializer(progress).data, status=status.HTTP_202_ACCEPTED)
-        return Response(BacktestReportSerializer(job.report).data)
+        return Response(BacktestReportSerializer(job.result).data)

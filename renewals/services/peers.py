@@ -3,6 +3,8 @@ so they need not import its models."""
 
 import datetime as dt
 
+from django.db.models import Q
+
 from tenancy.models import Tenant
 
 from ..models import Outcome, Renewal, RenewalStatus
@@ -40,6 +42,7 @@ def renewal_outcomes(*, tenant: Tenant, until: dt.date) -> list[tuple[int, bool,
     renewal signed a month early was decided then, and a churn recorded late still happened at the end."""
     rows = (
         Renewal.objects.filter(tenant=tenant, status=RenewalStatus.CLOSED, closed_on__isnull=False)
+        .filter(Q(due_on__lte=until) | Q(closed_on__lte=until))
         .exclude(outcome="")
         .values_list("account_id", "outcome", "due_on", "closed_on")
     )
@@ -47,4 +50,4 @@ def renewal_outcomes(*, tenant: Tenant, until: dt.date) -> list[tuple[int, bool,
         (account_id, outcome == Outcome.CHURNED, min(due_on, closed_on))
         for account_id, outcome, due_on, closed_on in rows
     ]
-    return sorted((o for o in decided if o[2] <= until), key=lambda o: (o[2], o[0]))
+    return sorted(decided, key=lambda o: (o[2], o[0]))

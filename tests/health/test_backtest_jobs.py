@@ -7,6 +7,7 @@ import re
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope
@@ -122,7 +123,7 @@ def test_a_new_model_version_starts_a_new_report(tenant_a, alice, api_as):
 def test_a_failed_build_lets_the_next_ask_try_again(tenant_a):
     today = _book(tenant_a)
     key = _key(tenant_a, today)
-    with scope(tenant=tenant_a), pytest.raises(TypeError):
+    with scope(tenant=tenant_a), pytest.raises(ValidationError):
         # A day the backtest cannot read: the build fails and leaves no progress behind to wait on.
         backtest_jobs.backtest_report_build(tenant=tenant_a, key=key, today="not a day")
     assert cache.get(f"{key}:progress") is None
