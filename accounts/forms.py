@@ -3,6 +3,7 @@ account before and after a change (its ACV decides its tier), so the form must n
 change the instance while it validates."""
 
 from django import forms
+from django.utils.html import escape
 
 from tenancy.models import Tenant
 
@@ -26,7 +27,8 @@ CUSTOM_PREFIX = "cf_"
 
 
 def _custom_form_field(definition: CustomFieldDefinition) -> forms.Field:
-    common = {"label": definition.label, "required": False, "help_text": definition.help_text}
+    # Form help text is rendered as HTML (crispy's |safe), and an admin types this one: escape it here.
+    common = {"label": definition.label, "required": False, "help_text": escape(definition.help_text)}
     kind = definition.field_type
     if kind == CustomFieldType.NUMBER:
         return forms.DecimalField(**common)

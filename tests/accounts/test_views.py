@@ -74,6 +74,20 @@ def test_book_page_costs_the_same_for_five_or_fifty(
     assert page.count('href="/accounts/') >= 50
 
 
+def test_a_custom_fields_help_text_is_shown_escaped_on_the_account_forms(tenant_a, tiers, alice, login):
+    """The help text is typed by an admin and shown to every member: markup in it is text, never HTML."""
+    with scope(tenant=tenant_a):
+        services.custom_field_define(
+            tenant=tenant_a, label="Residency", field_type="text", help_text="<script>alert('x')</script> EU & US"
+        )
+    account = _account(tenant_a, 1)
+    web = login(alice)
+    for url in (reverse("accounts:account_create"), reverse("accounts:account_edit", args=[account.pk])):
+        body = web.get(url).content.decode()
+        assert "<script>alert(" not in body
+        assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; EU &amp; US" in body
+
+
 def test_create_account_validates_and_assigns_tier(tenant_a, tiers, alice, login):
     web = login(alice)
     bad = web.post(
