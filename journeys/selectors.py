@@ -1,11 +1,13 @@
 """Reads of journeys the pages share: the board, the track list, an account's journey, flags."""
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 
 from accounts.models import Account
+from renewals.services.peers import RenewalInRunway, renewals_in_runway
 from tenancy.models import Tenant, User
 
 from .criteria import CriterionState, exit_criteria_ensure, tracks_criteria
@@ -114,10 +116,21 @@ class BoardColumn:
     label: str
     cards: list[JourneyTrack] = field(default_factory=list)
     total: int = 0
+    # The Renewal column also holds the accounts whose renewal runway has begun (see board_renewals).
+    renewals: list[RenewalInRunway] = field(default_factory=list)
+    renewals_total: int = 0
 
     @property
     def more(self) -> int:
         return max(0, self.total - len(self.cards))
+
+    @property
+    def more_renewals(self) -> int:
+        return max(0, self.renewals_total - len(self.renewals))
+
+    @property
+    def count(self) -> int:
+        return self.total + self.renewals_total
 
 
 def board_columns(*, tracks: QuerySet[JourneyTrack], per_column: int | None = None) -> list[BoardColumn]:
@@ -136,6 +149,26 @@ def board_columns(*, tracks: QuerySet[JourneyTrack], per_column: int | None = No
     for track in ranked.order_by("severity", "stage_entered_at", "pk"):
         columns[track.stage].cards.append(track)
     return list(columns.values())
+
+
+def board_renewals(
+    *, tenant: Tenant, tracks: QuerySet[JourneyTrack], today: dt.date, per_column: int | None = None
+) -> tuple[list[RenewalInRunway], int]:
+    """The accounts of the board's tracks that are in their renewal phase, soonest due first, and how many.
+
+    Renewal overlaps the other stages: it is the contract's phase, begun by renewals' runway, while each
+    track keeps the stage of its own product or use case. An account one of whose tracks was moved into
+    Renewal by hand is shown by that track and not twice."""
+    moved = tracks.filter(stage=Stage.RENEWAL).values("account_id")
+    accounts = tracks.exclude(account_id__in=moved).values("account_id")
+    found = renewals_in_runway(tenant=tenant, today=today, account_ids=accounts)
+    return found[: per_column or BOARD_COLUMN_CARDS], len(found)
+
+
+def account_renewal(*, tenant: Tenant, account: Account, today: dt.date) -> RenewalInRunway | None:
+    """The account's renewal in its runway, if one has begun: its journey page shows the renewal phase."""
+    found = renewals_in_runway(tenant=tenant, today=today, account_ids=[account.pk])
+    return found[0] if found else None
 
 
 @dataclass

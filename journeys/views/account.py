@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
@@ -35,6 +36,11 @@ def _track(request: HttpRequest, track_id: int) -> JourneyTrack:
     return get_or_404(selectors.track_get, tenant=request.tenant, track_id=track_id)
 
 
+def _renewal_phase(request: HttpRequest, account: Account):
+    today = timezone.localdate(timezone=request.tenant.zone)
+    return selectors.account_renewal(tenant=request.tenant, account=account, today=today)
+
+
 def _journey_url(track: JourneyTrack) -> str:
     return reverse("journeys:account_journey", args=[track.account_id]) + f"#track-{track.pk}"
 
@@ -50,6 +56,7 @@ def account_journey(request: HttpRequest, account_id: int) -> HttpResponse:
         "journeys/account/journey.html",
         {
             "account": account,
+            "renewal": _renewal_phase(request, account),
             "active": [j for j in journeys if j.track.is_active],
             "ended": [j for j in journeys if not j.track.is_active],
             "objectives": list(selectors.account_objectives(tenant=request.tenant, account=account)),
@@ -71,7 +78,12 @@ def account_journey_card(request: HttpRequest, account_id: int) -> HttpResponse:
     return render(
         request,
         "journeys/account/_card.html",
-        {"account": account, "tracks": tracks[:CARD_TRACKS], "more": max(0, len(tracks) - CARD_TRACKS)},
+        {
+            "account": account,
+            "tracks": tracks[:CARD_TRACKS],
+            "more": max(0, len(tracks) - CARD_TRACKS),
+            "renewal": _renewal_phase(request, account),
+        },
     )
 
 

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from tenancy.listing import OWNER_ME, list_params, owner_filtered, query_without
@@ -42,7 +43,11 @@ def board(request: HttpRequest) -> HttpResponse:
     params.pop("stage", None)
     form, tracks, mine = _filtered(request, params, with_ended=False)
     columns = selectors.board_columns(tracks=tracks)
+    today = timezone.localdate(timezone=request.tenant.zone)
+    renewals, in_renewal = selectors.board_renewals(tenant=request.tenant, tracks=tracks, today=today)
     for column in columns:
+        if column.stage == Stage.RENEWAL:
+            column.renewals, column.renewals_total = renewals, in_renewal
         for card in column.cards:
             # A CSM moves only their own accounts' cards; ownership is on the account, loaded with the card.
             card.may_move = membership_can(request.membership, Capability.EDIT, card)
@@ -56,6 +61,8 @@ def board(request: HttpRequest) -> HttpResponse:
             "query": query_without(params),
             "mine": mine,
             "total": sum(c.total for c in columns),
+            "in_renewal": in_renewal,
+            "today": today,
             "may_move": membership_can(request.membership, Capability.EDIT),
             "section": "journeys",
         },

@@ -2,12 +2,14 @@
 so they need not import its models."""
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Count, Q, QuerySet
 
 from tenancy.models import Tenant
 
-from ..models import Outcome, Renewal, RenewalStatus
+from ..models import CheckpointStatus, Outcome, Renewal, RenewalStatus
 
 
 def accounts_next_renewal(*, tenant: Tenant, account_ids) -> dict[int, dt.date]:
@@ -51,3 +53,67 @@ def renewal_outcomes(*, tenant: Tenant, until: dt.date) -> list[tuple[int, bool,
         for account_id, outcome, due_on, closed_on in rows
     ]
     return sorted(decided, key=lambda o: (o[2], o[0]))
+
+
+@dataclass(frozen=True)
+class RenewalInRunway:
+    """An open renewal whose runway has begun: its account is in the renewal phase of its journey."""
+
+    renewal_id: int
+    account_id: int
+    account_name: str
+    owner_name: str
+    due_on: dt.date
+    runway_from: dt.date
+    forecast: str
+    forecast_label: str
+    checkpoints_done: int
+    checkpoints_total: int
+    days_left: int
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, -self.days_left)
+
+
+def renewals_in_runway(
+    *, tenant: Tenant, today: dt.date, account_ids: Iterable[int] | QuerySet | None = None
+) -> list[RenewalInRunway]:
+    """Open renewals whose runway has begun by `today`, soonest due first (an overdue one still open is in it).
+
+    The runway begins the segment's runway days before the due date, or the day the renewal opened when
+    the contract became known later than that (a late start)."""
+    renewals = Renewal.objects.filter(tenant=tenant, status=RenewalStatus.OPEN)
+    if account_ids is not None:
+        renewals = renewals.filter(account_id__in=account_ids)
+    # Counted in the same query: a board of many renewals costs one read.
+    rows = (
+        renewals.annotate(
+            done=Count("checkpoints", filter=~Q(checkpoints__status=CheckpointStatus.OPEN)),
+            total=Count("checkpoints"),
+        )
+        .select_related("account", "owner")
+        .order_by("due_on", "id")
+    )
+    labels = dict(Renewal._meta.get_field("forecast").choices)
+    found = []
+    for renewal in rows:
+        begins = max(renewal.due_on - dt.timedelta(days=renewal.runway_days), renewal.runway_started_on)
+        if begins > today:
+            continue
+        found.append(
+            RenewalInRunway(
+                renewal_id=renewal.pk,
+                account_id=renewal.account_id,
+                account_name=renewal.account.name,
+                owner_name=str(renewal.owner) if renewal.owner else "",
+                due_on=renewal.due_on,
+                runway_from=begins,
+                forecast=renewal.forecast,
+                forecast_label=labels.get(renewal.forecast, renewal.forecast),
+                checkpoints_done=renewal.done,
+                checkpoints_total=renewal.total,
+                days_left=(renewal.due_on - today).days,
+            )
+        )
+    return found
