@@ -159,8 +159,14 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=1
 # Lock the account being attacked, whatever address the attempts come from, and
 # separately an address that tries many accounts.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-# Behind a reverse proxy, the client address is the N-th from the right in X-Forwarded-For.
-AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
+# The reverse proxies in front (Caddy: 1). Only then are X-Forwarded-For and X-Forwarded-Proto
+# believed, as the proxy wrote them; a client that reaches the app directly could write anything.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "tenancy.lockout.client_address"
+# The sign-in form posts the email address as `username` (Django's AuthenticationForm);
+# axes would look for the model's USERNAME_FIELD, `email`, find nothing and never lock an account.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "tenancy.lockout.username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -168,7 +174,8 @@ AXES_VERBOSE = False
 # --- Security --------------------------------------------------------------------
 # Behind TLS in production; HTTPS_ONLY=false serves plain HTTP (local trial, compose on localhost).
 HTTPS_ONLY = env.bool("HTTPS_ONLY", default=not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only a proxy may say the request came over HTTPS (Caddy overwrites the header).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT else None
 SECURE_SSL_REDIRECT = HTTPS_ONLY
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = HTTPS_ONLY

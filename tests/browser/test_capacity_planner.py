@@ -31,7 +31,8 @@ def test_the_chart_draws_the_csms_of_the_table(page, tenant_a, alice):
     drawn = page.evaluate(
         """() => {
             const chart = Chart.getChart(document.getElementById("capacity-chart"));
-            return {labels: chart.data.labels, datasets: chart.data.datasets.map(d => ({label: d.label, data: d.data}))};
+            const datasets = chart.data.datasets.map(d => ({label: d.label, data: d.data}));
+            return {labels: chart.data.labels, datasets: datasets};
         }"""
     )
 
