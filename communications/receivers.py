@@ -15,15 +15,19 @@ from django.utils import timezone
 from django_scopes import scope
 
 from accounts.models import Account
+from health.models import SignalStatus
 from health.scoring.detection import signals_changed
 from journeys.signals import track_transitioned
 from renewals.signals import renewal_closed, renewal_opened
 from tenancy.models import Tenant
+from tenancy.signals import membership_ended, tenant_created
 
 from .models import CadenceAnchor
-from .services.cadences import cadences_enrol_for, signal_cadence_triggers
+from .services.cadences import cadences_enrol_for, cadences_ensure_defaults, signal_cadence_triggers
 from .services.enrollment_end import enrollments_exit_for_anchor, enrollments_exit_for_anchors
+from .services.feeds import feeds_delete_for_member
 from .services.notifications import notifications_on_health_signals
+from .services.settings import blackout_rules, communication_settings, frequency_caps, send_permissions
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +140,8 @@ def health_signals_changed(sender, tenant_id, raised, resolved, **kwargs) -> Non
         tenant = Tenant.objects.filter(pk=tenant_id).first()
         if tenant is None:  # gone since the batch committed: nothing to plan or alert
             return
+        # Announced again later (repair_announcements), a signal may have cleared since: nothing to act on.
+        raised = [s for s in raised if s.status == SignalStatus.OPEN]
         _signal_cadences(tenant, raised)
         _signal_cadences_exit(tenant, resolved)
         try:
@@ -161,6 +167,7 @@ def _signal_cadences(tenant: Tenant, raised) -> None:
                 trigger=health_signal.kind,
                 anchor_on=health_signal.raised_on,
                 anchor_ref=f"signal:{health_signal.pk}",
+                once=True,
             )
         except Exception:
             logger.exception("tenant %s: cadences for health signal %s failed", tenant.pk, health_signal.pk)
@@ -177,3 +184,19 @@ def _signal_cadences_exit(tenant: Tenant, resolved) -> None:
             enrollments_exit_for_anchors(tenant=tenant, reasons=reasons)
     except Exception:
         logger.exception("tenant %s: exiting the cadences of %d health signals failed", tenant.pk, len(resolved))
+
+
+@receiver(tenant_created, sender=Tenant, dispatch_uid="communications_tenant_defaults")
+def tenant_defaults(sender, tenant, **kwargs) -> None:
+    # The seed's rules that protect the customer, and its cadences, as an admin finds them on day one.
+    communication_settings(tenant=tenant)
+    frequency_caps(tenant=tenant)
+    blackout_rules(tenant=tenant)
+    send_permissions(tenant=tenant)
+    cadences_ensure_defaults(tenant=tenant)
+
+
+@receiver(membership_ended, dispatch_uid="communications_member_feeds")
+def member_feeds(sender, membership, **kwargs) -> None:
+    # Raised, not logged: a removal that left a calendar feed working must not commit.
+    feeds_delete_for_member(tenant=membership.tenant, user=membership.user)

@@ -5,11 +5,15 @@ from django_scopes import scope
 
 from accounts.models import Account, Contact, ContactRole
 from accounts.signals import accounts_created, contacts_changed
-from health.models import HealthSignal, SignalKind
+from health.models import HealthSignal, SignalKind, SignalStatus
 from health.scoring.detection import signal_raised
+from tenancy.models import Tenant
+from tenancy.signals import tenant_created
 
-from .models import FlagKind
+from .criteria import exit_criteria_ensure
+from .models import FlagKind, TrackFlag
 from .services import account_tracks_start, tracks_flag_for_review
+from .services.status import expectations_ensure
 
 
 @receiver(accounts_created, dispatch_uid="journeys_start_tracks")
@@ -46,11 +50,27 @@ def _flag_champions_lost(tenant, lost) -> None:
 def health_red(sender, health_signal, **kwargs) -> None:
     if health_signal.kind != SignalKind.BAND_CHANGE or health_signal.data.get("to") != "red":
         return
+    # Announced again later (repair_announcements), the signal may have cleared, or flagged already (and
+    # that flag dismissed since): one flag per signal, only while it holds.
+    if health_signal.status != SignalStatus.OPEN:
+        return
     with scope(tenant=health_signal.tenant_id):
+        if TrackFlag.objects.filter(
+            tenant_id=health_signal.tenant_id, kind=FlagKind.HEALTH_RED, data__health_signal=health_signal.pk
+        ).exists():
+            return
         account = Account.objects.get(tenant_id=health_signal.tenant_id, pk=health_signal.account_id)
         tracks_flag_for_review(
             tenant=account.tenant,
             account=account,
             kind=FlagKind.HEALTH_RED,
             why=f"Health entered red ({health_signal.message.rstrip('.')})",
+            data={"health_signal": health_signal.pk},
         )
+
+
+@receiver(tenant_created, sender=Tenant, dispatch_uid="journeys_tenant_defaults")
+def tenant_defaults(sender, tenant, **kwargs) -> None:
+    # The seed's exit criteria and per-segment stage durations (what "behind" is measured against).
+    exit_criteria_ensure(tenant=tenant)
+    expectations_ensure(tenant=tenant)

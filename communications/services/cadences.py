@@ -271,14 +271,29 @@ def cadence_accepts(*, cadence: Cadence, account: Account) -> bool:
 
 
 def cadences_enrol_for(
-    *, tenant: Tenant, account: Account, anchor: str, trigger: str | None, anchor_on: dt.date, anchor_ref: str
+    *,
+    tenant: Tenant,
+    account: Account,
+    anchor: str,
+    trigger: str | None,
+    anchor_on: dt.date,
+    anchor_ref: str,
+    once: bool = False,
 ) -> list[Enrollment]:
     """Enrol the account in every cadence in use with this anchor (and trigger, when given) whose health
-    bands it is in; other apps' events come through here."""
+    bands it is in; other apps' events come through here. With `once` (an anchor that happens once, a
+    signal), a cadence the account was ever enrolled in on this anchor is left out, whatever became of that
+    enrolment: the same event announced again starts nothing twice."""
     cadences_ensure_defaults(tenant=tenant)
     cadences = Cadence.objects.filter(tenant=tenant, anchor=anchor, is_active=True)
     if trigger is not None:
         cadences = cadences.filter(trigger=trigger)
+    if once:
+        cadences = cadences.exclude(
+            pk__in=Enrollment.objects.filter(tenant=tenant, account=account, anchor_ref=anchor_ref[:60]).values(
+                "cadence_id"
+            )
+        )
     return [
         enrollment_enrol(cadence=cadence, account=account, anchor_on=anchor_on, anchor_ref=anchor_ref)
         for cadence in cadences.order_by("id")

@@ -150,6 +150,8 @@ class HealthSignal(TenantOwned):
     raised_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # The scored day whose run resolved it (raised_on's counterpart): what announcing a day again reads.
+    resolved_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-raised_at", "-id"]

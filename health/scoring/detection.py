@@ -42,6 +42,7 @@ DEFAULT_COOLDOWN_DAYS = {
     SignalKind.TICKET_SPIKE: 7,
 }
 BAND_RANK = {"red": 0, "yellow": 1, "green": 2}
+ANNOUNCE_CHUNK = 1_000  # signals per announcement when a day is announced again: a batch's worth
 
 
 @dataclass
@@ -274,17 +275,41 @@ def signals_sync(
     raised = _signals_create(new)
     for key, current in open_now.items():
         if key not in wanted_keys:
-            current.status, current.resolved_at, current.updated_at = SignalStatus.RESOLVED, now, now
-            current.save(update_fields=["status", "resolved_at", "updated_at"])
+            current.status, current.resolved_at, current.resolved_on = SignalStatus.RESOLVED, now, today
+            current.updated_at = now
+            current.save(update_fields=["status", "resolved_at", "resolved_on", "updated_at"])
             resolved.append(current)
 
-    def announce():
-        for signal in raised:
-            signal_raised.send(sender=HealthSignal, health_signal=signal)
-        for signal in resolved:
-            signal_resolved.send(sender=HealthSignal, health_signal=signal)
-        if raised or resolved:
-            signals_changed.send(sender=HealthSignal, tenant_id=tenant.pk, raised=raised, resolved=resolved)
-
-    transaction.on_commit(announce)
+    transaction.on_commit(lambda: signals_announce(tenant_id=tenant.pk, raised=raised, resolved=resolved))
     return {"raised": len(raised), "refreshed": refreshed, "resolved": len(resolved)}
+
+
+def signals_announce(*, tenant_id: int, raised: list[HealthSignal], resolved: list[HealthSignal]) -> None:
+    """Tell the other apps, once committed. Its receivers do their work once per signal, so announcing
+    the same signals again (signals_announce_day) does nothing twice."""
+    for signal in raised:
+        signal_raised.send(sender=HealthSignal, health_signal=signal)
+    for signal in resolved:
+        signal_resolved.send(sender=HealthSignal, health_signal=signal)
+    if raised or resolved:
+        signals_changed.send(sender=HealthSignal, tenant_id=tenant_id, raised=raised, resolved=resolved)
+
+
+def _signals_of(tenant, ids: list[int]) -> list[HealthSignal]:
+    return list(HealthSignal.objects.filter(tenant=tenant, pk__in=ids).order_by("pk"))
+
+
+def signals_announce_day(*, tenant, day: dt.date, chunk: int = ANNOUNCE_CHUNK) -> dict[str, int]:
+    """Announce again the signals the runs of `day` raised and resolved, in batches as a run does. For a
+    worker killed between a batch's commit and its announcement: what the receivers missed, they do now,
+    and what they did already, they skip."""
+    raised = list(HealthSignal.objects.filter(tenant=tenant, raised_on=day).order_by("pk").values_list("pk", flat=True))
+    resolved = list(
+        HealthSignal.objects.filter(tenant=tenant, resolved_on=day).order_by("pk").values_list("pk", flat=True)
+    )
+    # Raised ones first, as on the night: a signal raised and resolved since is enrolled, then exited.
+    for start in range(0, len(raised), chunk):
+        signals_announce(tenant_id=tenant.pk, raised=_signals_of(tenant, raised[start : start + chunk]), resolved=[])
+    for start in range(0, len(resolved), chunk):
+        signals_announce(tenant_id=tenant.pk, raised=[], resolved=_signals_of(tenant, resolved[start : start + chunk]))
+    return {"raised": len(raised), "resolved": len(resolved)}

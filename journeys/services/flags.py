@@ -82,8 +82,11 @@ def flag_clear(*, track: JourneyTrack, kind: str) -> int:
     )
 
 
-def tracks_flag_for_review(*, tenant: Tenant, account: Account, kind: str, why: str) -> list[TrackFlag]:
-    """Flag each active track of the account, suggesting one stage back: `why` starts the message."""
+def tracks_flag_for_review(
+    *, tenant: Tenant, account: Account, kind: str, why: str, data: dict | None = None
+) -> list[TrackFlag]:
+    """Flag each active track of the account, suggesting one stage back: `why` starts the message, `data`
+    says what raised it (the health signal)."""
     flags = []
     for track in JourneyTrack.objects.filter(tenant=tenant, account=account, ended_at__isnull=True).select_related(
         "account"
@@ -97,6 +100,7 @@ def tracks_flag_for_review(*, tenant: Tenant, account: Account, kind: str, why: 
                 kind=kind,
                 message=f"{why}: review {track.name} ({stage}); {suggestion}.",
                 suggested_stage=back,
+                data=data,
             )
         )
     return flags
