@@ -632,3 +632,50 @@ def test_the_isolation_maker_makes_a_job_that_every_import_route_serves(tenant_a
             assert getattr(other, method)(url).status_code in (404, 405), (name, method)
     listing = other.get(reverse("accounts:import_list")).content.decode()
     assert CANARY not in listing and "Tenant Alpha" not in listing
+
+
+WIDE_UPLOADS = [
+    ("accounts:import_list", {"kind": ImportKind.ACCOUNTS}),
+    ("communications:imports", {"team": "marketing"}),
+    ("health:signal_import", {"kind": "ticket", "mode": ImportMode.ALL_OR_NOTHING}),
+]
+
+
+@pytest.mark.parametrize(("url", "fields"), WIDE_UPLOADS)
+def test_every_upload_refuses_a_header_with_too_many_columns_naming_the_limit(
+    tenant_a, alice, login, settings, url, fields
+):
+    settings.IMPORT_MAX_COLUMNS = 50
+    header = ",".join(f"Column {i}" for i in range(1, 52))
+    data = f"{header}\n{','.join('x' * 51)}\n".encode()
+    page = login(alice).post(reverse(url), {**fields, "file": SimpleUploadedFile("wide.csv", data)})
+    assert "The first row names 51 columns; an import reads at most 50." in page.content.decode()
+
+
+@pytest.mark.parametrize(("url", "fields"), WIDE_UPLOADS)
+def test_every_upload_refuses_a_5_mb_first_row_after_reading_its_start(tenant_a, alice, login, url, fields):
+    # 5 MB of column names and no line break: a web worker was killed at 120 s parsing it.
+    data = ",".join(f"c{i}" for i in range(600_000)).encode()[: 5 * 1024 * 1024]
+    page = login(alice).post(reverse(url), {**fields, "file": SimpleUploadedFile("wide.csv", data)})
+    refusal = "The first row is longer than 125 KB, the most an import reads for its column names (up to 500 columns)."
+    assert refusal in page.content.decode()
+    with scope(tenant=tenant_a):
+        assert not ImportJob.objects.exists()
+
+
+def test_a_wide_excel_sheet_is_refused_from_its_first_row(tenant_a, settings):
+    settings.IMPORT_MAX_COLUMNS = 20
+    workbook = io.BytesIO()
+    pd.DataFrame([["x"] * 21], columns=[f"Column {i}" for i in range(21)]).to_excel(workbook, index=False)
+    with pytest.raises(ValidationError) as refused:
+        upload(tenant_a, workbook.getvalue(), name="wide.xlsx")
+    assert refused.value.messages == [
+        "The first row names 21 columns; an import reads at most 20. "
+        "Remove the columns you do not import and upload the file again."
+    ]
+
+
+def test_a_header_at_the_limit_is_read(tenant_a, settings):
+    settings.IMPORT_MAX_COLUMNS = 8
+    job = upload(tenant_a, ACCOUNTS_CSV)
+    assert len(job.headers) == 8
