@@ -8,13 +8,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from tenancy.forms_support import apply_errors
 from tenancy.models import ApiKeyKind
 from tenancy.permissions import Capability, membership_can
 from tenancy.selectors import api_key_list
-from tenancy.shortcuts import get_or_404, member_required
+from tenancy.shortcuts import get_or_404, member_required, safe_next
 
 from . import selectors, services
 from .forms import EventDefinitionForm, IngestionSettingsForm
@@ -59,8 +58,8 @@ def event_edit(request: HttpRequest, event_definition_id: int) -> HttpResponse:
             apply_errors(form, error)
         else:
             messages.success(request, f"Saved {definition.name}: {form.cleaned_data['points']} points per event.")
-            back = request.POST.get("next", "")
-            if prefix and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = safe_next(request)
+            if prefix and back:
                 return redirect(back)
             return redirect("health:event_list")
     return render(request, "health/event_edit.html", {"definition": definition, "form": form})

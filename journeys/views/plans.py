@@ -45,7 +45,8 @@ def _form_page(request: HttpRequest, account: Account, form, title: str, **extra
         "form": form,
         "account": account,
         "title": title,
-        "next": request.POST.get("next") or request.GET.get("next", ""),
+        # Shown as the Cancel link and posted back: only one of our pages, never a javascript: URL.
+        "next": safe_next(request),
     }
     return render(request, FORM_TEMPLATE, context | extra)
 

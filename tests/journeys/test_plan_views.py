@@ -144,6 +144,25 @@ def test_form_errors_name_the_field_and_the_reason(tenant_a, acme, bob, login):
         assert not Objective.objects.filter(tenant=tenant_a).exclude(pk=hours.pk).exists()
 
 
+@pytest.mark.parametrize("target", ["javascript:alert(document.cookie)", "https://evil.example/", "//evil.example/"])
+def test_a_next_off_the_site_never_becomes_the_cancel_link(tenant_a, acme, bob, login, target):
+    client = login(bob)
+    hours = objective(tenant_a, acme)
+    plan = plan_url(acme)
+    for url in (
+        reverse("journeys:objective_create", args=[acme.pk]),
+        reverse("journeys:objective_edit", args=[hours.pk]),
+        reverse("journeys:milestone_create", args=[acme.pk]),
+    ):
+        page = client.get(url, {"next": target}).content.decode()
+        assert target not in page
+        assert f'href="{plan}">Cancel</a>' in page
+        invalid = client.post(url, {"next": target}).content.decode()
+        assert target not in invalid
+    ours = client.get(reverse("journeys:objective_create", args=[acme.pk]), {"next": "/journeys/accounts/7/"})
+    assert 'href="/journeys/accounts/7/">Cancel</a>' in ours.content.decode()
+
+
 def test_recording_and_deleting_measurements_from_the_page(tenant_a, acme, bob, login):
     hours = objective(tenant_a, acme)
     client = login(bob)
