@@ -12,9 +12,8 @@ import uuid
 import zlib
 from dataclasses import dataclass, field
 
-from django.core.serializers.json import DjangoJSONEncoder
-
 from .limits import MAX_BATCH_EVENTS, MAX_EVENT_BYTES, MAX_ID, MAX_MESSAGE_ID, MAX_NAME, MAX_REQUEST_BYTES
+from .storable import MAX_DEPTH, TooDeep, cap_depth, encode, storable, text_problem
 from .timestamps import BadTimestamp, corrected_timestamp, parse_timestamp
 
 CALL_TYPES = ("track", "identify", "group", "page", "screen", "alias")
@@ -61,6 +60,8 @@ class Call:
     # The JSON the raw event stores, encoded once: the size check needs it too.
     properties_json: str = "{}"
     context_json: str = "{}"
+    # What was changed to make properties, context or traits storable (see storable.py).
+    notes: list[str] = field(default_factory=list)
     account_id: int | None = None
     contact_id: int | None = None
 
@@ -99,7 +100,12 @@ def _too_big(size: int | None) -> str:
 
 def load_object(data: bytes) -> dict:
     try:
-        body = json.loads(data)
+        try:
+            body = json.loads(data)
+        except RecursionError:
+            # Nested too deep for the parser's stack: parse it without the too-deep values, so only
+            # the events that hold one are refused.
+            body = json.loads(cap_depth(data))
     except (UnicodeDecodeError, ValueError) as error:
         raise RequestRejected(f"The body is not valid JSON: {error}.") from error
     if not isinstance(body, dict):
@@ -139,12 +145,24 @@ def normalise(
     if not isinstance(raw, dict):
         raise CallRejected("The event is not a JSON object.")
     properties = _object(raw.get("properties"), "properties")
-    context = _object(raw.get("context"), "context")
+    sent_context = context = _object(raw.get("context"), "context")
+    notes: list[str] = []
     try:
-        encoded = {key: _encode(raw[key]) for key in ("properties", "context") if isinstance(raw.get(key), dict)}
+        kept = {key: storable(raw[key], where=key) for key in ("properties", "context") if raw.get(key)}
+        encoded = {key: value.json for key, value in kept.items()}
         size = _json_size(raw, encoded)
+    except TooDeep as error:
+        raise CallRejected(error.reason) from error
+    except RecursionError as error:
+        raise CallRejected(f"The event is nested deeper than {MAX_DEPTH} levels.") from error
     except (TypeError, ValueError) as error:
         raise CallRejected(f"The event holds a value that is not JSON: {error}.") from error
+    if "properties" in kept:
+        properties = kept["properties"].value
+        notes += kept["properties"].notes
+    if "context" in kept:
+        context = kept["context"].value
+        notes += kept["context"].notes
     if size > MAX_EVENT_BYTES:
         raise CallRejected(f"The event is {size:,} bytes; at most {MAX_EVENT_BYTES // 1024} KB are accepted.")
     kind = str(raw.get("type") or "").strip().lower()
@@ -168,8 +186,16 @@ def normalise(
     traits: dict = {}
     if kind in ("identify", "group"):
         # RudderStack's SDKs put identify traits in context.traits; Segment's at the top.
-        traits = {**_object(context.get("traits"), "context.traits"), **_object(raw.get("traits"), "traits")}
-    group_id = _id(raw.get("groupId") if kind == "group" else context.get("groupId"), "groupId")
+        own = _object(raw.get("traits"), "traits")
+        if own:
+            try:
+                own_kept = storable(own, where="traits")
+            except TooDeep as error:
+                raise CallRejected(error.reason) from error
+            own, notes = own_kept.value, notes + own_kept.notes
+        traits = {**_object(context.get("traits"), "context.traits"), **own}
+    # An id as sent: made storable, it would name another account.
+    group_id = _id(raw.get("groupId") if kind == "group" else sent_context.get("groupId"), "groupId")
     if kind == "group" and not group_id:
         raise CallRejected("A group call needs a groupId.")
     timestamp = _timestamp(raw, received_at=received_at, sent_at=sent_at, now=now)
@@ -187,6 +213,7 @@ def normalise(
         raw=raw,
         traits=traits,
         previous_id=previous_id,
+        notes=notes,
     )
     if kind in ("identify", "group"):
         # The raw event keeps what was said about the person or the account.
@@ -194,14 +221,10 @@ def normalise(
     elif kind == "alias":
         call.properties = {"previousId": previous_id}
     call.properties_json = (
-        encoded["properties"] if call.properties is raw.get("properties") else _encode(call.properties)
+        encoded["properties"] if "properties" in encoded and call.properties is properties else encode(call.properties)
     )
     call.context_json = encoded.get("context", "{}")
     return call
-
-
-# One encoder for every call: json.dumps(cls=...) would build a new one each time.
-_encode = DjangoJSONEncoder().encode
 
 
 def _json_size(raw: dict, encoded: dict[str, str]) -> int:
@@ -210,7 +233,7 @@ def _json_size(raw: dict, encoded: dict[str, str]) -> int:
     if len(raw) == len(encoded):
         size = 0 if encoded else 2  # the braces, less the ", " the first item does without
     else:
-        size = len(_encode({k: v for k, v in raw.items() if k not in encoded}))
+        size = len(encode({k: v for k, v in raw.items() if k not in encoded}))
     for key, text in encoded.items():
         size += len(key) + 4 + len(text) + 2  # "properties": value, and its ", "
     return size
@@ -222,9 +245,16 @@ def _id(value, name: str, *, limit: int = MAX_ID) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise CallRejected(f"{name} must be a string.")
     text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    _storable_text(text, name)
     if len(text) > limit:
         raise CallRejected(f"{name} is {len(text)} characters long; at most {limit} are accepted.")
     return text
+
+
+def _storable_text(text: str, name: str) -> None:
+    problem = text_problem(text)
+    if problem:
+        raise CallRejected(f"{name} holds {problem}.")
 
 
 def _object(value, name: str) -> dict:
@@ -240,6 +270,7 @@ def _name(kind: str, raw: dict, properties: dict, context: dict) -> str:
         event = raw.get("event")
         if not isinstance(event, str) or not event.strip():
             raise CallRejected("A track call needs an event name.")
+        _storable_text(event, "The event name")
         if len(event.strip()) > MAX_NAME:
             raise CallRejected(f"The event name is longer than {MAX_NAME} characters.")
         return event.strip()
@@ -247,6 +278,7 @@ def _name(kind: str, raw: dict, properties: dict, context: dict) -> str:
         page = context.get("page") if isinstance(context.get("page"), dict) else {}
         for candidate in (properties.get("name"), raw.get("name"), properties.get("path"), page.get("path")):
             if isinstance(candidate, str) and candidate.strip():
+                _storable_text(candidate, "The page name")
                 # Paths can be long; a page view is still worth counting under its first 200 characters.
                 return candidate.strip()[:MAX_NAME]
         return kind.capitalize()

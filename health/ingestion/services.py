@@ -15,6 +15,7 @@ from .identity import Resolution, resolve
 from .limits import ERROR_PAYLOAD_BYTES
 from .parsing import USAGE_TYPES, Call, CallRejected, normalise
 from .rollups import count_keys, hold_points, rollups_add
+from .storable import shown, shown_text
 from .timestamps import parse_timestamp
 from .writer import attribute_earlier, catalogue_seen, catalogue_upsert, contacts_seen, raw_events_insert
 
@@ -65,6 +66,8 @@ def ingest(
         with transaction.atomic():
             inserted = _store(tenant, valid, resolution, received_at=received_at or now)
             errors = [_error(tenant, raw, reason, now) for _index, raw, reason in refused]
+            # A call stored with values made storable says which (storable.py has the rules).
+            errors += [_error(tenant, c.raw, note, now) for c in valid if c.message_id in inserted for note in c.notes]
             if resolution is not None:
                 # A retried batch repeats its notes; only the calls stored now carry theirs.
                 errors += [_error(tenant, c.raw, note, now) for c, note in resolution.notes if c.message_id in inserted]
@@ -101,7 +104,9 @@ def _store(tenant: Tenant, valid: list[Call], resolution: Resolution | None, *, 
 
 
 def _error(tenant: Tenant, raw, reason: str, now: dt.datetime) -> IngestionError:
-    call = raw if isinstance(raw, dict) else {}
+    # The event as sent may hold what PostgreSQL refuses (a NUL, a lone surrogate, NaN, deep nesting): its
+    # copy here is made storable, so a refusal is always recorded.
+    call = shown(raw) if isinstance(raw, dict) else {}
     kind = call.get("type")
     message_id = call.get("messageId")
     return IngestionError(
@@ -109,8 +114,8 @@ def _error(tenant: Tenant, raw, reason: str, now: dt.datetime) -> IngestionError
         received_at=now,
         kind=kind[:8] if isinstance(kind, str) else "",
         message_id=str(message_id)[:200] if isinstance(message_id, str | int) else "",
-        reason=reason[:300],
-        payload=_cut(raw),
+        reason=shown_text(reason)[:300],
+        payload=_cut(call if isinstance(raw, dict) else shown(raw)),
     )
 
 

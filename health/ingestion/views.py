@@ -17,6 +17,7 @@ from tenancy.models import ApiKey, ApiKeyKind
 
 from .parsing import RequestRejected, batch_calls, load_object, read_body
 from .services import ingest
+from .storable import text_problem
 from .timestamps import BadTimestamp, parse_timestamp
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,9 @@ def _write_key(request: HttpRequest, body: dict | None) -> ApiKey:
     if presented_secret(request) is not None:
         api_key = request.api_key
     elif body is not None and isinstance(body.get("writeKey"), str) and body["writeKey"]:
-        api_key = tenancy_services.api_key_authenticate(body["writeKey"])
+        # No key holds a NUL or a lone surrogate, and neither can be looked up.
+        secret = body["writeKey"]
+        api_key = None if text_problem(secret) else tenancy_services.api_key_authenticate(secret)
     else:
         raise Unauthorized("Send the write key as the HTTP Basic user name (empty password) or as writeKey.")
     if api_key is None:

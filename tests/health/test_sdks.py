@@ -17,7 +17,7 @@ from segment.analytics.request import APIError
 
 from accounts.models import Account, Contact
 
-from .usage_helpers import definitions, raw_events, rollups, write_key
+from .usage_helpers import definitions, errors, raw_events, rollups, write_key
 
 SDKS = {"segment": SegmentClient, "rudderstack": RudderClient}
 
@@ -85,3 +85,31 @@ def test_sdk_with_a_wrong_key_gets_401_and_stores_nothing(live_server, tenant_a)
         client.track("u1", "Report Created")
     assert raised.value.status == 401
     assert raw_events(tenant_a) == []
+
+
+@pytest.mark.parametrize("sdk", sorted(SDKS))
+def test_sdk_batch_with_unstorable_values_keeps_the_good_events(live_server, tenant_a, sdk):
+    """The SDKs send NaN for float('nan') and pass NUL characters and lone surrogates through: one such
+    event costs at most itself, and the new account and the 20 good events of its batch are stored."""
+    secret = write_key(tenant_a)
+    client = _client(sdk, secret, live_server.url, gzip=True, sync=False)
+    client.group("u1", "newco", {"name": "NewCo"})
+    for n in range(20):
+        client.track("u1", "Dashboard Viewed", {"n": n}, context={"groupId": "newco"})
+    client.track("u1", "Score Computed", {"score": float("nan"), "note": "a\x00b"}, context={"groupId": "newco"})
+    client.track("u1", "Report\x00Created", context={"groupId": "newco"})
+    client.track("\ud800", "Report Created", context={"groupId": "newco"})
+    client.flush()
+    client.join()
+
+    with scope(tenant=tenant_a):
+        newco = Account.objects.get(tenant=tenant_a, external_id="newco")
+    stored = raw_events(tenant_a)
+    assert len(stored) == 22 and {e.account_id for e in stored} == {newco.pk}
+    cleaned = next(e for e in stored if e.name == "Score Computed")
+    assert cleaned.properties == {"score": None, "note": "ab"}
+    assert [(r[2], r[4]) for r in rollups(tenant_a)] == [("Dashboard Viewed", 20), ("Score Computed", 1)]
+    reasons = sorted(e.reason for e in errors(tenant_a))
+    assert reasons[0].startswith("Stored with properties made storable: properties.score was NaN;")
+    assert reasons[1] == "The event name holds a NUL character (U+0000), which cannot be stored."
+    assert reasons[2] == "userId holds a lone surrogate (U+D800), which is not valid Unicode."
