@@ -1,6 +1,6 @@
 """Enter the tenant scope for every request, from the API credential or the signed-in user."""
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import timezone
 from django_scopes import scope
 
@@ -24,6 +24,8 @@ class TenantScopeMiddleware:
         if secret is not None:
             # The API authentication class turns a missing key into a 401.
             request.api_key = services.api_key_authenticate(secret)
+            if request.user.is_authenticated and not self._same_person(request):
+                return self._two_identities(request)
             if request.api_key is not None:
                 request.tenant = request.api_key.tenant
                 if request.api_key.user_id:
@@ -39,6 +41,24 @@ class TenantScopeMiddleware:
         # Times are stored in UTC and shown in the tenant's zone.
         with scope(tenant=request.tenant), timezone.override(request.tenant.zone):
             return self.get_response(request)
+
+    @staticmethod
+    def _same_person(request: HttpRequest) -> bool:
+        """A signed-in browser may send its own personal token (the API docs' "try it"); anything else
+        would make one request act as two people: the session's user in the token's tenant."""
+        api_key = request.api_key
+        return api_key is not None and api_key.user_id is not None and api_key.user_id == request.user.pk
+
+    @staticmethod
+    def _two_identities(request: HttpRequest) -> HttpResponse:
+        detail = (
+            "This request carries both a signed-in session and an API credential of someone else. "
+            "Send one of them: a request acts as one person."
+        )
+        if request.path.startswith("/api/"):
+            # The API's one error shape (tenancy.api_support), though DRF never sees this request.
+            return JsonResponse({"error": {"status": 400, "code": "two_identities", "message": detail}}, status=400)
+        return HttpResponseBadRequest(detail, content_type="text/plain; charset=utf-8")
 
     @staticmethod
     def _session_membership(request: HttpRequest):

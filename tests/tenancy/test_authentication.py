@@ -146,3 +146,48 @@ def test_write_key_revoked_in_the_browser(alice, tenant_a, login):
         key = ApiKey.objects.get(kind=ApiKeyKind.WRITE_KEY)
     web.post(reverse("tenancy:api_key_revoke", args=[key.pk]))
     assert client.get("/api/v1/whoami/").status_code == 401
+
+
+def _token(user, tenant, kind=ApiKeyKind.PERSONAL) -> str:
+    with scope(tenant=tenant):
+        _key, secret = services.api_key_create(
+            tenant=tenant, kind=kind, name="t", by=user, user=user if kind == ApiKeyKind.PERSONAL else None
+        )
+    return secret
+
+
+ACCOUNT = {"external_id": "x-1", "name": "Mixed Ltd", "segment": "smb", "acv": "1000", "seats_purchased": "1"}
+
+
+def test_a_session_with_someone_elses_token_is_refused_on_pages_and_api(alice, charlie, tenant_a, tenant_b):
+    """Before: the page wrote the row as alice (the session) in charlie's tenant (the token)."""
+    from accounts.models import Account
+
+    web = APIClient()
+    web.force_login(alice)
+    web.credentials(HTTP_AUTHORIZATION=f"Bearer {_token(charlie, tenant_b)}")
+    page = web.post(reverse("accounts:account_create"), ACCOUNT)
+    assert page.status_code == 400
+    assert "a request acts as one person" in page.content.decode()
+    assert web.get(reverse("accounts:index")).status_code == 400
+    api = web.post("/api/v1/accounts/", {**ACCOUNT, "arr": "1000"}, format="json")
+    assert api.status_code == 400
+    assert api.json()["error"]["code"] == "two_identities"
+    assert "a request acts as one person" in api.json()["error"]["message"]
+    # A write key is not a person either.
+    web.credentials(HTTP_AUTHORIZATION=f"Bearer {_token(charlie, tenant_b, ApiKeyKind.WRITE_KEY)}")
+    assert web.post(reverse("accounts:account_create"), ACCOUNT).status_code == 400
+    for tenant in (tenant_a, tenant_b):
+        with scope(tenant=tenant):
+            assert not Account.objects.exists()
+
+
+def test_a_session_with_its_own_token_acts_as_that_one_person(alice, tenant_a):
+    web = APIClient()
+    web.force_login(alice)
+    web.credentials(HTTP_AUTHORIZATION=f"Bearer {_token(alice, tenant_a)}")
+    me = web.get("/api/v1/me/")
+    assert me.status_code == 200 and me.json()["email"] == alice.email
+    # Each credential alone still works.
+    web.credentials()
+    assert web.get("/api/v1/me/").json()["email"] == alice.email
