@@ -10,7 +10,13 @@ from .plans import (
     objective_update,
 )
 from .settings import exit_criterion_create, exit_criterion_delete, exit_criterion_update
-from .status import expectations_for, stage_expectation_update, track_status_refresh, tracks_refresh_status
+from .status import (
+    expectations_for,
+    expected_met,
+    stage_expectation_update,
+    track_status_refresh,
+    tracks_refresh_status,
+)
 from .tracks import (
     account_tracks_start,
     criterion_check,
@@ -30,6 +36,7 @@ __all__ = [
     "exit_criterion_delete",
     "exit_criterion_update",
     "expectations_for",
+    "expected_met",
     "flag_confirm",
     "flag_dismiss",
     "flag_raise",

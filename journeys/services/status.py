@@ -1,9 +1,11 @@
 """Whether a track keeps pace: on track, behind or stalled, from its time in stage and its checklist.
 
 - stalled: longer in the stage than the segment's upper bound (a signal is raised: a stalled flag);
-- behind: past the lower bound with criteria still unmet; in an ongoing stage (retention, advocacy), which has
-  no clock, only when something the data shows is unmet (health not green, open P1s): an unticked manual
-  criterion there is a to-do, not a delay;
+- behind: past the lower bound with fewer criteria met than the pace through the expected range asks (none at
+  the lower bound, all at the upper: half of them halfway), so a track just past the lower bound with most of
+  its work done is not called behind; in an ongoing stage (retention, advocacy), which has no clock, only when
+  something the data shows is unmet (health not green, open P1s): an unticked manual criterion there is a
+  to-do, not a delay;
 - on track: otherwise.
 """
 
@@ -81,9 +83,22 @@ def status_of(
         return TrackStatus.STALLED, said
     if high is None and data_unmet:
         return TrackStatus.BEHIND, f"{said} Not met: {'; '.join(data_unmet)}."
-    if met < total and high is not None and days > low:
-        return TrackStatus.BEHIND, said
+    if high is not None and days > low:
+        expected = expected_met(days, bounds, total)
+        if met < expected:
+            return TrackStatus.BEHIND, f"{said[:-1]}, {expected} expected by now."
     return TrackStatus.ON_TRACK, said
+
+
+def expected_met(days: int, bounds: Bounds, total: int) -> int:
+    """How many of `total` criteria a track keeping pace has met after `days` in a stage with a clock:
+    none up to the lower bound, then evenly more up to all of them at the upper bound."""
+    low, high = bounds
+    if high is None or days <= low:
+        return 0
+    if days >= high or high == low:
+        return total
+    return total * (days - low) // (high - low)
 
 
 @transaction.atomic

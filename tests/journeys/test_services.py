@@ -249,6 +249,23 @@ def test_the_same_days_in_onboarding_read_by_segment(tenant_a, in_a):
     assert reload(tenant_a, tracks["mid_market"]).status == "on_track"
 
 
+def test_behind_means_slower_than_the_pace_through_the_expected_range(tenant_a, in_a):
+    # Mid-market onboarding: 30-60 days, 5 criteria. Three manual ticks are 3 of 5.
+    early = track_at(tenant_a, make_account(tenant_a, 1, segment="mid_market"), days_ago=40)
+    late = track_at(tenant_a, make_account(tenant_a, 2, segment="mid_market"), days_ago=55)
+    for track in (early, late):
+        tick_manual(tenant_a, track)
+    # Ten days past the lower bound a third of the way through the range: 1 of 5 is the pace, 3 are met.
+    assert reload(tenant_a, early).status == "on_track"
+    # 25 of 30 days through: 4 of 5 are expected by now.
+    late = reload(tenant_a, late)
+    assert late.status == "behind"
+    assert late.status_reason == (
+        "55 days in onboarding, expected 30-60 days for Mid-market; 3 of 5 criteria met, 4 expected by now."
+    )
+    assert [services.expected_met(d, (30, 60), 5) for d in (30, 31, 45, 59, 60, 90)] == [0, 0, 2, 4, 5, 5]
+
+
 def test_a_stalled_track_raises_one_flag_which_clears_when_it_moves(tenant_a, in_a):
     track = track_at(tenant_a, make_account(tenant_a, 1, segment="smb"), days_ago=45)
     for _ in range(3):
