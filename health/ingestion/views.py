@@ -27,6 +27,10 @@ class Unauthorized(Exception):
     pass
 
 
+class LengthRequired(Exception):
+    pass
+
+
 def _failure(status: int, reason: str) -> JsonResponse:
     # `code` and `message` are what the Segment SDK logs of a refused upload.
     code = "unauthorized" if status == 401 else "invalid"
@@ -65,7 +69,7 @@ def _handle(request: HttpRequest, kind: str | None) -> JsonResponse:
             _write_key(request, None)
         length = request.META.get("CONTENT_LENGTH")
         data = read_body(
-            request,
+            _body_stream(request, length),
             content_length=int(length) if length and length.isdigit() else None,
             content_encoding=request.META.get("HTTP_CONTENT_ENCODING", ""),
         )
@@ -83,6 +87,8 @@ def _handle(request: HttpRequest, kind: str | None) -> JsonResponse:
             calls[0].pop("writeKey", None)
     except Unauthorized as error:
         return _failure(401, str(error))
+    except LengthRequired as error:
+        return _failure(411, str(error))
     except RequestRejected as error:
         return _failure(400, error.reason)
     result = ingest(tenant=api_key.tenant, calls=calls, received_at=received_at, sent_at=sent_at)
@@ -92,6 +98,17 @@ def _handle(request: HttpRequest, kind: str | None) -> JsonResponse:
     if result.rejected:
         logger.info("tenant %s: %d of %d events refused", api_key.tenant.slug, len(result.rejected), len(calls))
     return JsonResponse({"success": True})
+
+
+def _body_stream(request: HttpRequest, length: str | None):
+    """Django reads a body by its Content-Length, so a chunked one (none) would read as empty. The WSGI
+    server's input is read instead when the server ends it at the last chunk (gunicorn does, and says
+    so in wsgi.input_terminated); read_body still stops past the size limit."""
+    if length or "chunked" not in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return request
+    if not request.META.get("wsgi.input_terminated"):
+        raise LengthRequired("This server cannot read a chunked body here; send it with a Content-Length.")
+    return request.META["wsgi.input"]
 
 
 @csrf_exempt

@@ -1,5 +1,7 @@
 """The tracking API from the outside: authentication, limits, per-event rejection, retries, tenants."""
 
+import gzip
+import io
 import json
 
 import pytest
@@ -12,7 +14,7 @@ from health.ingestion.limits import MAX_BATCH_EVENTS
 from tenancy import services as tenancy_services
 from tenancy.models import ApiKeyKind
 
-from .usage_helpers import account, contact, errors, post, raw_events, rollups, track, write_key
+from .usage_helpers import account, basic, contact, errors, post, raw_events, rollups, track, write_key
 
 pytestmark = pytest.mark.django_db
 
@@ -247,3 +249,34 @@ def test_a_broker_outage_changes_nothing(client, tenant_a, key, acme):
     assert response.status_code == 200
     assert len(raw_events(tenant_a)) == 3 and published == []
     assert sum(r[4] for r in rollups(tenant_a)) == 2
+
+
+def _chunked(client, body: bytes, *, terminated: bool = True, **extra):
+    """A chunked request as gunicorn hands it over: no Content-Length, the de-chunked body in wsgi.input."""
+    environ = {"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input": io.BytesIO(body), **extra}
+    if terminated:
+        environ["wsgi.input_terminated"] = True
+    return client.generic("POST", BATCH, b"", content_type="application/json", **environ)
+
+
+def test_a_chunked_body_is_read(client, tenant_a, key, acme):
+    body = json.dumps({"batch": [track(), track(event="Logged In")]}).encode()
+    response = _chunked(client, body, **basic(key))
+    assert response.status_code == 200, response.json()
+    assert sorted(e.name for e in raw_events(tenant_a)) == ["Logged In", "Report Created"]
+    response = _chunked(
+        client, gzip.compress(json.dumps({"batch": [track()]}).encode()), HTTP_CONTENT_ENCODING="gzip", **basic(key)
+    )
+    assert response.status_code == 200 and len(raw_events(tenant_a)) == 3
+
+
+def test_a_chunked_body_is_held_to_the_size_limit(client, tenant_a, key, acme):
+    big = json.dumps({"batch": [track(properties={"blob": "x" * 20_000}) for _ in range(26)]}).encode()
+    response = _chunked(client, big, **basic(key))
+    assert response.status_code == 400 and "500 KB" in response.json()["error"]
+    assert raw_events(tenant_a) == []
+
+
+def test_a_chunked_body_a_server_does_not_end_is_411(client, tenant_a, key, acme):
+    response = _chunked(client, json.dumps({"batch": [track()]}).encode(), terminated=False, **basic(key))
+    assert response.status_code == 411 and "Content-Length" in response.json()["error"]
