@@ -106,7 +106,34 @@ class SettingsForm(forms.Form):
         assume_scheme="https",
         help_text="A Slack incoming webhook (https://hooks.slack.com/services/…) for CSM alerts.",
     )
+    remove_slack_webhook = forms.BooleanField(label="Remove the Slack webhook", required=False)
     notify_by_email = forms.BooleanField(label="Also email alerts to the account's CSM", required=False)
+
+    def __init__(self, *args, webhook_masked: str = "", may_configure: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The webhook URL lets anyone post to the channel: it is never sent to the browser, even to
+        # an admin, who sees it masked and replaces it by typing a new one. Others do not see it at all.
+        if not may_configure:
+            del self.fields["slack_webhook_url"], self.fields["remove_slack_webhook"]
+            return
+        self.fields["slack_webhook_url"].initial = ""
+        if webhook_masked:
+            self.fields[
+                "slack_webhook_url"
+            ].help_text = (
+                f"Alerts go to {webhook_masked}. Leave this empty to keep it, or paste a new webhook to replace it."
+            )
+        else:
+            del self.fields["remove_slack_webhook"]
+
+    def settings_changes(self) -> dict:
+        """The fields to save: an empty webhook keeps the saved one (the form never shows it)."""
+        changes = {k: v for k, v in self.cleaned_data.items() if k not in ("slack_webhook_url", "remove_slack_webhook")}
+        if self.cleaned_data.get("remove_slack_webhook"):
+            changes["slack_webhook_url"] = ""
+        elif self.cleaned_data.get("slack_webhook_url"):
+            changes["slack_webhook_url"] = self.cleaned_data["slack_webhook_url"]
+        return changes
 
 
 class BlackoutRuleForm(forms.Form):

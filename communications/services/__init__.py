@@ -69,6 +69,7 @@ from .settings import (
     send_denial,
     send_permission_set,
     send_permissions,
+    slack_webhook_masked,
 )
 from .tracking import (
     delivery_mark_read,
@@ -139,6 +140,7 @@ __all__ = [
     "send_denial",
     "send_permission_set",
     "send_permissions",
+    "slack_webhook_masked",
     "suppression_reason",
     "tracked_body",
     "unsubscribe_one_click",

@@ -44,6 +44,18 @@ def communication_settings_update(*, tenant: Tenant, **fields) -> CommunicationS
     return found
 
 
+def slack_webhook_masked(url: str) -> str:
+    """Enough of a Slack webhook to recognise it, not to post with it: the URL is the only secret
+    (anyone holding it posts to the channel), e.g. https://hooks.slack.com/services/T0…/…abcd."""
+    if not url:
+        return ""
+    parts = urllib.parse.urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    # The workspace id's first characters and the token's last four; the rest is never shown.
+    start = f"{segments[0]}/{segments[1][:2]}" if len(segments) > 2 else (segments[0][:2] if segments else "")
+    return f"{parts.scheme}://{parts.hostname or ''}/{start}…/…{url[-4:]}"
+
+
 def slack_webhook_refusal(url: str) -> str | None:
     """Why `url` may not be a tenant's Slack webhook, or None if it may: the server posts to it, so its
     host must be one of SLACK_WEBHOOK_HOSTS exactly, over https on the default port, with no user or

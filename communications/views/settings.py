@@ -34,8 +34,13 @@ def _caps_form(request: HttpRequest, data=None) -> FrequencyCapsForm:
 
 def _general_form(request: HttpRequest, data=None) -> SettingsForm:
     current = services.communication_settings(tenant=request.tenant)
-    initial = {name: getattr(current, name) for name in SettingsForm.base_fields}
-    return SettingsForm(data, initial=initial)
+    initial = {name: getattr(current, name) for name in ("bulk_threshold", "send_hour", "notify_by_email")}
+    return SettingsForm(
+        data,
+        initial=initial,
+        webhook_masked=services.slack_webhook_masked(current.slack_webhook_url),
+        may_configure=membership_can(request.membership, Capability.CONFIGURE),
+    )
 
 
 def _blackout_forms(request: HttpRequest, data=None) -> list[BlackoutRuleForm]:
@@ -93,7 +98,7 @@ def settings_general(request: HttpRequest) -> HttpResponse:
     form = _general_form(request, request.POST)
     if form.is_valid():
         try:
-            saved = services.communication_settings_update(tenant=request.tenant, **form.cleaned_data)
+            saved = services.communication_settings_update(tenant=request.tenant, **form.settings_changes())
         except ValidationError as error:
             apply_errors(form, error)
         else:

@@ -154,3 +154,39 @@ def test_settings_page_costs_bounded_queries(tenant_a, alice, login, django_asse
     web.get(reverse("communications:settings"))  # the seed's defaults are made on first use
     with django_assert_max_num_queries(20):
         assert web.get(reverse("communications:settings")).status_code == 200
+
+
+HOOK = "https://hooks.slack.com/services/T0123ABCD/B0456EFGH/s3cretTokenXYZabcd"
+MASKED = "https://hooks.slack.com/services/T0…/…abcd"
+
+
+def test_the_slack_webhook_is_shown_masked_to_admins_only_on_the_page_and_never_in_the_api(
+    tenant_a, alice, bob, member_of, login, api_as
+):
+    with scope(tenant=tenant_a):
+        services.communication_settings_update(tenant=tenant_a, slack_webhook_url=HOOK)
+    viewer = member_of(Role.VIEWER)
+    for user, shown in ((alice, True), (bob, False), (viewer, False)):
+        page = login(user).get(reverse("communications:settings")).content.decode()
+        assert HOOK not in page and "s3cretToken" not in page
+        assert (MASKED in page) is shown
+        for path in ("/api/v1/tenant/", "/api/v1/me/", "/api/v1/notifications/", "/api/schema/"):
+            assert "s3cretToken" not in api_as(user, tenant_a).get(path).content.decode()
+
+
+def test_an_admin_keeps_replaces_or_removes_the_webhook_without_seeing_it(tenant_a, alice, bob, login):
+    with scope(tenant=tenant_a):
+        services.communication_settings_update(tenant=tenant_a, slack_webhook_url=HOOK)
+    web = login(alice)
+    url = reverse("communications:settings_general")
+    assert web.post(url, {**GENERAL, "slack_webhook_url": ""}).status_code == 302
+    assert settings_of(tenant_a)[0].slack_webhook_url == HOOK
+    new = "https://hooks.slack.com/services/T9/B9/newtoken9876"
+    assert web.post(url, {**GENERAL, "slack_webhook_url": new}).status_code == 302
+    assert settings_of(tenant_a)[0].slack_webhook_url == new
+    assert "https://hooks.slack.com/services/T9…/…9876" in web.get(reverse("communications:settings")).content.decode()
+    assert web.post(url, {**GENERAL, "remove_slack_webhook": "on"}).status_code == 302
+    assert settings_of(tenant_a)[0].slack_webhook_url == ""
+    # A CSM may not change it, whatever is posted.
+    assert login(bob).post(url, {**GENERAL, "slack_webhook_url": new}).status_code == 403
+    assert settings_of(tenant_a)[0].slack_webhook_url == ""
