@@ -12,4 +12,6 @@ urlpatterns = [
         re_path(rf"^{kind}/?$", views.single_call, {"kind": kind}, name=kind)
         for kind in ("track", "identify", "group", "page", "screen", "alias")
     ],
+    # Anything else under /v1/ answers in the API's JSON shape too (an SDK logs it), never Django's HTML 404.
+    re_path(r"^", views.unknown_call),
 ]

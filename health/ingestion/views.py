@@ -33,7 +33,7 @@ class LengthRequired(Exception):
 
 def _failure(status: int, reason: str) -> JsonResponse:
     # `code` and `message` are what the Segment SDK logs of a refused upload.
-    code = "unauthorized" if status == 401 else "invalid"
+    code = {401: "unauthorized", 404: "not_found"}.get(status, "invalid")
     body = {"success": False, "error": reason, "code": code, "message": reason}
     response = JsonResponse(body, status=status)
     if status == 401:
@@ -119,3 +119,12 @@ def batch(request: HttpRequest) -> JsonResponse:
 @csrf_exempt
 def single_call(request: HttpRequest, kind: str) -> JsonResponse:
     return _handle(request, kind)
+
+
+@csrf_exempt
+def unknown_call(request: HttpRequest) -> JsonResponse:
+    return _failure(
+        404,
+        f"There is no {request.path}; send events to /v1/batch, /v1/track, /v1/identify, /v1/group, "
+        "/v1/page, /v1/screen or /v1/alias.",
+    )

@@ -280,3 +280,14 @@ def test_a_chunked_body_is_held_to_the_size_limit(client, tenant_a, key, acme):
 def test_a_chunked_body_a_server_does_not_end_is_411(client, tenant_a, key, acme):
     response = _chunked(client, json.dumps({"batch": [track()]}).encode(), terminated=False, **basic(key))
     assert response.status_code == 411 and "Content-Length" in response.json()["error"]
+
+
+@pytest.mark.parametrize("path", ["/v1/launch", "/v1/", "/v1/track/extra", "/v1/batchx"])
+def test_an_unknown_call_is_a_json_404(client, key, path):
+    response = post(client, path, {"batch": [track()]}, secret=key)
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["success"] is False and body["code"] == "not_found"
+    assert body["error"] == body["message"] and body["error"].startswith(
+        f"There is no {path}; send events to /v1/batch"
+    )
