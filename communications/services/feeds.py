@@ -99,6 +99,13 @@ def feed_delete(*, feed: CalendarFeed) -> None:
     feed.delete()
 
 
+def feeds_delete_for_member(*, tenant: Tenant, user: User) -> int:
+    """A member's end in the tenant (removed or deactivated) deletes their feeds there, their own and the
+    account feeds they made: the links stop working for good, and re-adding them brings none back."""
+    deleted, _ = CalendarFeed.objects.filter(tenant=tenant).filter(Q(user=user) | Q(created_by=user)).delete()
+    return deleted
+
+
 def feed_for_token(token: str) -> CalendarFeed | None:
     """The feed a secret opens, from whichever tenant issued it; None when it is unknown, rotated, or its
     person is no longer an active member of the tenant."""
