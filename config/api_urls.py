@@ -25,6 +25,7 @@ from tenancy import api as tenancy_api
 
 router = DefaultRouter(trailing_slash=True)
 router.register("members", tenancy_api.MembershipViewSet, basename="membership")
+router.register("invitations", tenancy_api.InvitationViewSet, basename="invitation")
 router.register("api-tokens", tenancy_api.ApiTokenViewSet, basename="api-token")
 router.register("write-keys", tenancy_api.WriteKeyViewSet, basename="write-key")
 router.register("accounts", accounts_api.AccountViewSet, basename="account")

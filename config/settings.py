@@ -37,6 +37,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Where people reach this installation; links in emails start with it.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# How long an emailed invitation link works; sending it again starts the time afresh.
+INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

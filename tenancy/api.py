@@ -1,15 +1,27 @@
 """REST API for the active tenant, its members and API credentials."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from . import selectors, services
+from . import invitations, selectors, services
 from .api_support import TenantViewSetMixin
 from .filters import TenantFilterSet
-from .models import ApiKey, ApiKeyKind, Membership, Role, Team, Tenant, normalise_currency
+from .models import (
+    ApiKey,
+    ApiKeyKind,
+    Invitation,
+    InvitationStatus,
+    Membership,
+    Role,
+    Team,
+    Tenant,
+    normalise_currency,
+)
 from .permissions import Capability, membership_can
 
 
@@ -40,9 +52,42 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 class MembershipInviteSerializer(serializers.Serializer):
     email = serializers.EmailField()
-    full_name = serializers.CharField(max_length=150, required=False, default="")
     role = serializers.ChoiceField(choices=Role.choices)
     team = serializers.ChoiceField(choices=Team.choices, default=Team.CUSTOMER_SUCCESS)
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    """An invitation shows the address only: who is behind it is nobody here until they accept."""
+
+    status = serializers.ChoiceField(choices=InvitationStatus.choices, read_only=True)
+    invited_by = serializers.EmailField(source="invited_by.email", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "email",
+            "role",
+            "team",
+            "status",
+            "invited_by",
+            "created_at",
+            "sent_at",
+            "expires_at",
+            "accepted_at",
+            "revoked_at",
+        ]
+        read_only_fields = fields
+
+
+def _invite(request) -> Response:
+    serializer = MembershipInviteSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    invitation = invitations.invitation_create(tenant=request.tenant, by=request.user, **serializer.validated_data)
+    location = reverse("api:invitation-detail", kwargs={"invitation_id": invitation.pk})
+    return Response(
+        InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED, headers={"Location": location}
+    )
 
 
 class ApiKeySerializer(serializers.ModelSerializer):
@@ -152,7 +197,8 @@ class MembershipViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """People in the tenant. Admins add, change and remove them."""
+    """People in the tenant. Admins invite (a POST here makes an invitation, as on /invitations/), change
+    and remove them."""
 
     model = Membership
     serializer_class = MembershipSerializer
@@ -166,12 +212,14 @@ class MembershipViewSet(
     def tenant_queryset(self, tenant):
         return selectors.membership_list(tenant=tenant)
 
-    @extend_schema(request=MembershipInviteSerializer, responses={201: MembershipSerializer})
+    @extend_schema(
+        request=MembershipInviteSerializer,
+        responses={201: InvitationSerializer},
+        description="Invites the address: nobody becomes a member without accepting the emailed link. "
+        "Answers the invitation (see /invitations/), not a membership.",
+    )
     def create(self, request):
-        serializer = MembershipInviteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        membership = services.membership_invite(tenant=request.tenant, by=request.user, **serializer.validated_data)
-        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+        return _invite(request)
 
     def perform_update(self, serializer):
         membership = serializer.instance
@@ -185,6 +233,49 @@ class MembershipViewSet(
 
     def perform_destroy(self, instance):
         services.membership_remove(membership=instance)
+
+
+class InvitationFilter(TenantFilterSet):
+    class Meta:
+        model = Invitation
+        fields = ["role", "team"]
+
+
+class InvitationViewSet(
+    TenantViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Invitations to the tenant, admin only: invite an address, send the link again, withdraw it."""
+
+    model = Invitation
+    serializer_class = InvitationSerializer
+    read_capability = write_capability = Capability.CONFIGURE
+    lookup_url_kwarg = "invitation_id"
+    filterset_class = InvitationFilter
+    search_fields = ["email"]
+    ordering_fields = ["created_at", "expires_at"]
+
+    def tenant_queryset(self, tenant):
+        return invitations.invitation_list(tenant=tenant)
+
+    @extend_schema(request=MembershipInviteSerializer, responses={201: InvitationSerializer})
+    def create(self, request):
+        return _invite(request)
+
+    @extend_schema(request=None, responses={202: InvitationSerializer})
+    @action(detail=True, methods=["post"])
+    def resend(self, request, *args, **kwargs):
+        """Email a new link (the earlier one stops working) that works for INVITATION_MAX_AGE_DAYS."""
+        invitation = invitations.invitation_resend(invitation=self.get_object())
+        return Response(InvitationSerializer(invitation).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(description="Withdraws the invitation: its link stops working; it stays listed as revoked.")
+    def destroy(self, request, *args, **kwargs):
+        invitations.invitation_revoke(invitation=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class _ApiKeyViewSet(

@@ -2,14 +2,17 @@
 
 from dataclasses import dataclass
 
+from django.core.mail import get_connection
 from django_scopes import scope
 
-from . import services
+from . import invitations, services
 from .models import ApiKeyKind, Membership, Role, Team, Tenant, User
 
 DEMO_PASSWORD = "postsale-demo"
 DEMO_TENANT_SLUG = "acme-analytics"
 SECOND_TENANT_SLUG = "globex-support"
+PENDING_INVITEE = "noah@acme.example"
+DISCARD_EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 
 # (email, full name, role, team)
 ACME_PEOPLE = [
@@ -67,6 +70,12 @@ def seed_people() -> DemoPeople:
             tenant=acme, kind=ApiKeyKind.WRITE_KEY, name="Acme web app (Segment)", by=admin
         )
         services.api_key_create(tenant=acme, kind=ApiKeyKind.PERSONAL, name="CRM sync script", by=admin, user=admin)
+        # A new CSM invited and not yet joined, so the members page shows a pending invitation.
+        invitation = invitations.invitation_create(
+            tenant=acme, email=PENDING_INVITEE, role=Role.CSM, team=Team.CUSTOMER_SUCCESS, by=admin, send=False
+        )
+        # The demo's addresses are not real: its link is "sent" to nobody.
+        invitations.invitation_send(invitation=invitation, connection=get_connection(DISCARD_EMAIL_BACKEND))
     return DemoPeople(
         tenant=acme,
         admin=admin,

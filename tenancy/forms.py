@@ -30,8 +30,7 @@ class TenantCreateForm(TenantForm):
 
 
 class MembershipInviteForm(forms.Form):
-    email = forms.EmailField()
-    full_name = forms.CharField(max_length=150, required=False)
+    email = forms.EmailField(help_text="They get a link by email and become a member when they accept it.")
     role = forms.ChoiceField(choices=Role.choices, initial=Role.CSM)
     team = forms.ChoiceField(choices=Team.choices, initial=Team.CUSTOMER_SUCCESS)
 
@@ -46,6 +45,24 @@ class MembershipForm(forms.Form):
     @classmethod
     def for_membership(cls, membership: Membership, data=None) -> "MembershipForm":
         return cls(data, initial={"role": membership.role, "team": membership.team, "is_active": membership.is_active})
+
+
+class InvitationAcceptForm(forms.Form):
+    """A new person accepting an invitation: the address is the invited one, the rest is theirs to choose."""
+
+    full_name = forms.CharField(max_length=150, label="Your name")
+    password1 = forms.CharField(
+        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label="Password again", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password2") and cleaned["password1"] != cleaned["password2"]:
+            self.add_error("password2", "The two passwords differ.")
+        return cleaned
 
 
 class ApiKeyCreateForm(forms.Form):

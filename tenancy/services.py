@@ -1,22 +1,16 @@
-"""Writes with rules: tenants, members, invitations and API credentials."""
+"""Writes with rules: tenants, members and API credentials (invitations: invitations.py)."""
 
 import secrets
 from datetime import timedelta
 
-from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django_scopes import scope
 
-from . import selectors, tasks
+from . import selectors
 from .models import ApiKey, ApiKeyKind, Membership, Role, Team, Tenant, User, normalise_currency
+from .signals import membership_ended, tenant_created
 
 # A credential's last-used time is for people deciding what to revoke; minute
 # precision is plenty and spares a write on every request.
@@ -32,9 +26,19 @@ def tenant_create(*, name: str, slug: str, admin: User, time_zone: str = "UTC", 
     tenant.save()
     with scope(tenant=tenant):
         Membership.objects.create(tenant=tenant, user=admin, role=Role.ADMIN, team=Team.CUSTOMER_SUCCESS)
+    tenant_defaults_ensure(tenant=tenant)
     admin.last_tenant = tenant
     admin.save(update_fields=["last_tenant"])
     return tenant
+
+
+def tenant_defaults_ensure(*, tenant: Tenant) -> None:
+    """What a tenant needs to work from its first day (service tiers, health model, renewal runways,
+    journey expectations, cadences, frequency caps, send permissions...). Each app makes its own in
+    answer to `tenant_created` (its receivers.py), since tenancy may not import them; each makes only
+    what is missing, so calling this again creates nothing twice."""
+    with scope(tenant=tenant):
+        tenant_created.send(sender=Tenant, tenant=tenant)
 
 
 def tenant_update(*, tenant: Tenant, name: str, time_zone: str, currency: str) -> Tenant:
@@ -58,24 +62,6 @@ def user_switch_tenant(*, user: User, tenant_id: int) -> Membership:
     return membership
 
 
-@transaction.atomic
-def membership_invite(
-    *, tenant: Tenant, email: str, full_name: str, role: Role, team: Team, by: User | None
-) -> Membership:
-    """Add a person to the tenant; a new user gets an email to set their password."""
-    email = email.strip().lower()
-    user = User.objects.filter(email=email).first()
-    is_new_user = user is None
-    if is_new_user:
-        user = user_create(email=email, full_name=full_name)
-    if Membership.objects.filter(tenant=tenant, user=user).exists():
-        raise ValidationError({"email": f"{email} is already a member of {tenant.name}."})
-    membership = Membership.objects.create(tenant=tenant, user=user, role=role, team=team, invited_by=by)
-    if is_new_user:
-        tasks.membership_send_invitation_task.delay_on_commit(tenant_id=tenant.pk, membership_id=membership.pk)
-    return membership
-
-
 def _ensure_an_admin_remains(membership: Membership, *, role: str, is_active: bool) -> None:
     loses_admin = membership.role == Role.ADMIN and membership.is_active and (role != Role.ADMIN or not is_active)
     if loses_admin and selectors.membership_count_admins(tenant=membership.tenant) <= 1:
@@ -84,39 +70,33 @@ def _ensure_an_admin_remains(membership: Membership, *, role: str, is_active: bo
         )
 
 
+def _membership_end(membership: Membership) -> None:
+    """The one place a membership's end goes through (removal and deactivation alike): the person's
+    personal API tokens here are revoked and every app destroys its own credentials of theirs (calendar
+    feeds), for good. Reactivating or inviting them again gives nothing back: they make new ones."""
+    ApiKey.objects.filter(
+        tenant=membership.tenant, user=membership.user, kind=ApiKeyKind.PERSONAL, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    with scope(tenant=membership.tenant):
+        membership_ended.send(sender=Membership, membership=membership)
+
+
+@transaction.atomic
 def membership_update(*, membership: Membership, role: Role, team: Team, is_active: bool) -> Membership:
     _ensure_an_admin_remains(membership, role=role, is_active=is_active)
+    ends = membership.is_active and not is_active
     membership.role, membership.team, membership.is_active = role, team, is_active
     membership.save(update_fields=["role", "team", "is_active"])
+    if ends:
+        _membership_end(membership)
     return membership
 
 
 @transaction.atomic
 def membership_remove(*, membership: Membership) -> None:
     _ensure_an_admin_remains(membership, role="", is_active=False)
-    ApiKey.objects.filter(tenant=membership.tenant, user=membership.user).update(revoked_at=timezone.now())
+    _membership_end(membership)
     membership.delete()
-
-
-def membership_send_invitation(*, membership: Membership) -> None:
-    """Email a link with which the invited person sets their password and signs in."""
-    user = membership.user
-    path = reverse(
-        "password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
-    context = {"membership": membership, "link": settings.SITE_URL.rstrip("/") + path}
-    send_mail(
-        subject=f"You have been invited to {membership.tenant.name} on postsale",
-        message=render_to_string("tenancy/email/invitation.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
-    )
-    membership.invitation_sent_at = timezone.now()
-    membership.save(update_fields=["invitation_sent_at"])
 
 
 def api_key_create(

@@ -5,7 +5,7 @@ from celery.contrib.django.task import DjangoTask
 from django.core.management import call_command
 from django_scopes import scope
 
-from . import selectors, services
+from . import invitations
 from .models import Tenant
 
 
@@ -26,11 +26,11 @@ class TenantTask(DjangoTask):
 
 
 @shared_task(base=TenantTask, bind=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
-def membership_send_invitation_task(self, *, tenant_id: int, membership_id: int) -> int:
+def invitation_send_task(self, *, tenant_id: int, invitation_id: int) -> int:
     tenant = Tenant.objects.get(pk=tenant_id)
-    membership = selectors.membership_get(tenant=tenant, membership_id=membership_id)
-    services.membership_send_invitation(membership=membership)
-    return membership.pk
+    invitation = invitations.invitation_get(tenant=tenant, invitation_id=invitation_id)
+    invitations.invitation_send(invitation=invitation)
+    return invitation.pk
 
 
 @shared_task

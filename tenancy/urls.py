@@ -16,6 +16,10 @@ urlpatterns = [
     path("admin/members/new/", views.member_invite, name="member_invite"),
     path("admin/members/<int:membership_id>/", views.member_edit, name="member_edit"),
     path("admin/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path("admin/invitations/<int:invitation_id>/resend/", views.invitation_resend, name="invitation_resend"),
+    path("admin/invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    # Public: the signed link is the credential.
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("admin/write-keys/", views.write_key_list, name="write_key_list"),
     path("admin/api-tokens/", views.api_token_admin_list, name="api_token_admin_list"),
 ]

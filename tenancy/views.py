@@ -1,18 +1,22 @@
 """People, tenants and credentials: the pages of the tenant admin and the user's own tokens."""
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_http_methods, require_POST
 
-from . import selectors, services
+from . import invitations, selectors, services
 from .forms import (
     ApiKeyCreateForm,
+    InvitationAcceptForm,
     MembershipForm,
     MembershipInviteForm,
     TenantCreateForm,
@@ -20,7 +24,7 @@ from .forms import (
 )
 from .forms_support import apply_errors
 from .middleware import SESSION_TENANT_KEY
-from .models import ApiKey, ApiKeyKind, Membership, Role
+from .models import ApiKey, ApiKeyKind, Membership, Role, User
 from .permissions import Capability, may_revoke_api_key
 from .shortcuts import get_or_404, member_required, safe_next
 
@@ -98,7 +102,13 @@ def member_list(request: HttpRequest) -> HttpResponse:
     if query:
         members = members.filter(Q(user__email__icontains=query) | Q(user__full_name__icontains=query))
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "tenancy/member_list.html", {"page": page, "query": query})
+    # Only the address: whoever is behind it is nobody here until they accept.
+    pending = invitations.invitation_list(tenant=request.tenant, open_only=True)[:MEMBERS_PER_PAGE]
+    return render(
+        request,
+        "tenancy/member_list.html",
+        {"page": page, "query": query, "invitations": pending, "invitation_days": settings.INVITATION_MAX_AGE_DAYS},
+    )
 
 
 @member_required(Capability.CONFIGURE)
@@ -106,13 +116,97 @@ def member_invite(request: HttpRequest) -> HttpResponse:
     form = MembershipInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            membership = services.membership_invite(tenant=request.tenant, by=request.user, **form.cleaned_data)
+            invitation = invitations.invitation_create(tenant=request.tenant, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"Added {membership.user.email} as {membership.get_role_display()}.")
+            messages.success(
+                request,
+                f"Invited {invitation.email} as {invitation.get_role_display()}: "
+                "they become a member when they accept the emailed link.",
+            )
             return redirect("tenancy:member_list")
-    return render(request, "tenancy/member_form.html", {"form": form, "title": "Add a member"})
+    return render(request, "tenancy/member_form.html", {"form": form, "title": "Invite a member"})
+
+
+@require_POST
+@member_required(Capability.CONFIGURE)
+def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = get_or_404(invitations.invitation_get, tenant=request.tenant, invitation_id=invitation_id)
+    try:
+        invitations.invitation_resend(invitation=invitation)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Sent {invitation.email} a new link; the earlier one no longer works.")
+    return redirect("tenancy:member_list")
+
+
+@require_POST
+@member_required(Capability.CONFIGURE)
+def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = get_or_404(invitations.invitation_get, tenant=request.tenant, invitation_id=invitation_id)
+    try:
+        invitations.invitation_revoke(invitation=invitation)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Withdrew the invitation of {invitation.email}; its link no longer works.")
+    return redirect("tenancy:member_list")
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Public: the signed link is the credential. A signed-in person accepts as themselves (only as the
+    invited address); someone without an account chooses their name and password."""
+    invitation = invitations.invitation_for_link(token)
+    if invitation is None:
+        raise Http404("This invitation link is not valid: it may have been replaced by a newer one.")
+    context = {"invitation": invitation, "tenant_invited": invitation.tenant}
+    problem = invitations.invitation_refusal(invitation)
+    if problem:
+        return render(request, "tenancy/invitation_accept.html", {**context, "problem": problem}, status=410)
+    if request.user.is_authenticated:
+        if request.user.email != invitation.email:
+            problem = (
+                f"This invitation is for {invitation.email}; you are signed in as {request.user.email}. "
+                "Sign out and open the link again."
+            )
+            return render(request, "tenancy/invitation_accept.html", {**context, "problem": problem}, status=403)
+        if request.method == "POST":
+            return _accepted(request, lambda: invitations.invitation_accept(invitation=invitation, user=request.user))
+        return render(request, "tenancy/invitation_accept.html", context)
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        return render(request, "tenancy/invitation_accept.html", {**context, "sign_in": True})
+    form = InvitationAcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = invitations.invitation_accept_as_new_person(
+                invitation=invitation,
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            return _joined(request, membership)
+    return render(request, "tenancy/invitation_accept.html", {**context, "form": form})
+
+
+def _accepted(request: HttpRequest, accept) -> HttpResponse:
+    try:
+        membership = accept()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(request.path)
+    return _joined(request, membership)
+
+
+def _joined(request: HttpRequest, membership: Membership) -> HttpResponse:
+    request.session[SESSION_TENANT_KEY] = membership.tenant_id
+    messages.success(request, f"Welcome to {membership.tenant.name}: you are a {membership.get_role_display()} here.")
+    return redirect("dashboard:home")
 
 
 @member_required(Capability.CONFIGURE)
@@ -146,23 +240,23 @@ def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
     return render(request, "tenancy/member_remove.html", {"membership": membership})
 
 
-NEW_SECRET_SESSION_KEY = "new_api_key_secret"
-
-
 def _key_page(request: HttpRequest, *, kind: ApiKeyKind, keys, template: str, owner=None) -> HttpResponse:
-    """List credentials and create one. The new secret survives one redirect in the session,
-    so a reload neither shows it again nor creates a second key."""
+    """List credentials and create one. The new secret is shown in the very response that created it
+    and kept nowhere (not in the session, not in a cache): a reload of the list cannot show it again."""
     form = ApiKeyCreateForm(request.POST or None)
+    new_secret = None
     if request.method == "POST" and form.is_valid():
-        api_key, secret = services.api_key_create(
+        api_key, new_secret = services.api_key_create(
             tenant=request.tenant, kind=kind, name=form.cleaned_data["name"], by=request.user, user=owner
         )
-        request.session[NEW_SECRET_SESSION_KEY] = secret
         messages.success(request, f"Created {api_key.name}. Copy the key now: it will not be shown again.")
-        return redirect(request.path)
+        form = ApiKeyCreateForm()
     page = Paginator(keys, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
-    new_secret = request.session.pop(NEW_SECRET_SESSION_KEY, None)
-    return render(request, template, {"form": form, "page": page, "new_secret": new_secret})
+    response = render(request, template, {"form": form, "page": page, "new_secret": new_secret})
+    if new_secret:
+        # Neither the browser nor a proxy may keep a page holding a secret (no-store among them).
+        add_never_cache_headers(response)
+    return response
 
 
 @member_required(Capability.CONFIGURE)

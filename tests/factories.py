@@ -38,16 +38,28 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def make_membership(tenant: Tenant) -> int:
+    from tenancy import invitations
+
+    # Through the one way in: an invitation, accepted by a new person.
     with scope(tenant=tenant):
-        membership = services.membership_invite(
-            tenant=tenant,
-            email=f"{CANARY.lower()}-member@alpha.example",
-            full_name=f"{CANARY} Member",
-            role=Role.CSM,
-            team=Team.SUPPORT,
-            by=None,
+        invitation = invitations.invitation_create(
+            tenant=tenant, email=f"{CANARY.lower()}-member@alpha.example", role=Role.CSM, team=Team.SUPPORT, by=None
+        )
+        invitations.invitation_send(invitation=invitation)
+        membership = invitations.invitation_accept_as_new_person(
+            invitation=invitation, full_name=f"{CANARY} Member", password=PASSWORD
         )
         return membership.pk
+
+
+def make_invitation(tenant: Tenant) -> int:
+    from tenancy import invitations
+
+    with scope(tenant=tenant):
+        invitation = invitations.invitation_create(
+            tenant=tenant, email=f"{CANARY.lower()}-invitee@alpha.example", role=Role.VIEWER, team=Team.SALES, by=None
+        )
+        return invitation.pk
 
 
 def _canary_member() -> User:
@@ -770,6 +782,7 @@ def make_notification(tenant: Tenant) -> int:
 # a maker may rely on the objects of the makers before it.
 OBJECT_MAKERS = {
     "membership_id": make_membership,
+    "invitation_id": make_invitation,
     "api_key_id": make_api_key,
     "write_key_id": make_write_key,
     "tier_id": make_tier,

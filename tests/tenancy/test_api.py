@@ -25,20 +25,21 @@ def test_members_list_is_paginated_and_filterable(alice, bob, tenant_a, api_as):
     assert found["count"] == 1
 
 
-def test_admin_invites_changes_and_removes_a_member(alice, tenant_a, api_as, django_capture_on_commit_callbacks):
+def test_admin_invites_changes_and_removes_a_member(alice, bob, tenant_a, api_as, django_capture_on_commit_callbacks):
     client = api_as(alice, tenant_a)
     with django_capture_on_commit_callbacks(execute=True):
         created = client.post(
             "/api/v1/members/", {"email": "dana@alpha.example", "role": "csm", "team": "support"}, format="json"
         )
+    # An invitation, not a member: dana joins when she accepts the emailed link.
     assert created.status_code == 201, created.json()
-    member_id = created.json()["id"]
-    assert created.json()["invitation_sent_at"] is None  # sent after the response, on commit
+    assert created.json()["status"] == "pending"
+    assert client.get("/api/v1/members/", {"search": "dana"}).json()["count"] == 0
+    with scope(tenant=tenant_a):
+        member_id = Membership.objects.get(user=bob).pk
     changed = client.patch(f"/api/v1/members/{member_id}/", {"role": "leader"}, format="json")
     assert changed.status_code == 200
     assert changed.json()["role"] == "leader"
-    with scope(tenant=tenant_a):
-        assert Membership.objects.get(pk=member_id).invitation_sent_at is not None
     assert client.delete(f"/api/v1/members/{member_id}/").status_code == 204
     with scope(tenant=tenant_a):
         assert not Membership.objects.filter(pk=member_id).exists()

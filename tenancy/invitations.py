@@ -1,0 +1,208 @@
+"""Invitations: how a person joins a tenant. An admin invites an email address with a role and team;
+the person opens the emailed link and accepts (signed in as that address, or as a new person who sets
+their name and password), and only then becomes a member.
+
+The link is signed (SECRET_KEY) and names the tenant, the invitation and a random nonce; only the nonce's
+SHA-256 is kept, and sending again replaces it, so the newest link is the only one that works. It works
+once, until it expires (INVITATION_MAX_AGE_DAYS after it was sent), and not after a revocation.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django_scopes import scope, scopes_disabled
+
+from .models import Invitation, InvitationStatus, Membership, Role, Team, Tenant, User
+
+LINK_SALT = "tenancy.invitation"
+
+
+def _digest(nonce: str) -> str:
+    return hashlib.sha256(nonce.encode()).hexdigest()
+
+
+# Reads
+
+
+def invitation_list(*, tenant: Tenant, open_only: bool = False) -> QuerySet[Invitation]:
+    invitations = Invitation.objects.filter(tenant=tenant).select_related("invited_by")
+    if open_only:
+        invitations = invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+    return invitations.order_by("-created_at", "-id")
+
+
+def invitation_get(*, tenant: Tenant, invitation_id: int) -> Invitation:
+    return Invitation.objects.select_related("invited_by").get(tenant=tenant, pk=invitation_id)
+
+
+def invitation_for_link(token: str) -> Invitation | None:
+    """The invitation a link's token names, if the signature holds and it is the newest link sent;
+    whether it may still be accepted is `invitation_refusal`'s question."""
+    try:
+        payload = signing.loads(token or "", salt=LINK_SALT)
+        tenant_id, invitation_id, nonce = int(payload["t"]), int(payload["i"]), str(payload["n"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    # Before any tenant is known: the signed tenant id leads the lookup.
+    with scopes_disabled():
+        invitation = (
+            Invitation.objects.select_related("tenant", "invited_by")
+            .filter(tenant_id=tenant_id, pk=invitation_id)
+            .first()
+        )
+    if invitation is None or not invitation.link_digest:
+        return None
+    if not constant_time_compare(invitation.link_digest, _digest(nonce)):
+        return None
+    return invitation
+
+
+def invitation_refusal(invitation: Invitation) -> str:
+    """Why the invitation cannot be accepted, in words for the person holding the link; "" when it can."""
+    who = invitation.invited_by.get_full_name() if invitation.invited_by else "an admin"
+    status = invitation.status
+    if status == InvitationStatus.ACCEPTED:
+        return "This invitation has been accepted already; a link works only once. Sign in instead."
+    if status == InvitationStatus.REVOKED:
+        return f"This invitation was withdrawn. Ask {who} for a new one if you should have access."
+    if status == InvitationStatus.EXPIRED:
+        return f"This invitation expired on {invitation.expires_at:%Y-%m-%d}. Ask {who} to send it again."
+    return ""
+
+
+# Writes
+
+
+@transaction.atomic
+def invitation_create(
+    *, tenant: Tenant, email: str, role: Role, team: Team, by: User | None, send: bool = True
+) -> Invitation:
+    """Invite an email address; the link is emailed after commit (unless `send` is False: the caller
+    sends it itself)."""
+    from . import tasks
+
+    email = (email or "").strip().lower()
+    if Membership.objects.filter(tenant=tenant, user__email=email, is_active=True).exists():
+        raise ValidationError({"email": f"{email} is already a member of {tenant.name}."})
+    if invitation_list(tenant=tenant, open_only=True).filter(email=email).exists():
+        raise ValidationError(
+            {"email": f"{email} has an invitation already: send it again from the pending invitations."}
+        )
+    invitation = Invitation.objects.create(tenant=tenant, email=email, role=role, team=team, invited_by=by)
+    if send:
+        tasks.invitation_send_task.delay_on_commit(tenant_id=tenant.pk, invitation_id=invitation.pk)
+    return invitation
+
+
+def invitation_resend(*, invitation: Invitation) -> Invitation:
+    """Send a fresh link (the earlier one stops working) with a fresh expiry."""
+    from . import tasks
+
+    if not invitation.is_open:
+        raise ValidationError(f"The invitation of {invitation.email} is {invitation.status.label.lower()}.")
+    tasks.invitation_send_task.delay_on_commit(tenant_id=invitation.tenant_id, invitation_id=invitation.pk)
+    return invitation
+
+
+def invitation_revoke(*, invitation: Invitation) -> Invitation:
+    if invitation.accepted_at is not None:
+        raise ValidationError(f"{invitation.email} accepted already: remove the member instead.")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def invitation_link(invitation: Invitation, nonce: str) -> str:
+    token = signing.dumps({"t": invitation.tenant_id, "i": invitation.pk, "n": nonce}, salt=LINK_SALT)
+    return settings.SITE_URL.rstrip("/") + reverse("tenancy:invitation_accept", kwargs={"token": token})
+
+
+@transaction.atomic
+def invitation_send(*, invitation: Invitation, connection=None) -> Invitation:
+    """Email a new link. The new digest is saved in the same transaction as the mail goes out, so a
+    failed send (retried by the task) leaves the earlier link as it was."""
+    if not invitation.is_open:
+        return invitation  # revoked or accepted meanwhile: nothing to send
+    nonce = secrets.token_urlsafe(24)
+    now = timezone.now()
+    invitation.link_digest = _digest(nonce)
+    invitation.sent_at = now
+    invitation.expires_at = now + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+    invitation.save(update_fields=["link_digest", "sent_at", "expires_at"])
+    context = {"invitation": invitation, "tenant": invitation.tenant, "link": invitation_link(invitation, nonce)}
+    send_mail(
+        subject=f"You are invited to {invitation.tenant.name} on postsale",
+        message=render_to_string("tenancy/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+        connection=connection,
+    )
+    return invitation
+
+
+def _locked_open(invitation: Invitation) -> Invitation:
+    # Locked, then checked again: two clicks on one link must not both pass.
+    locked = Invitation.objects.select_for_update().get(tenant_id=invitation.tenant_id, pk=invitation.pk)
+    problem = invitation_refusal(locked)
+    if problem:
+        raise ValidationError(problem)
+    return locked
+
+
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """The invited person, signed in as the invited address, joins with the invitation's role and team.
+    Someone removed or deactivated earlier comes back with nothing of their old credentials."""
+    if user.email.lower() != invitation.email:
+        raise ValidationError(
+            f"This invitation is for {invitation.email}; you are signed in as {user.email}. "
+            "Sign out and open the link again."
+        )
+    with scope(tenant=invitation.tenant_id), transaction.atomic():
+        invitation = _locked_open(invitation)
+        membership, _created = Membership.objects.update_or_create(
+            tenant_id=invitation.tenant_id,
+            user=user,
+            defaults={
+                "role": invitation.role,
+                "team": invitation.team,
+                "is_active": True,
+                "invited_by": invitation.invited_by,
+                "invitation_sent_at": invitation.sent_at,
+            },
+        )
+        invitation.accepted_at, invitation.accepted_by = timezone.now(), user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        user.last_tenant_id = invitation.tenant_id
+        user.save(update_fields=["last_tenant"])
+    return membership
+
+
+def invitation_accept_as_new_person(*, invitation: Invitation, full_name: str, password: str) -> Membership:
+    """Someone without an account accepts: they become a user with the invited address, the name and
+    password they chose, and a member."""
+    full_name = (full_name or "").strip()
+    if not full_name:
+        raise ValidationError({"full_name": "Enter your name as colleagues should see it."})
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise ValidationError(f"{invitation.email} has an account already: sign in to accept.")
+    candidate = User(email=invitation.email, full_name=full_name)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as error:
+        raise ValidationError({"password1": error.messages}) from error
+    with transaction.atomic():
+        user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name)
+        return invitation_accept(invitation=invitation, user=user)
