@@ -25,7 +25,6 @@ def seed(people: DemoPeople, *, accounts: int = DEMO_ACCOUNTS, today: dt.date | 
     today = today or timezone.localdate()
     rng = random.Random(2026)
     with scope(tenant=tenant):
-        services.tiers_create_defaults(tenant=tenant)
         services.custom_field_define(tenant=tenant, label="Plan", field_type="choice", choices=PLANS, position=1)
         services.custom_field_define(
             tenant=tenant, label="Data residency", field_type="choice", choices=["EU", "US"], position=2
@@ -50,7 +49,6 @@ def seed_second_tenant(people: DemoPeople, *, accounts: int = 25, today: dt.date
     """A small book for Globex, so switching tenants shows other customers entirely."""
     tenant = people.second_tenant
     with scope(tenant=tenant):
-        services.tiers_create_defaults(tenant=tenant)
         owner = next(m.user for m in membership_list(tenant=tenant) if m.user.email.startswith("sam@"))
         for row in account_rows(accounts, seed=99, today=today or timezone.localdate()):
             row.pop("contacts_wanted")

@@ -32,7 +32,6 @@ from .demo_texts import (
     WEBINARS,
 )
 from .models import BlackoutKind, CalendarEntry, Channel, EntrySource, MessageType
-from .services.cadences import cadences_ensure_defaults
 
 # The CSMs' accounts on the calendar: enough for every story and every team, few enough to load in seconds
 # (each entry is scheduled and delivered under every rule, as in production).
@@ -96,12 +95,7 @@ class Planner:
 
     def prepare(self) -> None:
         tenant = self.tenant
-        # The seed's rules, as an admin finds them on first use.
-        services.communication_settings(tenant=tenant)
-        services.frequency_caps(tenant=tenant)
-        services.blackout_rules(tenant=tenant)
-        services.send_permissions(tenant=tenant)
-        cadences_ensure_defaults(tenant=tenant)
+        # The seed's rules and cadences came with the tenant (tenancy's tenant_defaults_ensure).
         active = Account.objects.filter(tenant=tenant, status=AccountStatus.ACTIVE).select_related("owner", "tenant")
         self.p1 = accounts_open_p1_tickets(tenant=tenant, account_ids=active.values_list("pk", flat=True))
         owned = list(active.filter(owner__isnull=False).order_by("pk"))

@@ -7,10 +7,12 @@ from django_scopes import scope
 from health.models import HealthSignal
 from health.scoring.detection import signal_raised, signals_changed
 from tenancy.models import Tenant
+from tenancy.signals import tenant_created
 
 from .services.contracts import local_today
 from .services.forecast import renewals_refresh_forecast
 from .services.pipeline import opportunity_from_signal
+from .services.settings import outcome_reasons, renewal_settings, runway_steps
 
 
 @receiver(signal_raised, sender=HealthSignal, dispatch_uid="renewals_signal_raised")
@@ -27,3 +29,11 @@ def signals_changed_received(sender, tenant_id, raised, resolved, **kwargs) -> N
         tenant = Tenant.objects.get(pk=tenant_id)
         accounts = {s.account_id for s in [*raised, *resolved]}
         renewals_refresh_forecast(tenant=tenant, today=local_today(tenant), account_ids=sorted(accounts))
+
+
+@receiver(tenant_created, sender=Tenant, dispatch_uid="renewals_tenant_defaults")
+def tenant_defaults(sender, tenant, **kwargs) -> None:
+    # The seed's runways per segment, churn and contraction reasons, and renewal settings.
+    renewal_settings(tenant=tenant)
+    runway_steps(tenant=tenant)
+    outcome_reasons(tenant=tenant)
