@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_scopes import scope
 
@@ -14,11 +15,28 @@ from ..models import CalendarFeed, FeedKind
 from ..more_forms import FeedCreateForm
 from ..services import feeds as feed_services
 
-NEW_FEED_SESSION_KEY = "communications_new_feed_url"
-
 
 def _feed(request: HttpRequest, feed_id: int) -> CalendarFeed:
     return get_or_404(feed_services.feed_get, tenant=request.tenant, user=request.user, feed_id=feed_id)
+
+
+def _page(request: HttpRequest, form: FeedCreateForm, new_feed: CalendarFeed | None = None, new_url: str = ""):
+    """The feeds page. A new link is shown in the very response that made it and kept nowhere (not in the
+    session, not in a cache): afterwards only its digest is left."""
+    response = render(
+        request,
+        "communications/feeds/index.html",
+        {
+            "section": "communications",
+            "form": form,
+            "feeds": feed_services.feed_list(tenant=request.tenant, user=request.user),
+            "new_feed_id": new_feed.pk if new_feed else None,
+            "new_url": new_url,
+        },
+    )
+    if new_url:
+        add_never_cache_headers(response)  # no-store among them
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -33,23 +51,10 @@ def feed_list(request: HttpRequest) -> HttpResponse:
             account=account,
             by=request.user,
         )
-        # The secret survives one redirect in the session, then only its digest is left.
-        request.session[NEW_FEED_SESSION_KEY] = [feed.pk, feed_services.feed_url(secret)]
         what = f"the {account} feed" if account else "your feed"
         messages.success(request, f"Made {what}. Copy its link now: it is shown only this once.")
-        return redirect("communications:feeds")
-    new_feed_id, new_url = request.session.pop(NEW_FEED_SESSION_KEY, None) or (None, "")
-    return render(
-        request,
-        "communications/feeds/index.html",
-        {
-            "section": "communications",
-            "form": form,
-            "feeds": feed_services.feed_list(tenant=request.tenant, user=request.user),
-            "new_feed_id": new_feed_id,
-            "new_url": new_url,
-        },
-    )
+        return _page(request, FeedCreateForm(tenant=request.tenant), feed, feed_services.feed_url(secret))
+    return _page(request, form)
 
 
 @require_POST
@@ -57,9 +62,8 @@ def feed_list(request: HttpRequest) -> HttpResponse:
 def feed_rotate(request: HttpRequest, feed_id: int) -> HttpResponse:
     feed = _feed(request, feed_id)
     secret = feed_services.feed_rotate(feed=feed)
-    request.session[NEW_FEED_SESSION_KEY] = [feed.pk, feed_services.feed_url(secret)]
     messages.success(request, "New link made: the old one stopped working. Subscribe again with this one.")
-    return redirect("communications:feeds")
+    return _page(request, FeedCreateForm(tenant=request.tenant), feed, feed_services.feed_url(secret))
 
 
 @require_POST

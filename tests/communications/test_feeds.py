@@ -142,3 +142,17 @@ def test_feed_list_and_ics_cost_bounded_queries(tenant_a, bob, book, login, clie
     web = login(bob)
     with django_assert_max_num_queries(15):
         assert web.get(reverse("communications:feeds")).status_code == 200
+
+
+def test_a_new_feed_link_is_kept_nowhere_not_even_in_the_session(tenant_a, bob, login):
+    web = login(bob)
+    made = web.post(reverse("communications:feeds"), {"account": ""})
+    url = made.context["new_url"]
+    assert url in made.content.decode() and "no-store" in made["Cache-Control"]
+    assert _token(url) not in repr(dict(web.session.items()))
+    with scope(tenant=tenant_a):
+        feed = CalendarFeed.objects.get(kind=FeedKind.USER, user=bob)
+    rotated = web.post(reverse("communications:feed_rotate", kwargs={"feed_id": feed.pk}))
+    new_url = rotated.context["new_url"]
+    assert new_url != url and new_url in rotated.content.decode()
+    assert _token(new_url) not in repr(dict(web.session.items()))
