@@ -120,6 +120,9 @@ RULES: dict[str, tuple[str, Rule]] = {
     "nps": ("Latest NPS at or above a score", _nps),
     "value_documented": ("A success-plan objective shows measured progress", _value_documented),
 }
+# Rules that describe a state an account keeps (usage, health, tickets), as opposed to a milestone it reaches
+# once (a promoter, documented value): in an ongoing stage only a state that is lost makes a track behind.
+STATE_RULES = frozenset({"active_seat_share", "feature_breadth", "weekly_usage", "health_band", "open_tickets"})
 
 
 def exit_criteria_ensure(*, tenant: Tenant) -> None:

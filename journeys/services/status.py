@@ -4,8 +4,8 @@
 - behind: past the lower bound with fewer criteria met than the pace through the expected range asks (none at
   the lower bound, all at the upper: half of them halfway), so a track just past the lower bound with most of
   its work done is not called behind; in an ongoing stage (retention, advocacy), which has no clock, only when
-  something the data shows is unmet (health not green, open P1s): an unticked manual criterion there is a
-  to-do, not a delay;
+  the data shows a state the account should keep is lost (health not green, open P1s): an unticked manual
+  criterion or a milestone not reached yet (a promoter) is a to-do there, not a delay;
 - on track: otherwise.
 """
 
@@ -19,7 +19,7 @@ from accounts.models import Segment
 from tenancy.models import Tenant
 
 from .. import defaults
-from ..criteria import tracks_criteria
+from ..criteria import STATE_RULES, tracks_criteria
 from ..models import CriterionKind, FlagKind, JourneyTrack, Stage, StageExpectation, TrackStatus
 from .flags import flag_clear, flag_raise, flag_refresh
 
@@ -119,7 +119,9 @@ def tracks_refresh_status(
             met, total = sum(1 for s in checklist if s.met), len(checklist)
             stage_bounds = bounds.get((track.stage, track.account.segment), (0, None))
             data_unmet = tuple(
-                s.criterion.label for s in checklist if not s.met and s.criterion.kind == CriterionKind.DATA
+                s.criterion.label
+                for s in checklist
+                if not s.met and s.criterion.kind == CriterionKind.DATA and s.criterion.rule in STATE_RULES
             )
             status, reason = status_of(track, stage_bounds, met, total, now, data_unmet)
             was_stalled = track.status == TrackStatus.STALLED

@@ -266,6 +266,12 @@ def test_behind_means_slower_than_the_pace_through_the_expected_range(tenant_a, 
     assert [services.expected_met(d, (30, 60), 5) for d in (30, 31, 45, 59, 60, 90)] == [0, 0, 2, 4, 5, 5]
 
 
+def test_an_advocacy_track_without_a_promoter_yet_is_not_behind(tenant_a, in_a):
+    # A promoter is a milestone still ahead, not a state the account lost: a to-do, not a delay.
+    track = reload(tenant_a, track_at(tenant_a, make_account(tenant_a, 1), stage="advocacy", days_ago=200))
+    assert (track.status, track.criteria_met) == ("on_track", 0)
+
+
 def test_a_stalled_track_raises_one_flag_which_clears_when_it_moves(tenant_a, in_a):
     track = track_at(tenant_a, make_account(tenant_a, 1, segment="smb"), days_ago=45)
     for _ in range(3):
