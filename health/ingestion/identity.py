@@ -45,6 +45,21 @@ class Links:
 
 
 @dataclass
+class Said:
+    """What a batch's calls said about one person or account: their traits merged (later calls win),
+    and which call said each trait, so a note about a trait goes to the call that sent it."""
+
+    traits: dict = field(default_factory=dict)
+    by: dict[str, Call] = field(default_factory=dict)
+    call: Call | None = None  # the latest, for what is about all of them
+
+    def add(self, call: Call) -> None:
+        self.traits.update(call.traits)
+        self.by.update(dict.fromkeys(call.traits, call))
+        self.call = call
+
+
+@dataclass
 class Resolution:
     links: Links
     notes: list[tuple[Call, str]]
@@ -72,11 +87,10 @@ class _Resolver:
         user_ids = {c.user_id for c in self.calls if c.user_id} | {c.previous_id for c in self.calls if c.previous_id}
         group_ids = {c.group_id for c in self.calls if c.group_id}
         self.contacts, self.accounts = _directory(self.tenant, user_ids, group_ids)
-        identified: dict[str, tuple[dict, Call]] = {}
+        identified: dict[str, Said] = {}
         for call in self.calls:
             if call.kind == "identify" and call.user_id:
-                earlier = identified.get(call.user_id, ({}, call))[0]
-                identified[call.user_id] = ({**earlier, **call.traits}, call)
+                identified.setdefault(call.user_id, Said()).add(call)
             if call.kind == "identify" and call.user_id and call.anonymous_id:
                 self.aliases[call.anonymous_id] = call.user_id
             if call.kind == "alias":
@@ -103,16 +117,16 @@ class _Resolver:
         # The default mapping names cf_plan for every tenant; only an admin's own mapping is held to it.
         strict = bool(settings.group_traits)
         # All of a batch's group calls for one account, as one set of traits (later calls win).
-        merged: dict[str, tuple[dict, Call]] = {}
+        merged: dict[str, Said] = {}
         for call in groups:
-            earlier = merged.get(call.group_id, ({}, call))[0]
-            merged[call.group_id] = ({**earlier, **call.traits}, call)
+            merged.setdefault(call.group_id, Said()).add(call)
         known = [gid for gid in merged if gid in self.accounts]
         instances = {a.external_id: a for a in Account.objects.filter(tenant=self.tenant, external_id__in=known)}
-        for gid, (traits, call) in merged.items():
-            cleaned = account_values(traits, mapping=mapping, definitions=definitions, strict=strict)
-            for problem in cleaned.problems:
-                self._note(call, problem)
+        for gid, said in merged.items():
+            call = said.call
+            cleaned = account_values(said.traits, mapping=mapping, definitions=definitions, strict=strict)
+            for trait, problem in cleaned.problems:
+                self._note(said.by.get(trait, call), problem)
             if gid in instances:
                 self._update_account(instances[gid], cleaned, call)
             elif settings.create_unknown_accounts:
@@ -162,7 +176,7 @@ class _Resolver:
 
     # --- people -----------------------------------------------------------------------------
 
-    def _new_contacts(self, identified: dict[str, tuple[dict, Call]]) -> None:
+    def _new_contacts(self, identified: dict[str, Said]) -> None:
         """Contacts for userIds that a group call or a context.groupId places in an account."""
         wanted: dict[str, tuple[int, Call]] = {}
         # Group calls say it explicitly, so they come first; then context.groupId in batch order.
@@ -178,12 +192,11 @@ class _Resolver:
         earlier = self._earlier_identities(list(wanted))
         for user_id, (account_id, call) in wanted.items():
             traits = earlier.get(user_id, {})
-            source = call
-            if user_id in identified:
-                traits, source = {**traits, **identified[user_id][0]}, identified[user_id][1]
+            said = identified.get(user_id, Said(call=call))
+            traits, source = {**traits, **said.traits}, said.call
             cleaned = contact_values(traits, user_id=user_id, for_new=True)
-            for problem in cleaned.problems:
-                self._note(source, problem)
+            for trait, problem in cleaned.problems:
+                self._note(said.by.get(trait, source), problem)
             contact_id = self._create_contact(user_id, account_id, cleaned.fields, source)
             if contact_id is not None:
                 self.contacts[user_id] = (account_id, contact_id)
@@ -223,15 +236,16 @@ class _Resolver:
             self._note(call, f"Could not create the contact for userId {user_id!r}: {_message(error)}")
             return None
 
-    def _identify_known(self, identified: dict[str, tuple[dict, Call]]) -> None:
+    def _identify_known(self, identified: dict[str, Said]) -> None:
         known = [u for u in identified if u in self.contacts and u not in self.new_users]
         if not known:
             return
         for contact in Contact.objects.filter(tenant=self.tenant, external_id__in=known).select_related("account"):
-            traits, call = identified[contact.external_id]
-            cleaned = contact_values(traits, user_id=contact.external_id, for_new=False)
-            for problem in cleaned.problems:
-                self._note(call, problem)
+            said = identified[contact.external_id]
+            call = said.call
+            cleaned = contact_values(said.traits, user_id=contact.external_id, for_new=False)
+            for trait, problem in cleaned.problems:
+                self._note(said.by.get(trait, call), problem)
             changed = contact_changes(contact, cleaned)
             if not changed:
                 continue

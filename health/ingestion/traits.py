@@ -27,7 +27,8 @@ TEXT_LIMITS = {"name": 200, "domain": 253, "industry": 80, "region": 80}
 class Cleaned:
     fields: dict = field(default_factory=dict)
     custom_fields: dict = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    # (the trait the problem is about, what is wrong), so a note reaches the call that sent that trait.
+    problems: list[tuple[str, str]] = field(default_factory=list)
 
 
 def group_trait_target_problem(target: str, custom_field_keys: set[str]) -> str | None:
@@ -71,7 +72,7 @@ def account_values(
             else:
                 cleaned.fields[target] = _account_field(target, value)
         except ValidationError as error:
-            cleaned.problems.append(f"Trait {trait!r} ({_shown(value)}): {' '.join(_messages(error))}")
+            cleaned.problems.append((trait, f"Trait {trait!r} ({_shown(value)}): {' '.join(_messages(error))}"))
     return cleaned
 
 
@@ -109,8 +110,9 @@ def account_changes(account: Account, cleaned: Cleaned) -> tuple[dict, dict | No
 def contact_values(traits: dict, *, user_id: str, for_new: bool) -> Cleaned:
     """Contact fields from identify traits: name (or firstName + lastName), email, title and roles."""
     cleaned = Cleaned()
-    name = _text(traits.get("name"))
+    name, name_trait = _text(traits.get("name")), "name"
     if not name:
+        name_trait = "firstName" if _text(traits.get("firstName")) else "lastName"
         name = " ".join(p for p in (_text(traits.get("firstName")), _text(traits.get("lastName"))) if p)
     email = _text(traits.get("email"))
     if email:
@@ -118,10 +120,10 @@ def contact_values(traits: dict, *, user_id: str, for_new: bool) -> Cleaned:
             validate_email(email)
             cleaned.fields["email"] = email.lower()
         except ValidationError:
-            cleaned.problems.append(f"Trait 'email' ({_shown(email)}) is not an email address.")
+            cleaned.problems.append(("email", f"Trait 'email' ({_shown(email)}) is not an email address."))
     if name:
         if len(name) > MAX_NAME:
-            cleaned.problems.append(f"Trait 'name' is longer than {MAX_NAME} characters.")
+            cleaned.problems.append((name_trait, f"Trait 'name' is longer than {MAX_NAME} characters."))
         else:
             cleaned.fields["name"] = name
     if for_new and "name" not in cleaned.fields:
@@ -130,17 +132,18 @@ def contact_values(traits: dict, *, user_id: str, for_new: bool) -> Cleaned:
     title = _text(traits.get("title"))
     if title:
         if len(title) > 120:
-            cleaned.problems.append("Trait 'title' is longer than 120 characters.")
+            cleaned.problems.append(("title", "Trait 'title' is longer than 120 characters."))
         else:
             cleaned.fields["title"] = title
-    roles = traits.get("roles", traits.get("role"))
+    roles_trait = "roles" if "roles" in traits else "role"
+    roles = traits.get(roles_trait)
     if roles not in (None, "", []):
         try:
             if not isinstance(roles, str | list):
                 raise ValidationError("is neither text nor a list.")
             cleaned.fields["roles"] = roles_join(roles)
         except ValidationError as error:
-            cleaned.problems.append(f"Trait 'roles' ({_shown(roles)}): {' '.join(_messages(error))}")
+            cleaned.problems.append((roles_trait, f"Trait 'roles' ({_shown(roles)}): {' '.join(_messages(error))}"))
     return cleaned
 
 

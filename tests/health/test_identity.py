@@ -63,6 +63,27 @@ def test_a_bad_trait_is_noted_and_the_link_still_made(tenant_a):
     assert note.reason == "Trait 'employees' ('lots'): 'lots' is not a number." and note.kind == "group"
 
 
+def test_a_trait_problem_names_the_call_that_sent_the_trait(tenant_a):
+    """Two group calls for one account, and two identify calls for one person, in one batch: their traits
+    are merged, but a bad trait's note carries the messageId of the call that sent it, not of the last."""
+    acme = account(tenant_a, "acme")
+    contact(tenant_a, acme, "u1")
+    calls = [
+        {"type": "group", "userId": "u1", "groupId": "acme", "messageId": "g-bad", "traits": {"employees": "many"}},
+        {"type": "group", "userId": "u1", "groupId": "acme", "messageId": "g-good", "traits": {"industry": "Retail"}},
+        {"type": "identify", "userId": "u1", "messageId": "i-bad", "traits": {"email": "not an address"}},
+        {"type": "identify", "userId": "u1", "messageId": "i-good", "traits": {"title": "CFO"}},
+    ]
+    result = ingest(tenant=tenant_a, calls=calls)
+    assert (result.stored, result.rejected) == (4, [])
+    notes = {e.message_id: e.reason for e in errors(tenant_a)}
+    assert sorted(notes) == ["g-bad", "i-bad"]
+    assert notes["g-bad"].startswith("Trait 'employees' ('many')")
+    assert notes["i-bad"] == "Trait 'email' ('not an address') is not an email address."
+    assert _account(tenant_a, "acme").industry == "Retail"
+    assert _contact(tenant_a, "u1").title == "CFO"
+
+
 def test_an_arr_trait_does_not_overrule_the_contracts_and_the_other_traits_apply(tenant_a):
     existing = account(tenant_a, "acme", seats_purchased=10)
     with scope(tenant=tenant_a):
