@@ -42,17 +42,20 @@ RUN SECRET_KEY=collectstatic-build-only-not-secret \
     python manage.py collectstatic --noinput
 
 # var/ is the only path the app writes to (settings create it at import; keep it
-# writable for the unprivileged user).
-RUN mkdir -p /app/var && chown app:app /app/var
+# writable for the unprivileged user). staticfiles/ too: compose's migrate job
+# collects into the volume Caddy serves from, which starts as a copy of this folder.
+RUN mkdir -p /app/var && chown app:app /app/var && chown -R app:app /app/staticfiles
 
 USER app
 
 EXPOSE 8000
 
-# Plain-http probe from inside the container. With HTTPS_ONLY the app would
-# redirect it to https, so claim TLS was terminated upstream
-# (SECURE_PROXY_SSL_HEADER). Host 127.0.0.1 must be allowed by ALLOWED_HOSTS.
+# Plain-http probe from inside the container: /healthz is exempt from the HTTPS
+# redirect (SECURE_REDIRECT_EXEMPT). Host 127.0.0.1 must be allowed by ALLOWED_HOSTS.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:8000/healthz', headers={'X-Forwarded-Proto': 'https'}), timeout=4)"]
+    CMD ["python", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 
+# Sync workers serve one request each: run this only behind a buffering proxy
+# (Caddy in docker-compose.yml), never published directly, or a few slow clients
+# hold every worker.
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
