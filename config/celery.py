@@ -54,6 +54,11 @@ app.conf.update(
             "task": "communications.tasks.outbox_sweep",
             "schedule": crontab(),
         },
+        # Nightly: each tenant's ingestion errors past INGESTION_ERROR_RETENTION_DAYS, in its own task.
+        "health-ingestion-errors-purge": {
+            "task": "health.tasks.ingestion_errors_purge_sweep",
+            "schedule": crontab(minute=33, hour=3),
+        },
         "clear-expired-sessions": {
             "task": "tenancy.tasks.sessions_clear_expired",
             "schedule": crontab(minute=17, hour=3),

@@ -235,6 +235,8 @@ MEDIA_URL = "media/"
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 # Columns a CSV or Excel import may name: checked from its first row before the file is parsed.
 IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=500)
+# Events the tracking API refused (and notes on those it stored) are kept this long, then purged nightly.
+INGESTION_ERROR_RETENTION_DAYS = env.int("INGESTION_ERROR_RETENTION_DAYS", default=30)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

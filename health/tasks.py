@@ -22,6 +22,26 @@ def health_recompute_sweep() -> dict[str, int]:
     return {"claimed": claimed, "recovered": recovered}
 
 
+@shared_task
+def ingestion_errors_purge_sweep() -> int:
+    """On the beat, daily: one purge task per tenant, so each tenant's errors go in their own short task."""
+    tenant_ids = list(Tenant.objects.order_by("pk").values_list("pk", flat=True))
+    for tenant_id in tenant_ids:
+        ingestion_errors_purge_task.delay(tenant_id=tenant_id)
+    return len(tenant_ids)
+
+
+@shared_task(base=TenantTask, bind=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def ingestion_errors_purge_task(self, *, tenant_id: int) -> int:
+    """Ingestion errors past their retention deleted in batches; what one run leaves, a new run takes on."""
+    from .ingestion.services import ingestion_errors_purge
+
+    purged = ingestion_errors_purge(tenant=Tenant.objects.get(pk=tenant_id))
+    if not purged.done:
+        ingestion_errors_purge_task.delay(tenant_id=tenant_id)
+    return purged.deleted
+
+
 @shared_task(base=TenantTask, bind=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def recompute_batch_task(self, *, tenant_id: int, batch_id: int) -> bool:
     from .scoring import runs

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope
@@ -18,6 +19,10 @@ from .rollups import count_keys, hold_points, rollups_add
 from .storable import shown, shown_text
 from .timestamps import parse_timestamp
 from .writer import attribute_earlier, catalogue_seen, catalogue_upsert, contacts_seen, raw_events_insert
+
+# Ingestion errors deleted per statement, and per task run (the rest goes to a new task, so none runs long).
+PURGE_BATCH = 5_000
+PURGE_BATCHES_PER_RUN = 20
 
 
 @dataclass
@@ -126,3 +131,34 @@ def _cut(raw) -> dict:
         return json.loads(text)
     excerpt = text.encode()[: ERROR_PAYLOAD_BYTES - 100].decode(errors="ignore")
     return {"truncated": len(text.encode()) > ERROR_PAYLOAD_BYTES - 100, "excerpt": excerpt}
+
+
+@dataclass
+class Purged:
+    deleted: int
+    done: bool  # False: older errors are left for another run
+
+
+def ingestion_errors_purge(
+    *,
+    tenant: Tenant,
+    now: dt.datetime | None = None,
+    batch_size: int = PURGE_BATCH,
+    batches: int = PURGE_BATCHES_PER_RUN,
+) -> Purged:
+    """Delete the tenant's ingestion errors older than INGESTION_ERROR_RETENTION_DAYS, oldest first, in
+    batches of short transactions (ingestion adds to the same table meanwhile)."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.INGESTION_ERROR_RETENTION_DAYS)
+    deleted = 0
+    for _batch in range(batches):
+        with transaction.atomic():
+            ids = list(
+                IngestionError.objects.filter(tenant=tenant, received_at__lt=cutoff)
+                .order_by("received_at", "id")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if ids:
+                deleted += IngestionError.objects.filter(tenant=tenant, pk__in=ids).delete()[0]
+        if len(ids) < batch_size:
+            return Purged(deleted, done=True)
+    return Purged(deleted, done=False)
