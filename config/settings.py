@@ -194,7 +194,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # --- Email -----------------------------------------------------------------------
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(_email)
+# Seconds an SMTP connection may wait on the server (greeting, each reply). Django's default is
+# none at all: a server that never answers would hold a worker for ever. A ?timeout= in EMAIL_URL
+# lands in OPTIONS, which Django's SMTP backend never reads, so it is taken from there too.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=_email.get("OPTIONS", {}).get("TIMEOUT", 20))
 # A provider through django-anymail instead of SMTP: EMAIL_BACKEND=anymail.backends.postmark.EmailBackend and
 # ANYMAIL={"POSTMARK_SERVER_TOKEN": ...} (as JSON in ANYMAIL_JSON).
 if env.str("EMAIL_BACKEND", default=""):
