@@ -106,6 +106,13 @@ class SettingsForm(forms.Form):
         assume_scheme="https",
         help_text="A Slack incoming webhook (https://hooks.slack.com/services/…) for CSM alerts.",
     )
+    teams_per_week = forms.IntegerField(
+        label="Teams per person and week",
+        min_value=2,
+        max_value=10,
+        required=False,
+        help_text="A contact hearing from this many teams in one week is flagged as a conflict on the calendar.",
+    )
     remove_slack_webhook = forms.BooleanField(label="Remove the Slack webhook", required=False)
     notify_by_email = forms.BooleanField(label="Also email alerts to the account's CSM", required=False)
 
@@ -129,6 +136,8 @@ class SettingsForm(forms.Form):
     def settings_changes(self) -> dict:
         """The fields to save: an empty webhook keeps the saved one (the form never shows it)."""
         changes = {k: v for k, v in self.cleaned_data.items() if k not in ("slack_webhook_url", "remove_slack_webhook")}
+        if changes.get("teams_per_week") is None:
+            changes.pop("teams_per_week", None)  # left empty: the saved limit stays
         if self.cleaned_data.get("remove_slack_webhook"):
             changes["slack_webhook_url"] = ""
         elif self.cleaned_data.get("slack_webhook_url"):

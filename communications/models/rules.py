@@ -22,6 +22,11 @@ class CommunicationSettings(TenantOwned):
     )
     slack_webhook_url = models.URLField(blank=True, help_text="A Slack incoming webhook for CSM alerts.")
     notify_by_email = models.BooleanField(default=True, help_text="Also email alerts to the account's CSM.")
+    teams_per_week = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(2), MaxValueValidator(10)],
+        help_text="A person hearing from this many teams in one week is a conflict on the calendar.",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant"], name="communication_settings_one_per_tenant")]

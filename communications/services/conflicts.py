@@ -1,5 +1,9 @@
-"""Conflicts on the master calendar: the same contact touched twice the same day, several teams at one
-account in the same week, and blackouts (no promotion during an open P1 ticket or a renewal negotiation).
+"""Conflicts on the master calendar: the same contact touched twice the same day, one person hearing from
+several teams in the same week, and blackouts (no promotion during an open P1 ticket or a renewal negotiation).
+
+A conflict is a warning a person should act on, so it must stay rare enough to mean something: teams
+reaching different people at one account (a newsletter to the users, a check-in with the sponsor) do not
+clash, and transactional messages, which follow the customer's own actions, are not counted.
 
 `entries_conflicts` works for a whole calendar page in a fixed number of queries, however many entries."""
 
@@ -13,10 +17,10 @@ from health.services import accounts_open_p1_tickets
 from renewals.services import accounts_in_renewal_negotiation, accounts_next_renewal
 from tenancy.models import Team, Tenant
 
-from ..models import BlackoutKind, BlackoutRule, CalendarEntry, EntryStatus
+from ..models import BlackoutKind, BlackoutRule, CalendarEntry, EntryStatus, MessageType
 from ..personalisation import outline
 from .caps import week_start
-from .settings import blackout_rules
+from .settings import blackout_rules, teams_per_week
 
 SAME_DAY, TEAMS_SAME_WEEK, BLACKOUT = "same_day", "teams_same_week", "blackout"
 # What is on the calendar for the customer; drafts, cancelled and failed entries reach nobody.
@@ -30,6 +34,9 @@ LIVE = (
 # A blackout is about what is still to go out.
 NOT_YET_SENT = (EntryStatus.DRAFT, EntryStatus.PENDING_APPROVAL, EntryStatus.SCHEDULED, EntryStatus.DEFERRED)
 TEAM_LABELS = dict(Team.choices)
+# The seed (004): "if a customer is in three campaigns at once, something is wrong". A tenant changes it in
+# its communication settings (teams_per_week).
+TEAMS_PER_WEEK = 3
 
 
 @dataclass(frozen=True)
@@ -142,12 +149,14 @@ def entries_conflicts(*, tenant: Tenant, entries: Iterable[CalendarEntry]) -> di
     names = dict(Account.objects.filter(tenant=tenant, pk__in=accounts).values_list("id", "name"))
 
     by_contact_day: dict[tuple[int, dt.date], list[_Row]] = defaultdict(list)
-    by_account_week: dict[tuple[int, dt.date], list[_Row]] = defaultdict(list)
+    teams_by_contact_week: dict[tuple[int, dt.date], set[str]] = defaultdict(set)
     for row in rows:
         day = row.scheduled_at.astimezone(zone).date()
-        by_account_week[(row.account_id, week_start(day))].append(row)
         for contact_id, _name in reached.get(row.id, []):
             by_contact_day[(contact_id, day)].append(row)
+            if row.message_type != MessageType.TRANSACTIONAL:
+                teams_by_contact_week[(contact_id, week_start(day))].add(row.team)
+    limit = teams_per_week(tenant=tenant)
 
     for row in given:
         day = row.scheduled_at.astimezone(zone).date()
@@ -156,20 +165,32 @@ def entries_conflicts(*, tenant: Tenant, entries: Iterable[CalendarEntry]) -> di
             if others:
                 also = "; ".join(f"“{outline(o.subject)}” ({TEAM_LABELS.get(o.team, o.team)})" for o in others[:3])
                 result[row.id].append(Conflict(SAME_DAY, f"{name} is also reached on {day_text(day)} by {also}."))
-        monday = week_start(day)
-        teams = {o.team for o in by_account_week[(row.account_id, monday)]}
-        if len(teams) > 1:
-            labels = ", ".join(TEAM_LABELS.get(t, t) for t in Team.values if t in teams)
-            result[row.id].append(
-                Conflict(
-                    TEAMS_SAME_WEEK,
-                    f"{len(teams)} teams plan touchpoints at {names.get(row.account_id, 'this account')} "
-                    f"in the week of {day_text(monday)}: {labels}.",
-                )
-            )
+        if row.message_type != MessageType.TRANSACTIONAL and (
+            message := _teams_message(row, day, reached.get(row.id, []), teams_by_contact_week, limit)
+        ):
+            result[row.id].append(Conflict(TEAMS_SAME_WEEK, message))
     for entry_id, messages in _blackout_messages(tenant, given, names).items():
         result[entry_id].extend(Conflict(BLACKOUT, message) for message in messages)
     return result
+
+
+def _teams_message(
+    row: _Row,
+    day: dt.date,
+    people: list[tuple[int, str]],
+    teams_by_contact_week: dict[tuple[int, dt.date], set[str]],
+    limit: int,
+) -> str | None:
+    """The people this entry reaches who hear from `limit` or more teams that week, said of the busiest one."""
+    monday = week_start(day)
+    crowded = [(name, teams_by_contact_week[(cid, monday)]) for cid, name in people]
+    crowded = sorted(((n, t) for n, t in crowded if len(t) >= limit), key=lambda found: -len(found[1]))
+    if not crowded:
+        return None
+    name, teams = crowded[0]
+    labels = ", ".join(TEAM_LABELS.get(t, t) for t in Team.values if t in teams)
+    others = f" (and {len(crowded) - 1} more of the people it reaches)" if len(crowded) > 1 else ""
+    return f"{name} hears from {len(teams)} teams in the week of {day_text(monday)}: {labels}{others}."
 
 
 def blackout_for(*, entry: CalendarEntry, at: dt.datetime) -> str | None:

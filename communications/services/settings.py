@@ -20,7 +20,7 @@ from ..models import (
     SendPermission,
 )
 
-SETTINGS_FIELDS = {"bulk_threshold", "send_hour", "slack_webhook_url", "notify_by_email"}
+SETTINGS_FIELDS = {"bulk_threshold", "send_hour", "slack_webhook_url", "notify_by_email", "teams_per_week"}
 # A loopback host listed in SLACK_WEBHOOK_HOSTS stands in for Slack locally: http and any port.
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -28,6 +28,11 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 def communication_settings(*, tenant: Tenant) -> CommunicationSettings:
     found, _ = CommunicationSettings.objects.get_or_create(tenant=tenant)
     return found
+
+
+def teams_per_week(*, tenant: Tenant) -> int:
+    """How many teams reaching one person in a week make a conflict on the calendar."""
+    return communication_settings(tenant=tenant).teams_per_week
 
 
 def communication_settings_update(*, tenant: Tenant, **fields) -> CommunicationSettings:

@@ -34,7 +34,9 @@ def _caps_form(request: HttpRequest, data=None) -> FrequencyCapsForm:
 
 def _general_form(request: HttpRequest, data=None) -> SettingsForm:
     current = services.communication_settings(tenant=request.tenant)
-    initial = {name: getattr(current, name) for name in ("bulk_threshold", "send_hour", "notify_by_email")}
+    initial = {
+        name: getattr(current, name) for name in ("bulk_threshold", "send_hour", "notify_by_email", "teams_per_week")
+    }
     return SettingsForm(
         data,
         initial=initial,
@@ -106,7 +108,8 @@ def settings_general(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 f"Saved: sends to more than {saved.bulk_threshold} recipients need approval, deferred messages go "
-                f"out at {saved.send_hour:02d}:00, {slack}.",
+                f"out at {saved.send_hour:02d}:00, {saved.teams_per_week} teams reaching one person in a week "
+                f"are a conflict, {slack}.",
             )
             return redirect("communications:settings")
     return _page(request, general_form=form)

@@ -334,6 +334,14 @@ def test_the_preview_renders_for_a_real_contact_and_shows_what_is_missing(
 def test_the_detail_shows_conflicts_with_the_rest_of_the_calendar(tenant_a, bob, api_as, bobs):
     account, contacts = bobs
     entry_for(tenant_a, account, at=week_of_11_january(tenant_a, hour=8), contacts=contacts[:1], team="marketing")
+    entry_for(
+        tenant_a,
+        account,
+        at=week_of_11_january(tenant_a, hour=7),
+        contacts=contacts[:1],
+        team="support",
+        channel="in_app",
+    )
     response = api_as(bob, tenant_a).post(ENTRIES, entry_payload(account, contacts[:1]), format="json")
     kinds = {conflict["kind"] for conflict in response.json()["conflicts"]}
     assert {"same_day", "teams_same_week"} <= kinds

@@ -55,20 +55,64 @@ def test_an_entry_for_a_role_touches_the_contacts_holding_it(tenant_a, account, 
     assert kinds(found, named) == [SAME_DAY]
 
 
-def test_several_teams_at_one_account_the_same_week(tenant_a, account, jane):
+def test_one_person_hearing_from_three_teams_the_same_week(tenant_a, account, jane):
     john = contact_of(tenant_a, account, 2, name="John Doe")
-    ours = entry_for(tenant_a, account, at=at_local(tenant_a, 2030, 12, 2), contacts=[jane])
-    theirs = entry_for(tenant_a, account, at=at_local(tenant_a, 2030, 12, 6), contacts=[john], team=Team.MARKETING)
-    next_week = entry_for(tenant_a, account, at=at_local(tenant_a, 2030, 12, 9), contacts=[john], team=Team.SUPPORT)
+    ours = entry_for(tenant_a, account, at=at_local(tenant_a, 2030, 12, 2), contacts=[jane, john])
+    marketing = entry_for(
+        tenant_a, account, at=at_local(tenant_a, 2030, 12, 4), contacts=[jane], team=Team.MARKETING, channel="in_app"
+    )
+    # Two teams for Jane: not yet a conflict (a check-in and a newsletter in one week are normal).
+    assert conflicts_of(tenant_a, [ours, marketing]) == {ours.pk: [], marketing.pk: []}
+    # Sales reaches John, not Jane: different people at one account do not clash.
+    entry_for(tenant_a, account, at=at_local(tenant_a, 2030, 12, 5), contacts=[john], team=Team.SALES, channel="call")
+    assert conflicts_of(tenant_a, [ours])[ours.pk] == []
+    support = entry_for(
+        tenant_a, account, at=at_local(tenant_a, 2030, 12, 6), contacts=[jane], team=Team.SUPPORT, channel="call"
+    )
+    next_week = entry_for(
+        tenant_a, account, at=at_local(tenant_a, 2030, 12, 9), contacts=[jane], team=Team.PRODUCT, channel="call"
+    )
 
-    found = conflicts_of(tenant_a, [ours, next_week])
+    found = conflicts_of(tenant_a, [ours, support, next_week])
 
     assert kinds(found, ours) == [TEAMS_SAME_WEEK]
     assert found[ours.pk][0].message == (
-        "2 teams plan touchpoints at Account 001 in the week of Mon 2 Dec: Customer success, Marketing."
+        "Jane Roe hears from 3 teams in the week of Mon 2 Dec: Customer success, Marketing, Support."
     )
+    assert kinds(found, support) == [TEAMS_SAME_WEEK]
     assert found[next_week.pk] == []
-    assert theirs.pk not in found
+
+
+def test_transactional_messages_do_not_count_towards_the_teams_in_a_week(tenant_a, account, jane):
+    ours = entry_for(tenant_a, account, at=at_local(tenant_a, 2030, 12, 2), contacts=[jane])
+    entry_for(
+        tenant_a, account, at=at_local(tenant_a, 2030, 12, 3), contacts=[jane], team=Team.MARKETING, channel="call"
+    )
+    receipt = entry_for(
+        tenant_a,
+        account,
+        at=at_local(tenant_a, 2030, 12, 4),
+        contacts=[jane],
+        team=Team.SUPPORT,
+        channel="in_app",
+        message_type="transactional",
+    )
+    found = conflicts_of(tenant_a, [ours, receipt])
+    assert found == {ours.pk: [], receipt.pk: []}
+
+
+def test_the_teams_a_week_limit_is_the_tenants(tenant_a, account, jane):
+    ours = entry_for(tenant_a, account, at=at_local(tenant_a, 2030, 12, 2), contacts=[jane])
+    entry_for(
+        tenant_a, account, at=at_local(tenant_a, 2030, 12, 3), contacts=[jane], team=Team.MARKETING, channel="call"
+    )
+    with scope(tenant=tenant_a):
+        services.communication_settings_update(tenant=tenant_a, teams_per_week=2)
+    found = conflicts_of(tenant_a, [ours])
+    assert (
+        found[ours.pk][0].message
+        == "Jane Roe hears from 2 teams in the week of Mon 2 Dec: Customer success, Marketing."
+    )
 
 
 def test_cancelled_and_draft_entries_clash_with_nobody(tenant_a, account, jane, bob):
@@ -151,16 +195,16 @@ def test_conflicts_of_a_calendar_page_cost_a_bounded_number_of_queries(
                     contacts=people[: 1 + day % 3],
                     audience_role="champion" if day % 5 == 0 else "",
                     channel="in_app",
-                    team=[Team.CUSTOMER_SUCCESS, Team.PRODUCT][day % 2],
+                    team=[Team.CUSTOMER_SUCCESS, Team.PRODUCT, Team.MARKETING][day % 3],
                     message_type=["educational", "operational", "educational", "promotional"][day % 4],
                 )
             )
     assert len(entries) == 120
     conflicts_of(tenant_a, entries[:1])  # the tenant's default rules, made once
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         few = conflicts_of(tenant_a, entries[:5])
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         found = conflicts_of(tenant_a, entries)
 
     assert len(found) == 120

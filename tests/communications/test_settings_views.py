@@ -72,6 +72,16 @@ def test_admin_saves_sending_and_alert_settings(tenant_a, alice, login):
     assert saved.slack_webhook_url == "https://hooks.slack.com/services/T/B/X"
     bad = login(alice).post(reverse("communications:settings_general"), {"bulk_threshold": "0", "send_hour": "24"})
     assert bad.status_code == 400 and settings_of(tenant_a)[0].send_hour == 8
+    assert settings_of(tenant_a)[0].teams_per_week == 3  # left out of the form: the seed's three stay
+
+
+def test_admin_sets_how_many_teams_a_week_make_a_conflict(tenant_a, alice, login):
+    client = login(alice)
+    saved = client.post(reverse("communications:settings_general"), {**GENERAL, "teams_per_week": "4"})
+    assert saved.status_code == 302 and settings_of(tenant_a)[0].teams_per_week == 4
+    refused = client.post(reverse("communications:settings_general"), {**GENERAL, "teams_per_week": "1"})
+    assert refused.status_code == 400 and "teams_per_week" in refused.context["general_form"].errors
+    assert settings_of(tenant_a)[0].teams_per_week == 4
 
 
 def test_a_slack_webhook_off_the_allowed_hosts_is_refused_on_the_form(tenant_a, alice, login):
