@@ -124,7 +124,7 @@ def generate(database_url: str, scale: float, log) -> dict:
         "accounts_account",
         "tenant_id, external_id, name, domain, segment, arr, acv, seats_purchased, industry, region, "
         "tier_override, is_strategic, signed_on, go_live_on, status, custom_fields, created_at, updated_at, "
-        "health_band",
+        "health_band, arr_from_contracts",
         (
             (
                 tenant.pk,
@@ -146,6 +146,8 @@ def generate(database_url: str, scale: float, log) -> dict:
                 now,
                 now,
                 "",
+                # No contracts here: ARR is the account's own.
+                "f",
             )
             for a, n in zip(accounts, people, strict=True)
         ),

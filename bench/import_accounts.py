@@ -14,54 +14,44 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
-
-import django
-
-django.setup()
-
-import pandas as pd  # noqa: E402
-from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from django_scopes import scope  # noqa: E402
-
-from accounts import services as account_services  # noqa: E402
-from accounts.imports import services as imports  # noqa: E402
-from accounts.models import Account, ImportKind, ImportMode, ImportStatus  # noqa: E402
-from config.celery import app as celery_app  # noqa: E402
-from tenancy import services  # noqa: E402
 
 ROWS = 100_000
 SEGMENTS = ["smb", "mid_market", "enterprise", "product_led"]
 
 
-def rows() -> pd.DataFrame:
+def rows(count: int = ROWS) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "Account ID": [f"ACC-{i:06d}" for i in range(ROWS)],
-            "Company": [f"Company {i}" for i in range(ROWS)],
-            "Segment": [SEGMENTS[i % 4] for i in range(ROWS)],
-            "ARR": [str(1000 + i) for i in range(ROWS)],
-            "ACV": [str((i % 200) * 1000) for i in range(ROWS)],
-            "Seats": [str(i % 500) for i in range(ROWS)],
-            "Industry": ["Software"] * ROWS,
-            "Region": ["EMEA", "AMER", "APAC", "EMEA"] * (ROWS // 4),
+            "Account ID": [f"ACC-{i:06d}" for i in range(count)],
+            "Company": [f"Company {i}" for i in range(count)],
+            "Segment": [SEGMENTS[i % 4] for i in range(count)],
+            "ARR": [str(1000 + i) for i in range(count)],
+            "ACV": [str((i % 200) * 1000) for i in range(count)],
+            "Seats": [str(i % 500) for i in range(count)],
+            "Industry": ["Software"] * count,
+            "Region": [("EMEA", "AMER", "APAC", "EMEA")[i % 4] for i in range(count)],
         }
     )
 
 
 def bare_insert(tenant_id: int, frame: pd.DataFrame) -> float:
     """The same rows written with no Python per row beyond building the tuple."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from accounts.models import Account
+
     now = timezone.now()
     columns = (
         "tenant_id, external_id, name, domain, segment, arr, acv, seats_purchased, industry, region, "
-        "tier_override, is_strategic, status, custom_fields, created_at, updated_at"
+        "tier_override, is_strategic, status, custom_fields, created_at, updated_at, arr_from_contracts, health_band"
     )
     values = [
-        (tenant_id, ext, name, "", seg, arr, acv, int(seats), ind, reg, "", False, "active", "{}", now, now)
+        (tenant_id, ext, name, "", seg, arr, acv, int(seats), ind, reg, "", False, "active", "{}", now, now, False, "")
         for ext, name, seg, arr, acv, seats, ind, reg in frame.itertuples(index=False, name=None)
     ]
     table = Account._meta.db_table
@@ -79,7 +69,13 @@ def bare_insert(tenant_id: int, frame: pd.DataFrame) -> float:
     return time.perf_counter() - start
 
 
-def full_import(tenant, admin, data: bytes) -> tuple[float, float]:
+def full_import(tenant, admin, data: bytes, *, expected: int = ROWS) -> tuple[float, float]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django_scopes import scope
+
+    from accounts.imports import services as imports
+    from accounts.models import ImportKind, ImportMode, ImportStatus
+
     with scope(tenant=tenant):
         start = time.perf_counter()
         job = imports.import_job_create(
@@ -91,11 +87,19 @@ def full_import(tenant, admin, data: bytes) -> tuple[float, float]:
         imports.import_job_configure(job=job, mapping=job.mapping, mode=ImportMode.ALL_OR_NOTHING, by=admin)
         ran = time.perf_counter() - start
         job.refresh_from_db()
-    assert job.status == ImportStatus.DONE and job.created_count == ROWS, job.message
+    assert job.status == ImportStatus.DONE and job.created_count == expected, job.message
     return uploaded, ran
 
 
 def main() -> None:
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+    from django_scopes import scope
+
+    from accounts import services as account_services
+    from config.celery import app as celery_app
+    from tenancy import services
+
     # The run happens in this process, never on a worker that may use another database.
     celery_app.conf.task_always_eager = True
     setup_test_environment()
@@ -122,4 +126,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    import django
+
+    django.setup()
     main()

@@ -3,14 +3,23 @@
 Measured: gunicorn on loopback serving POST /v1/batch (100 track events per batch, HTTP Basic
 write key) to several concurrent client threads, for a fixed number of events: every request
 authenticates, parses, checks each event, resolves contacts and accounts (one query each),
-inserts the raw events, counts them into the catalogue and upserts the daily rollups.
+inserts the raw events, upserts the daily rollups (per person and per account), moves the
+contacts' last-seen time and counts the events into the catalogue.
 Baseline: the identical raw-event rows (read back from the table) COPYed into the same,
 emptied, table with its indexes, in one statement (psycopg2 copy_expert), nothing else.
+
+Two tenants' shapes (BENCH_PROFILE): `small`, 1,000 people over 200 accounts of 5 (the first
+profile measured), and `large`, 10,000 people over 500 accounts of very different sizes. In both,
+a batch holds what one server-side SDK sent in a few seconds: the events of a few dozen people
+who are active at the moment (heavy users more often than occasional ones), several each, not a
+hundred people drawn from the whole tenant (BENCH_DRAW=uniform draws that way, as the first
+measurements did).
 
 It creates its own PostgreSQL database (postsale_bench_ingest, or BENCH_DATABASE_URL),
 migrates it, and drops it at the end. Loopback only; stops by itself.
 
-    .venv/bin/python bench/ingest_batch.py        # 100,000 events of today, 3 workers, 6 clients
+    .venv/bin/python bench/ingest_batch.py        # 100,000 events of today, small profile, 3 workers, 6 clients
+    BENCH_PROFILE=large .venv/bin/python bench/ingest_batch.py
     BENCH_DAYS=30 BENCH_EVENTS=20000 BENCH_WORKERS=2 BENCH_CLIENTS=4 .venv/bin/python bench/ingest_batch.py
 """
 
@@ -21,6 +30,7 @@ import io
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import threading
@@ -30,9 +40,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postsale_bench_ingest")
-os.environ["DATABASE_URL"] = DATABASE_URL
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ["HTTPS_ONLY"] = "false"
 sys.path.insert(0, str(ROOT))
 
 import django  # noqa: E402
@@ -44,7 +51,12 @@ EVENTS = int(os.environ.get("BENCH_EVENTS", "100000"))
 PER_BATCH = 100
 WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "6"))
-ACCOUNTS, CONTACTS_PER_ACCOUNT = 200, 5
+# (accounts, people): small is the first profile measured, 5 product users per account; large has
+# accounts of very different sizes (a few hundred people at the largest, a handful at most).
+PROFILES = {"small": (200, 1_000), "large": (500, 10_000)}
+PROFILE = os.environ.get("BENCH_PROFILE", "small")
+# dozens: a batch holds 20-60 people active at the moment; uniform: 100 events from the whole tenant.
+DRAW = os.environ.get("BENCH_DRAW", "dozens")
 # Live traffic happens today (1); 30 spreads the same events over a month, as a backfill would,
 # so nearly every event starts a rollup row of its own instead of adding to one.
 DAYS = int(os.environ.get("BENCH_DAYS", "1"))
@@ -62,47 +74,67 @@ COLUMNS = (
     "tenant_id, message_id, kind, name, account_id, contact_id, user_id, anonymous_id, group_id, "
     '"timestamp", received_at, properties, context'
 )
+# A person: (userId, groupId, how active: the weight of being among a batch's people).
+Person = tuple[str, str, float]
 
 
-def prepare() -> tuple[str, list[tuple[str, str]]]:
-    """Migrate; a tenant with its write key, 200 accounts of 5 product users each."""
-    from django.core.management import call_command
+def account_sizes(accounts: int, people: int, rng: random.Random, *, even: bool) -> list[int]:
+    """People per account, adding up to `people`: all equal, or log-normal (most accounts small, a few big)."""
+    if even:
+        return [people // accounts + (1 if a < people % accounts else 0) for a in range(accounts)]
+    weights = [rng.lognormvariate(0, 1.1) for _ in range(accounts)]
+    total = sum(weights)
+    sizes = [max(1, int(people * w / total)) for w in weights]
+    for a in rng.sample(range(accounts), k=accounts)[: max(0, people - sum(sizes))]:
+        sizes[a] += 1
+    while sum(sizes) > people:
+        biggest = max(range(accounts), key=sizes.__getitem__)
+        sizes[biggest] -= 1
+    return sizes
+
+
+def prepare(tenant, *, accounts: int, people: int, even: bool, seed: int = 7) -> list[Person]:
+    """The tenant's accounts (through the service, as an import would) and product users (in bulk)."""
     from django_scopes import scope
 
     from accounts import services as account_services
-    from tenancy import services
-    from tenancy.models import ApiKeyKind
+    from accounts.models import Contact
 
-    call_command("migrate", verbosity=0)
-    admin = services.user_create(email="bench@example.com", password="x")
-    tenant = services.tenant_create(name="Bench", slug="bench", admin=admin, time_zone="Europe/Berlin")
-    people = []
+    rng = random.Random(seed)
+    sizes = account_sizes(accounts, people, rng, even=even)
+    persons: list[Person] = []
     with scope(tenant=tenant):
-        _key, secret = services.api_key_create(tenant=tenant, kind=ApiKeyKind.WRITE_KEY, name="bench", by=admin)
-        for a in range(ACCOUNTS):
+        for a, size in enumerate(sizes):
             account = account_services.account_create(
                 tenant=tenant, by=None, external_id=f"acct-{a:03d}", name=f"Account {a}", segment="mid_market"
             )
-            for c in range(CONTACTS_PER_ACCOUNT):
-                user_id = f"user-{a:03d}-{c}"
-                account_services.contact_create(
-                    tenant=tenant, account=account, external_id=user_id, name=f"Person {a}-{c}"
-                )
-                people.append((user_id, account.external_id))
-    return secret, people
+            contacts = [
+                Contact(tenant=tenant, account=account, external_id=f"user-{a:03d}-{c}", name=f"Person {a}-{c}")
+                for c in range(size)
+            ]
+            Contact.objects.bulk_create(contacts)
+            # A few heavy users, many occasional ones (Pareto weights).
+            persons += [(c.external_id, account.external_id, rng.paretovariate(1.2)) for c in contacts]
+    return persons
 
 
-def batches(people: list[tuple[str, str]]) -> list[bytes]:
-    """Track calls as analytics-python sends them, spread over the last DAYS days, serialised up front."""
-    rng = random.Random(7)
+def batches(people: list[Person], *, events: int, days: int = 1, draw: str = "dozens", seed: int = 7) -> list[bytes]:
+    """Track calls as analytics-python sends them, spread over the last `days` days, serialised up front."""
+    rng = random.Random(seed)
     names, weights = zip(*EVENT_NAMES, strict=True)
+    activity = [weight for _user, _group, weight in people]
     now = dt.datetime.now(dt.UTC)
     bodies = []
-    for _ in range(EVENTS // PER_BATCH):
+    for _ in range(max(1, events // PER_BATCH)):
+        if draw == "uniform":
+            senders = [rng.choice(people) for _ in range(PER_BATCH)]
+        else:
+            # The people active in these few seconds, each sending several events.
+            active = rng.choices(people, weights=activity, k=min(len(people), rng.randint(20, 60)))
+            senders = [rng.choice(active) for _ in range(PER_BATCH)]
         calls = []
-        for _ in range(PER_BATCH):
-            user_id, group_id = rng.choice(people)
-            moment = now - dt.timedelta(seconds=rng.randint(0, DAYS * 86400))
+        for user_id, group_id, _weight in senders:
+            moment = now - dt.timedelta(seconds=rng.randint(0, days * 86400))
             calls.append(
                 {
                     "type": "track",
@@ -121,6 +153,20 @@ def batches(people: list[tuple[str, str]]) -> list[bytes]:
             )
         bodies.append(json.dumps({"batch": calls, "sentAt": now.isoformat()}).encode())
     return bodies
+
+
+def tenant_with_key():
+    """A tenant (in Berlin: days are local) and its write key's secret."""
+    from django_scopes import scope
+
+    from tenancy import services
+    from tenancy.models import ApiKeyKind
+
+    admin = services.user_create(email="bench@example.com", password="x")
+    tenant = services.tenant_create(name="Bench", slug="bench", admin=admin, time_zone="Europe/Berlin")
+    with scope(tenant=tenant):
+        _key, secret = services.api_key_create(tenant=tenant, kind=ApiKeyKind.WRITE_KEY, name="bench", by=admin)
+    return tenant, secret
 
 
 def start_server() -> subprocess.Popen:
@@ -212,20 +258,59 @@ def check_and_copy() -> tuple[int, int, float]:
     return stored, rolled_up, elapsed
 
 
+def profiler(pid: int) -> subprocess.Popen | None:
+    """With BENCH_PYSPY=<file>, py-spy samples the gunicorn workers while they are measured
+    (collapsed stacks, for flame graphs; py-spy is not a project dependency: BENCH_PYSPY_BIN names it)."""
+    output = os.environ.get("BENCH_PYSPY")
+    if not output:
+        return None
+    binary = os.environ.get("BENCH_PYSPY_BIN", "py-spy")
+    command = [binary, "record", "--pid", str(pid), "--subprocesses", "--format", "raw", "--output", output]
+    return subprocess.Popen([*command, "--rate", "200", "--nonblocking"], stdout=subprocess.DEVNULL)
+
+
+def contact_updates() -> int:
+    """Rows of the contact table updated so far (the last-seen moves), from PostgreSQL's statistics."""
+    connection = database.connect(DATABASE_URL)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'accounts_contact'")
+        updated = cursor.fetchone()[0]
+    connection.close()
+    return updated
+
+
 def main() -> None:
+    os.environ["DATABASE_URL"] = DATABASE_URL
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["HTTPS_ONLY"] = "false"
+    accounts, people_count = PROFILES[PROFILE]
     database.create_database(DATABASE_URL)
     server = None
     try:
         django.setup()
-        secret, people = prepare()
-        bodies = batches(people)
+        from django.core.management import call_command
         from django.db import connections
 
+        call_command("migrate", verbosity=0)
+        tenant, secret = tenant_with_key()
+        people = prepare(tenant, accounts=accounts, people=people_count, even=PROFILE == "small")
+        bodies = batches(people, events=EVENTS, days=DAYS, draw=DRAW)
+        spans = [len({call["userId"] for call in json.loads(body)["batch"]}) for body in bodies]
         connections.close_all()
         server = start_server()
         send_all(bodies[:5], secret)  # warm the workers (imports, connections); not counted
         warm = 5 * PER_BATCH
+        load_before = os.getloadavg()
+        sampler = profiler(server.pid)
         measured = send_all(bodies[5:], secret)
+        load_after = os.getloadavg()
+        if sampler is not None:
+            sampler.send_signal(signal.SIGINT)
+            sampler.wait(timeout=60)
+        # Its connections' statistics reach PostgreSQL when they close.
+        server.terminate()
+        server.wait(timeout=30)
+        server, moved = None, contact_updates()
         stored, rolled_up, copy_elapsed = check_and_copy()
         events = len(bodies) * PER_BATCH
         assert stored == rolled_up == events, (stored, rolled_up, events)
@@ -233,12 +318,17 @@ def main() -> None:
         copy_rate = events / copy_elapsed
         print(f"PostgreSQL {DATABASE_URL.rsplit('@', 1)[-1]}; gunicorn {WORKERS} workers, {CLIENTS} clients")
         print(
-            f"{events:,} track events in batches of {PER_BATCH} over {DAYS} day(s); "
-            f"{ACCOUNTS} accounts x {CONTACTS_PER_ACCOUNT} users"
+            f"{events:,} track events in batches of {PER_BATCH} over {DAYS} day(s); profile {PROFILE}: "
+            f"{people_count:,} people over {accounts} accounts; people per batch {min(spans)}-{max(spans)} "
+            f"(mean {sum(spans) / len(spans):.0f}, draw {DRAW})"
         )
         print(f"POST /v1/batch:  {measured:7.2f} s  {http_rate:9,.0f} events/s")
         print(f"COPY baseline:   {copy_elapsed:7.2f} s  {copy_rate:9,.0f} events/s")
         print(f"ratio:           {http_rate / copy_rate:7.1%} of COPY")
+        print(f"last-seen moves: {moved:,} contact rows updated in {len(bodies):,} batches")
+        print(
+            f"load average:    {load_before[0]:.2f} before, {load_after[0]:.2f} after (1 min; {os.cpu_count()} cores)"
+        )
     finally:
         if server is not None:
             server.terminate()

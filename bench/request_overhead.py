@@ -14,18 +14,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
 
-import django
-
-django.setup()
-
-from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
-from django_scopes import scope  # noqa: E402
-from rest_framework.test import APIClient  # noqa: E402
-
-from tenancy import services  # noqa: E402
-from tenancy.models import ApiKeyKind, Membership, Role  # noqa: E402
-
 MEMBERS = 50
 ROUNDS = 300
 
@@ -39,20 +27,35 @@ def _timed(fn, rounds: int) -> float:
     return statistics.median(samples)
 
 
+def tenant_with_members(members: int = MEMBERS):
+    """A tenant of `members` members (its admin and CSMs) and its admin's personal token's secret."""
+    from django_scopes import scope
+
+    from tenancy import services
+    from tenancy.models import ApiKeyKind, Membership, Role
+
+    admin = services.user_create(email="bench-admin@example.com", password="x")
+    tenant = services.tenant_create(name="Bench", slug="bench", admin=admin)
+    with scope(tenant=tenant):
+        for n in range(members - 1):
+            Membership.objects.create(
+                tenant=tenant, user=services.user_create(email=f"m{n}@example.com"), role=Role.CSM
+            )
+        _key, secret = services.api_key_create(
+            tenant=tenant, kind=ApiKeyKind.PERSONAL, name="bench", by=admin, user=admin
+        )
+    return tenant, secret
+
+
 def main() -> None:
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+    from rest_framework.test import APIClient
+
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        admin = services.user_create(email="bench-admin@example.com", password="x")
-        tenant = services.tenant_create(name="Bench", slug="bench", admin=admin)
-        with scope(tenant=tenant):
-            for n in range(MEMBERS - 1):
-                Membership.objects.create(
-                    tenant=tenant, user=services.user_create(email=f"m{n}@example.com"), role=Role.CSM
-                )
-            _key, secret = services.api_key_create(
-                tenant=tenant, kind=ApiKeyKind.PERSONAL, name="bench", by=admin, user=admin
-            )
+        tenant, secret = tenant_with_members()
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
         sql = (
@@ -82,4 +85,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    import django
+
+    django.setup()
     main()
