@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import F, Q, QuerySet
 
 from tenancy.models import Tenant, User
+from tenancy.parsing import parse_id
 
 from . import selectors
 from .models import Account, AccountStatus, CustomFieldDefinition, CustomFieldType, Segment
@@ -72,7 +73,7 @@ class AccountFilterForm(forms.Form):
 
     def clean_owner(self) -> str:
         owner = self.cleaned_data["owner"].strip()
-        if owner in ("", OWNER_ALL, OWNER_ME, OWNER_NONE) or owner.isdigit():
+        if owner in ("", OWNER_ALL, OWNER_ME, OWNER_NONE) or parse_id(owner) is not None:
             return owner
         raise forms.ValidationError("Use a user id, 'me', 'none' or 'all'.")
 
@@ -100,8 +101,8 @@ class AccountFilterForm(forms.Form):
             accounts = accounts.filter(owner=self.user)
         elif owner == OWNER_NONE:
             accounts = accounts.filter(owner__isnull=True)
-        elif owner and owner.isdigit():
-            accounts = accounts.filter(owner_id=int(owner))
+        elif owner and (owner_id := parse_id(owner)) is not None:
+            accounts = accounts.filter(owner_id=owner_id)
         for definition in self.custom_definitions:
             accounts = _apply_custom(accounts, definition, data)
         return accounts.order_by(SORTS.get(data.get("sort") or "name", "name"), "pk")

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from accounts.models import Account, ContactRole
 from accounts.selectors import assignable_owners
 from tenancy.models import Team, Tenant
+from tenancy.parsing import parse_id
 
 from . import selectors
 from .models import CalendarEntry, Channel, EntryStatus, MessageType
@@ -109,8 +110,8 @@ class EntryForm(forms.Form):
         self.tenant = tenant
         self.fields["account"].queryset = accounts if accounts is not None else Account.objects.filter(tenant=tenant)
         account_id = account.pk if account is not None else None
-        if account_id is None and data is not None and str(data.get("account", "")).isdigit():
-            account_id = int(data["account"])
+        if account_id is None and data is not None and parse_id(data.get("account", "")) is not None:
+            account_id = parse_id(data["account"])
         elif account_id is None and self.initial.get("account"):
             account_id = getattr(self.initial["account"], "pk", self.initial["account"])
         # Only that account's contacts are valid choices, so no contact of another account gets through.

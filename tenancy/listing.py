@@ -7,6 +7,7 @@ from django import forms
 from django.http import HttpRequest, QueryDict
 
 from .models import Role
+from .parsing import parse_id
 
 OWNER_ME, OWNER_ALL = "me", "all"
 
@@ -26,7 +27,7 @@ def owner_filtered(request: HttpRequest, form: forms.Form) -> tuple[dict[str, An
     this tenant's people, so a valid id is one of them."""
     data = form.cleaned_data if form.is_valid() else {"owner": OWNER_ME if form.data.get("owner") == OWNER_ME else ""}
     value = data.get("owner") or OWNER_ALL
-    owner_id = request.user.pk if value == OWNER_ME else int(value) if value.isdigit() else None
+    owner_id = request.user.pk if value == OWNER_ME else parse_id(value)
     return data, value, owner_id
 
 

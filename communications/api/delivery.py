@@ -18,8 +18,8 @@ from accounts.api.book import validated
 from accounts.api.schema import NamedChoiceField
 from accounts.api.serializers import TenantPrimaryKeyRelatedField
 from accounts.models import Contact
-from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import TenantFilterSet
+from tenancy.api_support import DateTimeField, TenantViewSetMixin
+from tenancy.filters import DateTimeFilter, TenantFilterSet
 from tenancy.permissions import Capability, RolePermission, membership_can
 
 from ..models import (
@@ -143,7 +143,7 @@ class EngagementEventFilter(TenantFilterSet):
     contact = filters.NumberFilter(field_name="contact_id", help_text="A contact id.")
     account = filters.NumberFilter(field_name="entry__account_id", help_text="An account id.")
     kind = filters.ChoiceFilter(choices=EngagementKind.choices)
-    since = filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte", help_text="At or after (ISO 8601).")
+    since = DateTimeFilter(field_name="at", lookup_expr="gte", help_text="At or after (ISO 8601).")
 
     class Meta:
         model = EngagementEvent
@@ -210,7 +210,7 @@ class CommunicationTaskFilter(TenantFilterSet):
     status = filters.ChoiceFilter(choices=OwnerTaskStatus.choices)
     account = filters.NumberFilter(field_name="entry__account_id", help_text="An account id.")
     entry = filters.NumberFilter(field_name="entry_id", help_text="A calendar entry id.")
-    due_before = filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt", help_text="Due before (ISO 8601).")
+    due_before = DateTimeFilter(field_name="due_at", lookup_expr="lt", help_text="Due before (ISO 8601).")
 
     class Meta:
         model = OwnerTask
@@ -298,7 +298,7 @@ class InAppMessageSerializer(serializers.ModelSerializer):
         enum_name="InAppMessageStatusEnum",
         read_only=True,
     )
-    available_at = serializers.DateTimeField(source="created_at", read_only=True)
+    available_at = DateTimeField(source="created_at", read_only=True)
 
     class Meta:
         model = Delivery

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from accounts.api.book import validated
 from accounts.models import Contact
 from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import TenantFilterSet
+from tenancy.filters import DateTimeFilter, TenantFilterSet
 from tenancy.models import Team
 from tenancy.permissions import Capability, may_assign_to, membership_can
 
@@ -67,10 +67,10 @@ class CalendarEntryFilter(TenantFilterSet):
     status = filters.ChoiceFilter(choices=EntryStatus.choices)
     source = filters.ChoiceFilter(choices=EntrySource.choices)
     enrollment = filters.NumberFilter(field_name="enrollment_id", help_text="Entries of one cadence enrolment.")
-    scheduled_after = filters.IsoDateTimeFilter(
+    scheduled_after = DateTimeFilter(
         field_name="scheduled_at", lookup_expr="gte", help_text="Scheduled at or after (ISO 8601)."
     )
-    scheduled_before = filters.IsoDateTimeFilter(
+    scheduled_before = DateTimeFilter(
         field_name="scheduled_at", lookup_expr="lt", help_text="Scheduled before (ISO 8601)."
     )
 

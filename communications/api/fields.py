@@ -6,12 +6,14 @@ another tenant's id reads 'Invalid pk "7" - object does not exist.', like an id 
 """
 
 from django.db.models import QuerySet
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions
 
 from accounts import selectors as account_selectors
 from accounts.api.schema import NamedChoiceField
 from accounts.models import Account, Contact, ContactRole
+from tenancy.api_support import DateTimeField
 from tenancy.models import Team, Tenant, User
+from tenancy.parsing import parse_id
 
 from .. import selectors
 from ..models import (
@@ -75,7 +77,7 @@ def preference_choice_field(**kwargs) -> NamedChoiceField:
     return NamedChoiceField(choices=PreferenceChoice.choices, enum_name="PreferenceChoiceEnum", **kwargs)
 
 
-class TenantDateTimeField(serializers.DateTimeField):
+class TenantDateTimeField(DateTimeField):
     """A time in the API: a naive value ("2026-12-07T09:00") is read in the tenant's zone, and times are
     answered with the tenant's offset, so "9:00" means 9:00 where the tenant works."""
 
@@ -120,6 +122,6 @@ def filter_owner(filterset, queryset, field: str, value: str):
     value = value.strip()
     if value == "me":
         return queryset.filter(**{field: filterset.request.user.pk})
-    if not value.isdigit():
+    if (owner_id := parse_id(value)) is None:
         raise exceptions.ValidationError({"owner": ["Use 'me' or a user id."]})
-    return queryset.filter(**{field: int(value)})
+    return queryset.filter(**{field: owner_id})

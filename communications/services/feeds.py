@@ -19,6 +19,7 @@ from django_scopes import scopes_disabled
 
 from accounts.models import Account
 from tenancy.models import Membership, Tenant, User
+from tenancy.parsing import parse_id
 
 from ..models import CalendarEntry, CalendarFeed, EntryStatus, FeedKind
 
@@ -109,13 +110,14 @@ def feeds_delete_for_member(*, tenant: Tenant, user: User) -> int:
 def feed_for_token(token: str) -> CalendarFeed | None:
     """The feed a secret opens, from whichever tenant issued it; None when it is unknown, rotated, or its
     person is no longer an active member of the tenant."""
-    tenant_id = (token or "").partition(".")[0]
-    if not token or len(token) > 100 or not tenant_id.isdigit():
+    tenant_part = (token or "").partition(".")[0]
+    tenant_id = parse_id(tenant_part)
+    if not token or len(token) > 100 or tenant_id is None:
         return None
     with scopes_disabled():
         feed = (
             CalendarFeed.objects.select_related("tenant", "user", "account", "created_by")
-            .filter(tenant_id=int(tenant_id), token_hash=feed_digest(token))
+            .filter(tenant_id=tenant_id, token_hash=feed_digest(token))
             .first()
         )
         if feed is None:

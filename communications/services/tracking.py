@@ -22,6 +22,7 @@ from django_scopes import scopes_disabled
 
 from accounts.models import Contact
 from tenancy.models import User
+from tenancy.parsing import parse_id, storable_text
 
 from ..models import CalendarEntry, Delivery, DeliveryStatus, EngagementEvent, EngagementKind
 
@@ -86,10 +87,11 @@ def public_token(delivery: Delivery) -> str:
 
 def split_public_token(token: str) -> tuple[int, str] | None:
     """(tenant id, secret) of a public link's token, or None when it is not one of ours."""
-    tenant_id, _, secret = (token or "").partition(".")
-    if not tenant_id.isdigit() or not secret or len(secret) > 64:
+    tenant_part, _, secret = (token or "").partition(".")
+    tenant_id = parse_id(tenant_part)
+    if tenant_id is None or not secret or len(secret) > 64 or not storable_text(secret):
         return None
-    return int(tenant_id), secret
+    return tenant_id, secret
 
 
 def delivery_for_token(token: str) -> Delivery | None:

@@ -14,6 +14,7 @@ from accounts.models import Account
 from accounts.selectors import assignable_owner
 from tenancy.forms_support import apply_errors
 from tenancy.models import Role
+from tenancy.parsing import parse_id
 from tenancy.permissions import Capability, may_assign_to, membership_can, require
 from tenancy.shortcuts import get_or_404, member_required, safe_next
 
@@ -104,9 +105,8 @@ def entry_new(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
     accounts = _accounts_for(request)
     account = None
-    picked = request.GET.get("account", "")
-    if picked.isdigit():
-        account = get_or_404(account_selectors.account_get, tenant=tenant, account_id=int(picked))
+    if (picked := parse_id(request.GET.get("account", ""))) is not None:
+        account = get_or_404(account_selectors.account_get, tenant=tenant, account_id=picked)
         require(request, Capability.EDIT, account)
     if request.method == "GET":
         local = selectors.local_now(tenant)

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from accounts.models import Account
 from tenancy.models import Tenant
+from tenancy.parsing import storable_text
 
 from ..models.signals import SignalRecord
 from .kinds import KINDS, SignalKind
@@ -26,8 +27,9 @@ def signal_get(*, tenant: Tenant, kind: SignalKind, record_id: int) -> SignalRec
 
 
 def signal_by_external_id(*, tenant: Tenant, kind: SignalKind, external_ids: Iterable[str]) -> dict[str, SignalRecord]:
-    """The records with these external ids (blank ids never match: they mean "no id")."""
-    wanted = sorted({external_id for external_id in external_ids if external_id})
+    """The records with these external ids (blank ids never match: they mean "no id"; nor do ids no row
+    can hold, such as one with a NUL character)."""
+    wanted = sorted({external_id for external_id in external_ids if external_id and storable_text(external_id)})
     found: dict[str, SignalRecord] = {}
     for start in range(0, len(wanted), CHUNK):
         rows = signal_list(tenant=tenant, kind=kind).filter(external_id__in=wanted[start : start + CHUNK])

@@ -16,6 +16,7 @@ from accounts import selectors as account_selectors
 from accounts.api.schema import NamedChoiceField
 from accounts.models import Account, Contact
 from tenancy.models import Tenant
+from tenancy.parsing import parse_id, storable_text
 
 from ..models import (
     Invoice,
@@ -40,18 +41,13 @@ def _chunks(values: Iterable) -> Iterable[list]:
 
 
 def _ids(items: Sequence[dict], key: str) -> set[int]:
-    found = set()
-    for item in items:
-        value = item.get(key)
-        if isinstance(value, int) and not isinstance(value, bool):
-            found.add(value)
-        elif isinstance(value, str) and value.strip().isdigit():
-            found.add(int(value))
-    return found
+    return {pk for item in items if (pk := parse_id(item.get(key))) is not None}
 
 
 def _texts(items: Sequence[dict], key: str) -> set[str]:
-    return {item[key] for item in items if isinstance(item.get(key), str) and item[key]}
+    # Read before the items are checked: a text no row can hold (a NUL) names no row, and the field's
+    # own check then refuses it with a 400 that says why.
+    return {item[key] for item in items if isinstance(item.get(key), str) and item[key] and storable_text(item[key])}
 
 
 class RelatedRows:
@@ -89,9 +85,8 @@ class KnownRowField(serializers.PrimaryKeyRelatedField):
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int | str):
             self.fail("incorrect_type", data_type=type(data).__name__)
-        try:
-            pk = int(data)
-        except ValueError:
+        pk = parse_id(data)
+        if pk is None and isinstance(data, str):
             self.fail("incorrect_type", data_type=type(data).__name__)
         row = getattr(self.context["related"], self.rows).get(pk)
         if row is None:

@@ -12,6 +12,7 @@ from accounts import selectors as account_selectors
 from accounts.api.schema import NamedChoiceField
 from accounts.api.serializers import TenantPrimaryKeyRelatedField
 from accounts.models import Account, Segment
+from tenancy.api_support import DateTimeField
 from tenancy.models import Tenant
 
 from ..criteria import RULES
@@ -145,7 +146,7 @@ class CriterionStateSerializer(serializers.Serializer):
         source="check.pk", allow_null=True, help_text="The tick's id (criterion-checks), if ticked."
     )
     checked_by = serializers.IntegerField(source="check.checked_by_id", allow_null=True)
-    checked_at = serializers.DateTimeField(source="check.checked_at", allow_null=True)
+    checked_at = DateTimeField(source="check.checked_at", allow_null=True)
 
 
 class JourneyTrackDetailSerializer(JourneyTrackSerializer):

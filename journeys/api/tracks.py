@@ -17,7 +17,8 @@ from rest_framework.response import Response
 from accounts.api.book import validated
 from accounts.models import Segment
 from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import TenantFilterSet
+from tenancy.filters import DateTimeFilter, TenantFilterSet
+from tenancy.parsing import parse_id
 from tenancy.permissions import Capability, membership_can
 
 from .. import services
@@ -79,9 +80,9 @@ class JourneyTrackFilter(TenantFilterSet):
         value = value.strip()
         if value == "me":
             return queryset.filter(account__owner_id=self.request.user.pk)
-        if not value.isdigit():
+        if (owner_id := parse_id(value)) is None:
             raise exceptions.ValidationError({"owner": "Use 'me' or a user id."})
-        return queryset.filter(account__owner_id=int(value))
+        return queryset.filter(account__owner_id=owner_id)
 
     def filter_active(self, queryset, name, value):
         return queryset.filter(ended_at__isnull=value)
@@ -151,8 +152,8 @@ class StageTransitionFilter(TenantFilterSet):
     track = filters.NumberFilter(field_name="track_id", help_text="A track id.")
     account = filters.NumberFilter(field_name="track__account_id", help_text="An account id.")
     kind = filters.ChoiceFilter(choices=TransitionKind.choices)
-    since = filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte", help_text="At or after (ISO 8601).")
-    until = filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt", help_text="Before (ISO 8601).")
+    since = DateTimeFilter(field_name="at", lookup_expr="gte", help_text="At or after (ISO 8601).")
+    until = DateTimeFilter(field_name="at", lookup_expr="lt", help_text="Before (ISO 8601).")
 
     class Meta:
         model = StageTransition

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors as account_selectors
 from accounts.models import Account
 from tenancy.forms_support import apply_errors
+from tenancy.parsing import parse_id
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.shortcuts import get_or_404, member_required, safe_next
 
@@ -217,7 +218,7 @@ def track_move(request: HttpRequest, track_id: int) -> HttpResponse:
             "forward": kind in (TransitionKind.ADVANCE, TransitionKind.SKIP),
             "needs_reason_text": kind in (TransitionKind.SKIP, TransitionKind.REENTER),
             "regress": kind == TransitionKind.REGRESS,
-            "ticked": {int(t) for t in form["ticks"].value() or [] if str(t).isdigit()},
+            "ticked": {pk for t in form["ticks"].value() or [] if (pk := parse_id(t)) is not None},
             "next": safe_next(request),
             "section": "journeys",
         },

@@ -17,6 +17,7 @@ from accounts.api.book import validated
 from accounts.models import Segment
 from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet
+from tenancy.parsing import parse_id
 from tenancy.permissions import Capability, RolePermission, may_assign_to, require
 
 from .. import services
@@ -40,9 +41,9 @@ def filter_owner(filterset, queryset, field: str, value: str):
     value = value.strip()
     if value == "me":
         return queryset.filter(**{field: filterset.request.user.pk})
-    if not value.isdigit():
+    if (owner_id := parse_id(value)) is None:
         raise exceptions.ValidationError({"owner": ["Use 'me' or a user id."]})
-    return queryset.filter(**{field: int(value)})
+    return queryset.filter(**{field: owner_id})
 
 
 class TodayMixin:
