@@ -5,7 +5,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django_scopes import scopes_disabled
 
-from .models import ApiKey, Membership, Tenant, User
+from . import services
+from .models import ApiKey, Invitation, Membership, Tenant, User
 
 
 class UnscopedAdmin(admin.ModelAdmin):
@@ -52,6 +53,30 @@ class MembershipAdmin(UnscopedAdmin):
     list_display = ["user", "tenant", "role", "team", "is_active"]
     list_filter = ["role", "team", "tenant"]
     raw_id_fields = ["user", "invited_by"]
+
+    # The operator ends memberships here too: the same service takes the person's credentials.
+    def save_model(self, request, obj, form, change):
+        ends = change and "is_active" in form.changed_data and not obj.is_active
+        super().save_model(request, obj, form, change)
+        if ends:
+            services.membership_end_credentials(membership=obj)
+
+    def delete_model(self, request, obj):
+        services.membership_end_credentials(membership=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("tenant", "user"):
+            services.membership_end_credentials(membership=membership)
+        super().delete_queryset(request, queryset)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(UnscopedAdmin):
+    list_display = ["email", "tenant", "role", "team", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    list_filter = ["role", "tenant"]
+    readonly_fields = ["link_digest", "created_at", "sent_at", "accepted_at", "accepted_by"]
+    raw_id_fields = ["invited_by"]
 
 
 @admin.register(ApiKey)

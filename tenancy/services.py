@@ -70,7 +70,7 @@ def _ensure_an_admin_remains(membership: Membership, *, role: str, is_active: bo
         )
 
 
-def _membership_end(membership: Membership) -> None:
+def membership_end_credentials(*, membership: Membership) -> None:
     """The one place a membership's end goes through (removal and deactivation alike): the person's
     personal API tokens here are revoked and every app destroys its own credentials of theirs (calendar
     feeds), for good. Reactivating or inviting them again gives nothing back: they make new ones."""
@@ -88,14 +88,14 @@ def membership_update(*, membership: Membership, role: Role, team: Team, is_acti
     membership.role, membership.team, membership.is_active = role, team, is_active
     membership.save(update_fields=["role", "team", "is_active"])
     if ends:
-        _membership_end(membership)
+        membership_end_credentials(membership=membership)
     return membership
 
 
 @transaction.atomic
 def membership_remove(*, membership: Membership) -> None:
     _ensure_an_admin_remains(membership, role="", is_active=False)
-    _membership_end(membership)
+    membership_end_credentials(membership=membership)
     membership.delete()
 
 

@@ -13,6 +13,7 @@ from tenancy.models import ApiKey, ApiKeyKind, Membership, Role
 
 from ..accounts.conftest import make_account
 from ..conftest import add_member
+from ..factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def _credentials(tenant, user):
         _key, token = services.api_key_create(
             tenant=tenant, kind=ApiKeyKind.PERSONAL, name="script", by=user, user=user
         )
-        account = make_account(tenant, 1)
+        account = make_account(tenant, user.pk)
         _feed, own = feed_services.feed_create(tenant=tenant, kind="user", by=user)
         _feed, one = feed_services.feed_create(tenant=tenant, kind="account", by=user, account=account)
     feeds = [reverse("communications:feed_ics", kwargs={"token": secret}) for secret in (own, one)]
@@ -103,3 +104,35 @@ def test_a_new_secret_is_shown_once_and_never_stored_in_the_session(page, alice,
     assert secret not in repr(dict(web.session.items()))
     listed = web.get(reverse(page)).content.decode()
     assert "Laptop script" in listed and secret not in listed
+
+
+def test_the_operators_django_admin_ends_memberships_the_same_way(bob, tenant_a, client):
+    token, feeds = _credentials(tenant_a, bob)
+    operator = UserFactory(email="ops@example.com")
+    operator.is_staff = operator.is_superuser = True
+    operator.save()
+    client.force_login(operator)
+    membership = _bobs(tenant_a, bob)
+    change = reverse("admin:tenancy_membership_change", args=[membership.pk])
+    data = {
+        "user": bob.pk,
+        "role": "csm",
+        "team": "customer_success",
+        "created_at_0": "2026-01-01",
+        "created_at_1": "09:00:00",
+    }  # is_active left out: unticked
+    assert client.post(change, data).status_code == 302
+    assert not _bobs(tenant_a, bob).is_active
+    client.logout()
+    assert _works(client, token, feeds) == [False, False, False]
+
+    other = UserFactory(email="other@alpha.example")
+    add_member(tenant_a, other, Role.CSM)
+    token, feeds = _credentials(tenant_a, other)
+    client.force_login(operator)
+    with scope(tenant=tenant_a):
+        others = Membership.objects.get(user=other)
+    delete = reverse("admin:tenancy_membership_delete", args=[others.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    client.logout()
+    assert _works(client, token, feeds) == [False, False, False]
