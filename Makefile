@@ -22,16 +22,13 @@ demo: migrate
 	$(BIN)/python manage.py seed_demo
 
 # Plain HTTP on localhost: DEBUG defaults to true here (override with DEBUG=false HTTPS_ONLY=false).
-# With REDIS_URL set, a Celery worker and beat run beside the web server (Procfile.dev).
+# A Celery worker and beat run beside the web server (Procfile.dev), on Redis with REDIS_URL and on
+# files under var/ without it.
 run: demo
 	@echo ""
-	@echo "postsale is starting on http://127.0.0.1:8000/ (stop with Ctrl-C)"
-	@if [ -n "$$REDIS_URL" ]; then \
-		DEBUG=$${DEBUG:-true} honcho -f Procfile.dev start; \
-	else \
-		echo "REDIS_URL is not set: background tasks run in-process, no worker or beat."; \
-		DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver 127.0.0.1:8000; \
-	fi
+	@echo "postsale is starting on http://127.0.0.1:8000/ with a worker and beat (stop with Ctrl-C)"
+	@if [ -z "$$REDIS_URL" ]; then echo "REDIS_URL is not set: tasks queue in var/celery/, the cache is var/cache/."; fi
+	@DEBUG=$${DEBUG:-true} honcho -f Procfile.dev start
 
 test: install
 	@if [ -n "$$DATABASE_URL" ]; then echo "make test: database $$DATABASE_URL"; \

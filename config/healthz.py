@@ -1,5 +1,8 @@
 """Liveness and readiness for load balancers and compose: is the database and the broker reachable?"""
 
+import os
+from pathlib import Path
+
 import redis
 from django.conf import settings
 from django.db import connection
@@ -18,6 +21,12 @@ def _check_database() -> dict:
 
 def _check_broker() -> dict:
     url = settings.CELERY_BROKER_URL
+    if url.startswith("filesystem://"):
+        # The embedded default: the web server must be able to leave messages where the worker reads them.
+        folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_out"])
+        if folder.is_dir() and os.access(folder, os.W_OK):
+            return {"ok": True, "backend": "filesystem", "detail": f"REDIS_URL is not set; tasks queue in {folder}."}
+        return {"ok": False, "backend": "filesystem", "error": f"{folder} is not a writable folder."}
     if not url.startswith(("redis://", "rediss://")):
         return {"ok": True, "backend": "in-process", "detail": "REDIS_URL is not set; tasks run in-process."}
     try:

@@ -1,7 +1,7 @@
 """Settings for postsale, read from the environment (12-factor).
 
-Out of the box it runs on a SQLite file under var/ with Celery tasks in-process;
-DATABASE_URL and REDIS_URL switch it to PostgreSQL and Redis.
+Out of the box it runs on a SQLite file under var/, with Celery's messages and a shared cache in
+files under var/ too; DATABASE_URL and REDIS_URL switch it to PostgreSQL and Redis.
 """
 
 import secrets
@@ -125,10 +125,20 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CELERY_BROKER_URL = "memory://"
-    CELERY_RESULT_BACKEND = None
-    CELERY_TASK_ALWAYS_EAGER = True
+    # The embedded default works like production without Redis: the web server queues tasks as files under
+    # var/celery/ for the worker and beat that `make run` starts beside it, and the processes share a cache
+    # of files under var/cache/ (a backtest's progress and result cross from the worker to the page there).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": VAR_DIR / "cache",
+            # A backtest keeps one entry per day read: the default 300 would cull a build's own inputs.
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
+    CELERY_BROKER_URL = "filesystem://localhost/"  # the host only silences kombu's "No hostname" warning
+    CELERY_RESULT_BACKEND = None  # nothing waits on a result: tasks record their outcome in the database
+    CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
 # Redis redelivers anything unacknowledged after this long; no task may run longer.
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
@@ -138,6 +148,21 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 # still-running task to a second worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": max(CELERY_VISIBILITY_TIMEOUT, 2 * CELERY_TASK_TIME_LIMIT)}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = CELERY_BROKER_TRANSPORT_OPTIONS
+
+
+def filesystem_broker_options(folder: Path) -> dict:
+    """kombu's filesystem transport in `folder`: every process reads and writes one message folder."""
+    messages, control = folder / "messages", folder / "control"
+    for path in (messages, control):
+        path.mkdir(parents=True, exist_ok=True)
+    return {"data_folder_in": str(messages), "data_folder_out": str(messages), "control_folder": str(control)}
+
+
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,
+        **filesystem_broker_options(VAR_DIR / "celery"),
+    }
 
 # --- Authentication --------------------------------------------------------------
 AUTH_USER_MODEL = "tenancy.User"

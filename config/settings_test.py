@@ -1,4 +1,5 @@
-"""Settings for the test suite: the production module with HTTP allowed and fast hashing.
+"""Settings for the test suite: the production module with HTTP allowed, fast hashing and, without Redis,
+tasks in-process.
 
 The browser tests talk plain HTTP to a live server, and hashed static names would
 need a collectstatic before every run.
@@ -18,3 +19,10 @@ STATIC_ROOT = VAR_DIR / "test-static"  # noqa: F405
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+
+if not REDIS_URL:  # noqa: F405
+    # Without Redis the suite runs its tasks in-process, and each test process keeps its own cache: the
+    # embedded default's file broker and file cache are for `make run` (a test of them sets them up itself).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CELERY_BROKER_URL = "memory://localhost/"
+    CELERY_TASK_ALWAYS_EAGER = True

@@ -1,5 +1,7 @@
-"""Settings as an operator meets them: production checks, the in-process notice, the beat schedule."""
+"""Settings as an operator meets them: production checks, the embedded default's broker and cache, the beat
+schedule."""
 
+import json
 import os
 import subprocess
 import sys
@@ -22,7 +24,7 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         for k, v in os.environ.items()
         if k not in ("DEBUG", "HTTPS_ONLY", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
-    environment.update(DJANGO_SETTINGS_MODULE="config.settings", **env)
+    environment.update({"DJANGO_SETTINGS_MODULE": "config.settings", **env})
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
     )
@@ -48,8 +50,40 @@ def test_debug_in_production_is_flagged():
     assert "DEBUG" in result.stderr
 
 
-def test_without_redis_the_app_says_once_that_tasks_run_in_process():
-    result = _manage("check")
+EMBEDDED = """
+import json
+from django.conf import settings
+from django.core.cache import caches
+print(json.dumps({
+    "broker": settings.CELERY_BROKER_URL,
+    "options": settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+    "eager": settings.CELERY_TASK_ALWAYS_EAGER,
+    "cache": type(caches["default"]).__name__,
+    "cache_location": str(settings.CACHES["default"].get("LOCATION", "")),
+}))
+"""
+
+
+def test_without_redis_the_embedded_default_queues_for_a_worker_and_shares_its_cache():
+    result = _manage("shell", "--no-imports", "-c", EMBEDDED)
+    assert result.returncode == 0, result.stderr
+    embedded = json.loads(result.stdout)
+    # Tasks go to the worker beside the web server, as files under var/, not into the request.
+    assert (embedded["broker"], embedded["eager"]) == ("filesystem://localhost/", False)
+    messages = ROOT / "var" / "celery" / "messages"
+    assert embedded["options"]["data_folder_in"] == embedded["options"]["data_folder_out"] == str(messages)
+    assert messages.is_dir()
+    # A cache the web server and the worker both read: a folder, not each process's own memory.
+    assert (embedded["cache"], embedded["cache_location"]) == ("FileBasedCache", str(ROOT / "var" / "cache"))
+    assert "No hostname was supplied" not in result.stderr
+    assert "run in-process" not in result.stderr
+
+
+def test_without_redis_the_test_suite_runs_tasks_in_process():
+    result = _manage("shell", "--no-imports", "-c", EMBEDDED, DJANGO_SETTINGS_MODULE="config.settings_test")
+    assert result.returncode == 0, result.stderr
+    embedded = json.loads(result.stdout)
+    assert (embedded["broker"], embedded["eager"], embedded["cache"]) == ("memory://localhost/", True, "LocMemCache")
     assert result.stderr.count("REDIS_URL is not set; background tasks run in-process.") == 1
 
 
