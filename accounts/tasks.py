@@ -2,6 +2,7 @@
 
 from celery import shared_task
 from django.utils import timezone
+from django_scopes import scope
 
 from tenancy.models import Tenant
 from tenancy.tasks import TenantTask
@@ -22,6 +23,18 @@ def tier_overrides_expire_all() -> int:
 def tier_overrides_expire_task(self, *, tenant_id: int) -> int:
     tenant = Tenant.objects.get(pk=tenant_id)
     return services.tier_overrides_expire(tenant=tenant, today=timezone.localdate(timezone=tenant.zone))
+
+
+@shared_task
+def imports_requeue_all() -> int:
+    """On the beat: imports queued while the broker was down (or whose worker died) are sent again."""
+    from .imports.services import import_jobs_requeue
+
+    sent = 0
+    for tenant in Tenant.objects.order_by("pk"):
+        with scope(tenant=tenant):
+            sent += import_jobs_requeue(tenant=tenant)
+    return sent
 
 
 # A failed import is marked FAILED with its reason and not retried (importing the file again

@@ -48,6 +48,21 @@ def outbox_send_task(self, *, tenant_id: int) -> dict:
 
 
 @shared_task
+def queued_work_requeue() -> dict[str, int]:
+    """On the beat: notifications and calendar imports queued while the broker was down are sent again
+    (due outbox entries need nothing: outbox_sweep finds them in the database every minute)."""
+    from .services.imports import calendar_imports_requeue
+    from .services.notifications import notifications_requeue
+
+    sent = {"notifications": 0, "calendar_imports": 0}
+    for tenant in Tenant.objects.order_by("pk"):
+        with scope(tenant=tenant):
+            sent["notifications"] += notifications_requeue(tenant=tenant)
+            sent["calendar_imports"] += calendar_imports_requeue(tenant=tenant)
+    return sent
+
+
+@shared_task
 def digests_sweep() -> int:
     """Hourly on the beat: one digest task per tenant; digests already sent for a period are never sent again."""
     tenant_ids = list(Tenant.objects.values_list("pk", flat=True))

@@ -27,11 +27,12 @@ app.conf.update(
             "task": "accounts.tasks.tier_overrides_expire_all",
             "schedule": crontab(minute=5),
         },
-        # Every 10 minutes: claims each tenant's nightly recompute once its clock passes 02:00
-        # (a static schedule serves every time zone) and recovers batches whose worker died.
+        # Every 2 minutes: claims each tenant's nightly recompute once its clock passes 02:00
+        # (a static schedule serves every time zone) and recovers batches whose worker died, soon
+        # after their lease (the task time limit and a minute) ends.
         "health-recompute-sweep": {
             "task": "health.tasks.health_recompute_sweep",
-            "schedule": crontab(minute="*/10"),
+            "schedule": crontab(minute="*/2"),
         },
         # Hourly: days in stage grow without any event, so on track / behind / stalled is refreshed.
         "journeys-status-sweep": {
@@ -53,6 +54,16 @@ app.conf.update(
         "communications-outbox-sweep": {
             "task": "communications.tasks.outbox_sweep",
             "schedule": crontab(),
+        },
+        # Every 5 minutes: work queued while the broker was down (its message never sent) is sent again
+        # once the broker is back; a task's lease after it was queued, so a busy queue is not doubled.
+        "accounts-imports-requeue": {
+            "task": "accounts.tasks.imports_requeue_all",
+            "schedule": crontab(minute="*/5"),
+        },
+        "communications-queued-work-requeue": {
+            "task": "communications.tasks.queued_work_requeue",
+            "schedule": crontab(minute="*/5"),
         },
         # Nightly: each tenant's ingestion errors past INGESTION_ERROR_RETENTION_DAYS, in its own task.
         "health-ingestion-errors-purge": {

@@ -6,10 +6,9 @@ import_job_run      claims the job and runs it; a second run does nothing, a red
                     a lost worker takes the job over once the first run's lease has run out
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import PurePath
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -17,7 +16,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from tenancy.leases import task_lease
 from tenancy.models import Tenant, User
+from tenancy.queue import enqueue, enqueue_on_commit, requeue_before
 
 from ..models import ImportJob, ImportKind, ImportMapping, ImportMode, ImportStatus
 from .mapping import guess_mapping
@@ -96,7 +97,7 @@ def import_job_configure(*, job: ImportJob, mapping: dict[str, str], mode: str, 
         if queued != 1:
             raise ValidationError("This import has been started already.")
         ImportMapping.objects.update_or_create(tenant=job.tenant, kind=job.kind, defaults={"mapping": chosen})
-        import_job_run_task.delay_on_commit(tenant_id=job.tenant_id, import_job_id=job.pk)
+        enqueue_on_commit(import_job_run_task, tenant_id=job.tenant_id, import_job_id=job.pk)
     job.mapping, job.mode, job.status = chosen, mode, ImportStatus.QUEUED
     return job
 
@@ -112,7 +113,21 @@ class ImportJobBusy(Exception):
 def import_job_lease() -> timedelta:
     # Celery kills a task at its hard time limit, so a run that started longer ago than
     # that is over: its worker died (the message came back) and the job may be taken over.
-    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    return task_lease()
+
+
+def import_jobs_requeue(*, tenant: Tenant, now: datetime | None = None) -> int:
+    """Send again the runs of jobs queued long ago and never started (their message was lost: the broker
+    was down), and of runs whose worker died; the run's claim makes a second message harmless."""
+    from ..tasks import import_job_run_task
+
+    now = now or timezone.now()
+    waiting = ImportJob.objects.filter(
+        Q(status=ImportStatus.QUEUED, created_at__lt=requeue_before(now))
+        | Q(status=ImportStatus.RUNNING, started_at__lt=now - import_job_lease()),
+        tenant=tenant,
+    ).values_list("pk", flat=True)
+    return sum(enqueue(import_job_run_task, tenant_id=tenant.pk, import_job_id=pk) for pk in waiting)
 
 
 def import_job_run(*, job_id: int, tenant: Tenant) -> ImportJob | None:

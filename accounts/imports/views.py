@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tenancy.forms_support import apply_errors
 from tenancy.permissions import Capability, membership_can, require
+from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 from tenancy.shortcuts import get_or_404, member_required
 
 from ..models import ImportJob, ImportStatus
@@ -73,13 +74,17 @@ def import_detail(request: HttpRequest, import_job_id: int) -> HttpResponse:
         )
         if request.method == "POST" and form.is_valid():
             try:
-                services.import_job_configure(
-                    job=job, mapping=form.mapping(), mode=form.cleaned_data["mode"], by=request.user
-                )
+                with queue_watch() as watch:
+                    services.import_job_configure(
+                        job=job, mapping=form.mapping(), mode=form.cleaned_data["mode"], by=request.user
+                    )
             except ValidationError as error:
                 apply_errors(form, error)
             else:
-                messages.success(request, f"Importing {job.original_name}: the progress shows below.")
+                if watch.failed:
+                    messages.warning(request, BACKGROUND_UNAVAILABLE)
+                else:
+                    messages.success(request, f"Importing {job.original_name}: the progress shows below.")
                 return redirect("accounts:import_detail", import_job_id=job.pk)
         mapping = {t.key: chosen.get(t.key, "") for t in targets} if chosen is not None else job.mapping
         shown = [t for t in targets if mapping.get(t.key)]

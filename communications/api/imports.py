@@ -15,6 +15,7 @@ from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet
 from tenancy.models import Team
 from tenancy.permissions import Capability, RolePermission, membership_can
+from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 
 from ..models import CalendarImport
 from ..services import imports as import_services
@@ -91,11 +92,17 @@ class CalendarImportViewSet(
         return import_services.calendar_import_list(tenant=tenant)
 
     @extend_schema(
-        request={"multipart/form-data": CalendarImportUploadSerializer}, responses={201: CalendarImportSerializer}
+        request={"multipart/form-data": CalendarImportUploadSerializer},
+        responses={201: CalendarImportSerializer, 202: CalendarImportSerializer},
     )
     def create(self, request, *args, **kwargs):
         data = validated(CalendarImportUploadSerializer(data=request.data))
-        calendar_import = import_services.calendar_import_create(
-            tenant=request.tenant, uploaded_file=data["file"], team=data["team"], by=request.user
-        )
-        return Response(self.get_serializer(calendar_import).data, status=status.HTTP_201_CREATED)
+        with queue_watch() as watch:
+            calendar_import = import_services.calendar_import_create(
+                tenant=request.tenant, uploaded_file=data["file"], team=data["team"], by=request.user
+            )
+        body = self.get_serializer(calendar_import).data
+        if watch.failed:
+            # Kept and queued: it starts when the queue is back.
+            return Response({**body, "detail": BACKGROUND_UNAVAILABLE}, status=status.HTTP_202_ACCEPTED)
+        return Response(body, status=status.HTTP_201_CREATED)

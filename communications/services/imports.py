@@ -7,6 +7,7 @@ calendar_import_run     claims the import and processes it in batches: bad rows 
                         imported before updates that entry, never duplicates it
 """
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from accounts.imports.reading import check_size, read_table
 from tenancy.models import Team, Tenant, User
+from tenancy.queue import enqueue, enqueue_on_commit, requeue_before
 
 from ..models import CalendarEntry, CalendarImport, EntrySource, EntryStatus
 from .entries import entry_create, entry_update
@@ -60,8 +62,21 @@ def calendar_import_create(
     # The stored name is ours: what people call their files does not belong in a path.
     calendar_import.file.save("campaigns.csv", ContentFile(data), save=False)
     calendar_import.save()
-    calendar_import_run_task.delay_on_commit(tenant_id=tenant.pk, import_id=calendar_import.pk)
+    enqueue_on_commit(calendar_import_run_task, tenant_id=tenant.pk, import_id=calendar_import.pk)
     return calendar_import
+
+
+def calendar_imports_requeue(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
+    """Send again the runs of imports uploaded long ago and never started (their message was lost: the
+    broker was down); the run's claim makes a second message harmless."""
+    from ..notify_tasks import calendar_import_run_task
+
+    waiting = CalendarImport.objects.filter(
+        tenant=tenant,
+        status=CalendarImport.Status.UPLOADED,
+        created_at__lt=requeue_before(now or timezone.now()),
+    ).values_list("pk", flat=True)
+    return sum(enqueue(calendar_import_run_task, tenant_id=tenant.pk, import_id=pk) for pk in waiting)
 
 
 @dataclass

@@ -5,6 +5,7 @@ One notification per source (`source_key`): a retry or a second announcement nev
 is a task with retries; what went out on which channel, and the last error, are kept on the row.
 """
 
+import datetime as dt
 import json
 import urllib.error
 import urllib.request
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from tenancy.models import Tenant, User
+from tenancy.queue import enqueue, enqueue_on_commit, requeue_before
 
 from ..models import Notification, NotificationStatus
 from .settings import communication_settings, slack_webhook_refusal
@@ -52,7 +54,7 @@ def notification_raise(
     except IntegrityError:
         # Raised at the same moment by another worker: theirs is the one.
         return Notification.objects.get(tenant=tenant, source_key=source_key)
-    notification_send_task.delay_on_commit(tenant_id=tenant.pk, notification_id=notification.pk)
+    enqueue_on_commit(notification_send_task, tenant_id=tenant.pk, notification_id=notification.pk)
     return notification
 
 
@@ -195,5 +197,19 @@ def notifications_on_health_signals(*, tenant: Tenant, signals: Iterable) -> lis
             for n in new
         ]
     for notification in made:
-        notification_send_task.delay_on_commit(tenant_id=tenant.pk, notification_id=notification.pk)
+        enqueue_on_commit(notification_send_task, tenant_id=tenant.pk, notification_id=notification.pk)
     return made
+
+
+def notifications_requeue(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
+    """Send again the notifications made long ago and never tried (their message was lost: the broker was
+    down). A failed one retries through its own task; a sent one is never sent again."""
+    from ..notify_tasks import notification_send_task
+
+    waiting = Notification.objects.filter(
+        tenant=tenant,
+        status=NotificationStatus.PENDING,
+        attempts=0,
+        created_at__lt=requeue_before(now or timezone.now()),
+    ).values_list("pk", flat=True)
+    return sum(enqueue(notification_send_task, tenant_id=tenant.pk, notification_id=pk) for pk in waiting)

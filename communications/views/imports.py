@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tenancy.forms_support import apply_errors
 from tenancy.permissions import Capability, membership_can, require
+from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 from tenancy.shortcuts import get_or_404, member_required
 
 from ..models import CalendarImport
@@ -34,16 +35,20 @@ def import_list(request: HttpRequest) -> HttpResponse:
         require(request, Capability.MANAGE)
         if form.is_valid():
             try:
-                calendar_import = import_services.calendar_import_create(
-                    tenant=request.tenant,
-                    uploaded_file=form.cleaned_data["file"],
-                    team=form.cleaned_data["team"],
-                    by=request.user,
-                )
+                with queue_watch() as watch:
+                    calendar_import = import_services.calendar_import_create(
+                        tenant=request.tenant,
+                        uploaded_file=form.cleaned_data["file"],
+                        team=form.cleaned_data["team"],
+                        by=request.user,
+                    )
             except ValidationError as error:
                 apply_errors(form, error, unnamed_field="file")
             else:
-                messages.success(request, f"Importing {calendar_import.original_name}: the progress shows below.")
+                if watch.failed:
+                    messages.warning(request, BACKGROUND_UNAVAILABLE)
+                else:
+                    messages.success(request, f"Importing {calendar_import.original_name}: the progress shows below.")
                 return redirect("communications:import_detail", import_id=calendar_import.pk)
     imports = import_services.calendar_import_list(tenant=request.tenant)
     page = Paginator(imports, IMPORTS_PER_PAGE).get_page(request.GET.get("page"))

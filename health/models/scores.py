@@ -204,6 +204,12 @@ class RecomputeRun(TenantOwned):
             models.UniqueConstraint(
                 fields=["tenant", "day"], condition=models.Q(kind="nightly"), name="recompute_run_one_a_night"
             ),
+            # An admin's second click (or a retry while the broker was down) reuses the day's running run.
+            models.UniqueConstraint(
+                fields=["tenant", "day"],
+                condition=models.Q(kind="manual", status="running"),
+                name="recompute_run_one_manual_running",
+            ),
         ]
         indexes = [models.Index(fields=["tenant", "status"], name="recompute_run_status")]
 
@@ -213,6 +219,11 @@ class RecomputeRun(TenantOwned):
     @property
     def percent(self) -> int:
         return 100 if not self.total_accounts else round(100 * self.done_accounts / self.total_accounts)
+
+    @property
+    def is_stale(self) -> bool:
+        """Running with a batch past its lease (runs.recompute_run_list counts them): a worker died on it."""
+        return self.status == RunStatus.RUNNING and bool(getattr(self, "stale_batches", 0))
 
 
 class RecomputeBatch(TenantOwned):
@@ -224,6 +235,8 @@ class RecomputeBatch(TenantOwned):
     done = models.BooleanField(default=False)
     attempts = models.PositiveIntegerField(default=0)
     enqueued_at = models.DateTimeField(default=timezone.now)
+    # When a worker last took it up: one that has not finished within the task lease since then is dead.
+    started_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

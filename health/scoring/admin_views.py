@@ -11,6 +11,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.models import Segment
 from tenancy.permissions import Capability
+from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 from tenancy.shortcuts import get_or_404, member_required
 
 from ..models import Band, HealthModel, RunStatus
@@ -138,8 +139,12 @@ def backtest_report(request: HttpRequest) -> HttpResponse:
 def recompute(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
     if request.method == "POST":
-        run = runs.run_start_manual(tenant=tenant, by=request.user)
-        messages.success(request, f"Recomputing {run.total_accounts} active accounts for {run.day:%Y-%m-%d}.")
+        with queue_watch() as watch:
+            run = runs.run_start_manual(tenant=tenant, by=request.user)
+        if watch.failed:
+            messages.warning(request, BACKGROUND_UNAVAILABLE)
+        else:
+            messages.success(request, f"Recomputing {run.total_accounts} active accounts for {run.day:%Y-%m-%d}.")
         return redirect("health:recompute")
     recent = list(runs.recompute_run_list(tenant=tenant)[:RUNS_SHOWN])
     return render(

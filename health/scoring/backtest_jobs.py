@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from tenancy.models import Tenant
+from tenancy.queue import enqueue
 
 from ..models import HealthModel
 from .backtest import BacktestReport, Comparison, backtest_compare, backtest_run
@@ -40,6 +41,8 @@ class BacktestJob:
     days_read: int = 0
     days_needed: int = 0
     digest: str = ""  # a preview's, for the page to poll it by
+    # The build could not be queued (the broker or the cache is down): the next ask tries again.
+    unavailable: bool = False
 
     @property
     def percent(self) -> int:
@@ -54,15 +57,24 @@ def _models(model_for: ModelsInEffect) -> list:
     return sorted((s, m.pk, m.version) for s, m in [*model_for.by_segment.items(), ("", model_for.fallback)])
 
 
-def _job(key: str, start: Callable[[], None] | None, digest: str = "") -> BacktestJob:
-    """The result under `key`, or its build's progress; `start` queues the build when none is running."""
+def _job(key: str, start: Callable[[], bool] | None, digest: str = "") -> BacktestJob:
+    """The result under `key`, or its build's progress; `start` queues the build when none is running (and
+    says whether the broker took it)."""
     result = cache.get(key)
     if result is None and start is not None and cache.add(f"{key}:progress", (0, 0), timeout=BUILD_STALE_SECONDS):
-        start()  # runs at once where tasks run in-process: the result is there on the first ask
+        # Runs at once where tasks run in-process: the result is there on the first ask.
+        if not start():
+            cache.delete(f"{key}:progress")  # nothing is building: the page's next poll asks again
+            return BacktestJob(digest=digest, unavailable=True)
         result = cache.get(key)
     if result is not None:
         return BacktestJob(result=result, digest=digest)
-    days_read, days_needed = cache.get(f"{key}:progress") or (0, 0)
+    progress = cache.get(f"{key}:progress")
+    if progress is None and start is not None:
+        # Neither a result, nor a build running, nor one could be marked: the cache is down, and a build's
+        # result could not reach the page anyway.
+        return BacktestJob(digest=digest, unavailable=True)
+    days_read, days_needed = progress or (0, 0)
     return BacktestJob(days_read=days_read, days_needed=days_needed, digest=digest)
 
 
@@ -95,7 +107,7 @@ def backtest_report_get(*, tenant: Tenant) -> BacktestJob:
 
     today = timezone.localdate(timezone=tenant.zone)
     key = _report_key(tenant, health_models_in_effect(tenant=tenant), today)
-    return _job(key, lambda: backtest_report_task.delay(tenant_id=tenant.pk, key=key, today=today.isoformat()))
+    return _job(key, lambda: enqueue(backtest_report_task, tenant_id=tenant.pk, key=key, today=today.isoformat()))
 
 
 def backtest_report_build(*, tenant: Tenant, key: str, today: dt.date) -> BacktestReport:
@@ -135,8 +147,13 @@ def backtest_preview_get(*, tenant: Tenant, segment: str, settings: dict) -> Bac
     key = _preview_key(tenant, digest)
     return _job(
         key,
-        lambda: backtest_preview_task.delay(
-            tenant_id=tenant.pk, key=key, segment=segment, settings=settings, today=today.isoformat()
+        lambda: enqueue(
+            backtest_preview_task,
+            tenant_id=tenant.pk,
+            key=key,
+            segment=segment,
+            settings=settings,
+            today=today.isoformat(),
         ),
         digest=digest,
     )

@@ -15,6 +15,7 @@ from accounts.models import Segment
 from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet
 from tenancy.permissions import Capability
+from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 
 from ..models import Band, HealthModel, RecomputeRun, RunKind, RunStatus
 from . import backtest, backtest_jobs, runs, selectors, services
@@ -149,6 +150,13 @@ class RecomputeRunSerializer(serializers.ModelSerializer):
     kind = NamedChoiceField(choices=RunKind.choices, enum_name="RecomputeRunKindEnum", read_only=True)
     status = NamedChoiceField(choices=RunStatus.choices, enum_name="RecomputeRunStatusEnum", read_only=True)
     percent = serializers.IntegerField(read_only=True, help_text="Accounts done, 0-100.")
+    stale = serializers.BooleanField(
+        source="is_stale",
+        read_only=True,
+        help_text="Running with a batch past its lease (the task time limit and a minute): its worker died, "
+        "and the sweep hands the batch out again.",
+    )
+    stale_batches = serializers.IntegerField(read_only=True, default=0, help_text="Batches past their lease.")
 
     class Meta:
         model = RecomputeRun
@@ -162,6 +170,8 @@ class RecomputeRunSerializer(serializers.ModelSerializer):
             "total_accounts",
             "done_accounts",
             "percent",
+            "stale",
+            "stale_batches",
             "started_at",
             "finished_at",
             "requested_by",
@@ -198,13 +208,19 @@ class RecomputeRunViewSet(
 
     @extend_schema(
         request=None,
-        responses={201: RecomputeRunSerializer},
+        responses={201: RecomputeRunSerializer, 202: RecomputeRunSerializer},
         description="Starts recomputing every active account for today (the tenant's day); admins only. "
-        "The run comes back at once; follow it on its detail until its status is done.",
+        "The run comes back at once; follow it on its detail until its status is done. While today's run "
+        "is running, the same run comes back (its unfinished batches sent again). 202 with a `detail`: the "
+        "queue is unavailable right now; the run is kept and starts when the queue is back.",
     )
     def create(self, request, *args, **kwargs):
-        run = runs.run_start_manual(tenant=request.tenant, by=request.user)
-        return Response(RecomputeRunSerializer(run).data, status=status.HTTP_201_CREATED)
+        with queue_watch() as watch:
+            run = runs.run_start_manual(tenant=request.tenant, by=request.user)
+        data = RecomputeRunSerializer(run).data
+        if watch.failed:
+            return Response({**data, "detail": BACKGROUND_UNAVAILABLE}, status=status.HTTP_202_ACCEPTED)
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 class BacktestBandSerializer(serializers.Serializer):
@@ -265,9 +281,14 @@ class BacktestReportSerializer(serializers.Serializer):
 
 
 class BacktestProgressSerializer(serializers.Serializer):
-    status = serializers.CharField(read_only=True, help_text='"building": ask again; the report is on its way.')
+    status = serializers.CharField(
+        read_only=True,
+        help_text='"building": ask again; the report is on its way. "unavailable": the queue is down right now; '
+        "ask again later and the build starts.",
+    )
     days_read = serializers.IntegerField(read_only=True)
     days_needed = serializers.IntegerField(read_only=True, help_text="0 while the outcomes are being found.")
+    detail = serializers.CharField(read_only=True, required=False, help_text="Why nothing is building, if so.")
 
 
 class HealthBacktestView(GenericAPIView):
@@ -284,5 +305,7 @@ class HealthBacktestView(GenericAPIView):
         job = backtest_jobs.backtest_report_get(tenant=request.tenant)
         if job.result is None:
             progress = {"status": "building", "days_read": job.days_read, "days_needed": job.days_needed}
+            if job.unavailable:
+                progress |= {"status": "unavailable", "detail": BACKGROUND_UNAVAILABLE}
             return Response(BacktestProgressSerializer(progress).data, status=status.HTTP_202_ACCEPTED)
         return Response(BacktestReportSerializer(job.result).data)

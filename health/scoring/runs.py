@@ -3,17 +3,21 @@
 A run is cut into batches of a few hundred accounts, each a task of its own. A batch writes its
 scores and marks itself done in one transaction, and the run counts a batch only when it flips it
 to done, so a batch that runs twice (a redelivery, a second worker) counts once and writes the
-same rows again. A batch whose worker died is picked up again by the sweeper once its lease ends.
+same rows again. A batch whose worker died is picked up again by the sweeper once its lease ends: the
+task's hard time limit and a margin after it started (or was handed out), when no live worker can hold it;
+until then the run shows it as stale.
 """
 
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Account, AccountStatus
+from tenancy.leases import task_lease
 from tenancy.models import Tenant, User
+from tenancy.queue import enqueue_on_commit
 
 from ..models import RecomputeBatch, RecomputeRun, RunKind, RunStatus
 from .services import accounts_score_day
@@ -24,15 +28,15 @@ from .services import accounts_score_day
 # and five tasks spread worse over workers).
 BATCH_SIZE = 1_000
 NIGHTLY_HOUR = 2  # local time: the day before is complete, and nobody is looking
-LEASE = dt.timedelta(minutes=15)  # longer than a batch ever takes (the task time limit is 6 minutes)
 
 
 def _enqueue(tenant: Tenant, batch_ids: list[int]) -> None:
     # Imported here: tasks import this module.
     from ..tasks import recompute_batch_task
 
+    # With the broker down the batches stay in their rows, and the sweep hands them out once their lease ends.
     for batch_id in batch_ids:
-        recompute_batch_task.delay_on_commit(tenant_id=tenant.pk, batch_id=batch_id)
+        enqueue_on_commit(recompute_batch_task, tenant_id=tenant.pk, batch_id=batch_id)
 
 
 def _plan(run: RecomputeRun) -> list[int]:
@@ -66,6 +70,9 @@ def run_claim_nightly(*, tenant: Tenant, now: dt.datetime | None = None) -> Reco
     day = nightly_day(tenant=tenant, now=now or timezone.now())
     if day is None:
         return None
+    # The sweep runs every few minutes: most times the night is taken, and a look is cheaper than a failed insert.
+    if RecomputeRun.objects.filter(tenant=tenant, day=day, kind=RunKind.NIGHTLY).exists():
+        return None
     try:
         with transaction.atomic():
             # Claim first: the unique constraint lets exactly one beat create the night's run.
@@ -78,18 +85,57 @@ def run_claim_nightly(*, tenant: Tenant, now: dt.datetime | None = None) -> Reco
 
 
 def run_start_manual(*, tenant: Tenant, by: User | None) -> RecomputeRun:
-    """Recompute every active account of the tenant for today, now (from the admin)."""
+    """Recompute every active account of the tenant for today, now (from the admin). While today's run is
+    still running, asking again reuses it and hands out its unfinished batches again (the first ask may
+    never have reached the queue): one run per tenant and day, and a batch counts once however often sent."""
+    today = timezone.localdate(timezone=tenant.zone)
     with transaction.atomic():
-        run = RecomputeRun.objects.create(
-            tenant=tenant, day=timezone.localdate(timezone=tenant.zone), kind=RunKind.MANUAL, requested_by=by
+        running = (
+            RecomputeRun.objects.select_for_update()
+            .filter(tenant=tenant, day=today, kind=RunKind.MANUAL, status=RunStatus.RUNNING)
+            .first()
         )
-        _enqueue(tenant, _plan(run))
+        if running is None:
+            try:
+                with transaction.atomic():
+                    run = RecomputeRun.objects.create(tenant=tenant, day=today, kind=RunKind.MANUAL, requested_by=by)
+                    batch_ids = _plan(run)
+            except IntegrityError:
+                # Another click a moment ago started it: that one is today's run.
+                run = RecomputeRun.objects.select_for_update().get(
+                    tenant=tenant, day=today, kind=RunKind.MANUAL, status=RunStatus.RUNNING
+                )
+                batch_ids = _hand_out_again(run)
+        else:
+            run, batch_ids = running, _hand_out_again(running)
+        _enqueue(tenant, batch_ids)
     run.refresh_from_db()
     return run
 
 
+def _hand_out_again(run: RecomputeRun) -> list[int]:
+    ids = list(RecomputeBatch.objects.filter(tenant=run.tenant, run=run, done=False).values_list("pk", flat=True))
+    RecomputeBatch.objects.filter(tenant=run.tenant, pk__in=ids).update(enqueued_at=timezone.now())
+    return ids
+
+
+def _stale_q(now: dt.datetime, prefix: str = "") -> Q:
+    """Batches not done whose lease ended: handed out, and started if at all, longer ago than a task may run."""
+    cutoff = now - task_lease()
+    return Q(**{f"{prefix}done": False, f"{prefix}enqueued_at__lt": cutoff}) & (
+        Q(**{f"{prefix}started_at__isnull": True}) | Q(**{f"{prefix}started_at__lt": cutoff})
+    )
+
+
+def batch_start(*, tenant: Tenant, batch_id: int) -> None:
+    """Stamp the batch as taken up, in its own commit before the work: the work's transaction dies with a
+    killed worker, the stamp stays and starts the lease."""
+    RecomputeBatch.objects.filter(tenant=tenant, pk=batch_id, done=False).update(started_at=timezone.now())
+
+
 def batch_process(*, tenant: Tenant, batch_id: int) -> bool:
     """Score one batch; True if this call completed it, False if it was done already."""
+    batch_start(tenant=tenant, batch_id=batch_id)
     with transaction.atomic():
         # Waits while another worker holds the batch, then finds it done and does nothing.
         batch = RecomputeBatch.objects.select_for_update().select_related("run").get(tenant=tenant, pk=batch_id)
@@ -117,7 +163,7 @@ def runs_recover(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     with transaction.atomic():
         stale = list(
             RecomputeBatch.objects.select_for_update(skip_locked=True)
-            .filter(tenant=tenant, run__status=RunStatus.RUNNING, done=False, enqueued_at__lt=now - LEASE)
+            .filter(_stale_q(now), tenant=tenant, run__status=RunStatus.RUNNING)
             .values_list("pk", flat=True)
         )
         if stale:
@@ -126,9 +172,16 @@ def runs_recover(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     return len(stale)
 
 
+def _with_stale_batches(runs: QuerySet[RecomputeRun]) -> QuerySet[RecomputeRun]:
+    # A stale run is one whose batch outlived its lease: its worker died, and the sweep hands it out again.
+    return runs.annotate(stale_batches=Count("batches", filter=_stale_q(timezone.now(), prefix="batches__")))
+
+
 def recompute_run_list(*, tenant: Tenant) -> QuerySet[RecomputeRun]:
-    return RecomputeRun.objects.filter(tenant=tenant).select_related("requested_by").order_by("-started_at", "-id")
+    return _with_stale_batches(
+        RecomputeRun.objects.filter(tenant=tenant).select_related("requested_by").order_by("-started_at", "-id")
+    )
 
 
 def recompute_run_get(*, tenant: Tenant, recompute_run_id: int) -> RecomputeRun:
-    return RecomputeRun.objects.get(tenant=tenant, pk=recompute_run_id)
+    return _with_stale_batches(RecomputeRun.objects.filter(tenant=tenant)).get(pk=recompute_run_id)

@@ -7,6 +7,8 @@ import threading
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scope
 
 from config.celery import app as celery_app
@@ -14,6 +16,7 @@ from health.ingestion.services import ingest
 from health.models import HealthScore, RecomputeBatch, RecomputeRun, RunStatus
 from health.scoring import runs
 from health.tasks import health_recompute_sweep
+from tenancy.leases import task_lease
 
 from .usage_helpers import account, contact, track
 
@@ -137,7 +140,7 @@ def test_a_batch_whose_worker_died_is_recovered_without_duplicates(worker, finis
         assert (run.status, run.done_batches, run.done_accounts) == (RunStatus.RUNNING, 1, runs.BATCH_SIZE)
         # Within its lease nothing is handed out again.
         assert runs.runs_recover(tenant=berlin) == 0
-        later = RecomputeBatch.objects.filter(pk=second).values_list("enqueued_at", flat=True).get() + runs.LEASE
+        later = RecomputeBatch.objects.filter(pk=second).values_list("enqueued_at", flat=True).get() + task_lease()
         assert runs.runs_recover(tenant=berlin, now=later + dt.timedelta(minutes=1)) == 1
     _wait_for_batches(finished_tasks, 1)
     with scope(tenant=berlin):
@@ -158,3 +161,38 @@ def test_the_beat_task_sweeps_every_tenant(berlin, tenant_b):
     assert result["claimed"] <= 2
     assert health_recompute_sweep.apply().get()["claimed"] == 0
     assert celery_app.conf.beat_schedule["health-recompute-sweep"]["task"] == "health.tasks.health_recompute_sweep"
+
+
+@pytest.mark.django_db
+def test_a_batch_whose_worker_died_shows_stale_once_its_lease_ends(berlin, alice, login, api_as, settings):
+    settings.CELERY_TASK_TIME_LIMIT = 120  # the lease follows the task's hard time limit, and a minute
+    assert task_lease() == dt.timedelta(minutes=3)
+    _book(berlin, 3)
+    with scope(tenant=berlin):
+        run = RecomputeRun.objects.create(tenant=berlin, day=dt.date(2026, 11, 29), kind="nightly")
+        [batch] = runs._plan(run)
+        # A worker took the batch up and was killed: the stamp committed, the work did not.
+        runs.batch_start(tenant=berlin, batch_id=batch)
+    page, api = login(alice), api_as(alice, berlin)
+
+    def shown() -> tuple[bool, bool, dict]:
+        html = page.get(reverse("health:recompute")).content.decode()
+        body = api.get(f"/api/v1/recompute-runs/{run.pk}/").json()
+        return "Stale:" in html, ">stale</span>" in html, {k: body[k] for k in ("status", "stale", "stale_batches")}
+
+    # Within the lease it may still be running: nothing is wrong yet.
+    assert shown() == (False, False, {"status": "running", "stale": False, "stale_batches": 0})
+    with scope(tenant=berlin):
+        assert runs.runs_recover(tenant=berlin) == 0
+        # Three minutes and a second pass (the clock moves; nothing else changes).
+        past = timezone.now() - task_lease() - dt.timedelta(seconds=1)
+        RecomputeBatch.objects.filter(pk=batch).update(enqueued_at=past, started_at=past)
+    assert shown() == (True, True, {"status": "running", "stale": True, "stale_batches": 1})
+    with scope(tenant=berlin):
+        assert runs.runs_recover(tenant=berlin) == 1
+    # Handed out again: running, with a new lease.
+    assert shown() == (False, False, {"status": "running", "stale": False, "stale_batches": 0})
+    with scope(tenant=berlin):
+        assert runs.batch_process(tenant=berlin, batch_id=batch) is True
+        run.refresh_from_db()
+        assert run.status == RunStatus.DONE
