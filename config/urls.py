@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from tenancy.forms import EmailAuthenticationForm
 
+from . import api_docs
 from .healthz import healthz
 
 urlpatterns = [
@@ -31,8 +32,8 @@ urlpatterns = [
     path("v1/", include("health.ingestion.urls")),
     path("api/v1/", include(("config.api_urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/docs/", api_docs.SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", api_docs.RedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("tenancy.urls")),
     path("accounts/", include("accounts.urls")),
     path("journeys/", include("journeys.urls")),
@@ -42,3 +43,5 @@ urlpatterns = [
     path("playbooks/", include("playbooks.urls")),
     path("", include("dashboard.urls")),
 ]
+
+handler404 = "config.errors.page_not_found"
