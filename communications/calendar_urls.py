@@ -14,6 +14,7 @@ urlpatterns = [
     path("entries/<int:entry_id>/edit/", entries.entry_edit, name="entry_edit"),
     path("entries/<int:entry_id>/schedule/", entries.entry_schedule, name="entry_schedule"),
     path("entries/<int:entry_id>/cancel/", entries.entry_cancel, name="entry_cancel"),
+    path("entries/<int:entry_id>/resend/", entries.entry_resend, name="entry_resend"),
     path("entries/<int:entry_id>/preview/", entries.entry_preview, name="entry_preview"),
     path("approvals/", approvals.approval_list, name="approvals"),
     path("entries/<int:entry_id>/approve/", approvals.entry_approve, name="entry_approve"),

@@ -18,6 +18,7 @@ from .models import (
     ApprovalDecision,
     CalendarEntry,
     Delivery,
+    DeliveryStatus,
     EngagementEvent,
     EntryStatus,
     OwnerTask,
@@ -159,6 +160,26 @@ def entry_approvals(*, tenant: Tenant, entry: CalendarEntry) -> list[Approval]:
 
 def entry_deliveries(*, tenant: Tenant, entry: CalendarEntry) -> list[Delivery]:
     return list(Delivery.objects.filter(tenant=tenant, entry=entry).select_related("contact").order_by("id"))
+
+
+REACHED = (DeliveryStatus.SENT, DeliveryStatus.AVAILABLE, DeliveryStatus.READ)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How many of the entry's recipients it reached, and how many a worker stopped while sending to."""
+
+    reached: int
+    intended: int
+    unreached: int
+
+
+def entry_reach(deliveries: list[Delivery]) -> Reach:
+    return Reach(
+        reached=sum(d.status in REACHED for d in deliveries),
+        intended=len(deliveries),
+        unreached=sum(d.status == DeliveryStatus.SENDING for d in deliveries),
+    )
 
 
 @dataclass

@@ -27,6 +27,7 @@ from .. import personalisation, selectors
 from ..models import Approval, ApprovalDecision, CalendarEntry, Channel, EntrySource, EntryStatus, MessageType
 from ..services import conflicts as conflict_services
 from ..services import entries as entry_services
+from ..services import resend as resend_services
 from .entry_serializers import (
     ApprovalNoteSerializer,
     ApprovalSerializer,
@@ -133,6 +134,7 @@ class CalendarEntryViewSet(
             "conflicts": conflict_services.entries_conflicts(tenant=tenant, entries=[entry]).get(entry.pk, []),
             "deliveries": {
                 "total": len(deliveries),
+                "reached": selectors.entry_reach(deliveries).reached,
                 "by_status": dict(Counter(delivery.status for delivery in deliveries)),
                 "opened": engagement.opened,
                 "clicked": engagement.clicked,
@@ -182,6 +184,17 @@ class CalendarEntryViewSet(
     @action(detail=True, methods=["post"])
     def schedule(self, request, *args, **kwargs):
         entry = entry_services.entry_schedule(entry=self.get_object(), by=request.user)
+        return self._detail(entry)
+
+    @extend_schema(
+        request=None,
+        responses=CalendarEntryDetailSerializer,
+        description="Sends a partly sent entry (`partly_sent`) again, now, to the recipients a worker stopped "
+        "while sending to; those it reached are not sent it again. Its owner, a leader or an admin.",
+    )
+    @action(detail=True, methods=["post"])
+    def resend(self, request, *args, **kwargs):
+        entry = resend_services.entry_resend_unreached(entry=self.get_object(), by=request.user)
         return self._detail(entry)
 
     @extend_schema(request=ReasonSerializer, responses=CalendarEntryDetailSerializer)

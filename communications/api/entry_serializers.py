@@ -41,6 +41,13 @@ class CalendarEntrySerializer(serializers.ModelSerializer):
     status_reason = serializers.CharField(
         read_only=True, help_text="Why it was deferred, is waiting for approval, was refused or failed."
     )
+    partly_sent = serializers.BooleanField(
+        source="is_partly_sent",
+        read_only=True,
+        help_text="Sent, but a worker stopped while sending to `unreached_count` recipients (whether it left "
+        "is unknown); POST .../resend/ sends it to them.",
+    )
+    unreached_count = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = CalendarEntry
@@ -70,6 +77,8 @@ class CalendarEntrySerializer(serializers.ModelSerializer):
             "external_ref",
             "attempts",
             "sent_at",
+            "partly_sent",
+            "unreached_count",
             "created_by",
             "created_at",
             "updated_at",
@@ -91,7 +100,8 @@ class ConflictSerializer(serializers.Serializer):
 
 
 class DeliverySummarySerializer(serializers.Serializer):
-    total = serializers.IntegerField()
+    total = serializers.IntegerField(help_text="Recipients it was meant for (one delivery each).")
+    reached = serializers.IntegerField(help_text="Of those, reached: sent, or available and read in-app.")
     by_status = serializers.DictField(child=serializers.IntegerField(), help_text="Deliveries per status.")
     opened = serializers.IntegerField(help_text="Deliveries opened at least once.")
     clicked = serializers.IntegerField(help_text="Deliveries with at least one click.")

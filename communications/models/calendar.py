@@ -87,6 +87,9 @@ class CalendarEntry(TenantOwned):
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Recipients a worker stopped while sending to (their delivery stayed "sending": whether the message
+    # left is unknown, and the outbox never sends it twice). A sent entry with any is partly sent.
+    unreached_count = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -113,6 +116,10 @@ class CalendarEntry(TenantOwned):
 
     def get_absolute_url(self) -> str:
         return reverse("communications:entry", args=[self.pk])
+
+    @property
+    def is_partly_sent(self) -> bool:
+        return self.status == EntryStatus.SENT and self.unreached_count > 0
 
     @property
     def is_exempt_from_caps(self) -> bool:

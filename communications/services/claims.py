@@ -1,25 +1,26 @@
 """Claiming due calendar entries for the outbox, so two workers never take the same one: on PostgreSQL
 `select_for_update(skip_locked=True)` (rows another worker is claiming are skipped, not waited for),
-elsewhere a compare-and-set update. A claim older than STALE_AFTER belongs to a worker that died and is
-taken over as a new attempt. services/outbox.py delivers what is claimed."""
+elsewhere a compare-and-set update. A claim older than the task lease (tenancy.leases: the task's hard time
+limit and a minute) belongs to a worker that died and is taken over as a new attempt. services/outbox.py
+delivers what is claimed."""
 
 import datetime as dt
 
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 
+from tenancy.leases import task_lease
 from tenancy.models import Tenant
 
 from ..models import CalendarEntry, EntrySource, EntryStatus
 
-# Longer than a task may run (CELERY_TASK_TIME_LIMIT, 6 minutes): a claim this old has no live worker.
-STALE_AFTER = dt.timedelta(minutes=10)
 WAITING = (EntryStatus.SCHEDULED, EntryStatus.DEFERRED)
 
 
 def _due_q(now: dt.datetime) -> Q:
     waiting = Q(status__in=WAITING, scheduled_at__lte=now)
-    abandoned = Q(status=EntryStatus.SENDING, claimed_at__lt=now - STALE_AFTER)
+    # Celery has killed any task holding a claim this old: its worker is gone.
+    abandoned = Q(status=EntryStatus.SENDING, claimed_at__lt=now - task_lease())
     return waiting | abandoned
 
 

@@ -1,7 +1,7 @@
 """The outbox: due calendar entries are claimed, checked again, rendered and delivered once.
 
 Claim. `outbox_claim` moves due entries (scheduled or deferred, due now) and abandoned ones (sending, claimed
-more than STALE_AFTER ago: their worker died) to `sending` with `claimed_at`; on PostgreSQL under
+longer ago than a task may run: their worker died) to `sending` with `claimed_at`; on PostgreSQL under
 `select_for_update(skip_locked=True)`, elsewhere by compare-and-set. Two workers never claim the same entry.
 
 Send-time checks. What was true when the entry was scheduled may not be now: the owner may have lost the
@@ -14,7 +14,9 @@ after the backend accepts the message it becomes sent. Whoever finds the key —
 that took over a stale claim — never sends that message again. The crash windows, honestly:
 - a worker dies after the reservation and before or after handing the message over: the row stays
   "sending" and the message is never sent again. We cannot know whether it left, and a missing email is
-  the lesser harm than a duplicate; the entry's reason names the message whose outcome is unknown.
+  the lesser harm than a duplicate; the entry ends partly sent (`unreached_count`, its reason says how
+  many were reached of how many), and its owner may send it again to those it did not reach
+  (entry_resend_unreached).
 - the backend raises: the message did not leave, the reservation is removed and a retry sends it. (SMTP can
   fail after the server accepted the data, e.g. a timeout on QUIT; then the retry duplicates it. That is the
   one window left, and no protocol without provider-side idempotency closes it.)
@@ -107,7 +109,7 @@ def outbox_send_due(*, tenant: Tenant, now: dt.datetime | None = None, batch_siz
                 entry_deliver(tenant=tenant, entry_id=entry_id, now=now)
             except Exception:
                 # One broken entry must not hold back the tenant's others: it stays claimed, is taken over
-                # after STALE_AFTER as a new attempt and ends failed after MAX_ATTEMPTS.
+                # once its claim's lease ends as a new attempt and ends failed after MAX_ATTEMPTS.
                 logger.exception("Delivering calendar entry %s of tenant %s failed", entry_id, tenant.pk)
             done += 1
     return done
@@ -152,8 +154,10 @@ class _Claimed:
         )
         return self.result(status, reason, **counts)
 
-    def sent(self, reason: str, **counts) -> DeliveryResult:
-        self.write(status=EntryStatus.SENT, sent_at=self.now, status_reason=reason[:500])
+    def sent(self, reason: str, unreached_count: int = 0, **counts) -> DeliveryResult:
+        self.write(
+            status=EntryStatus.SENT, sent_at=self.now, status_reason=reason[:500], unreached_count=unreached_count
+        )
         return self.result(EntryStatus.SENT, reason, **counts)
 
 
@@ -262,7 +266,8 @@ def _deliver_messages(claim: _Claimed, todo: list[Contact], already: int) -> Del
                 backend.close()
             except Exception:  # the messages are out; a failing QUIT changes nothing
                 logger.warning("Closing the email connection failed", exc_info=True)
-    return claim.sent(_summary(entry, len(todo) + already), **counts)
+    reason, unreached = _summary(entry, len(todo) + already)
+    return claim.sent(reason, unreached_count=unreached, **counts)
 
 
 def _deliver_one(entry: CalendarEntry, contact: Contact, base: dict, backend, now: dt.datetime) -> str:
@@ -354,8 +359,9 @@ def _retry_or_fail(claim: _Claimed, error: str, counts: dict) -> DeliveryResult:
     return claim.result(EntryStatus.SCHEDULED, reason, **counts)
 
 
-def _summary(entry: CalendarEntry, total: int) -> str:
-    """What happened to every recipient, from the deliveries themselves (this and earlier attempts)."""
+def _summary(entry: CalendarEntry, total: int) -> tuple[str, int]:
+    """What happened to every recipient, from the deliveries themselves (this and earlier attempts), and how
+    many a worker stopped while sending to (unreached: whether it left is unknown)."""
     rows = Delivery.objects.filter(tenant_id=entry.tenant_id, entry=entry).order_by().values("status", "error")
     by = dict.fromkeys(("sent", "held", "failed", "unknown"), 0)
     for row in rows.annotate(n=Count("id")):
@@ -368,15 +374,18 @@ def _summary(entry: CalendarEntry, total: int) -> str:
         else:
             by["failed"] += row["n"]
     if by["sent"] == total:
-        return ""
+        return "", 0
     parts = [f"{'Sent' if entry.channel == Channel.EMAIL else 'Delivered'} to {by['sent']} of {total}"]
     if by["held"]:
         parts.append(f"{by['held']} held back by their preferences or without an email address")
     if by["failed"]:
         parts.append(f"{by['failed']} could not be personalised")
     if by["unknown"]:
-        parts.append(f"{by['unknown']} not sent again: a worker stopped while sending, check with the provider")
-    return "; ".join(parts) + "."
+        parts.append(
+            f"{by['unknown']} not reached: a worker stopped while sending to them, and whether it left is unknown "
+            "(send it again to them from this entry)"
+        )
+    return "; ".join(parts) + ".", by["unknown"]
 
 
 # --- Tasks for the owner: calls, webinars, community posts, SMS -----------------------------------

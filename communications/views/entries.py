@@ -24,6 +24,7 @@ from ..models import CalendarEntry, EntryStatus
 from ..services.conflicts import entries_conflicts
 from ..services.entries import FINAL, moment_text
 from ..services.outbox import TASK_CHANNELS
+from ..services.resend import entry_resend_unreached
 from .calendar import decorate
 
 # Still changeable: nothing has left for anyone yet (the services' rule, not a second list).
@@ -166,6 +167,8 @@ def entry_page(request: HttpRequest, entry: CalendarEntry, cancel_form: CancelFo
             "problems": problems,
             "may_edit": may_edit and entry.status in EDITABLE,
             "may_schedule": may_edit and entry.status in SCHEDULABLE,
+            "may_resend": may_edit and entry.is_partly_sent,
+            "reach": selectors.entry_reach(deliveries),
             "may_decide": entry.status == EntryStatus.PENDING_APPROVAL
             and membership_can(request.membership, Capability.MANAGE, entry),
             "cancel_form": cancel_form or CancelForm(),
@@ -251,6 +254,21 @@ def entry_schedule(request: HttpRequest, entry_id: int) -> HttpResponse:
     else:
         _message_level(entry)(request, f"{entry.subject}: {outcome_sentence(entry, request.tenant)}")
     return redirect(safe_next(request) or entry.get_absolute_url())
+
+
+@require_POST
+@member_required(Capability.EDIT)
+def entry_resend(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """Send a partly sent entry again to the contacts it did not reach (its owner, a leader or an admin)."""
+    entry = _entry(request, entry_id)
+    require(request, Capability.EDIT, entry)
+    try:
+        entry = entry_resend_unreached(entry=entry, by=request.user)
+    except ValidationError as error:
+        messages.error(request, f"{entry.subject} was not sent again: {' '.join(error.messages)}")
+    else:
+        messages.success(request, f"{entry.subject}: {entry.status_reason}")
+    return redirect(entry.get_absolute_url())
 
 
 @require_POST

@@ -28,6 +28,7 @@ from communications.models import (
 from communications.services import claims, outbox
 from communications.services.owner_tasks import owner_task_complete, owner_tasks_for
 from communications.tasks import outbox_sweep
+from tenancy.leases import task_lease
 from tenancy.models import Membership, Role, Team
 
 from ..health.signal_helpers import signal
@@ -388,8 +389,10 @@ def test_a_dead_workers_claim_is_taken_over_after_the_stale_limit(tenant_a, acco
         assert claims.outbox_claim(tenant=tenant_a, now=start) == []
     # Its worker dies here, before delivering.
 
-    assert send_due(tenant_a, start + dt.timedelta(minutes=9)) == 0
-    assert send_due(tenant_a, start + claims.STALE_AFTER + dt.timedelta(seconds=1)) == 1
+    # Its lease is the task's hard time limit and a minute (7 minutes), not the 10 it was.
+    assert task_lease() == dt.timedelta(seconds=django_settings.CELERY_TASK_TIME_LIMIT + 60)
+    assert send_due(tenant_a, start + task_lease() - dt.timedelta(seconds=1)) == 0
+    assert send_due(tenant_a, start + task_lease() + dt.timedelta(seconds=1)) == 1
 
     assert sorted(sent_to()) == [jane.email, john.email]
     entry = reload_entry(tenant_a, entry)
@@ -405,13 +408,15 @@ def test_a_message_whose_worker_died_while_sending_is_not_sent_again(tenant_a, a
     assert sent_to() == [jane.email]
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    send_due(tenant_a, start + claims.STALE_AFTER + dt.timedelta(minutes=1))
+    send_due(tenant_a, start + task_lease() + dt.timedelta(seconds=1))
 
     assert sent_to() == [jane.email, john.email]
     entry = reload_entry(tenant_a, entry)
-    assert entry.status == EntryStatus.SENT
+    # Partly sent: the flag and the count, not only words in the reason.
+    assert (entry.status, entry.is_partly_sent, entry.unreached_count) == (EntryStatus.SENT, True, 1)
     assert entry.status_reason == (
-        "Sent to 1 of 2; 1 not sent again: a worker stopped while sending, check with the provider."
+        "Sent to 1 of 2; 1 not reached: a worker stopped while sending to them, and whether it left is unknown "
+        "(send it again to them from this entry)."
     )
     found = {d.contact_id: (d.status, d.error) for d in deliveries(tenant_a, entry)}
     assert found == {jane.pk: (DeliveryStatus.SENDING, ""), john.pk: (DeliveryStatus.SENT, "")}
