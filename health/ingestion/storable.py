@@ -32,12 +32,10 @@ REPLACEMENT = "\ufffd"
 NOTES_SHOWN = 3
 
 # One encoder for every call: json.dumps(cls=...) would build a new one each time. ASCII output, so a
-# NUL shows as \u0000 and a surrogate as \udxxx, which _SUSPECT finds without walking the value.
+# NUL shows as \u0000 and a surrogate as \udxxx, which _suspect finds without walking the value.
 encode = DjangoJSONEncoder().encode
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_SUSPECT = re.compile(
-    r"\\u0000|NaN|Infinity|\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f])|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}"
-)
+_LONE_SURROGATE = re.compile(r"\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f])|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
@@ -60,7 +58,8 @@ def text_problem(text: str) -> str | None:
     """Why a text cannot be stored as it is, or None."""
     if "\x00" in text:
         return "a NUL character (U+0000), which cannot be stored"
-    found = _SURROGATE.search(text)
+    # isascii() reads a flag CPython keeps on every string: the usual id costs no search.
+    found = None if text.isascii() else _SURROGATE.search(text)
     if found:
         return f"a lone surrogate (U+{ord(found.group()):04X}), which is not valid Unicode"
     return None
@@ -73,7 +72,7 @@ def storable(value, *, where: str) -> Storable:
         text = encode(value)
     except RecursionError:
         raise TooDeep(where) from None
-    if not _SUSPECT.search(text) and _depth(text) <= MAX_DEPTH:
+    if not _suspect(text) and _depth(text) <= MAX_DEPTH:
         return Storable(value, text)
     changes: list[str] = []
     try:
@@ -113,6 +112,16 @@ def cap_depth(data: bytes) -> bytes:
                 kept, start = token.end(), None
     parts.append(data[kept:])
     return b"".join(parts)
+
+
+def _suspect(text: str) -> bool:
+    # Substring searches first: they are what nearly every event costs.
+    return (
+        "NaN" in text
+        or "Infinity" in text
+        or "\\u0000" in text
+        or ("\\ud" in text and _LONE_SURROGATE.search(text) is not None)
+    )
 
 
 def _depth(text: str) -> int:

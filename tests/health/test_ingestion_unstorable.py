@@ -63,6 +63,11 @@ REFUSED = {
         '{"type": "page", "userId": "u1", "name": "Pri\\u0000cing"}',
         "The page name " + NUL_REFUSED,
     ),
+    "NUL in previousId": ('{"type": "alias", "userId": "u1", "previousId": "a\\u00001"}', "previousId " + NUL_REFUSED),
+    "NUL in anonymousId": (
+        '{"type": "screen", "anonymousId": "a\\u00001", "name": "Home"}',
+        "anonymousId " + NUL_REFUSED,
+    ),
     "lone surrogate in userId": ('{"type": "track", "userId": "\\ud800", "event": "E"}', "userId " + SURROGATE_REFUSED),
     "lone surrogate in the event name": (
         '{"type": "track", "userId": "u1", "event": "E\\ud800"}',
