@@ -43,3 +43,5 @@ urlpatterns = [
     path("playbooks/", include("playbooks.urls")),
     path("", include("dashboard.urls")),
 ]
+
+handler404 = "config.errors.page_not_found"

@@ -163,6 +163,9 @@ def enrollment_list(request: HttpRequest) -> HttpResponse:
         account_id=account.pk if account else None,
     )
     page = Paginator(rows, ENROLLMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    # Exit and Enrol show only where they would open: viewers and other CSMs' accounts get no dead link.
+    for enrollment in page.object_list:
+        enrollment.may_exit = membership_can(request.membership, Capability.EDIT, enrollment)
     return render(
         request,
         "communications/cadences/enrollments.html",
@@ -170,6 +173,7 @@ def enrollment_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "account": account,
+            "may_enrol": account is not None and membership_can(request.membership, Capability.EDIT, account),
             "query": query_without(request.GET),
             "section": SECTION,
         },
