@@ -76,7 +76,8 @@ def read_body(stream, *, content_length: int | None, content_encoding: str) -> b
         raise RequestRejected(_too_big(content_length))
     data = stream.read(MAX_REQUEST_BYTES + 1)
     if len(data) > MAX_REQUEST_BYTES:
-        raise RequestRejected(_too_big(len(data)))
+        # Its size is unknown (chunked, or a Content-Length that lied): only that it is past the limit.
+        raise RequestRejected(_too_big(None))
     encoding = content_encoding.strip().lower()
     if encoding in ("", "identity"):
         return data
