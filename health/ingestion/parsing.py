@@ -8,6 +8,7 @@ costs only itself.
 import datetime as dt
 import gzip
 import json
+import math
 import uuid
 import zlib
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ CALL_TYPES = ("track", "identify", "group", "page", "screen", "alias")
 # Calls that are product usage: they enter the catalogue and roll up. The others describe people and accounts.
 USAGE_TYPES = frozenset({"track", "page", "screen"})
 EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# Python converts at most 4,300 digits to an int (sys.get_int_max_str_digits); longer integers read as floats.
+MAX_INTEGER_DIGITS = 4_000
 # A corrected time later than this past the receipt is a broken clock, not usage.
 FUTURE_TOLERANCE = dt.timedelta(days=1)
 
@@ -101,17 +104,33 @@ def _too_big(size: int | None) -> str:
 
 def load_object(data: bytes) -> dict:
     try:
-        try:
-            body = json.loads(data)
-        except RecursionError:
-            # Nested too deep for the parser's stack: parse it without the too-deep values, so only
-            # the events that hold one are refused.
-            body = json.loads(cap_depth(data))
+        body = _parsed(data)
     except (UnicodeDecodeError, ValueError) as error:
         raise RequestRejected(f"The body is not valid JSON: {error}.") from error
     if not isinstance(body, dict):
         raise RequestRejected("The body must be a JSON object.")
     return body
+
+
+def _parsed(data: bytes):
+    """Valid JSON Python's parser balks at is read all the same, so only the events holding it are refused
+    or cleaned: nesting too deep for its stack (the too-deep values replaced by TOO_DEEP), and integers of
+    more digits than Python converts (read as floats, hence Infinity, which storable() makes null)."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        data = cap_depth(data)
+    except ValueError as error:
+        if "integer string conversion" not in str(error):
+            raise
+    try:
+        return json.loads(data, parse_int=_integer)
+    except RecursionError:
+        return json.loads(cap_depth(data), parse_int=_integer)
+
+
+def _integer(text: str) -> int | float:
+    return int(text) if len(text) <= MAX_INTEGER_DIGITS else float(text)
 
 
 def batch_calls(body: dict) -> list:
@@ -245,6 +264,9 @@ def _id(value, name: str, *, limit: int = MAX_ID) -> str:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise CallRejected(f"{name} must be a string.")
+    if isinstance(value, float) and not math.isfinite(value):
+        # NaN or Infinity (or an integer too long to read) names no one.
+        raise CallRejected(f"{name} must be a string, not {value}.")
     text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
     if "\x00" in text or not text.isascii():
         _storable_text(text, name)

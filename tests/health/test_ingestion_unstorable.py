@@ -68,6 +68,11 @@ REFUSED = {
         '{"type": "screen", "anonymousId": "a\\u00001", "name": "Home"}',
         "anonymousId " + NUL_REFUSED,
     ),
+    "NaN as userId": ('{"type": "track", "userId": NaN, "event": "E"}', "userId must be a string, not nan."),
+    "a 5,000-digit messageId": (
+        '{"type": "track", "userId": "u1", "event": "E", "messageId": ' + "9" * 5_000 + "}",
+        "messageId must be a string, not inf.",
+    ),
     "lone surrogate in userId": ('{"type": "track", "userId": "\\ud800", "event": "E"}', "userId " + SURROGATE_REFUSED),
     "lone surrogate in the event name": (
         '{"type": "track", "userId": "u1", "event": "E\\ud800"}',
@@ -126,6 +131,13 @@ CLEANED = {
         ' "properties": {"a": NaN, "b": [Infinity, -Infinity], "c": 1e999, "d": 1.5}}',
         {"a": None, "b": [None, None], "c": None, "d": 1.5},
         "properties.a was NaN; properties.b[0] was Infinity; properties.b[1] was -Infinity; and 1 more",
+    ),
+    "a 5,000-digit integer": (
+        '{"type": "track", "userId": "u1", "event": "E", "messageId": "bad", "properties": {"big": '
+        + "9" * 5_000
+        + ', "n": 12345678901234567890}}',
+        {"big": None, "n": 12345678901234567890},
+        "properties.big was Infinity",
     ),
     "NUL in an identify trait": (
         '{"type": "identify", "userId": "u1", "messageId": "bad", "traits": {"title": "C\\u0000FO"}}',
