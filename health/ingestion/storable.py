@@ -6,7 +6,8 @@ numbers, yet Python's json, hence its SDKs, writes them for float('nan') and 1e9
 Infinity), and nesting deep enough to exhaust a parser's stack. The rules, also in the README:
 
 - an identifier or a name (userId, anonymousId, groupId, previousId, messageId, event, name)
-  holding a NUL or a lone surrogate refuses its event: changed, it would name someone else;
+  holding a NUL or a lone surrogate refuses its event: changed, it would name someone else (parsing.py
+  checks them, and refuses an id that is NaN or Infinity);
 - in properties, context and traits, NUL characters are removed, lone surrogates become U+FFFD
   and NaN, Infinity and -Infinity become null (as JavaScript's JSON.stringify does); the event
   is stored, with a note among the ingestion errors saying what was changed;
