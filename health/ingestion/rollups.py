@@ -18,10 +18,12 @@ from django.db import connection, transaction
 from django.utils.dateparse import parse_datetime
 
 from health.models import AccountRollup, EventDefinition, EventRollup, RawEvent
+from health.pg_arrays import array_columns
 from tenancy.models import Tenant
 
 from .limits import ROWS_PER_STATEMENT
 from .parsing import USAGE_TYPES
+from .statements import Statement, execute_together
 
 # A rollup key: (account_id, contact_id or None, event name, day in the tenant's zone).
 Key = tuple[int, int | None, str, dt.date]
@@ -30,15 +32,9 @@ Key = tuple[int, int | None, str, dt.date]
 # (seed 003: a login is worth 1-2 points, a completed core workflow 7-10).
 DEFAULT_POINTS = {"Logged In": Decimal("1.00"), "login": Decimal("1.00")}
 ONE = Decimal("1.00")
-# The rows to add, on PostgreSQL: one array per column, named as SQLite names a VALUES list's columns.
-PG_ROWS = (
-    "unnest(%s::bigint[], %s::bigint[], %s::text[], %s::date[], %s::integer[], %s::numeric[]) "
-    "AS u(column1, column2, column3, column4, column5, column6)"
-)
-PG_ACCOUNT_ROWS = (
-    "unnest(%s::bigint[], %s::date[], %s::text[], %s::integer[], %s::numeric[]) "
-    "AS u(column1, column2, column3, column4, column5)"
-)
+# The types of the rows to add, column by column (PostgreSQL gets one array of each).
+ROW_KINDS = ("bigint", "bigint", "text", "date", "integer", "numeric")
+ACCOUNT_ROW_KINDS = ("bigint", "date", "text", "integer", "numeric")
 REBUILD_WINDOW_DAYS = 7
 
 
@@ -53,11 +49,16 @@ def hold_points(*, tenant: Tenant, exclusive: bool = False) -> None:
     Without it a batch could add rollups at the old points after a change re-weighted them.
     On PostgreSQL a transaction-level advisory lock; SQLite runs one writer at a time anyway.
     """
+    execute_together(hold_points_statements(tenant=tenant, exclusive=exclusive))
+
+
+def hold_points_statements(*, tenant: Tenant, exclusive: bool = False) -> list[Statement]:
+    """`hold_points` as statements, to run ahead of others in one round trip (see execute_together);
+    it must run in a statement before any that reads the points: each statement reads as of its start."""
     if connection.vendor != "postgresql":
-        return
+        return []
     function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {function}(%s)", [(POINTS_LOCK << 32) | tenant.pk])
+    return [(f"SELECT {function}(%s)", [(POINTS_LOCK << 32) | tenant.pk])]
 
 
 def default_points(name: str) -> Decimal:
@@ -86,27 +87,36 @@ def count_keys(events: Iterable[tuple[int | None, int | None, str, dt.datetime]]
     return counts
 
 
-def _rows_source(rows: list[tuple], pg_rows: str) -> tuple[str, list]:
+def _rows_source(rows: list[tuple], kinds: tuple[str, ...]) -> tuple[str, list]:
+    """The rows to select from, their columns named as SQLite names a VALUES list's: column1, column2..."""
+    names = ", ".join(f"column{n}" for n in range(1, len(kinds) + 1))
     if connection.vendor == "postgresql":
-        # One array per column: a parameter per column instead of one per value.
-        return pg_rows, [list(column) for column in zip(*rows, strict=True)]
-    # SQLite names the columns of a VALUES list column1, column2...
+        # One array literal per column: a parameter per column instead of one per value.
+        arrays = ", ".join(f"%s::{kind}[]" for kind in kinds)
+        return f"unnest({arrays}) AS u({names})", array_columns(rows, kinds)
     placeholders = "(" + ", ".join(["%s"] * len(rows[0])) + ")"
     return "(VALUES " + ", ".join([placeholders] * len(rows)) + ") AS u", [value for row in rows for value in row]
 
 
 def rollups_add(*, tenant: Tenant, counts: Counter) -> None:
-    """Add counts, and count x the catalogue's points, to the rollups: one upsert per ~1,000 keys,
-    then the same counts summed per account, day and name into the account rollups.
+    """Add counts, and count x the catalogue's points, to the rollups and the account rollups
+    (the statements of `rollup_statements`, run at once)."""
+    execute_together(rollup_statements(tenant=tenant, counts=counts))
+
+
+def rollup_statements(*, tenant: Tenant, counts: Counter) -> list[Statement]:
+    """The upserts that add counts, and count x the catalogue's points, to the rollups: one per ~1,000
+    keys, then the same counts summed per account, day and name into the account rollups.
 
     The points are read in the same statement (a name the catalogue lacks weighs its default);
     ingestion holds the tenant's points (`hold_points`) first, so they cannot change under it.
     """
     if not counts:
-        return
+        return []
     ops = connection.ops
     table, q = EventRollup._meta.db_table, ops.quote_name
     catalogue = EventDefinition._meta.db_table
+    statements: list[Statement] = []
     # Sorted keys: concurrent batches lock the rows they share in one order, so they never deadlock.
     keys = sorted(counts, key=lambda k: (k[0], k[1] or 0, k[2], k[3]))
     for start in range(0, len(keys), ROWS_PER_STATEMENT):
@@ -115,7 +125,7 @@ def rollups_add(*, tenant: Tenant, counts: Counter) -> None:
             for key in keys[start : start + ROWS_PER_STATEMENT]
             for account_id, contact_id, name, day in (key,)
         ]
-        source, params = _rows_source(rows, PG_ROWS)
+        source, params = _rows_source(rows, ROW_KINDS)
         sql = (
             f"INSERT INTO {table} (tenant_id, account_id, contact_id, name, day, {q('count')}, points) "  # noqa: S608
             f"SELECT %s, u.column1, u.column2, u.column3, u.column4, u.column5, "
@@ -128,12 +138,11 @@ def rollups_add(*, tenant: Tenant, counts: Counter) -> None:
             f"{q('count')} = {table}.{q('count')} + excluded.{q('count')}, "
             f"points = {table}.points + excluded.points"
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [tenant.pk, *params, tenant.pk])
-    _account_rollups_add(tenant, counts)
+        statements.append((sql, [tenant.pk, *params, tenant.pk]))
+    return statements + _account_rollup_statements(tenant, counts)
 
 
-def _account_rollups_add(tenant: Tenant, counts: Counter) -> None:
+def _account_rollup_statements(tenant: Tenant, counts: Counter) -> list[Statement]:
     ops = connection.ops
     table, q = AccountRollup._meta.db_table, ops.quote_name
     catalogue = EventDefinition._meta.db_table
@@ -141,13 +150,14 @@ def _account_rollups_add(tenant: Tenant, counts: Counter) -> None:
     for (account_id, _contact_id, name, day), n in counts.items():
         by_account[(account_id, day, name)] += n
     keys = sorted(by_account)  # the same lock order for every batch, as above
+    statements: list[Statement] = []
     for start in range(0, len(keys), ROWS_PER_STATEMENT):
         rows = [
             (account_id, ops.adapt_datefield_value(day), name, by_account[key], default_points(name))
             for key in keys[start : start + ROWS_PER_STATEMENT]
             for account_id, day, name in (key,)
         ]
-        source, params = _rows_source(rows, PG_ACCOUNT_ROWS)
+        source, params = _rows_source(rows, ACCOUNT_ROW_KINDS)
         sql = (
             f"INSERT INTO {table} (tenant_id, account_id, day, name, {q('count')}, points) "  # noqa: S608
             f"SELECT %s, u.column1, u.column2, u.column3, u.column4, u.column4 * COALESCE(d.points, u.column5) "
@@ -157,8 +167,8 @@ def _account_rollups_add(tenant: Tenant, counts: Counter) -> None:
             f"{q('count')} = {table}.{q('count')} + excluded.{q('count')}, "
             f"points = {table}.points + excluded.points"
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [tenant.pk, *params, tenant.pk])
+        statements.append((sql, [tenant.pk, *params, tenant.pk]))
+    return statements
 
 
 def account_rollups_rebuild(*, tenant: Tenant, since: dt.date | None = None) -> int:

@@ -15,10 +15,17 @@ from tenancy.models import Tenant
 from .identity import Resolution, resolve
 from .limits import ERROR_PAYLOAD_BYTES
 from .parsing import USAGE_TYPES, Call, CallRejected, normalise
-from .rollups import count_keys, hold_points, rollups_add
+from .rollups import count_keys, hold_points_statements, rollup_statements
+from .statements import execute_together
 from .storable import shown, shown_text
 from .timestamps import parse_timestamp
-from .writer import attribute_earlier, catalogue_seen, catalogue_upsert, contacts_seen, raw_events_insert
+from .writer import (
+    attribute_earlier,
+    catalogue_seen,
+    catalogue_statements,
+    contacts_seen_statements,
+    raw_events_insert,
+)
 
 # Ingestion errors deleted per statement, and per task run (the rest goes to a new task, so none runs long).
 PURGE_BATCH = 5_000
@@ -84,12 +91,14 @@ def ingest(
 
 
 def _store(tenant: Tenant, valid: list[Call], resolution: Resolution | None, *, received_at: dt.datetime) -> set[str]:
-    """Raw events, then their rollups, then the catalogue: the catalogue's rows are the ones every
-    batch of the tenant updates, so they are locked last, for the shortest time."""
+    """Raw events, then their rollups, the people's last-seen times and the catalogue: the catalogue's
+    rows are the ones every batch of the tenant updates, so they are locked last, for the shortest time.
+    Two round trips to the database (three when the batch links earlier events), whatever its size."""
     if not valid:
         return set()
-    hold_points(tenant=tenant)
-    inserted = raw_events_insert(tenant=tenant, calls=valid, received_at=received_at)
+    inserted = raw_events_insert(
+        tenant=tenant, calls=valid, received_at=received_at, before=hold_points_statements(tenant=tenant)
+    )
     usage = [c for c in valid if c.is_usage and c.message_id in inserted]
     events = [(c.account_id, c.contact_id, c.name, c.timestamp) for c in usage]
     late = []
@@ -98,13 +107,17 @@ def _store(tenant: Tenant, valid: list[Call], resolution: Resolution | None, *, 
         # when they arrived, rolled up only now.
         late = [r for r in attribute_earlier(tenant=tenant, links=resolution.links) if r[0] in USAGE_TYPES]
         events += [(account_id, contact_id, name, ts) for _kind, name, ts, account_id, contact_id in late]
-    rollups_add(tenant=tenant, counts=count_keys(events, tenant.zone))
     latest: dict[int, dt.datetime] = {}
     for _account_id, contact_id, _name, timestamp in events:
         if contact_id is not None and (contact_id not in latest or timestamp > latest[contact_id]):
             latest[contact_id] = timestamp
-    contacts_seen(tenant=tenant, latest=latest)
-    catalogue_upsert(tenant=tenant, seen=catalogue_seen((c.name, c.timestamp) for c in usage))
+    execute_together(
+        [
+            *rollup_statements(tenant=tenant, counts=count_keys(events, tenant.zone)),
+            *contacts_seen_statements(tenant=tenant, latest=latest),
+            *catalogue_statements(tenant=tenant, seen=catalogue_seen((c.name, c.timestamp) for c in usage)),
+        ]
+    )
     return inserted
 
 

@@ -7,18 +7,20 @@ column names and placeholders are formatted into the SQL (hence the noqa: S608);
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.db import connection
 
 from accounts.models import Contact
 from health.models import EventDefinition, RawEvent
+from health.pg_arrays import array_columns
 from tenancy.models import Tenant
 
 from .identity import Links
 from .limits import ROWS_PER_STATEMENT
 from .parsing import Call
 from .rollups import as_utc, default_points
+from .statements import Statement, execute_together
 
 # Stored per call; tenant_id and received_at are the same for the whole batch.
 RAW_COLUMNS = {
@@ -43,9 +45,12 @@ Seen = dict[str, list]
 LAST_SEEN_STEP = dt.timedelta(hours=1)
 
 
-def raw_events_insert(*, tenant: Tenant, calls: list[Call], received_at: dt.datetime) -> set[str]:
+def raw_events_insert(
+    *, tenant: Tenant, calls: list[Call], received_at: dt.datetime, before: Sequence[Statement] = ()
+) -> set[str]:
     """Store the calls; the message ids actually inserted (a retried message is skipped, race-free:
-    the unique index decides, so two requests with the same batch store it once)."""
+    the unique index decides, so two requests with the same batch store it once). `before`: statements
+    to run first, in the same round trip."""
     ops = connection.ops
     table = RawEvent._meta.db_table
     columns = ", ".join(ops.quote_name(c) for c in ("tenant_id", "received_at", *RAW_COLUMNS))
@@ -74,7 +79,7 @@ def raw_events_insert(*, tenant: Tenant, calls: list[Call], received_at: dt.date
             # One array per column: PostgreSQL parses and plans 13 parameters instead of 1,300.
             arrays = ", ".join(f"%s::{kind}[]" for kind in RAW_COLUMNS.values())
             source, params = f"SELECT %s, %s, u.* FROM unnest({arrays}) AS u", [tenant.pk, received]  # noqa: S608
-            params += [list(column) for column in zip(*rows, strict=True)]
+            params += array_columns(rows, list(RAW_COLUMNS.values()))
         else:
             row = "(%s, %s, " + ", ".join(["%s"] * len(RAW_COLUMNS)) + ")"
             source, params = "VALUES " + ", ".join([row] * len(rows)), []
@@ -84,9 +89,8 @@ def raw_events_insert(*, tenant: Tenant, calls: list[Call], received_at: dt.date
             f"INSERT INTO {table} ({columns}) {source} "
             "ON CONFLICT (tenant_id, message_id) DO NOTHING RETURNING message_id"
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            inserted.update(row[0] for row in cursor.fetchall())
+        first = list(before) if start == 0 else []
+        inserted.update(row[0] for row in execute_together([*first, (sql, params)]))
     return inserted
 
 
@@ -103,12 +107,11 @@ def catalogue_seen(events: Iterable[tuple[str, dt.datetime]]) -> Seen:
     return seen
 
 
-def catalogue_upsert(*, tenant: Tenant, seen: Seen) -> None:
-    """Count new usage events into the catalogue: name -> [first seen, last seen, volume].
+def catalogue_statements(*, tenant: Tenant, seen: Seen) -> list[Statement]:
+    """The upserts that count new usage events into the catalogue: name -> [first seen, last seen, volume].
     New names enter with default points; rows are locked in name order, so concurrent batches
     queue instead of deadlocking."""
-    if not seen:
-        return
+    statements: list[Statement] = []
     ops = connection.ops
     table = EventDefinition._meta.db_table
     names = sorted(seen)
@@ -140,8 +143,8 @@ def catalogue_upsert(*, tenant: Tenant, seen: Seen) -> None:
             f"last_seen_at = CASE WHEN excluded.last_seen_at > {table}.last_seen_at "
             f"THEN excluded.last_seen_at ELSE {table}.last_seen_at END"
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+        statements.append((sql, params))
+    return statements
 
 
 def attribute_earlier(*, tenant: Tenant, links: Links) -> list[Attributed]:
@@ -205,10 +208,9 @@ def _attribute_by_group(tenant: Tenant, accounts: dict[str, int]) -> list:
         return cursor.fetchall()
 
 
-def contacts_seen(*, tenant: Tenant, latest: dict[int, dt.datetime]) -> int:
+def contacts_seen_statements(*, tenant: Tenant, latest: dict[int, dt.datetime]) -> list[Statement]:
     """Move each contact's last-seen time forward to its newest event of the batch, when that is more
-    than LAST_SEEN_STEP past the stored time (or none is stored); one statement per ~1,000 people; returns
-    how many moved.
+    than LAST_SEEN_STEP past the stored time (or none is stored); one statement per ~1,000 people.
 
     The step is what makes it cheap: an active person's row is written about once per step instead of
     once per batch, and a row the statement does not move is neither written nor locked, so concurrent
@@ -216,12 +218,10 @@ def contacts_seen(*, tenant: Tenant, latest: dict[int, dt.datetime]) -> int:
     order, as every batch does, so two batches never deadlock over them; one waits for the other only
     when both move the same person in the same instant. Readers see a time at most one step behind.
     """
-    if not latest:
-        return 0
     table, column = Contact._meta.db_table, "last_seen_at"
     ops = connection.ops
     ids = sorted(latest)
-    moved = 0
+    statements: list[Statement] = []
     for start in range(0, len(ids), ROWS_PER_STATEMENT):
         chunk = ids[start : start + ROWS_PER_STATEMENT]
         newest = [ops.adapt_datetimefield_value(latest[pk]) for pk in chunk]
@@ -235,7 +235,8 @@ def contacts_seen(*, tenant: Tenant, latest: dict[int, dt.datetime]) -> int:
                 # GREATEST: a batch that waited for another one's move keeps the later of the two.
                 f"UPDATE {table} c SET {column} = GREATEST(c.{column}, moved.newest) FROM moved WHERE c.id = moved.id"
             )
-            params = [chunk, newest, behind, tenant.pk]
+            kinds = ("bigint", "timestamptz", "timestamptz")
+            params = [*array_columns(list(zip(chunk, newest, behind, strict=True)), kinds), tenant.pk]
         else:
             # SQLite has one writer at a time: nothing to order. Its times are text in one format, so they compare.
             values = ", ".join(["(%s, %s, %s)"] * len(chunk))
@@ -245,7 +246,5 @@ def contacts_seen(*, tenant: Tenant, latest: dict[int, dt.datetime]) -> int:
                 f"AND ({table}.{column} IS NULL OR {table}.{column} < u.column3)"
             )
             params = [value for row in zip(chunk, newest, behind, strict=True) for value in row] + [tenant.pk]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            moved += cursor.rowcount
-    return moved
+        statements.append((sql, params))
+    return statements

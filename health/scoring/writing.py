@@ -14,6 +14,7 @@ from django.db import connection
 from accounts.models import Account
 
 from ..models import ContactHealth, HealthScore
+from ..pg_arrays import array_columns
 from .rows import query_rows
 
 # SQLite takes at most 32,766 parameters a statement; PostgreSQL's arrays have no such limit.
@@ -47,39 +48,12 @@ CONTACT_COLUMNS = {
 }
 
 
-def _quoted(value) -> str:
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _bool(value) -> str:
-    return "t" if value else "f"
-
-
-def _iso(value) -> str:
-    return value.isoformat()  # with the offset when aware
-
-
-# str of a float is its shortest exact form (repr); numpy's numbers print the same way.
-TEXT_OF = {"bigint": str, "smallint": str, "numeric": str, "boolean": _bool, "date": _iso, "timestamptz": _iso}
-
-
-def _array(values: Sequence, kind: str) -> str:
-    """A column as one PostgreSQL array literal ('{1,2,NULL}'). The driver would send a list as
-    ARRAY[...] with an expression per value, which the server parses one by one: for 40,000 people
-    that cost more than the upsert itself."""
-    text = TEXT_OF.get(kind, _quoted)
-    if None in values:
-        return "{" + ",".join("NULL" if v is None else text(v) for v in values) + "}"
-    return "{" + ",".join(map(text, values)) + "}"
-
-
 def _source(columns: dict[str, str], rows: Sequence[tuple]) -> tuple[str, list]:
     """Rows to select from: unnest of one array per column on PostgreSQL, VALUES elsewhere."""
     names = ", ".join(columns)
     if connection.vendor == "postgresql":
         arrays = ", ".join(f"%s::{kind}[]" for kind in columns.values())
-        values = zip(*rows, strict=True)
-        return f"unnest({arrays}) AS v({names})", [_array(v, k) for v, k in zip(values, columns.values(), strict=True)]
+        return f"unnest({arrays}) AS v({names})", array_columns(rows, list(columns.values()))
     placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
     renamed = ", ".join(f"column{n} AS {name}" for n, name in enumerate(columns, start=1))
     values = ", ".join([placeholders] * len(rows))

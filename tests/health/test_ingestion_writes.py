@@ -14,7 +14,7 @@ from accounts.models import Contact
 from health.ingestion.services import ingest
 from health.ingestion.writer import LAST_SEEN_STEP
 
-from .usage_helpers import account, contact, rollups, track
+from .usage_helpers import account, contact, raw_events, rollups, track
 
 ON_POSTGRESQL = django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 DAY = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
@@ -158,3 +158,30 @@ def test_a_batch_waits_for_no_other_batch_holding_its_people(tenant_a):
         holder.rollback()
         holder.close()
     assert [r[4] for r in rollups(tenant_a)] == [2]
+
+
+@pytest.mark.django_db
+def test_awkward_text_is_stored_exactly_as_sent(tenant_a):
+    """Each column goes to PostgreSQL as one array literal, where quotes, backslashes, braces, commas and
+    the word NULL mean something: every value must still arrive as it was sent."""
+    awkward = ['say "hi"', "back\\slash", "{braces}", "a,b", "NULL", "", "line\nbreak", "Grüße ✓", "'single'"]
+    acme = account(tenant_a, 'acme "one", {1}')
+    contact(tenant_a, acme, 'u\\1,"x"')
+    calls = [
+        track(
+            'u\\1,"x"',
+            event=f"Event <{text}>",
+            timestamp=DAY.isoformat(),
+            properties={"text": text, text: [text, None]},
+            context={"groupId": 'acme "one", {1}'},
+        )
+        for text in awkward
+    ]
+    assert ingest(tenant=tenant_a, calls=calls).stored == len(awkward)
+    stored = {event.name: event for event in raw_events(tenant_a)}
+    for text in awkward:
+        event = stored[f"Event <{text}>"]
+        assert event.properties == {"text": text, text: [text, None]}
+        assert (event.user_id, event.group_id, event.contact_id) == ('u\\1,"x"', 'acme "one", {1}', event.contact_id)
+        assert event.contact_id is not None
+    assert sorted(r[2] for r in rollups(tenant_a)) == sorted(f"Event <{text}>" for text in awkward)
