@@ -5,8 +5,12 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+from . import redis_transport
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+# A worker must outlive losing Redis while a task runs (see config/redis_transport.py).
+redis_transport.register()
 app = Celery("postsale")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
