@@ -196,13 +196,15 @@ def invitation_accept_as_new_person(*, invitation: Invitation, full_name: str, p
     full_name = (full_name or "").strip()
     if not full_name:
         raise ValidationError({"full_name": "Enter your name as colleagues should see it."})
-    if User.objects.filter(email__iexact=invitation.email).exists():
-        raise ValidationError(f"{invitation.email} has an account already: sign in to accept.")
     candidate = User(email=invitation.email, full_name=full_name)
     try:
         validate_password(password, user=candidate)
     except ValidationError as error:
         raise ValidationError({"password1": error.messages}) from error
-    with transaction.atomic():
+    with scope(tenant=invitation.tenant_id), transaction.atomic():
+        # The invitation locked first: a second submit waits here, then finds it accepted.
+        _locked_open(invitation)
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise ValidationError(f"{invitation.email} has an account already: sign in to accept.")
         user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name)
         return invitation_accept(invitation=invitation, user=user)
