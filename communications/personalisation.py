@@ -161,6 +161,23 @@ def _day_text(day: dt.date | None) -> str | None:
     return f"{day:%-d %B %Y}" if day else None
 
 
+def _account_fields(
+    *, tenant: Tenant, account: Account, owner: User | None, renewal_on: dt.date | None
+) -> dict[str, str | None]:
+    """The fields of the account, its CSM, its health, its next renewal and the tenant."""
+    return {
+        "account.name": account.name,
+        "account.segment": account.get_segment_display(),
+        "csm.name": owner.get_full_name() if owner else None,
+        "csm.first_name": _first_name(owner.full_name) if owner and owner.full_name else None,
+        "csm.email": owner.email if owner else None,
+        "renewal.date": _day_text(renewal_on),
+        "health.score": None if account.health_score is None else str(account.health_score),
+        "health.band": account.health_band or None,
+        "tenant.name": tenant.name,
+    }
+
+
 def account_context(*, tenant: Tenant, account: Account, owner: User | None, today: dt.date) -> dict[str, str | None]:
     """The part of the context that is the same for every contact of the account: two queries (the next
     renewal, this month's usage)."""
@@ -171,18 +188,8 @@ def account_context(*, tenant: Tenant, account: Account, owner: User | None, tod
     month_first = today.replace(day=1)
     month_last = (month_first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     usage = account_usage_between(tenant=tenant, account_id=account.pk, start=month_first, end=month_last)
-    context: dict[str, str | None] = {
-        "account.name": account.name,
-        "account.segment": account.get_segment_display(),
-        "csm.name": owner.get_full_name() if owner else None,
-        "csm.first_name": _first_name(owner.full_name) if owner and owner.full_name else None,
-        "csm.email": owner.email if owner else None,
-        "renewal.date": _day_text(renewal_on),
-        "health.score": None if account.health_score is None else str(account.health_score),
-        "health.band": account.health_band or None,
-        "tenant.name": tenant.name,
-        "usage.top_feature.month": None,
-    }
+    context = _account_fields(tenant=tenant, account=account, owner=owner, renewal_on=renewal_on)
+    context["usage.top_feature.month"] = None
     used = {name: count for name, count in usage.items() if count}
     if used:
         # Ties go to the name first in alphabetical order, so the same data always gives the same text.
@@ -290,18 +297,58 @@ def entry_merge_problems(*, entry, recipients: Iterable[Contact] | None = None) 
     return problems
 
 
-def outline(text: str) -> str:
-    """A template as a person planning reads it, before any contact is chosen: each merge field becomes its
-    inline default, or a placeholder ("Your renewal on [renewal date]"); nothing is looked up."""
+def outline(text: str, context: Mapping[str, str | None] | None = None) -> str:
+    """A template as a person planning reads it, before any contact is chosen: each merge field takes its
+    value from `context` where it has one (the account's, see title_contexts), else its inline default,
+    else a placeholder ("Your renewal on [renewal date]")."""
+    context = context or {}
 
     def placeholder(match: re.Match) -> str:
         parsed = _INSIDE.match(match.group(1))
         if parsed is None or not is_known_field(parsed.group("name")):
             return match.group(0)
+        name = parsed.group("name")
+        if not _blank(value := context.get(name)):
+            return str(value)
         default = parsed.group("dq") if parsed.group("dq") is not None else parsed.group("sq")
         if default:
             return default
-        words = parsed.group("name").replace("contact.", "").replace(".", " ").replace("_", " ").strip()
+        words = name.replace("contact.", "").replace(".", " ").replace("_", " ").strip()
         return f"[{words}]"
 
     return _VARIABLE.sub(placeholder, text or "")
+
+
+def title_contexts(*, tenant: Tenant, account_ids: Iterable[int]) -> dict[int, dict[str, str | None]]:
+    """Per account, the merge fields every recipient shares, for titles (calendar, tasks, feeds, conflicts):
+    two queries for any number of accounts. Contact fields depend on the recipient and usage fields on the
+    month, so a title shows those as placeholders."""
+    from renewals.services import accounts_next_renewal
+
+    ids = set(account_ids)
+    if not ids:
+        return {}
+    renewals = accounts_next_renewal(tenant=tenant, account_ids=ids)
+    return {
+        account.pk: _account_fields(
+            tenant=tenant, account=account, owner=account.owner, renewal_on=renewals.get(account.pk)
+        )
+        for account in Account.objects.filter(tenant=tenant, pk__in=ids).select_related("owner")
+    }
+
+
+def entries_titled(*, tenant: Tenant, entries: Iterable) -> list:
+    """The entries, each with `title`: its subject with the account's fields filled in (see outline)."""
+    entries = list(entries)
+    contexts = title_contexts(tenant=tenant, account_ids={entry.account_id for entry in entries})
+    for entry in entries:
+        entry.title = outline(entry.subject, contexts.get(entry.account_id))
+    return entries
+
+
+def entry_title(entry) -> str:
+    """An entry's title: `title` when entries_titled gave it (a list pays two queries in all), else worked
+    out for this entry alone."""
+    if getattr(entry, "title", None) is None:
+        entries_titled(tenant=entry.tenant, entries=[entry])
+    return entry.title

@@ -18,7 +18,7 @@ from renewals.services import accounts_in_renewal_negotiation, accounts_next_ren
 from tenancy.models import Team, Tenant
 
 from ..models import BlackoutKind, BlackoutRule, CalendarEntry, EntryStatus, MessageType
-from ..personalisation import outline
+from ..personalisation import outline, title_contexts
 from .caps import week_start
 from .settings import blackout_rules, teams_per_week
 
@@ -147,6 +147,7 @@ def entries_conflicts(*, tenant: Tenant, entries: Iterable[CalendarEntry]) -> di
     rows = list(population.values())
     reached = _reached(tenant, rows)
     names = dict(Account.objects.filter(tenant=tenant, pk__in=accounts).values_list("id", "name"))
+    titles: dict[int, dict] = {}  # the accounts' merge fields, read only if a same-day clash is described
 
     by_contact_day: dict[tuple[int, dt.date], list[_Row]] = defaultdict(list)
     teams_by_contact_week: dict[tuple[int, dt.date], set[str]] = defaultdict(set)
@@ -163,7 +164,11 @@ def entries_conflicts(*, tenant: Tenant, entries: Iterable[CalendarEntry]) -> di
         for contact_id, name in reached.get(row.id, []):
             others = [o for o in by_contact_day[(contact_id, day)] if o.id != row.id]
             if others:
-                also = "; ".join(f"“{outline(o.subject)}” ({TEAM_LABELS.get(o.team, o.team)})" for o in others[:3])
+                titles = titles or title_contexts(tenant=tenant, account_ids=accounts)
+                also = "; ".join(
+                    f"“{outline(o.subject, titles.get(o.account_id))}” ({TEAM_LABELS.get(o.team, o.team)})"
+                    for o in others[:3]
+                )
                 result[row.id].append(Conflict(SAME_DAY, f"{name} is also reached on {day_text(day)} by {also}."))
         if row.message_type != MessageType.TRANSACTIONAL and (
             message := _teams_message(row, day, reached.get(row.id, []), teams_by_contact_week, limit)

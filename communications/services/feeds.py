@@ -22,6 +22,7 @@ from tenancy.models import Membership, Tenant, User
 from tenancy.parsing import parse_id
 
 from ..models import CalendarEntry, CalendarFeed, EntryStatus, FeedKind
+from ..personalisation import entries_titled, entry_title
 
 # What a subscribed calendar shows: the recent past and the year ahead, never the whole history.
 FEED_DAYS_BACK = 90
@@ -152,7 +153,7 @@ def _name(feed: CalendarFeed) -> str:
 
 
 def entry_summary(entry: CalendarEntry) -> str:
-    return f"[{entry.get_message_type_display()} · {entry.get_team_display()}] {entry.subject}"
+    return f"[{entry.get_message_type_display()} · {entry.get_team_display()}] {entry_title(entry)}"
 
 
 def entry_description(entry: CalendarEntry) -> str:
@@ -180,7 +181,7 @@ def feed_calendar(*, feed: CalendarFeed, now: dt.datetime | None = None) -> byte
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", _name(feed))
     calendar.add("x-wr-timezone", feed.tenant.time_zone)
-    for entry in feed_entries(feed=feed, now=now):
+    for entry in entries_titled(tenant=feed.tenant, entries=feed_entries(feed=feed, now=now)):
         entry.tenant = feed.tenant  # the description's times are in the tenant's zone; no query per entry
         start = entry.scheduled_at.astimezone(dt.UTC)
         event = icalendar.Event()

@@ -11,7 +11,7 @@ from accounts.models import Contact
 from tenancy.models import Tenant, User
 
 from ..models import CalendarEntry, Channel, OwnerTask, OwnerTaskStatus
-from ..personalisation import entry_render
+from ..personalisation import entry_render, entry_title
 
 VERBS = {Channel.CALL: "Call", Channel.WEBINAR: "Invite to the webinar", Channel.COMMUNITY: "Post for"}
 
@@ -22,9 +22,9 @@ def owner_task_note(*, entry: CalendarEntry, reachable: list[Contact], held: lis
     names = ", ".join(contact.name for contact in reachable)
     if entry.channel == Channel.SMS:
         _subject, body = entry_render(entry=entry, contact=reachable[0])
-        note = f"Send this text message to {names} (postsale has no SMS provider): {body.text or entry.subject}"
+        note = f"Send this text message to {names} (postsale has no SMS provider): {body.text or entry_title(entry)}"
     else:
-        note = f"{VERBS.get(entry.channel, 'Reach')} {names}: {entry.subject}"
+        note = f"{VERBS.get(entry.channel, 'Reach')} {names}: {entry_title(entry)}"
     if held:
         note += f" (not {', '.join(c.name for c in held)}: their preferences hold it back)"
     return note[:500]

@@ -10,8 +10,9 @@ from django.views.decorators.http import require_GET, require_POST
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.shortcuts import get_or_404, member_required, safe_next
 
-from .. import selectors, services
+from .. import personalisation, selectors, services
 from ..forms import DecisionForm
+from ..personalisation import entry_title
 from ..services.conflicts import entries_conflicts
 from .calendar import decorate
 from .entries import outcome_sentence
@@ -24,13 +25,15 @@ APPROVALS_SHOWN = 100
 def approval_list(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
     pending = list(selectors.approvals_pending(tenant=tenant)[:APPROVALS_SHOWN])
-    decorate(pending, entries_conflicts(tenant=tenant, entries=pending) if pending else {})
+    decorate(pending, entries_conflicts(tenant=tenant, entries=pending) if pending else {}, tenant=tenant)
+    decided = list(selectors.approvals_decided(tenant=tenant))
+    personalisation.entries_titled(tenant=tenant, entries=[approval.entry for approval in decided])
     return render(
         request,
         "communications/approvals/index.html",
         {
             "pending": pending,
-            "decided": selectors.approvals_decided(tenant=tenant),
+            "decided": decided,
             "may_decide": membership_can(request.membership, Capability.MANAGE),
             "threshold": services.communication_settings(tenant=tenant).bulk_threshold,
             "nav_active": "approvals",
@@ -50,15 +53,16 @@ def _decide(request: HttpRequest, entry_id: int, approve: bool) -> HttpResponse:
         else:
             entry = services.entry_reject(entry=entry, by=request.user, note=note)
     except ValidationError as error:
-        messages.error(request, f"{entry.subject}: {' '.join(error.messages)}")
+        messages.error(request, f"{entry_title(entry)}: {' '.join(error.messages)}")
     else:
         if approve:
             messages.success(
-                request, f"Approved {entry.subject} for {entry.account.name}. {outcome_sentence(entry, request.tenant)}"
+                request,
+                f"Approved {entry_title(entry)} for {entry.account.name}. {outcome_sentence(entry, request.tenant)}",
             )
         else:
             messages.success(
-                request, f"Rejected {entry.subject} for {entry.account.name}: back to its owner as a draft."
+                request, f"Rejected {entry_title(entry)} for {entry.account.name}: back to its owner as a draft."
             )
     return redirect(safe_next(request) or "communications:approvals")
 

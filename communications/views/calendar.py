@@ -13,7 +13,7 @@ from tenancy.models import Role
 from tenancy.permissions import Capability, membership_can
 from tenancy.shortcuts import get_or_404, member_required
 
-from .. import selectors
+from .. import personalisation, selectors
 from ..forms import CalendarFilterForm
 from ..models import Channel, MessageType
 from ..selectors import LIST, MONTH, SCOPE_ACCOUNT, SCOPE_ALL, SCOPE_MINE, VIEWS, WEEK
@@ -49,8 +49,10 @@ def _params(request: HttpRequest, account: Account | None) -> QueryDict:
     return params
 
 
-def decorate(entries: list, conflicts: dict) -> list:
-    """What a chip or a row shows beside the entry's own fields."""
+def decorate(entries: list, conflicts: dict, *, tenant) -> list:
+    """What a chip or a row shows beside the entry's own fields, and its title (the subject with the
+    account's merge fields filled in, for all entries at once)."""
+    personalisation.entries_titled(tenant=tenant, entries=entries)
     for entry in entries:
         entry.conflicts = conflicts.get(entry.pk, [])
         entry.icon = CHANNEL_ICONS.get(entry.channel, "•")
@@ -90,7 +92,7 @@ def calendar_page(request: HttpRequest, account: Account | None = None) -> HttpR
     else:
         shown = list(entries)
     # One call for every entry shown: the service answers in a bounded number of queries.
-    decorate(shown, _conflicts(request, shown))
+    decorate(shown, _conflicts(request, shown), tenant=tenant)
     days = selectors.entries_by_day(shown, tenant=tenant, first=period.first, last=period.last)
     weeks = [list(days.items())[i : i + 7] for i in range(0, len(days), 7)] if view == MONTH else []
     return render(
@@ -142,7 +144,9 @@ def account_card(request: HttpRequest, account_id: int) -> HttpResponse:
     tenant = request.tenant
     account = get_or_404(account_selectors.account_get, tenant=tenant, account_id=account_id)
     card = selectors.account_touchpoints(tenant=tenant, account=account, now=selectors.local_now(tenant))
-    decorate(card.upcoming, {})
+    decorate(card.upcoming, {}, tenant=tenant)
+    if card.last_sent is not None:
+        personalisation.entries_titled(tenant=tenant, entries=[card.last_sent])
     return render(
         request,
         "communications/account/_card.html",

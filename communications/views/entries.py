@@ -21,6 +21,7 @@ from tenancy.shortcuts import get_or_404, member_required, safe_next
 from .. import personalisation, selectors, services
 from ..forms import CancelForm, EntryForm
 from ..models import CalendarEntry, EntryStatus
+from ..personalisation import entry_title
 from ..services.conflicts import entries_conflicts
 from ..services.entries import FINAL, moment_text
 from ..services.outbox import TASK_CHANNELS
@@ -140,7 +141,7 @@ def entry_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            _message_level(entry)(request, f"{entry.subject} for {chosen.name}: {outcome_sentence(entry, tenant)}")
+            _message_level(entry)(request, f"{entry_title(entry)} for {chosen.name}: {outcome_sentence(entry, tenant)}")
             return redirect(entry.get_absolute_url())
     return _form_page(request, form, None, account)
 
@@ -149,7 +150,7 @@ def entry_page(request: HttpRequest, entry: CalendarEntry, cancel_form: CancelFo
     tenant = request.tenant
     may_edit = membership_can(request.membership, Capability.EDIT, entry)
     conflicts = entries_conflicts(tenant=tenant, entries=[entry])
-    decorate([entry], conflicts)
+    decorate([entry], conflicts, tenant=request.tenant)
     deliveries = selectors.entry_deliveries(tenant=tenant, entry=entry)
     recipients = services.entry_recipients(entry)
     problems = personalisation.entry_merge_problems(entry=entry) if entry.status in EDITABLE else []
@@ -220,7 +221,9 @@ def entry_edit(request: HttpRequest, entry_id: int) -> HttpResponse:
     entry = _entry(request, entry_id)
     require(request, Capability.EDIT, entry)
     if entry.status not in EDITABLE:
-        messages.error(request, f"{entry.subject} is {entry.get_status_display().lower()}: it can no longer change.")
+        messages.error(
+            request, f"{entry_title(entry)} is {entry.get_status_display().lower()}: it can no longer change."
+        )
         return redirect(entry.get_absolute_url())
     accounts = account_selectors.account_list(tenant=tenant).filter(pk=entry.account_id)
     if request.method == "GET":
@@ -237,7 +240,7 @@ def entry_edit(request: HttpRequest, entry_id: int) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"{entry.subject} saved. {outcome_sentence(entry, tenant)}")
+            messages.success(request, f"{entry_title(entry)} saved. {outcome_sentence(entry, tenant)}")
             return redirect(entry.get_absolute_url())
     return _form_page(request, form, entry, entry.account)
 
@@ -250,9 +253,9 @@ def entry_schedule(request: HttpRequest, entry_id: int) -> HttpResponse:
     try:
         entry = services.entry_schedule(entry=entry, by=request.user)
     except ValidationError as error:
-        messages.error(request, f"{entry.subject} was not scheduled: {' '.join(error.messages)}")
+        messages.error(request, f"{entry_title(entry)} was not scheduled: {' '.join(error.messages)}")
     else:
-        _message_level(entry)(request, f"{entry.subject}: {outcome_sentence(entry, request.tenant)}")
+        _message_level(entry)(request, f"{entry_title(entry)}: {outcome_sentence(entry, request.tenant)}")
     return redirect(safe_next(request) or entry.get_absolute_url())
 
 
@@ -265,9 +268,9 @@ def entry_resend(request: HttpRequest, entry_id: int) -> HttpResponse:
     try:
         entry = entry_resend_unreached(entry=entry, by=request.user)
     except ValidationError as error:
-        messages.error(request, f"{entry.subject} was not sent again: {' '.join(error.messages)}")
+        messages.error(request, f"{entry_title(entry)} was not sent again: {' '.join(error.messages)}")
     else:
-        messages.success(request, f"{entry.subject}: {entry.status_reason}")
+        messages.success(request, f"{entry_title(entry)}: {entry.status_reason}")
     return redirect(entry.get_absolute_url())
 
 
@@ -283,6 +286,6 @@ def entry_cancel(request: HttpRequest, entry_id: int) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"{entry.subject} cancelled: {form.cleaned_data['reason']}.")
+            messages.success(request, f"{entry_title(entry)} cancelled: {form.cleaned_data['reason']}.")
             return redirect(safe_next(request) or entry.get_absolute_url())
     return entry_page(request, _entry(request, entry_id), cancel_form=form)

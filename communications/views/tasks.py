@@ -10,9 +10,10 @@ from django.views.decorators.http import require_GET, require_POST
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.shortcuts import get_or_404, member_required, safe_next
 
-from .. import selectors
+from .. import personalisation, selectors
 from ..forms import TaskDoneForm
 from ..models import OwnerTaskStatus
+from ..personalisation import entry_title
 from ..services.owner_tasks import owner_task_complete
 
 TASKS_SHOWN = 200
@@ -28,14 +29,14 @@ def task_list(request: HttpRequest) -> HttpResponse:
     for task in open_tasks:
         task.overdue = task.due_at < now
         task.may_complete = membership_can(request.membership, Capability.EDIT, task)
+    done = list(selectors.owner_tasks(tenant=tenant, owner=request.user, status=OwnerTaskStatus.DONE)[:DONE_SHOWN])
+    personalisation.entries_titled(tenant=tenant, entries=[task.entry for task in [*open_tasks, *done]])
     return render(
         request,
         "communications/tasks/index.html",
         {
             "tasks": open_tasks,
-            "done": list(
-                selectors.owner_tasks(tenant=tenant, owner=request.user, status=OwnerTaskStatus.DONE)[:DONE_SHOWN]
-            ),
+            "done": done,
             "nav_active": "tasks",
             "section": "communications",
         },
@@ -61,7 +62,7 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
         task.may_complete = True
         return render(request, "communications/tasks/_task.html", {"task": task, "error": error})
     if error:
-        messages.error(request, f"{task.entry.subject}: {error}")
+        messages.error(request, f"{entry_title(task.entry)}: {error}")
     else:
         messages.success(request, f"{task.entry.get_channel_display()} with {task.entry.account.name} logged done.")
     return redirect(safe_next(request) or "communications:tasks")

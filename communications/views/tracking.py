@@ -16,6 +16,7 @@ from tenancy.shortcuts import get_or_404, member_required
 
 from .. import selectors
 from ..more_forms import EngagementLogForm
+from ..personalisation import entry_title
 from ..services import tracking
 
 # The smallest transparent GIF: 1x1, one colour.
@@ -88,7 +89,7 @@ def engagement_log(request: HttpRequest, entry_id: int) -> HttpResponse:
                 apply_errors(form, error)
             else:
                 who = f" from {event.contact}" if event.contact_id else ""
-                messages.success(request, f"Logged {event.get_kind_display().lower()}{who} on “{entry.subject}”.")
+                messages.success(request, f"Logged {event.get_kind_display().lower()}{who} on “{entry_title(entry)}”.")
                 return redirect(entry.get_absolute_url())
     return render(
         request,
