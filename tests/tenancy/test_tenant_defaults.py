@@ -3,7 +3,7 @@ has the seed's service tiers, health model, renewal runways, journey expectation
 permissions; and asking again for the defaults creates nothing twice and keeps an admin's changes."""
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django_scopes import scope
 
@@ -101,3 +101,14 @@ def test_an_older_tenant_without_defaults_gets_them_once(tenant_a):
     assert _counts(tenant_a)["ServiceTier"] == 0
     services.tenant_defaults_ensure(tenant=tenant_a)
     _assert_ready(tenant_a)
+
+
+def test_ensuretenantdefaults_fills_older_tenants_and_names_an_unknown_one(tenant_a, tenant_b, capsys):
+    call_command("ensuretenantdefaults", "alpha")
+    _assert_ready(tenant_a)
+    assert _counts(tenant_b)["ServiceTier"] == 0
+    call_command("ensuretenantdefaults")
+    _assert_ready(tenant_b)
+    assert "bravo: defaults in place." in capsys.readouterr().out
+    with pytest.raises(CommandError, match="No tenant with the slug nowhere"):
+        call_command("ensuretenantdefaults", "nowhere")
