@@ -1,7 +1,7 @@
 // Moved out of the page's template: the Content-Security-Policy runs scripts from our own files only.
 // Only the reasons that fit the chosen outcome: churn reasons for a churn, contraction ones for a contraction.
 (function () {
-  const outcome = document.getElementById("id_outcome"), reason = document.getElementById("id_reason");
+  const outcome = document.getElementById("id_outcome"), reason = document.getElementById("id_outcome_reason");
   const fit = () => {
     const wanted = {churned: "churn", contracted: "contraction"}[outcome.value];
     reason.querySelectorAll("option[data-applies]").forEach((option) => {
