@@ -2,18 +2,22 @@
 single-use link; the admin sees only the invited address until then, and can send it again or withdraw it."""
 
 import re
+import threading
+import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope
 
 from tenancy import invitations
-from tenancy.models import Invitation, InvitationStatus, Membership, Role, Team
+from tenancy.models import Invitation, InvitationStatus, Membership, Role, Team, User
 
 from ..conftest import add_member
 from ..factories import PASSWORD, UserFactory
@@ -268,3 +272,68 @@ def test_api_members_post_makes_an_invitation_not_a_member(
     assert created.json()["status"] == "pending" and "full_name" not in created.json()
     assert _membership(tenant_a, jo.email) is None
     assert mail.outbox[0].to == [jo.email]
+
+
+def _waiting_on_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), reason="row locks")
+def test_two_submits_of_one_link_make_one_person_and_one_member(tenant_a, alice):
+    """The second submit waits for the first one's lock on the invitation, then finds it accepted (before,
+    it failed on the address the first one had just taken)."""
+    with scope(tenant=tenant_a):
+        invitation = invitations.invitation_create(
+            tenant=tenant_a, email="twin@alpha.example", role=Role.CSM, team=Team.SUPPORT, by=alice, send=False
+        )
+        invitations.invitation_send(invitation=invitation)
+    first_in, release = threading.Event(), threading.Event()
+    errors, refusals = [], []
+
+    def first():
+        try:
+            with transaction.atomic():
+                invitations.invitation_accept_as_new_person(invitation=invitation, full_name="One", password=PASSWORD)
+                first_in.set()
+                release.wait(20)
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            first_in.set()
+            connection.close()
+
+    def second():
+        try:
+            first_in.wait(20)
+            invitations.invitation_accept_as_new_person(invitation=invitation, full_name="Two", password=PASSWORD)
+        except ValidationError as refusal:
+            refusals.extend(refusal.messages)
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    # The first commits only once PostgreSQL shows the second waiting (asked from this thread: a
+    # transaction sees pg_stat_activity as it was when it first looked), so the race is the one under test.
+    first_in.wait(20)
+    deadline = time.monotonic() + 20
+    while not (raced := _waiting_on_a_lock()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    release.set()
+    for thread in threads:
+        thread.join(30)
+
+    assert errors == []
+    assert raced
+    assert refusals == ["This invitation has been accepted already; a link works only once. Sign in instead."]
+    assert list(User.objects.filter(email="twin@alpha.example").values_list("full_name", flat=True)) == ["One"]
+    with scope(tenant=tenant_a):
+        assert Membership.objects.filter(user__email="twin@alpha.example").count() == 1
