@@ -69,8 +69,14 @@ def invitation_for_link(token: str) -> Invitation | None:
     return invitation
 
 
-def invitation_refusal(invitation: Invitation) -> str:
-    """Why the invitation cannot be accepted, in words for the person holding the link; "" when it can."""
+def invitation_has_account(invitation: Invitation) -> bool:
+    """Whether the invited address has an account already (then its owner signs in to accept)."""
+    return User.objects.filter(email__iexact=invitation.email).exists()
+
+
+def invitation_refusal(invitation: Invitation, *, user: User | None = None) -> str:
+    """Why the invitation cannot be accepted (by `user`, when someone is signed in), in words for the person
+    holding the link; "" when it can."""
     who = invitation.invited_by.get_full_name() if invitation.invited_by else "an admin"
     status = invitation.status
     if status == InvitationStatus.ACCEPTED:
@@ -79,6 +85,12 @@ def invitation_refusal(invitation: Invitation) -> str:
         return f"This invitation was withdrawn. Ask {who} for a new one if you should have access."
     if status == InvitationStatus.EXPIRED:
         return f"This invitation expired on {invitation.expires_at:%Y-%m-%d}. Ask {who} to send it again."
+    if user is not None and user.email.lower() != invitation.email:
+        # Only the invited address may join with it: a forwarded link is no consent of its owner's.
+        return (
+            f"This invitation is for {invitation.email}; you are signed in as {user.email}. "
+            "Sign out and open the link again."
+        )
     return ""
 
 
@@ -91,7 +103,7 @@ def invitation_create(
 ) -> Invitation:
     """Invite an email address; the link is emailed after commit (unless `send` is False: the caller
     sends it itself)."""
-    from . import tasks
+    from . import tasks  # tasks imports this module
 
     email = (email or "").strip().lower()
     if Membership.objects.filter(tenant=tenant, user__email=email, is_active=True).exists():
@@ -108,7 +120,7 @@ def invitation_create(
 
 def invitation_resend(*, invitation: Invitation) -> Invitation:
     """Send a fresh link (the earlier one stops working) with a fresh expiry."""
-    from . import tasks
+    from . import tasks  # tasks imports this module
 
     if not invitation.is_open:
         raise ValidationError(f"The invitation of {invitation.email} is {invitation.status.label.lower()}.")
@@ -153,10 +165,10 @@ def invitation_send(*, invitation: Invitation, connection=None) -> Invitation:
     return invitation
 
 
-def _locked_open(invitation: Invitation) -> Invitation:
+def _locked_open(invitation: Invitation, *, user: User | None = None) -> Invitation:
     # Locked, then checked again: two clicks on one link must not both pass.
     locked = Invitation.objects.select_for_update().get(tenant_id=invitation.tenant_id, pk=invitation.pk)
-    problem = invitation_refusal(locked)
+    problem = invitation_refusal(locked, user=user)
     if problem:
         raise ValidationError(problem)
     return locked
@@ -165,13 +177,8 @@ def _locked_open(invitation: Invitation) -> Invitation:
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """The invited person, signed in as the invited address, joins with the invitation's role and team.
     Someone removed or deactivated earlier comes back with nothing of their old credentials."""
-    if user.email.lower() != invitation.email:
-        raise ValidationError(
-            f"This invitation is for {invitation.email}; you are signed in as {user.email}. "
-            "Sign out and open the link again."
-        )
     with scope(tenant=invitation.tenant_id), transaction.atomic():
-        invitation = _locked_open(invitation)
+        invitation = _locked_open(invitation, user=user)
         membership, _created = Membership.objects.update_or_create(
             tenant_id=invitation.tenant_id,
             user=user,
@@ -204,7 +211,7 @@ def invitation_accept_as_new_person(*, invitation: Invitation, full_name: str, p
     with scope(tenant=invitation.tenant_id), transaction.atomic():
         # The invitation locked first: a second submit waits here, then finds it accepted.
         _locked_open(invitation)
-        if User.objects.filter(email__iexact=invitation.email).exists():
+        if invitation_has_account(invitation):
             raise ValidationError(f"{invitation.email} has an account already: sign in to accept.")
         user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name)
         return invitation_accept(invitation=invitation, user=user)

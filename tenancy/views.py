@@ -24,7 +24,7 @@ from .forms import (
 )
 from .forms_support import apply_errors
 from .middleware import SESSION_TENANT_KEY
-from .models import ApiKey, ApiKeyKind, Membership, Role, User
+from .models import ApiKey, ApiKeyKind, InvitationStatus, Membership, Role
 from .permissions import Capability, may_revoke_api_key
 from .shortcuts import get_or_404, member_required, safe_next
 
@@ -163,20 +163,20 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None:
         raise Http404("This invitation link is not valid: it may have been replaced by a newer one.")
     context = {"invitation": invitation, "tenant_invited": invitation.tenant}
-    problem = invitations.invitation_refusal(invitation)
+    user = request.user if request.user.is_authenticated else None
+    problem = invitations.invitation_refusal(invitation, user=user)
     if problem:
-        return render(request, "tenancy/invitation_accept.html", {**context, "problem": problem}, status=410)
-    if request.user.is_authenticated:
-        if request.user.email != invitation.email:
-            problem = (
-                f"This invitation is for {invitation.email}; you are signed in as {request.user.email}. "
-                "Sign out and open the link again."
-            )
-            return render(request, "tenancy/invitation_accept.html", {**context, "problem": problem}, status=403)
+        # Gone for everyone (used, withdrawn, expired), or only not for the one signed in.
+        status = 403 if invitation.status == InvitationStatus.PENDING else 410
+        return render(request, "tenancy/invitation_accept.html", {**context, "problem": problem}, status=status)
+    if user is not None:
         if request.method == "POST":
-            return _accepted(request, lambda: invitations.invitation_accept(invitation=invitation, user=request.user))
+            try:
+                return _joined(request, invitations.invitation_accept(invitation=invitation, user=user))
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
         return render(request, "tenancy/invitation_accept.html", context)
-    if User.objects.filter(email__iexact=invitation.email).exists():
+    if invitations.invitation_has_account(invitation):
         return render(request, "tenancy/invitation_accept.html", {**context, "sign_in": True})
     form = InvitationAcceptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -194,18 +194,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "tenancy/invitation_accept.html", {**context, "form": form})
 
 
-def _accepted(request: HttpRequest, accept) -> HttpResponse:
-    try:
-        membership = accept()
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect(request.path)
-    return _joined(request, membership)
-
-
 def _joined(request: HttpRequest, membership: Membership) -> HttpResponse:
     request.session[SESSION_TENANT_KEY] = membership.tenant_id
-    messages.success(request, f"Welcome to {membership.tenant.name}: you are a {membership.get_role_display()} here.")
+    messages.success(request, f"Welcome to {membership.tenant.name}: you joined as {membership.get_role_display()}.")
     return redirect("dashboard:home")
 
 
