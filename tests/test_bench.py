@@ -3,6 +3,7 @@ unnoticed between two measurements (bench/health_data.py did: a new NOT NULL col
 
 import json
 import random
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
@@ -20,7 +21,9 @@ ON_POSTGRESQL = django_settings.DATABASES["default"]["ENGINE"].endswith("postgre
 def _database_url() -> str:
     database = connection.settings_dict
     host, port = database["HOST"] or "127.0.0.1", database["PORT"] or 5432
-    return f"postgres://{database['USER']}@{host}:{port}/{database['NAME']}"
+    password = ":" + quote(database["PASSWORD"], safe="") if database["PASSWORD"] else ""
+    user = quote(database["USER"], safe="") + password
+    return f"postgres://{user}@{host}:{port}/{database['NAME']}"
 
 
 @pytest.mark.django_db(transaction=True)
