@@ -25,6 +25,7 @@ from django.utils.crypto import constant_time_compare
 from django_scopes import scope, scopes_disabled
 
 from .models import Invitation, InvitationStatus, Membership, Role, Team, Tenant, User
+from .queue import enqueue_on_commit
 
 LINK_SALT = "tenancy.invitation"
 
@@ -114,7 +115,7 @@ def invitation_create(
         )
     invitation = Invitation.objects.create(tenant=tenant, email=email, role=role, team=team, invited_by=by)
     if send:
-        tasks.invitation_send_task.delay_on_commit(tenant_id=tenant.pk, invitation_id=invitation.pk)
+        enqueue_on_commit(tasks.invitation_send_task, tenant_id=tenant.pk, invitation_id=invitation.pk)
     return invitation
 
 
@@ -124,7 +125,7 @@ def invitation_resend(*, invitation: Invitation) -> Invitation:
 
     if not invitation.is_open:
         raise ValidationError(f"The invitation of {invitation.email} is {invitation.status.label.lower()}.")
-    tasks.invitation_send_task.delay_on_commit(tenant_id=invitation.tenant_id, invitation_id=invitation.pk)
+    enqueue_on_commit(tasks.invitation_send_task, tenant_id=invitation.tenant_id, invitation_id=invitation.pk)
     return invitation
 
 
