@@ -25,8 +25,9 @@ RUN groupadd --system --gid 10001 app \
 # Dependencies first, in their own layer, so code edits do not reinstall them:
 # with only pyproject.toml present the project builds as an empty wheel that
 # still pulls every dependency. (README.md* tolerates a missing README.)
-COPY pyproject.toml README.md* ./
-RUN pip install . && pip uninstall --yes postsale
+# requirements.lock (the versions CI tested and audited) constrains every dependency.
+COPY pyproject.toml requirements.lock README.md* ./
+RUN pip install --constraint requirements.lock . && pip uninstall --yes postsale
 
 # Now the project itself (.dockerignore keeps .venv, .git, var/ etc. out).
 COPY . .
