@@ -27,6 +27,9 @@ BINARY_SIGNATURES = {
 OLD_EXCEL = b"\xd0\xcf\x11\xe0"
 ZIP = b"PK\x03\x04"
 DELIMITERS = (",", ";", "\t", "|")
+# What an upload reads of a CSV beyond its size: the header and the first rows, for the mapping's preview.
+HEAD_BYTES = 1024 * 1024
+HEAD_ROWS = 50
 
 
 @dataclass
@@ -125,6 +128,28 @@ def read_table(data: bytes, *, encoding: str | None = None, max_rows: int | None
     _refuse_binary(data)
     text, used = _decode(data, encoding)
     return _read_csv(text, used, nrows)
+
+
+def read_head(data: bytes, *, rows: int = HEAD_ROWS) -> Table:
+    """The header and about the first `rows` rows, reading at most HEAD_BYTES of a CSV: what an upload
+    checks while the person waits. The import's run reads and checks the whole file (read_table)."""
+    check_header(data)
+    if data.startswith(ZIP):
+        # pandas reads a workbook's rows streamed and stops after nrows.
+        return _read_excel(data, rows)
+    _refuse_binary(data)
+    head = data
+    if len(data) > HEAD_BYTES:
+        head = data[:HEAD_BYTES]
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            # UTF-16: whole code units, and the last (cut) line dropped after decoding.
+            text = head[: len(head) // 2 * 2].decode("utf-16", errors="ignore")
+            return _read_csv(text[: text.rfind("\n") + 1] or text, "utf-16", rows)
+        # A newline byte is never inside a UTF-8 or Windows-1252 character: cutting there cuts no character.
+        end = head.rfind(b"\n")
+        head = head[: end + 1] if end > 0 else head
+    text, used = _decode(head, None)
+    return _read_csv(text, used, rows)
 
 
 def _refuse_binary(data: bytes) -> None:

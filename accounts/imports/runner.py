@@ -4,6 +4,7 @@ import csv
 import io
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -31,14 +32,24 @@ MAX_STORED_ERRORS = 500
 
 def import_job_read(job: ImportJob) -> Table:
     with job.file.open("rb") as stored:
-        return read_table(stored.read(), encoding=job.encoding or None)
+        # The encoding is found again on the whole file: the upload guessed it from the first rows.
+        return read_table(stored.read())
 
 
 def import_job_execute(job: ImportJob, *, batch_size: int = BATCH_SIZE) -> ImportJob:
     """Run a job already claimed (RUNNING). Row errors end it REJECTED or DONE with rejected rows;
     anything else propagates to the caller, which records the failure."""
-    table = import_job_read(job)
-    _save(job, total_rows=len(table), processed_rows=0)
+    try:
+        table = import_job_read(job)
+    except ValidationError as error:
+        # The upload read the first rows only; what is wrong further down the file is reported here.
+        return _finish(
+            job,
+            ImportStatus.REJECTED,
+            errors=[],
+            message=f"Nothing imported: {' '.join(error.messages)} Fix the file and upload it again.",
+        )
+    _save(job, total_rows=len(table), processed_rows=0, encoding=table.encoding)
     noun = "accounts" if job.kind == ImportKind.ACCOUNTS else "contacts"
     duplicates = duplicate_errors(table, job.mapping, job.kind)
     if duplicates:

@@ -15,6 +15,7 @@ from django_scopes import scope
 
 from accounts import services
 from accounts.csv_safety import safe_cell
+from accounts.imports import selectors
 from accounts.imports import services as imports
 from accounts.imports.mapping import guess_mapping, target_fields
 from accounts.models import (
@@ -679,3 +680,48 @@ def test_a_header_at_the_limit_is_read(tenant_a, settings):
     settings.IMPORT_MAX_COLUMNS = 8
     job = upload(tenant_a, ACCOUNTS_CSV)
     assert len(job.headers) == 8
+
+
+# --- The upload reads the header; the run reads the file -------------------------------------------
+
+
+@pytest.fixture
+def small_head(monkeypatch):
+    """An upload reads 256 bytes of a CSV instead of 1 MB: a file of a few dozen rows stands for a large one."""
+    from accounts.imports import reading
+
+    monkeypatch.setattr(reading, "HEAD_BYTES", 256)
+
+
+def many_rows(count: int) -> str:
+    return "Account ID,Company,Segment\n" + "".join(f"L-{n:03d},Long File {n},smb\n" for n in range(count))
+
+
+def test_an_upload_reads_only_the_head_and_the_run_counts_the_rows(tenant_a, alice, small_head, run_import):
+    job = upload(tenant_a, many_rows(40), by=alice)
+    # The request read the header and the first rows: nobody counted the rest.
+    assert (job.status, job.total_rows, job.headers) == (ImportStatus.UPLOADED, 0, ["Account ID", "Company", "Segment"])
+    with scope(tenant=tenant_a):
+        mapping = {"external_id": "Account ID", "name": "Company", "segment": "Segment"}
+        targets = selectors.import_targets(tenant=tenant_a, kind=ImportKind.ACCOUNTS)
+        preview = selectors.import_job_preview(job=job, targets=targets, mapping=mapping)
+    assert preview[0][0] == 2 and "L-000" in preview[0][1]
+    done = run_import(many_rows(40))
+    assert (done.status, done.total_rows, done.processed_rows, done.created_count) == (ImportStatus.DONE, 40, 40, 40)
+
+
+def test_a_broken_line_past_the_head_is_reported_by_the_run(tenant_a, alice, small_head, run_import, login):
+    text = many_rows(40) + "L-999,Broken,smb,extra\n"
+    # Refused by the request before; now accepted, and the run says what is wrong and where.
+    job = run_import(text)
+    assert job.status == ImportStatus.REJECTED
+    assert job.message.startswith("Nothing imported: Line 42 has 4 cells, but the first row names 3 columns.")
+    assert not accounts_of(tenant_a)
+    page = login(alice).get(reverse("accounts:import_detail", kwargs={"import_job_id": job.pk}))
+    assert "Line 42 has 4 cells" in page.content.decode()
+
+
+def test_windows_1252_past_the_head_is_found_by_the_run(tenant_a, alice, small_head, run_import):
+    job = run_import((many_rows(40) + "L-100,Müller GmbH,smb\n").encode("cp1252"))
+    assert (job.status, job.encoding, job.total_rows) == (ImportStatus.DONE, "cp1252", 41)
+    assert accounts_of(tenant_a)["L-100"].name == "Müller GmbH"

@@ -10,6 +10,7 @@ from django_scopes import scope
 
 from communications.models import CalendarEntry, CalendarImport, EntrySource, EntryStatus
 from communications.services.import_rows import column_mapping, sample_csv
+from communications.services.imports import calendar_import_run
 from tenancy.models import Role
 
 from .helpers import contact_of, make_account
@@ -176,3 +177,73 @@ def test_import_list_costs_bounded_queries(
     with django_assert_max_num_queries(15):
         response = web.get(reverse("communications:imports"))
     assert len(response.context["page"].object_list) == 5
+
+
+@pytest.fixture
+def small_head(monkeypatch):
+    """An upload reads 256 bytes of a CSV instead of 1 MB: a file of a few dozen rows stands for a large one."""
+    from accounts.imports import reading
+
+    monkeypatch.setattr(reading, "HEAD_BYTES", 256)
+
+
+def long_file(count: int) -> str:
+    return HEADER + "".join(
+        f"ext-1,jane@acme.example,,Educational,Email,,2030-12-02T10:00,Send {n},long-{n:03d}\n" for n in range(count)
+    )
+
+
+def test_an_upload_reads_the_head_and_the_run_counts_and_checks_the_rows(tenant_a, alice, book, login, small_head):
+    web = login(alice)
+    # Without running the on-commit task: what the request did alone.
+    response = web.post(
+        reverse("communications:imports"),
+        {"team": "marketing", "file": SimpleUploadedFile("c.csv", long_file(30).encode())},
+    )
+    assert response.status_code == 302
+    job = the_import(tenant_a)
+    assert (job.status, job.total_rows) == (CalendarImport.Status.UPLOADED, 0)
+    progress = web.get(reverse("communications:import_progress", kwargs={"import_id": job.pk})).content.decode()
+    assert "rows not counted yet" in progress
+    with scope(tenant=tenant_a):
+        calendar_import_run(tenant=tenant_a, import_id=job.pk)
+    job = the_import(tenant_a)
+    assert (job.status, job.total_rows, job.processed_rows, job.created_count) == ("done", 30, 30, 30)
+
+
+def test_a_broken_line_past_the_head_ends_the_import_with_where(
+    tenant_a, alice, book, login, small_head, django_capture_on_commit_callbacks
+):
+    web = login(alice)
+    text = long_file(30) + "ext-1,jane@acme.example,,Educational,Email,,2030-12-02T10:00,Broken,x,extra\n"
+    # Refused by the request before; now accepted, and the run says what is wrong and where.
+    assert upload(web, text, capture=django_capture_on_commit_callbacks).status_code == 302
+    job = the_import(tenant_a)
+    assert job.status == CalendarImport.Status.FAILED
+    assert job.message.startswith("Nothing imported: Line 32 has 10 cells, but the first row names 9 columns.")
+    assert not entries(tenant_a)
+    page = web.get(reverse("communications:import_detail", kwargs={"import_id": job.pk})).content.decode()
+    assert "Line 32 has 10 cells" in page
+
+
+def test_the_api_accepts_a_long_file_and_the_import_reports_its_bad_rows(
+    tenant_a, alice, book, small_head, api_as, django_capture_on_commit_callbacks
+):
+    api = api_as(alice, tenant_a)
+    text = long_file(30) + "ext-1,nobody@acme.example,,Educational,Email,,2030-12-02T10:00,Bad,long-bad\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            "/api/v1/calendar-imports/",
+            {"team": "marketing", "file": SimpleUploadedFile("c.csv", text.encode())},
+            format="multipart",
+        )
+    assert response.status_code == 201, response.content
+    assert response.json()["total_rows"] == 0
+    detail = api.get(f"/api/v1/calendar-imports/{response.json()['id']}/").json()
+    assert (detail["status"], detail["total_rows"], detail["created_count"], detail["rejected_count"]) == (
+        "done",
+        31,
+        30,
+        1,
+    )
+    assert [(e["line"], e["column"]) for e in detail["errors"]] == [(32, "contact emails")]
