@@ -32,3 +32,27 @@ def test_import_runs_on_the_worker_with_progress(worker, finished_tasks, tenant_
         assert (job.created_count, job.rejected_count, job.processed_rows, job.progress_pct) == (ROWS, 0, ROWS, 100)
         assert Account.objects.filter(external_id__startswith="w-").count() == ROWS
         assert not Account.objects.filter(external_id__startswith="w-", service_tier__isnull=True).exists()
+
+
+def test_the_worker_counts_the_rows_and_reports_a_broken_line_the_upload_did_not_read(
+    worker, finished_tasks, tenant_a, alice, monkeypatch
+):
+    from accounts.imports import reading
+
+    # The upload reads 256 bytes of the CSV; the worker, in its own process, reads the whole file.
+    monkeypatch.setattr(reading, "HEAD_BYTES", 256)
+    lines = ["external_id,name,segment"] + [f"b-{n:03d},Broken File {n},smb" for n in range(40)]
+    upload = SimpleUploadedFile("book.csv", ("\n".join(lines) + "\nb-999,Broken,smb,extra\n").encode())
+    with scope(tenant=tenant_a):
+        job = imports.import_job_create(tenant=tenant_a, kind="accounts", uploaded_file=upload, by=alice)
+        assert job.total_rows == 0
+        mapping = {"external_id": "external_id", "name": "name", "segment": "segment"}
+        imports.import_job_configure(job=job, mapping=mapping, mode="all_or_nothing", by=alice)
+
+    name, state = finished_tasks.get(timeout=120)
+    assert (name, state) == ("accounts.tasks.import_job_run_task", "SUCCESS")
+    with scope(tenant=tenant_a):
+        job = ImportJob.objects.get(pk=job.pk)
+        assert job.status == ImportStatus.REJECTED
+        assert "Line 42 has 4 cells, but the first row names 3 columns." in job.message
+        assert not Account.objects.filter(external_id__startswith="b-").exists()
