@@ -7,7 +7,7 @@ from tenancy.models import Tenant
 from ..models import ImportJob, ImportMapping
 from ..services.custom_fields import custom_field_definitions
 from .mapping import TargetField, target_fields
-from .reading import read_table
+from .reading import read_head
 
 PREVIEW_ROWS = 5
 
@@ -34,7 +34,8 @@ def import_job_preview(
 ) -> list[tuple[int, list[str]]]:
     """The first rows as the mapping reads them: (line, one cell per target, empty where unmapped)."""
     with job.file.open("rb") as stored:
-        table = read_table(stored.read(), encoding=job.encoding or None, max_rows=rows)
+        # The head only: the page asks on every change of a column, and must not read 50 MB each time.
+        table = read_head(stored.read(), rows=rows + 50)
     preview = []
     for position in range(min(rows, len(table))):
         record = table.frame.iloc[position]

@@ -725,3 +725,21 @@ def test_windows_1252_past_the_head_is_found_by_the_run(tenant_a, alice, small_h
     job = run_import((many_rows(40) + "L-100,Müller GmbH,smb\n").encode("cp1252"))
     assert (job.status, job.encoding, job.total_rows) == (ImportStatus.DONE, "cp1252", 41)
     assert accounts_of(tenant_a)["L-100"].name == "Müller GmbH"
+
+
+def test_a_file_larger_than_the_head_is_stored_without_being_parsed(tenant_a, alice):
+    # About 1.6 MB: more than an upload reads, with a broken last line only the run would find.
+    text = many_rows(1) + "".join(f"B-{n:06d},Big File {n},smb\n" for n in range(70_000)) + "B-x,Broken,smb,extra\n"
+    job = upload(tenant_a, text, by=alice)
+    assert (job.status, job.total_rows) == (ImportStatus.UPLOADED, 0)
+    with scope(tenant=tenant_a):
+        mapping = {"external_id": "Account ID", "name": "Company"}
+        targets = [t for t in selectors.import_targets(tenant=tenant_a, kind=ImportKind.ACCOUNTS) if t.key in mapping]
+        preview = selectors.import_job_preview(job=job, targets=targets, mapping=mapping)
+    assert preview == [
+        (2, ["L-000", "Long File 0"]),
+        (3, ["B-000000", "Big File 0"]),
+        (4, ["B-000001", "Big File 1"]),
+        (5, ["B-000002", "Big File 2"]),
+        (6, ["B-000003", "Big File 3"]),
+    ]
