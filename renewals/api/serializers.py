@@ -139,6 +139,9 @@ class RenewalSerializer(serializers.ModelSerializer):
         child=NamedChoiceField(choices=Lever.choices, enum_name="RenewalLeverEnum"), read_only=True
     )
     days_left = serializers.SerializerMethodField()
+    runway_begins_on = serializers.DateField(
+        read_only=True, help_text="The day the account enters its renewal phase (the journey board's Renewal column)."
+    )
     next_checkpoint = serializers.SerializerMethodField(help_text="The first open checkpoint; null once closed.")
 
     class Meta:
@@ -156,6 +159,7 @@ class RenewalSerializer(serializers.ModelSerializer):
             "status",
             "runway_started_on",
             "runway_days",
+            "runway_begins_on",
             "is_late_start",
             "forecast",
             "suggested_forecast",

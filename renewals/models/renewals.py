@@ -13,6 +13,9 @@ from accounts.models import Segment
 from accounts.models.tiers import MONEY
 from tenancy.models import TenantOwned
 
+# The longest runway a segment may have (two years).
+RUNWAY_MAX_DAYS = 730
+
 
 class Forecast(models.TextChoices):
     COMMIT = "commit", "Commit"
@@ -113,6 +116,12 @@ class Renewal(TenantOwned):
     def is_open(self) -> bool:
         return self.status == RenewalStatus.OPEN
 
+    @property
+    def runway_begins_on(self) -> dt.date:
+        """The day its account enters the renewal phase: the segment's runway days before the due date, or the
+        day a contract known late opened it."""
+        return max(self.due_on - dt.timedelta(days=self.runway_days), self.runway_started_on)
+
 
 class ForecastChange(TenantOwned):
     """Every change of a renewal's forecast: a new suggestion from the data or a person's override."""
@@ -187,7 +196,9 @@ class RunwayStep(TenantOwned):
     """One checkpoint of a segment's renewal runway, as the tenant configures it."""
 
     segment = models.CharField(max_length=16, choices=Segment.choices)
-    days_before = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(730)])
+    days_before = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(RUNWAY_MAX_DAYS)]
+    )
     title = models.CharField(max_length=120)
     description = models.CharField(max_length=500, blank=True)
     is_active = models.BooleanField("in use", default=True)

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from tenancy.models import Tenant
 
 from ..models import CheckpointStatus, Outcome, Renewal, RenewalStatus
+from ..models.renewals import RUNWAY_MAX_DAYS
 
 
 def accounts_next_renewal(*, tenant: Tenant, account_ids) -> dict[int, dt.date]:
@@ -83,7 +84,10 @@ def renewals_in_runway(
 
     The runway begins the segment's runway days before the due date, or the day the renewal opened when
     the contract became known later than that (a late start)."""
-    renewals = Renewal.objects.filter(tenant=tenant, status=RenewalStatus.OPEN)
+    # No runway is longer than RUNWAY_MAX_DAYS: renewals due later cannot have begun theirs.
+    renewals = Renewal.objects.filter(
+        tenant=tenant, status=RenewalStatus.OPEN, due_on__lte=today + dt.timedelta(days=RUNWAY_MAX_DAYS)
+    )
     if account_ids is not None:
         renewals = renewals.filter(account_id__in=account_ids)
     # Counted in the same query: a board of many renewals costs one read.
@@ -98,7 +102,7 @@ def renewals_in_runway(
     labels = dict(Renewal._meta.get_field("forecast").choices)
     found = []
     for renewal in rows:
-        begins = max(renewal.due_on - dt.timedelta(days=renewal.runway_days), renewal.runway_started_on)
+        begins = renewal.runway_begins_on
         if begins > today:
             continue
         found.append(

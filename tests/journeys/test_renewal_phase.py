@@ -117,3 +117,13 @@ def test_the_board_shows_only_renewals_of_the_filtered_tracks(tenant_a, alice, b
     response = login(alice).get(reverse("journeys:index") + f"?owner={bob.pk}")
     renewal = {c.stage: c for c in response.context["columns"]}["renewal"]
     assert [r.account_id for r in renewal.renewals] == [mine.pk]
+
+
+def test_the_api_says_when_a_renewals_runway_begins(tenant_a, alice, api_as):
+    account = make_account(tenant_a, 1, segment="mid_market")
+    contract = contract_ending_in(tenant_a, account, 200)
+    with scope(tenant=tenant_a):
+        renewal = contract.renewal
+        expected = renewal.due_on - dt.timedelta(days=renewal.runway_days)
+    found = api_as(alice, tenant_a).get(f"/api/v1/renewals/{renewal.pk}/").json()
+    assert found["runway_begins_on"] == expected.isoformat()
