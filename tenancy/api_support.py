@@ -9,7 +9,7 @@ import contextlib
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import ISO_8601, exceptions, pagination, serializers
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -45,11 +45,21 @@ def exception_handler(exc, context):
         detail_codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
         if isinstance(detail_codes, str):
             code = detail_codes
-    body = {"status": response.status_code, "code": code, "message": message}
+    response.data = error_body(status=response.status_code, code=code, message=message, fields=fields)
+    return response
+
+
+def error_body(*, status: int, code: str, message: str, fields: dict | None = None) -> dict:
+    """The one error shape (see the module's docstring)."""
+    body = {"status": status, "code": code, "message": message}
     if fields is not None:
         body["fields"] = fields
-    response.data = {"error": body}
-    return response
+    return {"error": body}
+
+
+def error_response(*, status: int, code: str, message: str) -> JsonResponse:
+    """The error shape outside DRF: for answers given before a view runs or when no route matches."""
+    return JsonResponse(error_body(status=status, code=code, message=message), status=status)
 
 
 def _first_message(fields) -> str:

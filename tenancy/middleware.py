@@ -1,10 +1,11 @@
 """Enter the tenant scope for every request, from the API credential or the signed-in user."""
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
 from django_scopes import scope
 
 from . import selectors, services
+from .api_support import error_response
 from .credentials import presented_secret
 
 SESSION_TENANT_KEY = "tenant_id"
@@ -56,8 +57,8 @@ class TenantScopeMiddleware:
             "Send one of them: a request acts as one person."
         )
         if request.path.startswith("/api/"):
-            # The API's one error shape (tenancy.api_support), though DRF never sees this request.
-            return JsonResponse({"error": {"status": 400, "code": "two_identities", "message": detail}}, status=400)
+            # The API's one error shape, though DRF never sees this request.
+            return error_response(status=400, code="two_identities", message=detail)
         return HttpResponseBadRequest(detail, content_type="text/plain; charset=utf-8")
 
     @staticmethod
