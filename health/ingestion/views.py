@@ -14,10 +14,10 @@ from django.views.decorators.csrf import csrf_exempt
 from tenancy import services as tenancy_services
 from tenancy.credentials import presented_secret
 from tenancy.models import ApiKey, ApiKeyKind
+from tenancy.parsing import storable_text
 
 from .parsing import RequestRejected, batch_calls, load_object, read_body
 from .services import ingest
-from .storable import text_problem
 from .timestamps import BadTimestamp, parse_timestamp
 
 logger = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def _write_key(request: HttpRequest, body: dict | None) -> ApiKey:
     elif body is not None and isinstance(body.get("writeKey"), str) and body["writeKey"]:
         # No key holds a NUL or a lone surrogate, and neither can be looked up.
         secret = body["writeKey"]
-        api_key = None if text_problem(secret) else tenancy_services.api_key_authenticate(secret)
+        api_key = tenancy_services.api_key_authenticate(secret) if storable_text(secret) else None
     else:
         raise Unauthorized("Send the write key as the HTTP Basic user name (empty password) or as writeKey.")
     if api_key is None:
