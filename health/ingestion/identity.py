@@ -192,7 +192,7 @@ class _Resolver:
         earlier = self._earlier_identities(list(wanted))
         for user_id, (account_id, call) in wanted.items():
             traits = earlier.get(user_id, {})
-            said = identified.get(user_id, Said(call=call))
+            said = identified.get(user_id) or Said(call=call)
             traits, source = {**traits, **said.traits}, said.call
             cleaned = contact_values(traits, user_id=user_id, for_new=True)
             for trait, problem in cleaned.problems:
