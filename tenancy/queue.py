@@ -23,6 +23,7 @@ from celery import Task
 from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerError
 
+from .cache import UNREACHABLE
 from .leases import task_lease
 
 logger = logging.getLogger(__name__)
@@ -56,15 +57,9 @@ def queue_watch() -> Iterator[QueueWatch]:
         _watch.reset(token)
 
 
-def _broker_errors() -> tuple[type[BaseException], ...]:
-    # kombu wraps the broker's connection errors in its OperationalError when publishing; the result
-    # backend's subscription raises redis' own.
-    try:
-        from redis.exceptions import ConnectionError as RedisConnectionError
-        from redis.exceptions import TimeoutError as RedisTimeoutError
-    except ImportError:  # pragma: no cover (redis is a dependency)
-        return (BrokerError, ConnectionError, TimeoutError)
-    return (BrokerError, RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
+# kombu wraps the broker's connection errors in its OperationalError when publishing; the result
+# backend's subscription raises redis' own.
+BROKER_ERRORS = (BrokerError, *UNREACHABLE, ConnectionError, TimeoutError)
 
 
 def enqueue(task: Task, **kwargs) -> bool:
@@ -78,7 +73,7 @@ def enqueue(task: Task, **kwargs) -> bool:
         return True
     try:
         task.apply_async(kwargs=kwargs, ignore_result=True)
-    except _broker_errors() as error:
+    except BROKER_ERRORS as error:
         logger.warning("%s not queued (the broker is unavailable: %s); the sweep queues it later", task.name, error)
         if (watch := _watch.get()) is not None:
             watch.failed += 1
