@@ -124,7 +124,8 @@ def _store(tenant: Tenant, valid: list[Call], resolution: Resolution | None, *, 
 def _error(tenant: Tenant, raw, reason: str, now: dt.datetime) -> IngestionError:
     # The event as sent may hold what PostgreSQL refuses (a NUL, a lone surrogate, NaN, deep nesting): its
     # copy here is made storable, so a refusal is always recorded.
-    call = shown(raw) if isinstance(raw, dict) else {}
+    copy = shown(raw)
+    call = copy if isinstance(copy, dict) else {}
     kind = call.get("type")
     message_id = call.get("messageId")
     return IngestionError(
@@ -133,7 +134,7 @@ def _error(tenant: Tenant, raw, reason: str, now: dt.datetime) -> IngestionError
         kind=kind[:8] if isinstance(kind, str) else "",
         message_id=str(message_id)[:200] if isinstance(message_id, str | int) else "",
         reason=shown_text(reason)[:300],
-        payload=_cut(call if isinstance(raw, dict) else shown(raw)),
+        payload=_cut(copy),
     )
 
 
