@@ -161,13 +161,12 @@ def board_renewals(
     Renewal by hand is shown by that track and not twice."""
     moved = tracks.filter(stage=Stage.RENEWAL).values("account_id")
     accounts = tracks.exclude(account_id__in=moved).values("account_id")
-    found = renewals_in_runway(tenant=tenant, today=today, account_ids=accounts)
-    return found[: per_column or BOARD_COLUMN_CARDS], len(found)
+    return renewals_in_runway(tenant=tenant, today=today, account_ids=accounts, limit=per_column or BOARD_COLUMN_CARDS)
 
 
 def account_renewal(*, tenant: Tenant, account: Account, today: dt.date) -> RenewalInRunway | None:
     """The account's renewal in its runway, if one has begun: its journey page shows the renewal phase."""
-    found = renewals_in_runway(tenant=tenant, today=today, account_ids=[account.pk])
+    found, _total = renewals_in_runway(tenant=tenant, today=today, account_ids=[account.pk], limit=1)
     return found[0] if found else None
 
 

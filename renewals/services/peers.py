@@ -10,7 +10,6 @@ from django.db.models import Count, Q, QuerySet
 from tenancy.models import Tenant
 
 from ..models import CheckpointStatus, Outcome, Renewal, RenewalStatus
-from ..models.renewals import RUNWAY_MAX_DAYS
 
 
 def accounts_next_renewal(*, tenant: Tenant, account_ids) -> dict[int, dt.date]:
@@ -77,19 +76,32 @@ class RenewalInRunway:
         return max(0, -self.days_left)
 
 
+def _in_runway(*, tenant: Tenant, today: dt.date, account_ids: Iterable[int] | QuerySet | None) -> QuerySet[Renewal]:
+    """Open renewals whose runway_begins_on is on or before `today`, worked out in SQL."""
+    renewals = Renewal.objects.filter(tenant=tenant, status=RenewalStatus.OPEN, runway_started_on__lte=today)
+    if account_ids is not None:
+        renewals = renewals.filter(account_id__in=account_ids)
+    # Each renewal carries its segment's runway length and a tenant uses only a few, so the due-date half of
+    # runway_begins_on is one condition per length: the page then reads only the renewals it shows.
+    begun = Q()
+    for days in renewals.order_by().values_list("runway_days", flat=True).distinct():
+        begun |= Q(runway_days=days, due_on__lte=today + dt.timedelta(days=days))
+    return renewals.filter(begun) if begun else renewals.none()
+
+
 def renewals_in_runway(
-    *, tenant: Tenant, today: dt.date, account_ids: Iterable[int] | QuerySet | None = None
-) -> list[RenewalInRunway]:
-    """Open renewals whose runway has begun by `today`, soonest due first (an overdue one still open is in it).
+    *,
+    tenant: Tenant,
+    today: dt.date,
+    account_ids: Iterable[int] | QuerySet | None = None,
+    limit: int | None = None,
+) -> tuple[list[RenewalInRunway], int]:
+    """Open renewals whose runway has begun by `today`, soonest due first (an overdue one still open is in it),
+    at most `limit` of them, and how many there are in all.
 
     The runway begins the segment's runway days before the due date, or the day the renewal opened when
     the contract became known later than that (a late start)."""
-    # No runway is longer than RUNWAY_MAX_DAYS: renewals due later cannot have begun theirs.
-    renewals = Renewal.objects.filter(
-        tenant=tenant, status=RenewalStatus.OPEN, due_on__lte=today + dt.timedelta(days=RUNWAY_MAX_DAYS)
-    )
-    if account_ids is not None:
-        renewals = renewals.filter(account_id__in=account_ids)
+    renewals = _in_runway(tenant=tenant, today=today, account_ids=account_ids)
     # Counted in the same query: a board of many renewals costs one read.
     rows = (
         renewals.annotate(
@@ -99,25 +111,23 @@ def renewals_in_runway(
         .select_related("account", "owner")
         .order_by("due_on", "id")
     )
+    rows = list(rows if limit is None else rows[:limit])
+    total = len(rows) if limit is None or len(rows) < limit else renewals.count()
     labels = dict(Renewal._meta.get_field("forecast").choices)
-    found = []
-    for renewal in rows:
-        begins = renewal.runway_begins_on
-        if begins > today:
-            continue
-        found.append(
-            RenewalInRunway(
-                renewal_id=renewal.pk,
-                account_id=renewal.account_id,
-                account_name=renewal.account.name,
-                owner_name=str(renewal.owner) if renewal.owner else "",
-                due_on=renewal.due_on,
-                runway_from=begins,
-                forecast=renewal.forecast,
-                forecast_label=labels.get(renewal.forecast, renewal.forecast),
-                checkpoints_done=renewal.done,
-                checkpoints_total=renewal.total,
-                days_left=(renewal.due_on - today).days,
-            )
+    found = [
+        RenewalInRunway(
+            renewal_id=renewal.pk,
+            account_id=renewal.account_id,
+            account_name=renewal.account.name,
+            owner_name=str(renewal.owner) if renewal.owner else "",
+            due_on=renewal.due_on,
+            runway_from=renewal.runway_begins_on,
+            forecast=renewal.forecast,
+            forecast_label=labels.get(renewal.forecast, renewal.forecast),
+            checkpoints_done=renewal.done,
+            checkpoints_total=renewal.total,
+            days_left=(renewal.due_on - today).days,
         )
-    return found
+        for renewal in rows
+    ]
+    return found, total

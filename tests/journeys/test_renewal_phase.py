@@ -127,3 +127,26 @@ def test_the_api_says_when_a_renewals_runway_begins(tenant_a, alice, api_as):
         expected = renewal.due_on - dt.timedelta(days=renewal.runway_days)
     found = api_as(alice, tenant_a).get(f"/api/v1/renewals/{renewal.pk}/").json()
     assert found["runway_begins_on"] == expected.isoformat()
+
+
+def test_the_board_reads_only_the_renewals_it_shows_and_counts_the_rest(tenant_a):
+    accounts = [make_account(tenant_a, n, segment="mid_market") for n in range(1, 5)]
+    for account in accounts:
+        start_track(tenant_a, account, stage="adoption")
+    for account, days in zip(accounts, (30, 10, 20, 300), strict=True):
+        contract_ending_in(tenant_a, account, days)
+    with scope(tenant=tenant_a):
+        today = renewal_services.local_today(tenant_a)
+        tracks = selectors.track_list(tenant=tenant_a)
+        shown, total = selectors.board_renewals(tenant=tenant_a, tracks=tracks, today=today, per_column=2)
+    # The 300-day one has not begun its runway; the others show soonest due first, two of three.
+    assert [r.account_id for r in shown] == [accounts[1].pk, accounts[2].pk]
+    assert total == 3
+
+
+def test_a_late_contract_is_not_in_its_runway_before_it_opened(tenant_a):
+    account = make_account(tenant_a, 1, segment="enterprise")
+    contract_ending_in(tenant_a, account, 20, known_days_ago=5)
+    with scope(tenant=tenant_a):
+        today = renewal_services.local_today(tenant_a)
+        assert selectors.account_renewal(tenant=tenant_a, account=account, today=today - dt.timedelta(days=6)) is None
