@@ -75,17 +75,23 @@ def invitation_has_account(invitation: Invitation) -> bool:
     return User.objects.filter(email__iexact=invitation.email).exists()
 
 
+def _inviter(invitation: Invitation) -> str:
+    # Read only for a refusal: the invitation locked for an acceptance has no inviter loaded.
+    return invitation.invited_by.get_full_name() if invitation.invited_by else "an admin"
+
+
 def invitation_refusal(invitation: Invitation, *, user: User | None = None) -> str:
     """Why the invitation cannot be accepted (by `user`, when someone is signed in), in words for the person
     holding the link; "" when it can."""
-    who = invitation.invited_by.get_full_name() if invitation.invited_by else "an admin"
     status = invitation.status
     if status == InvitationStatus.ACCEPTED:
         return "This invitation has been accepted already; a link works only once. Sign in instead."
     if status == InvitationStatus.REVOKED:
-        return f"This invitation was withdrawn. Ask {who} for a new one if you should have access."
+        return f"This invitation was withdrawn. Ask {_inviter(invitation)} for a new one if you should have access."
     if status == InvitationStatus.EXPIRED:
-        return f"This invitation expired on {invitation.expires_at:%Y-%m-%d}. Ask {who} to send it again."
+        return (
+            f"This invitation expired on {invitation.expires_at:%Y-%m-%d}. Ask {_inviter(invitation)} to send it again."
+        )
     if user is not None and user.email.lower() != invitation.email:
         # Only the invited address may join with it: a forwarded link is no consent of its owner's.
         return (
@@ -179,23 +185,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """The invited person, signed in as the invited address, joins with the invitation's role and team.
     Someone removed or deactivated earlier comes back with nothing of their old credentials."""
     with scope(tenant=invitation.tenant_id), transaction.atomic():
-        invitation = _locked_open(invitation, user=user)
-        membership, _created = Membership.objects.update_or_create(
-            tenant_id=invitation.tenant_id,
-            user=user,
-            defaults={
-                "role": invitation.role,
-                "team": invitation.team,
-                "is_active": True,
-                "invited_by": invitation.invited_by,
-                "invitation_sent_at": invitation.sent_at,
-            },
-        )
-        invitation.accepted_at, invitation.accepted_by = timezone.now(), user
-        invitation.save(update_fields=["accepted_at", "accepted_by"])
-        user.last_tenant_id = invitation.tenant_id
-        user.save(update_fields=["last_tenant"])
-    return membership
+        return _join(_locked_open(invitation, user=user), user=user)
 
 
 def invitation_accept_as_new_person(*, invitation: Invitation, full_name: str, password: str) -> Membership:
@@ -211,8 +201,28 @@ def invitation_accept_as_new_person(*, invitation: Invitation, full_name: str, p
         raise ValidationError({"password1": error.messages}) from error
     with scope(tenant=invitation.tenant_id), transaction.atomic():
         # The invitation locked first: a second submit waits here, then finds it accepted.
-        _locked_open(invitation)
-        if invitation_has_account(invitation):
+        locked = _locked_open(invitation)
+        if invitation_has_account(locked):
             raise ValidationError(f"{invitation.email} has an account already: sign in to accept.")
-        user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name)
-        return invitation_accept(invitation=invitation, user=user)
+        user = User.objects.create_user(email=locked.email, password=password, full_name=full_name)
+        return _join(locked, user=user)
+
+
+def _join(invitation: Invitation, *, user: User) -> Membership:
+    # `invitation` is locked and open (_locked_open), inside the caller's transaction and scope.
+    membership, _created = Membership.objects.update_or_create(
+        tenant_id=invitation.tenant_id,
+        user=user,
+        defaults={
+            "role": invitation.role,
+            "team": invitation.team,
+            "is_active": True,
+            "invited_by_id": invitation.invited_by_id,
+            "invitation_sent_at": invitation.sent_at,
+        },
+    )
+    invitation.accepted_at, invitation.accepted_by = timezone.now(), user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    user.last_tenant_id = invitation.tenant_id
+    user.save(update_fields=["last_tenant"])
+    return membership
