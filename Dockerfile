@@ -38,14 +38,18 @@ RUN pip install --no-deps . \
 # build time so containers start without writing to the image. The throwaway
 # key exists only for this RUN: without one, settings would generate and persist
 # a key under var/ and bake it into the image.
+# The unprivileged user owns the result: compose's migrate job collects into the
+# volume Caddy serves from, which starts as a copy of this folder. (In this RUN: a
+# chown -R in a later one would store every static file in the image twice.)
 RUN SECRET_KEY=collectstatic-build-only-not-secret \
     DEBUG=false \
-    python manage.py collectstatic --noinput
+    python manage.py collectstatic --noinput \
+    && chown -R app:app /app/staticfiles
 
 # var/ is the only path the app writes to (settings create it at import; keep it
-# writable for the unprivileged user). staticfiles/ too: compose's migrate job
-# collects into the volume Caddy serves from, which starts as a copy of this folder.
-RUN mkdir -p /app/var && chown app:app /app/var && chown -R app:app /app/staticfiles
+# writable for the unprivileged user). -R: collectstatic's import of the settings
+# made var/celery/ (the file broker's folders) as root.
+RUN mkdir -p /app/var && chown -R app:app /app/var
 
 USER app
 
