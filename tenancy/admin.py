@@ -3,6 +3,7 @@ it is for whoever runs the installation, not for tenant admins (they use /admin/
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 from django_scopes import scopes_disabled
 
 from . import services
@@ -65,6 +66,9 @@ class MembershipAdmin(UnscopedAdmin):
         services.membership_end_credentials(membership=obj)
         super().delete_model(request, obj)
 
+    # Django's bulk delete action, unlike its change and delete views, runs outside a transaction:
+    # a receiver failing half-way must not leave some credentials ended and no membership removed.
+    @transaction.atomic
     def delete_queryset(self, request, queryset):
         for membership in queryset.select_related("tenant", "user"):
             services.membership_end_credentials(membership=membership)
