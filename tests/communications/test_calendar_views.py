@@ -407,3 +407,38 @@ def test_tasks_list_the_users_open_tasks_and_log_them_done(tenant_a, bob, book, 
     assert task.status == OwnerTaskStatus.DONE and "Rollout on track" in task.note
     # Someone else's task is not Bob's to log.
     assert client.post(reverse("communications:task_done", args=[other.pk])).status_code == 403
+
+
+def test_the_approvals_queue_of_8_accounts_costs_what_2_do(tenant_a, alice, bob, login, django_assert_max_num_queries):
+    from communications import services
+
+    with scope(tenant=tenant_a):
+        services.communication_settings_update(tenant=tenant_a, bulk_threshold=2)
+
+    def add(first, count):
+        for n in range(first, first + count):
+            account = make_account(tenant_a, 40 + n, owner=bob)
+            people = [contact_of(tenant_a, account, 10 * n + i) for i in range(3)]
+            for day, decide in ((3, False), (4, True)):
+                entry = entry_for(
+                    tenant_a,
+                    account,
+                    at=at_local(tenant_a, 2030, 12, day),
+                    contacts=people,
+                    by=bob,
+                    subject="Roadmap for {{ account.name }}",
+                )
+                assert entry.status == EntryStatus.PENDING_APPROVAL
+                if decide:
+                    with scope(tenant=tenant_a):
+                        services.entry_approve(entry=entry, by=alice, note="")
+
+    client = login(alice)
+    add(0, 2)
+    with CaptureQueriesContext(connection) as two:
+        assert client.get(reverse("communications:approvals")).status_code == 200
+    add(2, 6)
+    with django_assert_max_num_queries(len(two)):
+        body = client.get(reverse("communications:approvals")).content.decode()
+    pending, decided = body.split('id="approvals-decided"')
+    assert "Roadmap for Account 047" in pending and "Roadmap for Account 047" in decided
