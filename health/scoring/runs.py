@@ -90,24 +90,17 @@ def run_start_manual(*, tenant: Tenant, by: User | None) -> RecomputeRun:
     never have reached the queue): one run per tenant and day, and a batch counts once however often sent."""
     today = timezone.localdate(timezone=tenant.zone)
     with transaction.atomic():
-        running = (
-            RecomputeRun.objects.select_for_update()
-            .filter(tenant=tenant, day=today, kind=RunKind.MANUAL, status=RunStatus.RUNNING)
-            .first()
-        )
-        if running is None:
-            try:
-                with transaction.atomic():
-                    run = RecomputeRun.objects.create(tenant=tenant, day=today, kind=RunKind.MANUAL, requested_by=by)
-                    batch_ids = _plan(run)
-            except IntegrityError:
-                # Another click a moment ago started it: that one is today's run.
-                run = RecomputeRun.objects.select_for_update().get(
-                    tenant=tenant, day=today, kind=RunKind.MANUAL, status=RunStatus.RUNNING
-                )
-                batch_ids = _hand_out_again(run)
-        else:
-            run, batch_ids = running, _hand_out_again(running)
+        try:
+            # Claim first: the constraint recompute_run_one_manual_running lets one such run exist a day.
+            with transaction.atomic():
+                run = RecomputeRun.objects.create(tenant=tenant, day=today, kind=RunKind.MANUAL, requested_by=by)
+                batch_ids = _plan(run)
+        except IntegrityError:
+            # An earlier click's run is still running: that one is today's run.
+            run = RecomputeRun.objects.select_for_update().get(
+                tenant=tenant, day=today, kind=RunKind.MANUAL, status=RunStatus.RUNNING
+            )
+            batch_ids = _hand_out_again(run)
         _enqueue(tenant, batch_ids)
     run.refresh_from_db()
     return run
