@@ -442,3 +442,30 @@ def test_the_approvals_queue_of_8_accounts_costs_what_2_do(tenant_a, alice, bob,
         body = client.get(reverse("communications:approvals")).content.decode()
     pending, decided = body.split('id="approvals-decided"')
     assert "Roadmap for Account 047" in pending and "Roadmap for Account 047" in decided
+
+
+def test_the_tasks_of_8_accounts_cost_what_2_do(tenant_a, bob, login, django_assert_max_num_queries):
+    def add(first, count):
+        for n in range(first, first + count):
+            account = make_account(tenant_a, 60 + n, owner=bob)
+            call = entry_for(
+                tenant_a,
+                account,
+                at=at_local(tenant_a, 2030, 12, 3),
+                contacts=[contact_of(tenant_a, account, 60 + n)],
+                by=bob,
+                channel="call",
+                message_type="relationship",
+                subject="Call {{ account.name }}",
+            )
+            with scope(tenant=tenant_a):
+                owner_task_open(entry=call, note="Call due")
+
+    client = login(bob)
+    add(0, 2)
+    with CaptureQueriesContext(connection) as two:
+        assert client.get(reverse("communications:tasks")).status_code == 200
+    add(2, 6)
+    with django_assert_max_num_queries(len(two)):
+        response = client.get(reverse("communications:tasks"))
+    assert len(response.context["tasks"]) == 8 and "Call Account 067" in response.content.decode()
