@@ -34,9 +34,6 @@ LIVE = (
 # A blackout is about what is still to go out.
 NOT_YET_SENT = (EntryStatus.DRAFT, EntryStatus.PENDING_APPROVAL, EntryStatus.SCHEDULED, EntryStatus.DEFERRED)
 TEAM_LABELS = dict(Team.choices)
-# The seed (004): "if a customer is in three campaigns at once, something is wrong". A tenant changes it in
-# its communication settings (teams_per_week).
-TEAMS_PER_WEEK = 3
 
 
 @dataclass(frozen=True)
