@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from health.backfill import backfill
-from tenancy.models import Tenant
+from health.management.tenants import tenant_from_slug
 
 SHOWN_ERRORS = 50
 
@@ -24,9 +24,7 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.exists():
             raise CommandError(f"There is no file {path}.")
-        target = Tenant.objects.filter(slug=tenant).first()
-        if target is None:
-            raise CommandError(f"There is no tenant with the slug {tenant!r}.")
+        target = tenant_from_slug(tenant)
         fmt = format or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
         try:
             text = path.read_text(encoding="utf-8-sig")

@@ -3,8 +3,8 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scope
 
+from health.management.tenants import tenant_from_slug
 from health.services import account_rollups_rebuild, rollups_rebuild
-from tenancy.models import Tenant
 
 
 class Command(BaseCommand):
@@ -22,9 +22,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, tenant: str, since: str | None, accounts_only: bool = False, **options):
-        found = Tenant.objects.filter(slug=tenant).first()
-        if found is None:
-            raise CommandError(f"There is no tenant with the slug {tenant!r}.")
+        found = tenant_from_slug(tenant)
         try:
             first_day = dt.date.fromisoformat(since) if since else None
         except ValueError as error:

@@ -3,8 +3,8 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scope
 
+from health.management.tenants import tenant_from_slug
 from health.scoring.detection import signals_announce_day
-from tenancy.models import Tenant
 
 
 class Command(BaseCommand):
@@ -26,9 +26,7 @@ class Command(BaseCommand):
             scored = dt.date.fromisoformat(day)
         except ValueError as error:
             raise CommandError(f"{day!r} is not a day: give it as YYYY-MM-DD.") from error
-        target = Tenant.objects.filter(slug=tenant).first()
-        if target is None:
-            raise CommandError(f"There is no tenant with the slug {tenant!r}.")
+        target = tenant_from_slug(tenant)
         with scope(tenant=target):
             counts = signals_announce_day(tenant=target, day=scored)
         self.stdout.write(
