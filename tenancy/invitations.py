@@ -16,7 +16,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -119,7 +119,14 @@ def invitation_create(
         raise ValidationError(
             {"email": f"{email} has an invitation already: send it again from the pending invitations."}
         )
-    invitation = Invitation.objects.create(tenant=tenant, email=email, role=role, team=team, invited_by=by)
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(tenant=tenant, email=email, role=role, team=team, invited_by=by)
+    except IntegrityError:
+        # Another admin invited the same address in the same instant (one open invitation per address).
+        raise ValidationError(
+            {"email": f"{email} has an invitation already: send it again from the pending invitations."}
+        ) from None
     if send:
         enqueue_on_commit(tasks.invitation_send_task, tenant_id=tenant.pk, invitation_id=invitation.pk)
     return invitation

@@ -103,11 +103,19 @@ def member_list(request: HttpRequest) -> HttpResponse:
         members = members.filter(Q(user__email__icontains=query) | Q(user__full_name__icontains=query))
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     # Only the address: whoever is behind it is nobody here until they accept.
-    pending = invitations.invitation_list(tenant=request.tenant, open_only=True)[:MEMBERS_PER_PAGE]
+    open_invitations = invitations.invitation_list(tenant=request.tenant, open_only=True)
+    pending = list(open_invitations[:MEMBERS_PER_PAGE])
+    more = open_invitations.count() - len(pending) if len(pending) == MEMBERS_PER_PAGE else 0
     return render(
         request,
         "tenancy/member_list.html",
-        {"page": page, "query": query, "invitations": pending, "invitation_days": settings.INVITATION_MAX_AGE_DAYS},
+        {
+            "page": page,
+            "query": query,
+            "invitations": pending,
+            "more_invitations": more,
+            "invitation_days": settings.INVITATION_MAX_AGE_DAYS,
+        },
     )
 
 

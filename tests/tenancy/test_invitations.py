@@ -337,3 +337,17 @@ def test_two_submits_of_one_link_make_one_person_and_one_member(tenant_a, alice)
     assert list(User.objects.filter(email="twin@alpha.example").values_list("full_name", flat=True)) == ["One"]
     with scope(tenant=tenant_a):
         assert Membership.objects.filter(user__email="twin@alpha.example").count() == 1
+
+
+def test_the_members_page_says_how_many_more_invitations_are_pending(tenant_a, alice, login, monkeypatch):
+    import tenancy.views
+
+    monkeypatch.setattr(tenancy.views, "MEMBERS_PER_PAGE", 2)
+    with scope(tenant=tenant_a):
+        for n in range(3):
+            invitations.invitation_create(
+                tenant=tenant_a, email=f"new{n}@alpha.example", role=Role.CSM, team=Team.CUSTOMER_SUCCESS, by=alice
+            )
+    response = login(alice).get(reverse("tenancy:member_list"))
+    assert len(response.context["invitations"]) == 2
+    assert "and 1 older pending invitation" in response.content.decode()
