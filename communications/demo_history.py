@@ -8,7 +8,7 @@ import datetime as dt
 import re
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 
 from tenancy.models import Team
 
@@ -87,6 +87,23 @@ def deliver_history(plan) -> None:
         _log_calls(plan, latest)
         _ensure_replies(plan, latest)
     _ensure_unsubscribes(plan, latest)
+    _leave_one_partly_sent(plan)
+
+
+def _leave_one_partly_sent(plan) -> None:
+    """The latest email to several people whose worker stopped while sending, as a killed worker leaves it:
+    one recipient's delivery unknown, the entry partly sent, for its owner to send again to that contact."""
+    entries = CalendarEntry.objects.filter(tenant=plan.tenant, status="sent", channel=Channel.EMAIL)
+    for entry in entries.annotate(reached=Count("deliveries")).filter(reached__gte=2).order_by("-sent_at"):
+        unopened = entry.deliveries.filter(status=DeliveryStatus.SENT, opened_at__isnull=True).order_by("-pk").first()
+        if unopened is None:
+            continue
+        Delivery.objects.filter(tenant=plan.tenant, pk=unopened.pk).update(status=DeliveryStatus.SENDING)
+        reason, unreached = outbox.send_summary(entry, entry.deliveries.count())
+        CalendarEntry.objects.filter(tenant=plan.tenant, pk=entry.pk).update(
+            status_reason=reason[:500], unreached_count=unreached
+        )
+        return
 
 
 def _later(plan, start: dt.datetime, low_hours: float, high_hours: float, latest: dt.datetime) -> dt.datetime:

@@ -249,6 +249,10 @@ def _assert_demo_communications(acme):
         and not deliveries.filter(created_at__gte=now - dt.timedelta(hours=1)).exists()
     )
     assert deliveries.filter(channel="in_app", status="read").exists()
+    # One send a worker stopped in the middle of: partly sent, its unknown recipient named for a resend.
+    (partly,) = list(sent.filter(unreached_count__gt=0))
+    assert partly.is_partly_sent and "not reached: a worker stopped" in partly.status_reason
+    assert deliveries.filter(entry=partly, status="sending").count() == partly.unreached_count == 1
     assert OwnerTask.objects.filter(tenant=acme, entry__channel="call", status="done", done_at__lt=now).exists()
     live = ["scheduled", "deferred", "pending_approval"]
     planned = entries.filter(status__in=live, scheduled_at__gt=now, scheduled_at__lte=now + month)

@@ -266,7 +266,7 @@ def _deliver_messages(claim: _Claimed, todo: list[Contact], already: int) -> Del
                 backend.close()
             except Exception:  # the messages are out; a failing QUIT changes nothing
                 logger.warning("Closing the email connection failed", exc_info=True)
-    reason, unreached = _summary(entry, len(todo) + already)
+    reason, unreached = send_summary(entry, len(todo) + already)
     return claim.sent(reason, unreached_count=unreached, **counts)
 
 
@@ -359,7 +359,7 @@ def _retry_or_fail(claim: _Claimed, error: str, counts: dict) -> DeliveryResult:
     return claim.result(EntryStatus.SCHEDULED, reason, **counts)
 
 
-def _summary(entry: CalendarEntry, total: int) -> tuple[str, int]:
+def send_summary(entry: CalendarEntry, total: int) -> tuple[str, int]:
     """What happened to every recipient, from the deliveries themselves (this and earlier attempts), and how
     many a worker stopped while sending to (unreached: whether it left is unknown)."""
     rows = Delivery.objects.filter(tenant_id=entry.tenant_id, entry=entry).order_by().values("status", "error")
