@@ -20,7 +20,12 @@ STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 
-if not REDIS_URL:  # noqa: F405
+if REDIS_URL:  # noqa: F405
+    # A queue of this run's own: a worker of anything else on the same Redis database (another suite, a
+    # leftover `make run`) can never take this suite's tasks, nor this suite's workers theirs. The name is
+    # passed on in the environment, so a worker the suite starts as a process listens on the same queue.
+    CELERY_TASK_DEFAULT_QUEUE = os.environ.setdefault("POSTSALE_TEST_QUEUE", f"postsale-test-{os.getpid()}")
+else:
     # Without Redis the suite runs its tasks in-process, and each test process keeps its own cache: the
     # embedded default's file broker and file cache are for `make run` (a test of them sets them up itself).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

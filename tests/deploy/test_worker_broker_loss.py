@@ -44,6 +44,8 @@ def test_the_worker_survives_losing_redis_while_a_task_runs(tmp_path, redis_port
     # Not the current app: the rest of the suite's tasks must keep finding the project's app.
     client = Celery("deploy-test", broker=url, set_as_current=False)
     client.conf.broker_connection_retry_on_startup = True
+    # The worker below reads the test settings, which take the queue's name from the environment.
+    client.conf.task_default_queue = queue = f"broker-loss-{redis_port}"
     worker_log_path = tmp_path / "worker.log"
     started, release = tmp_path / "started", tmp_path / "release"
     redis = worker = None
@@ -51,7 +53,7 @@ def test_the_worker_survives_losing_redis_while_a_task_runs(tmp_path, redis_port
         try:
             redis = _start_redis(redis_port, redis_log)
             environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-            environment.update(DJANGO_SETTINGS_MODULE="config.settings_test", REDIS_URL=url)
+            environment.update(DJANGO_SETTINGS_MODULE="config.settings_test", REDIS_URL=url, POSTSALE_TEST_QUEUE=queue)
             worker = subprocess.Popen(
                 [
                     *(sys.executable, "-m", "celery"),
