@@ -169,6 +169,32 @@ def make_import_job(tenant: Tenant) -> int:
         return job.pk
 
 
+def make_record_import(tenant: Tenant) -> int:
+    """A finished import of support tickets for the canary account, with one rejected row (so its file exists)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts.imports import services as import_services
+    from accounts.models import ImportMode
+    from health.signals import import_jobs
+
+    data = (
+        "account_external_id,external_id,subject,opened_at\n"
+        f"canary-account,canary-import-ticket,{CANARY} imported ticket,2025-03-03\n"
+        f"nobody,canary-import-bad,{CANARY} bad ticket,2025-03-03\n"
+    )
+    with scope(tenant=tenant):
+        job = import_jobs.record_import_create(
+            tenant=tenant,
+            kind="ticket",
+            mode=ImportMode.VALID_ROWS,
+            uploaded_file=SimpleUploadedFile(f"{CANARY} tickets.csv", data.encode()),
+            by=_canary_member(),
+        )
+        # The queued task runs on commit, which a test's transaction never reaches: run it here.
+        import_services.import_job_run(job_id=job.pk, tenant=tenant)
+        return job.pk
+
+
 def _make_signal(tenant: Tenant, kind_key: str, **fields) -> int:
     """A signal record of tenant A's canary account, made through the service the API and imports use."""
     from accounts.models import Account, Contact
@@ -796,6 +822,7 @@ OBJECT_MAKERS = {
     "subscription_change_id": make_subscription_change,
     "meeting_id": make_meeting,
     "nps_response_id": make_nps_response,
+    "record_import_id": make_record_import,
     "health_score_id": make_health_score,
     "contact_health_id": make_contact_health,
     "health_signal_id": make_health_signal,

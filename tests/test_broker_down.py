@@ -174,3 +174,21 @@ def test_with_the_broker_down_pages_say_so_and_the_sweeps_send_the_work_once_it_
         assert imports.import_jobs_requeue(tenant=tenant_a, now=even_later) == 0
         assert calendar_imports_requeue(tenant=tenant_a, now=even_later) == 0
         assert notifications_requeue(tenant=tenant_a, now=even_later) == 0
+
+
+def test_a_signal_upload_with_the_broker_down_says_so_and_its_job_waits_for_the_sweep(
+    broker_down, tenant_a, alice, login
+):
+    make_account(tenant_a, 1, owner=alice)
+    nps = b"account_external_id,score,responded_on\next-1,9,2025-03-01\n"
+    form = {"kind": "nps", "mode": "all_or_nothing", "file": SimpleUploadedFile("nps.csv", nps)}
+    page = _answer(login(alice).post, reverse("health:signal_import"), form, follow=True)
+    assert page.status_code == 200 and BACKGROUND_UNAVAILABLE in page.content.decode()
+    assert "Waiting for a worker to start the import" in page.content.decode()
+    broker_down()
+    later = timezone.now() + task_lease() + dt.timedelta(seconds=1)
+    with scope(tenant=tenant_a):
+        job = ImportJob.objects.get(tenant=tenant_a)
+        assert job.status == ImportStatus.QUEUED
+        # The account import's sweep sends it: one job framework, one sweep.
+        assert imports.import_jobs_requeue(tenant=tenant_a, now=later) == 1

@@ -3,7 +3,7 @@
 from django import forms
 from django.conf import settings
 
-from ..models import ImportKind, ImportMode
+from ..models import ACCOUNT_IMPORT_KINDS, ImportKind, ImportMode
 from .mapping import TargetField
 from .reading import megabytes
 
@@ -11,7 +11,11 @@ SKIP = ""
 
 
 class ImportUploadForm(forms.Form):
-    kind = forms.ChoiceField(label="The file holds", choices=ImportKind.choices, initial=ImportKind.ACCOUNTS)
+    kind = forms.ChoiceField(
+        label="The file holds",
+        choices=[(kind.value, kind.label) for kind in ACCOUNT_IMPORT_KINDS],
+        initial=ImportKind.ACCOUNTS,
+    )
     file = forms.FileField(widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}))
 
     def __init__(self, *args, **kwargs):

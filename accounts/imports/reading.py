@@ -14,6 +14,7 @@ import openpyxl
 import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 
 NOT_TABULAR = "This is not a CSV or Excel file."
 # Magic numbers of files people upload by mistake, and what to call them.
@@ -128,6 +129,17 @@ def read_table(data: bytes, *, encoding: str | None = None, max_rows: int | None
     _refuse_binary(data)
     text, used = _decode(data, encoding)
     return _read_csv(text, used, nrows)
+
+
+def read_upload(uploaded_file: UploadedFile) -> tuple[bytes, Table]:
+    """The uploaded file's bytes (to store for the run) and its head (read_head): what an upload checks
+    while the person waits, refusing a file too big before reading it and one too wide from its first row."""
+    # The size is known before a byte is read: refuse big files without reading them.
+    if uploaded_file.size is not None:
+        check_size(uploaded_file.size)
+    data = uploaded_file.read()
+    check_size(len(data))
+    return data, read_head(data)
 
 
 def read_head(data: bytes, *, rows: int = HEAD_ROWS) -> Table:

@@ -1,4 +1,8 @@
-"""One run of a claimed import job: read, check every row, then write in batches and count progress on the job."""
+"""One run of a claimed import job: read, check every row, then write in batches and count progress on the job.
+
+Jobs of other kinds (health's records) go to the run their app registered (registry.py); such a run uses
+import_job_read, import_job_save (progress) and import_job_finish (outcome, errors, rejected rows) as ours does.
+"""
 
 import csv
 import io
@@ -10,11 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..csv_safety import safe_cell
-from ..models import Account, ImportJob, ImportKind, ImportMode, ImportStatus
+from ..models import ACCOUNT_IMPORT_KINDS, Account, ImportJob, ImportKind, ImportMode, ImportStatus
 from ..selectors import assignable_owners
 from ..services import service_tiers
 from ..services.custom_fields import custom_field_definitions
 from .reading import Table, read_table
+from .registry import import_runner
 from .validation import (
     AccountContext,
     Checked,
@@ -36,24 +41,31 @@ def import_job_read(job: ImportJob) -> Table:
         return read_table(stored.read())
 
 
+def import_job_refuse(job: ImportJob, error: ValidationError) -> ImportJob:
+    """End the job REJECTED for a file that cannot be imported at all, saying why. The upload read the
+    first rows only: what is wrong further down the file is reported here."""
+    return import_job_finish(
+        job,
+        ImportStatus.REJECTED,
+        errors=[],
+        message=f"Nothing imported: {' '.join(error.messages)} Fix the file and upload it again.",
+    )
+
+
 def import_job_execute(job: ImportJob, *, batch_size: int = BATCH_SIZE) -> ImportJob:
     """Run a job already claimed (RUNNING). Row errors end it REJECTED or DONE with rejected rows;
     anything else propagates to the caller, which records the failure."""
+    if job.kind not in ACCOUNT_IMPORT_KINDS:
+        return import_runner(job.kind)(job)
     try:
         table = import_job_read(job)
     except ValidationError as error:
-        # The upload read the first rows only; what is wrong further down the file is reported here.
-        return _finish(
-            job,
-            ImportStatus.REJECTED,
-            errors=[],
-            message=f"Nothing imported: {' '.join(error.messages)} Fix the file and upload it again.",
-        )
-    _save(job, total_rows=len(table), processed_rows=0, encoding=table.encoding)
+        return import_job_refuse(job, error)
+    import_job_save(job, total_rows=len(table), processed_rows=0, encoding=table.encoding)
     noun = "accounts" if job.kind == ImportKind.ACCOUNTS else "contacts"
     duplicates = duplicate_errors(table, job.mapping, job.kind)
     if duplicates:
-        return _finish(
+        return import_job_finish(
             job,
             ImportStatus.REJECTED,
             errors=duplicates,
@@ -64,13 +76,13 @@ def import_job_execute(job: ImportJob, *, batch_size: int = BATCH_SIZE) -> Impor
     checked = _check(job, table)
     rejected = len(checked.errors)
     if rejected and job.mode == ImportMode.ALL_OR_NOTHING:
-        return _finish(
+        return import_job_finish(
             job,
             ImportStatus.REJECTED,
             errors=checked.all_errors(),
             processed_rows=len(table),
             rejected_count=rejected,
-            rejected_csv=_rejected_csv(table, checked),
+            rejected_csv=rejected_rows_csv(table, checked),
             message=f"Nothing imported: {rejected} of {len(table)} rows have errors. Fix them and upload the file "
             "again, or import again choosing to import the valid rows.",
         )
@@ -78,7 +90,7 @@ def import_job_execute(job: ImportJob, *, batch_size: int = BATCH_SIZE) -> Impor
     message = f"Imported {created + updated} {noun}: {created} created, {updated} updated."
     if rejected:
         message += f" {rejected} rows were rejected: download them, fix them and import that file."
-    return _finish(
+    return import_job_finish(
         job,
         ImportStatus.DONE,
         errors=checked.all_errors(),
@@ -86,7 +98,7 @@ def import_job_execute(job: ImportJob, *, batch_size: int = BATCH_SIZE) -> Impor
         created_count=created,
         updated_count=updated,
         rejected_count=rejected,
-        rejected_csv=_rejected_csv(table, checked) if rejected else None,
+        rejected_csv=rejected_rows_csv(table, checked) if rejected else None,
         message=message,
     )
 
@@ -144,14 +156,14 @@ def _write(job: ImportJob, table: Table, checked: Checked, batch_size: int) -> t
         with transaction.atomic():
             batch_created, batch_updated = writer.write(rows) if rows else (0, 0)
             created, updated = created + batch_created, updated + batch_updated
-            _save(job, processed_rows=end, created_count=created, updated_count=updated)
+            import_job_save(job, processed_rows=end, created_count=created, updated_count=updated)
     if isinstance(writer, AccountWriter) and writer.later_parents:
         with transaction.atomic():
             writer.link_later_parents(batch_size)
     return created, updated
 
 
-def _rejected_csv(table: Table, checked: Checked) -> bytes:
+def rejected_rows_csv(table: Table, checked: Checked) -> bytes:
     """The rejected rows with their original columns and an error column, safe to open in a spreadsheet."""
     out = io.StringIO()
     writer = csv.writer(out)
@@ -164,13 +176,13 @@ def _rejected_csv(table: Table, checked: Checked) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def _save(job: ImportJob, **fields) -> None:
+def import_job_save(job: ImportJob, **fields) -> None:
     for name, value in fields.items():
         setattr(job, name, value)
     ImportJob.objects.filter(tenant=job.tenant, pk=job.pk).update(**fields)
 
 
-def _finish(
+def import_job_finish(
     job: ImportJob,
     status: ImportStatus,
     *,

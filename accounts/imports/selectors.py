@@ -1,10 +1,12 @@
 """Reads of import jobs for the pages: always within the tenant."""
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 
 from tenancy.models import Tenant
 
-from ..models import ImportJob, ImportMapping
+from ..models import ACCOUNT_IMPORT_KINDS, ImportJob, ImportMapping
 from ..services.custom_fields import custom_field_definitions
 from .mapping import TargetField, target_fields
 from .reading import read_head
@@ -12,12 +14,17 @@ from .reading import read_head
 PREVIEW_ROWS = 5
 
 
-def import_job_list(*, tenant: Tenant) -> QuerySet[ImportJob]:
-    return ImportJob.objects.filter(tenant=tenant).select_related("created_by").order_by("-created_at", "-pk")
+def import_job_list(*, tenant: Tenant, kinds: Iterable[str] = ACCOUNT_IMPORT_KINDS) -> QuerySet[ImportJob]:
+    """The jobs of `kinds`, newest first: the account import's by default, as each app's pages show their own."""
+    return (
+        ImportJob.objects.filter(tenant=tenant, kind__in=list(kinds))
+        .select_related("created_by")
+        .order_by("-created_at", "-pk")
+    )
 
 
-def import_job_get(*, tenant: Tenant, import_job_id: int) -> ImportJob:
-    return import_job_list(tenant=tenant).get(pk=import_job_id)
+def import_job_get(*, tenant: Tenant, import_job_id: int, kinds: Iterable[str] = ACCOUNT_IMPORT_KINDS) -> ImportJob:
+    return import_job_list(tenant=tenant, kinds=kinds).get(pk=import_job_id)
 
 
 def import_targets(*, tenant: Tenant, kind: str) -> list[TargetField]:

@@ -1,7 +1,9 @@
-"""Bulk imports of accounts and contacts: upload, column mapping, and the run.
+"""Bulk imports of accounts and contacts: upload, column mapping, and the run; the job, its claim and its
+sweep serve every import kind (health's records run through a runner health registers, see runner.py).
 
 import_job_create   stores the file and reads its header and first rows; a bad header changes nothing
                     (the run reads, counts and checks every row: a web worker never waits for that)
+import_job_new      the store every kind's upload shares (health's record import creates its jobs QUEUED)
 import_job_configure saves the mapping (for next time too) and queues the run
 import_job_run      claims the job and runs it; a second run does nothing, a redelivery after
                     a lost worker takes the job over once the first run's lease has run out
@@ -21,9 +23,9 @@ from tenancy.leases import task_lease
 from tenancy.models import Tenant, User
 from tenancy.queue import enqueue, enqueue_on_commit, requeue_before
 
-from ..models import ImportJob, ImportKind, ImportMapping, ImportMode, ImportStatus
+from ..models import ACCOUNT_IMPORT_KINDS, ImportJob, ImportMapping, ImportMode, ImportStatus
 from .mapping import guess_mapping
-from .reading import ZIP, check_size, read_head
+from .reading import ZIP, Table, read_upload
 from .runner import import_job_execute
 from .selectors import import_mapping_saved, import_targets
 
@@ -34,30 +36,43 @@ def import_job_create(*, tenant: Tenant, kind: str, uploaded_file: UploadedFile,
     Reads the header and the first rows only, so the request takes as long for 500,000 rows as for 50:
     the run counts the rows and reports the problems of the rest of the file on the job.
     """
-    if kind not in ImportKind.values:
+    if kind not in ACCOUNT_IMPORT_KINDS:
         raise ValidationError({"kind": "Choose whether the file holds accounts or contacts."})
-    # The size is known before a byte is read: refuse big files without reading them.
-    if uploaded_file.size is not None:
-        check_size(uploaded_file.size)
-    data = uploaded_file.read()
-    check_size(len(data))
-    table = read_head(data)
+    data, table = read_upload(uploaded_file)
     saved = import_mapping_saved(tenant=tenant, kind=kind)
+    mapping = guess_mapping(targets=import_targets(tenant=tenant, kind=kind), headers=table.headers, saved=saved)
+    return import_job_new(
+        tenant=tenant, kind=kind, uploaded_file=uploaded_file, data=data, table=table, by=by, mapping=mapping
+    )
+
+
+def import_job_new(
+    *, tenant: Tenant, kind: str, uploaded_file: UploadedFile, data: bytes, table: Table, by: User | None, **fields
+) -> ImportJob:
+    """Store the upload (its bytes and head already read by read_upload) as a new job of `kind`; `fields`
+    set the rest (mapping, mode, status). Every import kind's upload ends here, so files are kept alike."""
     job = ImportJob(
         tenant=tenant,
         kind=kind,
         original_name=PurePath(uploaded_file.name or "upload").name[:255],
         encoding=table.encoding,
         headers=table.headers,
-        mapping=guess_mapping(targets=import_targets(tenant=tenant, kind=kind), headers=table.headers, saved=saved),
         # Counted by the run, which reads the whole file.
         total_rows=0,
         created_by=by,
+        **fields,
     )
     # The stored name is ours: what people call their files does not belong in a path.
     job.file.save(f"{kind}.{'xlsx' if data.startswith(ZIP) else 'csv'}", ContentFile(data), save=False)
     job.save()
     return job
+
+
+def import_job_enqueue(*, job: ImportJob) -> None:
+    """Send the queued job's run once the transaction commits; never raises (the beat's sweep resends it)."""
+    from ..tasks import import_job_run_task
+
+    enqueue_on_commit(import_job_run_task, tenant_id=job.tenant_id, import_job_id=job.pk)
 
 
 def _clean_mapping(job: ImportJob, mapping: dict[str, str]) -> dict[str, str]:
@@ -88,8 +103,6 @@ def _clean_mapping(job: ImportJob, mapping: dict[str, str]) -> dict[str, str]:
 
 def import_job_configure(*, job: ImportJob, mapping: dict[str, str], mode: str, by: User | None) -> ImportJob:
     """Save the column mapping, on the job and as the tenant's mapping for next time, and queue the run."""
-    from ..tasks import import_job_run_task
-
     if job.status != ImportStatus.UPLOADED:
         raise ValidationError("This import has been started already. Upload the file again to import it once more.")
     if mode not in ImportMode.values:
@@ -103,7 +116,7 @@ def import_job_configure(*, job: ImportJob, mapping: dict[str, str], mode: str, 
         if queued != 1:
             raise ValidationError("This import has been started already.")
         ImportMapping.objects.update_or_create(tenant=job.tenant, kind=job.kind, defaults={"mapping": chosen})
-        enqueue_on_commit(import_job_run_task, tenant_id=job.tenant_id, import_job_id=job.pk)
+        import_job_enqueue(job=job)
     job.mapping, job.mode, job.status = chosen, mode, ImportStatus.QUEUED
     return job
 
@@ -123,8 +136,8 @@ def import_job_lease() -> timedelta:
 
 
 def import_jobs_requeue(*, tenant: Tenant, now: datetime | None = None) -> int:
-    """Send again the runs of jobs queued long ago and never started (their message was lost: the broker
-    was down), and of runs whose worker died; the run's claim makes a second message harmless."""
+    """Send again the runs of jobs of every kind queued long ago and never started (their message was lost:
+    the broker was down), and of runs whose worker died; the run's claim makes a second message harmless."""
     from ..tasks import import_job_run_task
 
     now = now or timezone.now()

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tenancy.forms_support import apply_errors
@@ -22,6 +23,20 @@ JOBS_PER_PAGE = 20
 
 def _job(request: HttpRequest, import_job_id: int) -> ImportJob:
     return get_or_404(selectors.import_job_get, tenant=request.tenant, import_job_id=import_job_id)
+
+
+def _status(job: ImportJob) -> dict:
+    """What accounts/imports/_status.html needs besides the job: this app's pages for it."""
+    return {
+        "max_errors": MAX_STORED_ERRORS,
+        "links": {
+            "progress": reverse("accounts:import_progress", args=[job.pk]),
+            "rejected": reverse("accounts:import_rejected_csv", args=[job.pk]),
+            "done": reverse("accounts:index"),
+            "done_label": "Go to the accounts",
+            "again": reverse("accounts:import_list"),
+        },
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -55,11 +70,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 @member_required(Capability.VIEW)
 def import_detail(request: HttpRequest, import_job_id: int) -> HttpResponse:
     job = _job(request, import_job_id)
-    context = {
-        "job": job,
-        "may_import": membership_can(request.membership, Capability.MANAGE),
-        "max_errors": MAX_STORED_ERRORS,
-    }
+    context = {"job": job, "may_import": membership_can(request.membership, Capability.MANAGE), **_status(job)}
     if request.method == "POST":
         require(request, Capability.MANAGE)
         if job.status != ImportStatus.UPLOADED:
@@ -100,13 +111,17 @@ def import_detail(request: HttpRequest, import_job_id: int) -> HttpResponse:
 @member_required(Capability.VIEW)
 def import_progress(request: HttpRequest, import_job_id: int) -> HttpResponse:
     job = _job(request, import_job_id)
-    return render(request, "accounts/imports/_status.html", {"job": job, "max_errors": MAX_STORED_ERRORS})
+    return render(request, "accounts/imports/_status.html", {"job": job, **_status(job)})
 
 
 @require_GET
 @member_required(Capability.VIEW)
 def import_rejected_csv(request: HttpRequest, import_job_id: int) -> FileResponse:
-    job = _job(request, import_job_id)
+    return rejected_rows_response(_job(request, import_job_id))
+
+
+def rejected_rows_response(job: ImportJob) -> FileResponse:
+    """The job's rejected rows as a download named after the uploaded file; every import kind's page serves it."""
     if not job.rejected_file:
         raise Http404("This import has no rejected rows.")
     stem = job.original_name.rsplit(".", 1)[0] or "import"

@@ -2,7 +2,7 @@
 
 from .book import Account, AccountStatus, Contact, ContactRole, Segment
 from .custom_fields import CustomFieldDefinition, CustomFieldType
-from .imports import ImportJob, ImportKind, ImportMapping, ImportMode, ImportStatus
+from .imports import ACCOUNT_IMPORT_KINDS, ImportJob, ImportKind, ImportMapping, ImportMode, ImportStatus
 from .tiers import (
     TIER_SETTINGS,
     Cadence,
@@ -15,6 +15,7 @@ from .tiers import (
 )
 
 __all__ = [
+    "ACCOUNT_IMPORT_KINDS",
     "TIER_SETTINGS",
     "Account",
     "AccountStatus",

@@ -15,6 +15,17 @@ def import_upload_path(job: "ImportJob", filename: str) -> str:
 class ImportKind(models.TextChoices):
     ACCOUNTS = "accounts", "Accounts"
     CONTACTS = "contacts", "Contacts"
+    # Health's records (health.signals.kinds keys): one job framework for every import, run by the
+    # runner health registers (accounts.imports.runner.register_import_runner), as accounts may not import health.
+    TICKETS = "ticket", "Support tickets"
+    INVOICES = "invoice", "Invoices and payments"
+    SUBSCRIPTION_CHANGES = "subscription_change", "Subscription changes (plans and seats)"
+    MEETINGS = "meeting", "Meetings and touchpoints"
+    NPS = "nps", "NPS responses"
+
+
+# The kinds of the account import's pages and column mapping; the others have pages of their own app.
+ACCOUNT_IMPORT_KINDS = (ImportKind.ACCOUNTS, ImportKind.CONTACTS)
 
 
 class ImportMode(models.TextChoices):
@@ -32,7 +43,7 @@ class ImportStatus(models.TextChoices):
 
 
 class ImportJob(TenantOwned):
-    kind = models.CharField(max_length=16, choices=ImportKind.choices)
+    kind = models.CharField(max_length=32, choices=ImportKind.choices)
     file = models.FileField(upload_to=import_upload_path)
     original_name = models.CharField(max_length=255)
     encoding = models.CharField(max_length=16, blank=True)
@@ -74,7 +85,7 @@ class ImportJob(TenantOwned):
 class ImportMapping(TenantOwned):
     """The column mapping last used for a kind of import, offered again next time."""
 
-    kind = models.CharField(max_length=16, choices=ImportKind.choices)
+    kind = models.CharField(max_length=16, choices=[(kind.value, kind.label) for kind in ACCOUNT_IMPORT_KINDS])
     mapping = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)
 

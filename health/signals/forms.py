@@ -6,7 +6,7 @@ from django.conf import settings
 from accounts.imports.reading import megabytes
 from accounts.models import ImportMode
 
-from .imports import MAX_ROWS
+from .import_jobs import MAX_ROWS
 from .kinds import KINDS
 
 MODES = [

@@ -1,4 +1,4 @@
-"""CSV and Excel import of signal records: fixed column names per kind, every row checked like the account import.
+"""What a CSV or Excel file of signal records holds: fixed column names per kind, and every row's checks.
 
 The file is read by accounts.imports.reading (encodings, delimiters, .xlsx, size limit, header
 checks), so every import in the product refuses a bad file in the same words. Columns are found
@@ -6,30 +6,27 @@ by name in any case and spacing ("Opened at" is opened_at); other columns are ig
 on the result. An empty cell means "no value": a new record gets the default, a record matched
 by its external id keeps what it has.
 
-These files are small (a few thousand rows), so they run in the request, with a row limit.
+The upload checks the header (find_columns) and the import's job checks every row (RowChecker):
+see import_jobs.py.
 """
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
 
 from accounts import selectors as account_selectors
 from accounts.imports.mapping import normalise
-from accounts.imports.reading import Table, check_size, read_table
+from accounts.imports.reading import Table
 from accounts.imports.validation import RowError
-from accounts.models import ImportMode
 from accounts.parsing import parse_bool, parse_choice, parse_date, parse_decimal, parse_int, parse_moment
 from tenancy.models import Tenant
 
 from ..models import MeetingKind, MeetingStatus, SubscriptionChangeKind, TicketPriority, TicketSentiment, TicketStatus
-from . import services
 from .kinds import SignalKind
 
-MAX_ROWS = 20_000
 PRIORITY_WORDS = {"urgent": "p1", "high": "p2", "normal": "p3", "medium": "p3", "low": "p4"}
 
 
@@ -105,19 +102,6 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
 }
 
 
-@dataclass
-class ImportOutcome:
-    """What an import did, for the result page."""
-
-    total: int
-    created: int
-    updated: int
-    rejected: int
-    message: str
-    errors: list[RowError] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-
-
 def _priority(value: str) -> str:
     return PRIORITY_WORDS.get(value.strip().lower()) or parse_choice(value, TicketPriority.choices)
 
@@ -152,22 +136,7 @@ def _parsers(zone: dt.tzinfo) -> dict[str, Callable[[str], object]]:
     }
 
 
-def _read(uploaded_file: UploadedFile) -> Table:
-    # The size is known before a byte is read: refuse big files without reading them.
-    if uploaded_file.size is not None:
-        check_size(uploaded_file.size)
-    data = uploaded_file.read()
-    check_size(len(data))
-    table = read_table(data)
-    if len(table) > MAX_ROWS:
-        raise ValidationError(
-            f"The file has {len(table):,} rows; an import of signals takes up to {MAX_ROWS:,}. "
-            "Split it into smaller files and import them one after the other."
-        )
-    return table
-
-
-def _find_columns(table: Table, kind: SignalKind) -> tuple[dict[str, str], list[str]]:
+def find_columns(table: Table, kind: SignalKind) -> tuple[dict[str, str], list[str]]:
     """Column name -> the file's header for it, and the headers no column takes."""
     known = {normalise(column.name): column.name for column in COLUMNS[kind.key]}
     found: dict[str, str] = {}
@@ -188,7 +157,7 @@ def _find_columns(table: Table, kind: SignalKind) -> tuple[dict[str, str], list[
     return found, ignored
 
 
-class _Rows:
+class RowChecker:
     """Checks each row's cells: typed values for the service, or RowErrors with line, column, value and reason."""
 
     def __init__(self, *, tenant: Tenant, kind: SignalKind, table: Table, found: dict[str, str]):
@@ -262,45 +231,3 @@ class _Rows:
     def cell(self, column: str, index: int) -> str:
         names = {header: name for name, header in self.found.items()}
         return self.cells[names[column]][index] if column in names else ""
-
-
-def signal_import(*, tenant: Tenant, kind: SignalKind, uploaded_file: UploadedFile, mode: str) -> ImportOutcome:
-    """Import the file's rows; a ValidationError says what is wrong with a file that cannot be read at all."""
-    table = _read(uploaded_file)
-    found, ignored = _find_columns(table, kind)
-    checker = _Rows(tenant=tenant, kind=kind, table=table, found=found)
-    rows: list[dict | None] = []
-    errors: dict[int, list[RowError]] = {}
-    for index in range(len(table)):
-        row, row_errors = checker.check(index)
-        rows.append(row)
-        if row_errors:
-            errors[index] = row_errors
-    result = services.signal_bulk_upsert(
-        tenant=tenant, kind=kind, rows=rows, mode=mode, describe=lambda i: f"line {table.lines[i]}"
-    )
-    for index, problems in result.errors.items():
-        for name, messages in problems.items():
-            column = checker.column_of(name)
-            row_error = RowError(table.lines[index], column, checker.cell(column, index), " ".join(messages))
-            errors.setdefault(index, []).append(row_error)
-    created, updated = result.count(services.CREATED), result.count(services.UPDATED)
-    rejected, noun = len(errors), kind.plural.lower()
-    if rejected and mode != ImportMode.VALID_ROWS:
-        message = (
-            f"Nothing imported: {rejected} of {len(table)} rows have errors. Fix them and upload the file again, "
-            "or import it choosing to import the valid rows."
-        )
-    else:
-        message = f"Imported {created + updated} {noun}: {created} created, {updated} updated."
-        if rejected:
-            message += f" {rejected} rows were rejected: fix them and import those rows again."
-    return ImportOutcome(
-        total=len(table),
-        created=created,
-        updated=updated,
-        rejected=rejected,
-        message=message,
-        errors=[error for index in sorted(errors) for error in errors[index]],
-        ignored_columns=ignored,
-    )

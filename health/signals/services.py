@@ -162,11 +162,13 @@ def signal_bulk_upsert(
     rows: Sequence[dict | None],
     mode: str = ImportMode.ALL_OR_NOTHING,
     describe: Callable[[int], str] = _label,
+    on_checked: Callable[[int], None] | None = None,
 ) -> BulkResult:
     """Create or update (matched by external id) every row; `None` is a row the caller rejected already.
 
     All or nothing (the default) writes only when every row is valid; VALID_ROWS writes the valid
-    ones. `describe(i)` names row i in messages ("item 3", "line 4").
+    ones. `describe(i)` names row i in messages ("item 3", "line 4"). `on_checked(i)` is called once
+    row i is checked: the checks are most of the work, and an import counts its progress by them.
     """
     existing = selectors.signal_by_external_id(
         tenant=tenant, kind=kind, external_ids=(row.get("external_id", "") for row in rows if row)
@@ -179,6 +181,8 @@ def signal_bulk_upsert(
     records: list[SignalRecord | None] = [None] * len(rows)
     errors: dict[int, Errors] = {}
     for index, row in enumerate(rows):
+        if on_checked is not None:
+            on_checked(index)
         if row is None:
             continue
         external_id = row.get("external_id", "")

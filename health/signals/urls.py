@@ -1,4 +1,5 @@
-"""Signal pages, included under "signals/" in the health namespace (health:account_timeline, health:signal_import)."""
+"""Signal pages, included under "signals/" in the health namespace (health:account_timeline, health:signal_import,
+health:signal_import_job and its progress and rejected rows)."""
 
 from django.urls import path
 
@@ -7,4 +8,7 @@ from . import views
 urlpatterns = [
     path("accounts/<int:account_id>/timeline/", views.account_timeline, name="account_timeline"),
     path("import/", views.signal_import, name="signal_import"),
+    path("import/<int:record_import_id>/", views.signal_import_job, name="signal_import_job"),
+    path("import/<int:record_import_id>/progress/", views.signal_import_progress, name="signal_import_progress"),
+    path("import/<int:record_import_id>/rejected.csv", views.signal_import_rejected, name="signal_import_rejected"),
 ]
