@@ -13,6 +13,7 @@ class TenancyConfig(AppConfig):
         from django.db import models
         from rest_framework import serializers
 
+        from . import write_keys  # noqa: F401  (its receivers forget a changed write key)
         from .api_support import DateTimeField
 
         # Every serializer's model time answers in RFC 3339 (see DateTimeField); the mapping is the one

@@ -45,14 +45,10 @@ def membership_count_admins(*, tenant: Tenant) -> int:
     return Membership.objects.filter(tenant=tenant, role="admin", is_active=True, user__is_active=True).count()
 
 
-def api_key_find_by_secret(secret: str) -> ApiKey | None:
-    """The active credential for a presented secret, from whichever tenant issued it."""
+def api_key_find_by_digest(digest: str) -> ApiKey | None:
+    """The active credential whose secret has this digest, from whichever tenant issued it."""
     with scopes_disabled():
-        return (
-            ApiKey.objects.select_related("tenant", "user")
-            .filter(digest=secret_digest(secret), revoked_at__isnull=True)
-            .first()
-        )
+        return ApiKey.objects.select_related("tenant", "user").filter(digest=digest, revoked_at__isnull=True).first()
 
 
 def api_key_list(*, tenant: Tenant, kind: ApiKeyKind, user: User | None = None) -> QuerySet[ApiKey]:

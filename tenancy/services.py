@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope
 
-from . import selectors
+from . import selectors, write_keys
 from .models import ApiKey, ApiKeyKind, Membership, Role, Team, Tenant, User, normalise_currency
 from .signals import membership_ended, tenant_created
 
@@ -126,12 +126,21 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
 
 
 def api_key_authenticate(secret: str) -> ApiKey | None:
-    """The credential a secret belongs to, if active, with its last-used time brought up to date."""
-    api_key = selectors.api_key_find_by_secret(secret)
+    """The credential a secret belongs to, if active, with its last-used time brought up to date.
+    A write key comes from the cache when it is there (write_keys.py says why and how revocation wins)."""
+    digest = selectors.secret_digest(secret)
+    # Only a write key can be cached; its prefix tells it apart before any lookup, so an API call with a
+    # personal token costs no trip to the cache.
+    is_write_key = secret.startswith(SECRET_PREFIXES[ApiKeyKind.WRITE_KEY])
+    api_key = write_keys.write_key_cached(digest) if is_write_key else None
     if api_key is None:
-        return None
+        api_key = selectors.api_key_find_by_digest(digest)
+        if api_key is None:
+            return None
+        write_keys.write_key_remember(api_key)
     now = timezone.now()
     if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_PRECISION:
         ApiKey.objects.with_scope(tenant=api_key.tenant_id).filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
+        write_keys.write_key_remember(api_key, refresh=True)
     return api_key
