@@ -7,10 +7,11 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: install run test lint format migrate demo clean
 
-$(STAMP): pyproject.toml
+# requirements.lock (the versions CI tested and audited) constrains every package; README says how to refresh it.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --constraint requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -40,6 +41,8 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .

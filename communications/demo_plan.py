@@ -12,7 +12,7 @@ from django.db import transaction
 from accounts.models import Account, AccountStatus, Contact, ContactRole, Segment
 from accounts.services import contact_create
 from health.services import accounts_open_p1_tickets
-from renewals.services import accounts_next_renewal
+from renewals.peers import accounts_next_renewal
 from tenancy.demo import DemoPeople
 from tenancy.models import Membership, Team, User
 

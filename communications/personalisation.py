@@ -182,7 +182,7 @@ def account_context(*, tenant: Tenant, account: Account, owner: User | None, tod
     """The part of the context that is the same for every contact of the account: two queries (the next
     renewal, this month's usage)."""
     from health.services import account_usage_between
-    from renewals.services import accounts_next_renewal
+    from renewals.peers import accounts_next_renewal
 
     renewal_on = accounts_next_renewal(tenant=tenant, account_ids=[account.pk]).get(account.pk)
     month_first = today.replace(day=1)
@@ -323,7 +323,7 @@ def title_contexts(*, tenant: Tenant, account_ids: Iterable[int]) -> dict[int, d
     """Per account, the merge fields every recipient shares, for titles (calendar, tasks, feeds, conflicts):
     two queries for any number of accounts. Contact fields depend on the recipient and usage fields on the
     month, so a title shows those as placeholders."""
-    from renewals.services import accounts_next_renewal
+    from renewals.peers import accounts_next_renewal
 
     ids = set(account_ids)
     if not ids:

@@ -7,7 +7,7 @@ from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, 
 from django.db.models.functions import RowNumber
 
 from accounts.models import Account
-from renewals.services.peers import RenewalInRunway, renewals_in_runway
+from renewals.peers import RenewalInRunway, renewals_in_runway
 from tenancy.models import Tenant, User
 
 from .criteria import CriterionState, exit_criteria_ensure, tracks_criteria

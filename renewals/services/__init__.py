@@ -18,7 +18,6 @@ from .forecast import (
     renewals_refresh_forecast,
 )
 from .outcomes import contracts_auto_renew, renewal_close
-from .peers import accounts_in_renewal_negotiation, accounts_next_renewal, renewal_outcomes
 from .pipeline import opportunity_create, opportunity_from_signal, opportunity_move, opportunity_update
 from .runway import checkpoint_complete, renewal_assign, renewal_open, runway_plan
 from .settings import (
@@ -33,8 +32,6 @@ from .settings import (
 
 __all__ = [
     "account_arr_sync",
-    "accounts_in_renewal_negotiation",
-    "accounts_next_renewal",
     "checkpoint_complete",
     "contract_amend",
     "contract_cancel",
@@ -52,7 +49,6 @@ __all__ = [
     "renewal_clear_override",
     "renewal_close",
     "renewal_open",
-    "renewal_outcomes",
     "renewal_refresh_forecast",
     "renewal_review_acknowledge",
     "renewal_set_forecast",

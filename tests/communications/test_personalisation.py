@@ -12,6 +12,7 @@ from django_scopes import scope
 
 from communications import personalisation, services
 from communications.personalisation import MERGE_FIELDS, entry_merge_problems, entry_preview, merge_context, render
+from renewals import peers as renewal_peers
 from renewals import services as renewal_services
 
 from ..health.usage_helpers import post, track, write_key
@@ -104,7 +105,7 @@ def test_next_renewal_and_health_come_from_their_apps(tenant_a, account, jane):
     context = context_for(tenant_a, account, jane)
 
     with scope(tenant=tenant_a):
-        due = renewal_services.accounts_next_renewal(tenant=tenant_a, account_ids=[account.pk])[account.pk]
+        due = renewal_peers.accounts_next_renewal(tenant=tenant_a, account_ids=[account.pk])[account.pk]
     assert context["renewal.date"] == f"{due:%-d %B %Y}"
     assert context["health.score"] is None  # not scored yet: missing, not "None"
 
