@@ -1,5 +1,5 @@
-"""Reads renewals offers its peers (communications' blackouts, cadences and merge fields, health's backtest),
-so they need not import its models."""
+"""Reads renewals offers the apps above it (communications' blackouts, cadences and merge fields, journeys'
+board) and health's backtest (through the reader renewals registers there), so none imports its models."""
 
 import datetime as dt
 from collections.abc import Iterable
@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 
 from tenancy.models import Tenant
 
-from ..models import CheckpointStatus, Outcome, Renewal, RenewalStatus
+from .models import CheckpointStatus, Outcome, Renewal, RenewalStatus
 
 
 def accounts_next_renewal(*, tenant: Tenant, account_ids) -> dict[int, dt.date]:

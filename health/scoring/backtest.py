@@ -22,7 +22,6 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.models import Account, AccountStatus
-from renewals.services import renewal_outcomes
 from tenancy.models import Tenant
 
 from ..models import Band, HealthModel
@@ -40,6 +39,22 @@ BANDS = (Band.GREEN, Band.YELLOW, Band.RED)
 SHARED_INPUTS_SECONDS = 600
 # Where the outcomes came from: decided renewals, or (a tenant without them) the accounts' status.
 OUTCOMES_RENEWALS, OUTCOMES_ACCOUNTS = "renewals", "accounts"
+
+# (account id, churned, the day it was decided) of every decided renewal up to `until`, oldest first.
+DecidedOutcomes = Callable[..., list[tuple[int, bool, dt.date]]]
+# Renewals reads health, so health may not import renewals: renewals registers its reader of decided
+# renewals here from its AppConfig.ready(). Without one, the outcomes are the accounts' status.
+_decided_outcomes: dict[str, DecidedOutcomes] = {}
+
+
+def register_decided_outcomes(reader: DecidedOutcomes) -> None:
+    """`reader(tenant=..., until=...)` answers the decided renewals the backtest scores against."""
+    _decided_outcomes["renewals"] = reader
+
+
+def _decided(*, tenant: Tenant, until: dt.date) -> list[tuple[int, bool, dt.date]]:
+    reader = _decided_outcomes.get("renewals")
+    return reader(tenant=tenant, until=until) if reader else []
 
 
 def auc(positive_scores: Iterable[float], negative_scores: Iterable[float]) -> float | None:
@@ -204,7 +219,7 @@ class InputsCache:
 def outcomes_known(*, tenant: Tenant, today: dt.date, segment: str | None = None) -> tuple[list[Outcome], str]:
     """The outcomes to score against, and where they come from.
 
-    With decided renewals (renewals' offer to its peers), each one is an outcome: a churn, or a renewal
+    With decided renewals (the reader renewals registers), each one is an outcome: a churn, or a renewal
     (renewed, expanded or contracted: the customer stayed), on the day it was decided. An account churned
     with no churned renewal behind it (ended by hand) still counts as a churn, on its churn date.
     Without any decided renewal (a tenant that keeps no contracts here), the outcomes are the churned
@@ -216,7 +231,7 @@ def outcomes_known(*, tenant: Tenant, today: dt.date, segment: str | None = None
         pk: (seg or "", status, churned_on)
         for pk, seg, status, churned_on in accounts.values_list("pk", "segment", "status", "churned_on")
     }
-    decided = [o for o in renewal_outcomes(tenant=tenant, until=today) if o[0] in rows]
+    decided = [o for o in _decided(tenant=tenant, until=today) if o[0] in rows]
     churned_by_renewal = {account_id for account_id, churned, _ in decided if churned}
     known = [Outcome(account_id, rows[account_id][0], churned, on) for account_id, churned, on in decided]
     for pk, (seg, status, churned_on) in rows.items():
