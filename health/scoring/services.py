@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Account, Segment
+from accounts.services import account_health_update
 from tenancy.models import Tenant, User
 
 from ..models import HealthModel, HealthScore
@@ -300,7 +301,7 @@ def _contacts_write(tenant: Tenant, day: dt.date, inputs: Inputs) -> None:
 
 
 def _accounts_write(tenant: Tenant, scores: dict[int, AccountScore]) -> None:
-    writing.account_health_update(tenant_id=tenant.pk, scores=[(a, s.score, s.band) for a, s in scores.items()])
+    account_health_update(tenant_id=tenant.pk, scores=[(a, s.score, s.band) for a, s in scores.items()])
 
 
 def account_recompute(*, account: Account) -> AccountScore | None:
