@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "tenancy",
+    "core",
     "accounts",
     "journeys",
     "health",
@@ -67,6 +68,8 @@ INSTALLED_APPS = [
     "communications",
     "playbooks",
     "dashboard",
+    # Last: the demo (seed_demo) reads every app above; nothing imports it.
+    "demo",
 ]
 
 MIDDLEWARE = [
