@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Account, ContactRole
 from accounts.selectors import assignable_owners
-from core import tenant_time
 from tenancy.models import Team, Tenant
 from tenancy.parsing import parse_id
 
@@ -127,7 +126,7 @@ class EntryForm(forms.Form):
 
     def scheduled_at(self) -> dt.datetime:
         data = self.cleaned_data
-        return tenant_time.at(self.tenant, data["scheduled_on"], data["scheduled_time"])
+        return dt.datetime.combine(data["scheduled_on"], data["scheduled_time"], tzinfo=self.tenant.zone)
 
     def service_fields(self) -> dict:
         """The entry's fields as the services take them."""
@@ -146,7 +145,7 @@ class EntryForm(forms.Form):
 
     @classmethod
     def initial_for(cls, entry: CalendarEntry, tenant: Tenant) -> dict:
-        local = tenant_time.local(tenant, entry.scheduled_at)
+        local = entry.scheduled_at.astimezone(tenant.zone)
         return {
             "account": entry.account,
             "contacts": list(entry.contacts.all()),

@@ -60,7 +60,6 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "tenancy",
-    "core",
     "accounts",
     "journeys",
     "health",

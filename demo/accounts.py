@@ -8,12 +8,11 @@ from decimal import Decimal
 from django.utils import timezone
 from django_scopes import scope
 
+from accounts import services
+from accounts.models import Account, TierChange, TierChangeReason, TierOverride
 from bench.synthetic import account_rows, contact_rows
-from tenancy.demo import DemoPeople
+from demo.tenancy import DemoPeople
 from tenancy.selectors import membership_list
-
-from . import services
-from .models import Account, TierChange, TierChangeReason, TierOverride
 
 DEMO_ACCOUNTS = 500
 PLANS = ["Starter", "Growth", "Scale", "Enterprise"]

@@ -24,10 +24,17 @@ from django.test import override_settings
 from django.utils import timezone
 from django_scopes import scope
 
-from tenancy.demo import DemoPeople
-
-from . import demo_history, demo_plan, demo_rules
-from .models import Approval, CalendarEntry, Delivery, EngagementEvent, Enrollment, OwnerTask, PreferenceChange
+from communications.models import (
+    Approval,
+    CalendarEntry,
+    Delivery,
+    EngagementEvent,
+    Enrollment,
+    OwnerTask,
+    PreferenceChange,
+)
+from demo import communications_history, communications_plan, communications_rules
+from demo.tenancy import DemoPeople
 
 # Sends in the demo never leave the process.
 DEMO_EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -39,14 +46,14 @@ def seed(people: DemoPeople, *, today: dt.date | None = None, now: dt.datetime |
     today = today or timezone.localdate(now, timezone=tenant.zone)
     kept = len(getattr(mail, "outbox", []))
     with override_settings(EMAIL_BACKEND=DEMO_EMAIL_BACKEND), scope(tenant=tenant):
-        plan = demo_plan.Planner(people=people, today=today, now=now, rng=random.Random(808))
+        plan = communications_plan.Planner(people=people, today=today, now=now, rng=random.Random(808))
         plan.prepare()
         plan.plan_history()
-        demo_history.deliver_history(plan)
+        communications_history.deliver_history(plan)
         plan.plan_future()
-        demo_rules.enrol_cadences(plan)
-        demo_rules.show_the_rules(plan)
-        demo_history.notify(plan)
+        communications_rules.enrol_cadences(plan)
+        communications_rules.show_the_rules(plan)
+        communications_history.notify(plan)
         counts = _counts(plan)
     # The in-memory outbox is a list on the mail module: drop what the demo put there.
     if hasattr(mail, "outbox"):
@@ -54,7 +61,7 @@ def seed(people: DemoPeople, *, today: dt.date | None = None, now: dt.datetime |
     return counts
 
 
-def _counts(plan: "demo_plan.Planner") -> dict[str, int]:
+def _counts(plan: "communications_plan.Planner") -> dict[str, int]:
     tenant, now = plan.tenant, plan.now
     entries = CalendarEntry.objects.filter(tenant=tenant)
     emails = Delivery.objects.filter(tenant=tenant, channel="email", status="sent")

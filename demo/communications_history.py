@@ -10,10 +10,7 @@ import re
 from django.db import transaction
 from django.db.models import Count, Max
 
-from tenancy.models import Team
-
-from .demo_plan import HISTORY_DAYS
-from .models import (
+from communications.models import (
     CalendarEntry,
     Channel,
     Delivery,
@@ -27,10 +24,12 @@ from .models import (
     PreferenceChange,
     PreferenceChoice,
 )
-from .personalisation import entry_preview
-from .services import outbox, preferences, tracking
-from .services.notifications import NotificationNotSent, notification_raise, notification_send
-from .services.owner_tasks import owner_task_complete
+from communications.personalisation import entry_preview
+from communications.services import outbox, preferences, tracking
+from communications.services.notifications import NotificationNotSent, notification_raise, notification_send
+from communications.services.owner_tasks import owner_task_complete
+from demo.communications_plan import HISTORY_DAYS
+from tenancy.models import Team
 
 # Who opens what (the field's figures: opens 20-25%, clicks 3-5% of sent).
 OPEN_RATE = {

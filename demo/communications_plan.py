@@ -11,13 +11,9 @@ from django.db import transaction
 
 from accounts.models import Account, AccountStatus, Contact, ContactRole, Segment
 from accounts.services import contact_create
-from health.services import accounts_open_p1_tickets
-from renewals.peers import accounts_next_renewal
-from tenancy.demo import DemoPeople
-from tenancy.models import Membership, Team, User
-
-from . import services
-from .demo_texts import (
+from communications import services
+from communications.models import BlackoutKind, CalendarEntry, Channel, EntrySource, MessageType
+from demo.communications_texts import (
     CHECK_INS,
     EXPANSION_CALL,
     FIRST_NAMES,
@@ -31,7 +27,10 @@ from .demo_texts import (
     SIGNED,
     WEBINARS,
 )
-from .models import BlackoutKind, CalendarEntry, Channel, EntrySource, MessageType
+from demo.tenancy import DemoPeople
+from health.services import accounts_open_p1_tickets
+from renewals.peers import accounts_next_renewal
+from tenancy.models import Membership, Team, User
 
 # The CSMs' accounts on the calendar: enough for every story and every team, few enough to load in seconds
 # (each entry is scheduled and delivered under every rule, as in production).

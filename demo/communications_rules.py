@@ -8,13 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AccountStatus, ContactRole
+from communications.models import Cadence, CalendarEntry, Enrollment, EnrollmentStatus, EntryStatus, MessageType
+from communications.services.cadences import enrollment_enrol
+from communications.services.conflicts import entries_conflicts
+from demo.communications_plan import Planner, Spec, with_role
+from demo.communications_texts import CHECK_INS, HELLO, NEWSLETTER, SIGNED, WEBINARS
 from tenancy.models import Team
-
-from .demo_plan import Planner, Spec, with_role
-from .demo_texts import CHECK_INS, HELLO, NEWSLETTER, SIGNED, WEBINARS
-from .models import Cadence, CalendarEntry, Enrollment, EnrollmentStatus, EntryStatus, MessageType
-from .services.cadences import enrollment_enrol
-from .services.conflicts import entries_conflicts
 
 NEW_ACCOUNT_DAYS = 30
 ONBOARDING_ENROLMENTS = 3

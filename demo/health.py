@@ -19,13 +19,12 @@ from bench.synthetic_usage import (
     AccountUsage,
     usage_calls,
 )
-from tenancy.demo import DemoPeople
-
-from .ingestion.services import ingest
-from .models import HealthModel
-from .scoring.measures import MEASURES, Family
-from .signals.kinds import KINDS
-from .signals.services import signal_bulk_upsert
+from demo.tenancy import DemoPeople
+from health.ingestion.services import ingest
+from health.models import HealthModel
+from health.scoring.measures import MEASURES, Family
+from health.signals.kinds import KINDS
+from health.signals.services import signal_bulk_upsert
 
 USAGE_DAYS = 120
 _ADOPTION = {m.key for m in MEASURES if m.family == Family.ADOPTION}
@@ -78,7 +77,7 @@ def usage_plan(
 def seed(people: DemoPeople, *, today: dt.date | None = None, days: int = USAGE_DAYS) -> dict[str, int]:
     """Usage through `ingest`, as the SDKs would send it, then the tickets, invoices, subscription
     changes, meetings and NPS answers that go with each account's story."""
-    from . import services as health_services
+    from health import services as health_services
 
     tenant = people.tenant
     today = today or timezone.localdate()
@@ -323,7 +322,7 @@ SCORE_HISTORY_DAYS = 90
 def seed_scores(people: DemoPeople, *, today: dt.date | None = None, days: int = SCORE_HISTORY_DAYS) -> int:
     """The health model (defaults, and product-led accounts scored on usage alone), then daily
     scores for the last `days` days from the rollups, oldest first, and today's signals."""
-    from .scoring import services as scoring
+    from health.scoring import services as scoring
 
     tenant = people.tenant
     today = today or timezone.localdate(timezone=tenant.zone)

@@ -18,15 +18,14 @@ from django_scopes import scope
 
 from accounts.models import Account, Contact
 from accounts.services import contact_update
-from tenancy.demo import DemoPeople
+from demo.journeys_paths import Plan, cast, core_plan, enterprise_plans
+from demo.journeys_plans import seed_plans, value_documented_ticks
+from demo.tenancy import DemoPeople
+from journeys import services
+from journeys.criteria import exit_criteria_by_stage
+from journeys.defaults import DEFAULT_TRACK_NAME
+from journeys.models import CriterionKind, ExitCriterion, FlagKind, FlagStatus, JourneyTrack, Stage, TrackFlag
 from tenancy.models import Tenant, User
-
-from . import services
-from .criteria import exit_criteria_by_stage
-from .defaults import DEFAULT_TRACK_NAME
-from .demo_paths import Plan, cast, core_plan, enterprise_plans
-from .demo_plans import seed_plans, value_documented_ticks
-from .models import CriterionKind, ExitCriterion, FlagKind, FlagStatus, JourneyTrack, Stage, TrackFlag
 
 ONB, ADO, RET, EXP, REN, ADV = Stage.values
 # Given on every forward move, kept only where a criterion was unmet: data criteria read today's

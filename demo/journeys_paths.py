@@ -12,9 +12,8 @@ import random
 from dataclasses import dataclass, field
 
 from accounts.models import Account, AccountStatus
-
-from .defaults import DEFAULT_TRACK_NAME
-from .models import RegressionReason, ScopeKind, Stage
+from journeys.defaults import DEFAULT_TRACK_NAME
+from journeys.models import RegressionReason, ScopeKind, Stage
 
 ONB, ADO, RET, EXP, REN, ADV = Stage.values
 SKIP_TEXT = "Live within a week and bought more seats at go-live: adoption happened during the trial."

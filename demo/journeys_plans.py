@@ -9,12 +9,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from accounts.models import Account, AccountStatus
-
-from . import services
-from .models import JourneyTrack, Objective, ObjectiveStatus
+from journeys import services
+from journeys.models import JourneyTrack, Objective, ObjectiveStatus
 
 if TYPE_CHECKING:
-    from .demo import Replay
+    from demo.journeys import Replay
 
 # (title, metric, unit, baseline, target, source, calculation)
 OBJECTIVES = (

@@ -4,7 +4,7 @@ some overridden; an expansion pipeline in every stage. Globex gets each account'
 
 Each account's current contract (as amended) carries the ARR the accounts demo gave it, so health and tiers
 stay as they were. The contract before it, when the account is old enough, ended in the last twelve months
-with the outcome its story calls for (see demo_history.py): the churned accounts' last contract churned on
+with the outcome its story calls for (see renewals_history.py): the churned accounts' last contract churned on
 their churn date with a reason from the tenant's list (their journeys' regression reason where they have one).
 """
 
@@ -19,15 +19,13 @@ from django.utils import timezone
 from django_scopes import scope
 
 from accounts.models import Account, AccountStatus, Segment, TierChange, TierChangeReason
+from demo.renewals_history import CHURNED, Facts, History, anniversary_start, plan_account
+from demo.renewals_pipeline import seed_overrides, seed_pipeline
+from demo.tenancy import DemoPeople
 from health.models import HealthSignal, SubscriptionChange
 from journeys.models import StageTransition
-from tenancy.demo import DemoPeople
-from tenancy.models import Tenant, User
-
-from . import services
-from .demo_history import CHURNED, Facts, History, anniversary_start, plan_account
-from .demo_pipeline import seed_overrides, seed_pipeline
-from .models import (
+from renewals import services
+from renewals.models import (
     Checkpoint,
     CheckpointStatus,
     Contract,
@@ -37,6 +35,7 @@ from .models import (
     Renewal,
     RenewalStatus,
 )
+from tenancy.models import Tenant, User
 
 LATE_START_DAYS = 45
 # Expansions won during the current term, through the pipeline: (title, opportunity kind, share of ARR).

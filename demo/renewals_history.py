@@ -14,8 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from dateutil.relativedelta import relativedelta
 
 from accounts.models import Account, AccountStatus, Segment
-
-from .models import AmendmentKind, Lever, Outcome
+from renewals.models import AmendmentKind, Lever, Outcome
 
 STEADY, SATURATING, DECLINING, GROWING, SHRINKING, CHURNED = (
     "steady",

@@ -10,11 +10,10 @@ import datetime as dt
 from decimal import Decimal
 
 from accounts.models import Account, AccountStatus
+from demo.tenancy import DemoPeople
 from health.models import HealthSignal
-from tenancy.demo import DemoPeople
-
-from . import services
-from .models import ExpansionOpportunity, Forecast, OpportunityKind, OpportunityStage, Renewal, RenewalStatus
+from renewals import services
+from renewals.models import ExpansionOpportunity, Forecast, OpportunityKind, OpportunityStage, Renewal, RenewalStatus
 
 EARLY_OVERRIDES = {
     # suggested -> (override, reason)

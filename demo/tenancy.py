@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from django.core.mail import get_connection
 from django_scopes import scope
 
-from . import invitations, services
-from .models import ApiKeyKind, Membership, Role, Team, Tenant, User
+from tenancy import invitations, services
+from tenancy.models import ApiKeyKind, Membership, Role, Team, Tenant, User
 
 DEMO_PASSWORD = "postsale-demo"
 DEMO_TENANT_SLUG = "acme-analytics"

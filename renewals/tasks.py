@@ -3,7 +3,6 @@
 
 from celery import shared_task
 
-from core import tenant_time
 from tenancy.models import Tenant
 from tenancy.tasks import TenantTask
 
@@ -22,7 +21,7 @@ def renewals_daily_sweep() -> int:
 @shared_task(base=TenantTask, bind=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def renewals_refresh_task(self, *, tenant_id: int) -> dict:
     tenant = Tenant.objects.get(pk=tenant_id)
-    today = tenant_time.today(tenant)
+    today = services.local_today(tenant)
     renewed = services.contracts_auto_renew(tenant=tenant, today=today)
     refreshed = services.renewals_refresh_forecast(tenant=tenant, today=today)
     return {"auto_renewed": renewed, "forecasts": refreshed}

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.services import account_deactivate
-from core import tenant_time
 from tenancy.models import Tenant, User
 
 from ..models import (
@@ -25,7 +24,7 @@ from ..models import (
     RenewalStatus,
 )
 from ..signals import renewal_closed
-from .contracts import _money, account_arr_sync, contract_create, day_text
+from .contracts import _money, account_arr_sync, contract_create, day_text, local_today
 from .runway import announce
 
 MULTI_YEAR_MONTHS = 24
@@ -109,7 +108,7 @@ def renewal_close(
     if errors:
         raise ValidationError(errors)
     contract = renewal.contract
-    closed_on = closed_on or tenant_time.today(renewal.tenant)
+    closed_on = closed_on or local_today(renewal.tenant)
     if outcome == Outcome.CHURNED:
         contract.status = ContractStatus.ENDED
         contract.save(update_fields=["status"])

@@ -7,7 +7,6 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django_scopes import scope
 
-from core import tenant_time
 from renewals import services
 from renewals.models import Checkpoint, Contract, Renewal
 
@@ -25,7 +24,7 @@ __all__ = [
 
 
 def today_of(tenant) -> dt.date:
-    return tenant_time.today(tenant)
+    return services.local_today(tenant)
 
 
 def contract_for(

@@ -1,7 +1,7 @@
 """Load the demo: the tenant "Acme Analytics" with its people and data, and a second small tenant.
 
-It lives in the dashboard app because the dashboard reads from every app; each
-app contributes its own part of the demo in its `demo.py`.
+It lives in the demo app, above every other: each part of the demo (demo/tenancy.py, accounts.py,
+health.py, journeys*.py, renewals*.py, communications*.py) loads one app's data through that app's services.
 """
 
 import logging
@@ -13,16 +13,16 @@ from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope
 
-from accounts import demo as accounts_demo
-from communications import demo as communications_demo
 from communications import receivers as communications_receivers
 from config.celery import app as celery_app
-from health import demo as health_demo
-from journeys import demo as journeys_demo
-from renewals import demo as renewals_demo
+from demo import accounts as accounts_demo
+from demo import communications as communications_demo
+from demo import health as health_demo
+from demo import journeys as journeys_demo
+from demo import renewals as renewals_demo
+from demo import tenancy as tenancy_demo
 from renewals.metrics import retention
 from renewals.metrics_periods import period_for
-from tenancy import demo as tenancy_demo
 from tenancy.models import Tenant
 
 
