@@ -1,9 +1,9 @@
 """Background work of the accounts app."""
 
 from celery import shared_task
-from django.utils import timezone
 from django_scopes import scope
 
+from core import tenant_time
 from tenancy.models import Tenant
 from tenancy.tasks import TenantTask
 
@@ -22,7 +22,7 @@ def tier_overrides_expire_all() -> int:
 @shared_task(base=TenantTask, bind=True)
 def tier_overrides_expire_task(self, *, tenant_id: int) -> int:
     tenant = Tenant.objects.get(pk=tenant_id)
-    return services.tier_overrides_expire(tenant=tenant, today=timezone.localdate(timezone=tenant.zone))
+    return services.tier_overrides_expire(tenant=tenant, today=tenant_time.today(tenant))
 
 
 @shared_task

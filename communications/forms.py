@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Account, ContactRole
 from accounts.selectors import assignable_owners
+from core import tenant_time
 from tenancy.models import Team, Tenant
 from tenancy.parsing import parse_id
 
@@ -126,7 +127,7 @@ class EntryForm(forms.Form):
 
     def scheduled_at(self) -> dt.datetime:
         data = self.cleaned_data
-        return dt.datetime.combine(data["scheduled_on"], data["scheduled_time"], tzinfo=self.tenant.zone)
+        return tenant_time.at(self.tenant, data["scheduled_on"], data["scheduled_time"])
 
     def service_fields(self) -> dict:
         """The entry's fields as the services take them."""
@@ -145,7 +146,7 @@ class EntryForm(forms.Form):
 
     @classmethod
     def initial_for(cls, entry: CalendarEntry, tenant: Tenant) -> dict:
-        local = entry.scheduled_at.astimezone(tenant.zone)
+        local = tenant_time.local(tenant, entry.scheduled_at)
         return {
             "account": entry.account,
             "contacts": list(entry.contacts.all()),

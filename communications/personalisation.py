@@ -17,11 +17,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import Account, Contact
+from core import tenant_time
 from tenancy.models import Tenant, User
 
 USAGE_FIELD = re.compile(r"^usage\.([a-z0-9_]+)\.month$")
@@ -217,7 +217,7 @@ def merge_context(
 ) -> dict[str, str | None]:
     """Everything a template can reach for one recipient, as plain strings (None: no value). `owner` is
     the account's CSM (csm.*); `today` (the tenant's local day by default) picks the usage month."""
-    today = today or timezone.localdate(timezone=tenant.zone)
+    today = today or tenant_time.today(tenant)
     return {**account_context(tenant=tenant, account=account, owner=owner, today=today), **contact_context(contact)}
 
 
@@ -227,7 +227,7 @@ def _entry_context(entry, contact: Contact | None, base: dict[str, str | None] |
             tenant=entry.tenant,
             account=entry.account,
             owner=entry.account.owner,
-            today=timezone.localdate(entry.scheduled_at, timezone=entry.tenant.zone),
+            today=tenant_time.day_of(entry.tenant, entry.scheduled_at),
         )
     return {**base, **contact_context(contact)}
 

@@ -11,10 +11,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.dispatch import receiver
-from django.utils import timezone
 from django_scopes import scope
 
 from accounts.models import Account
+from core import tenant_time
 from health.models import SignalStatus
 from health.scoring.detection import signals_changed
 from journeys.signals import track_transitioned
@@ -81,7 +81,7 @@ def _stage_cadences(transition) -> None:
             account=account,
             anchor=CadenceAnchor.STAGE_ENTERED,
             trigger=entered,
-            anchor_on=timezone.localdate(transition.at, timezone=tenant.zone),
+            anchor_on=tenant_time.day_of(tenant, transition.at),
             anchor_ref=f"track:{track.pk}:{entered}",
         )
 

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, Q
 
+from core import tenant_time
 from tenancy.models import Team, Tenant
 
 from .models import (
@@ -24,7 +25,7 @@ from .models import (
     PreferenceChange,
     PreferenceChoice,
 )
-from .selectors import PLANNED, local_midnight
+from .selectors import PLANNED
 
 NO_CADENCE = "No cadence (planned by hand or imported)"
 # The entries that reach or will reach the customer: the mix counts these.
@@ -104,7 +105,7 @@ class EngagementReport:
 
 
 def _bounds(tenant: Tenant, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    return local_midnight(tenant, start), local_midnight(tenant, end + dt.timedelta(days=1))
+    return tenant_time.at(tenant, start), tenant_time.at(tenant, end + dt.timedelta(days=1))
 
 
 def _label(dimension: str, value) -> str:

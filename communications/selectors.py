@@ -8,9 +8,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, QuerySet
-from django.utils import timezone
 
 from accounts.models import Account, Contact
+from core import tenant_time
 from tenancy.models import Tenant, User
 
 from .models import (
@@ -46,18 +46,6 @@ class Period:
     label: str
 
 
-def local_now(tenant: Tenant) -> dt.datetime:
-    return timezone.now().astimezone(tenant.zone)
-
-
-def local_today(tenant: Tenant) -> dt.date:
-    return timezone.localdate(timezone=tenant.zone)
-
-
-def local_midnight(tenant: Tenant, day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=tenant.zone)
-
-
 def _month_first(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
@@ -91,8 +79,8 @@ def calendar_period(*, tenant: Tenant, view: str, anchor: dt.date) -> Period:
         view=view,
         first=first,
         last=last,
-        start=local_midnight(tenant, first),
-        end=local_midnight(tenant, last + dt.timedelta(days=1)),
+        start=tenant_time.at(tenant, first),
+        end=tenant_time.at(tenant, last + dt.timedelta(days=1)),
         previous=previous,
         next=following,
         label=label,
@@ -140,7 +128,7 @@ def entries_by_day(entries, *, tenant: Tenant, first: dt.date, last: dt.date) ->
         days[day] = []
         day += dt.timedelta(days=1)
     for entry in entries:
-        local = timezone.localtime(entry.scheduled_at, tenant.zone).date()
+        local = tenant_time.local(tenant, entry.scheduled_at).date()
         if local in days:
             days[local].append(entry)
     return days

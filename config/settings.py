@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "tenancy",
+    "core",
     "accounts",
     "journeys",
     "health",

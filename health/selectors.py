@@ -5,6 +5,7 @@ import datetime as dt
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
+from core import tenant_time
 from tenancy.models import Tenant
 
 from .models import EventDefinition, EventRollup, IngestionError, IngestionSettings
@@ -63,7 +64,7 @@ def rollup_list(
 def usage_overview(*, tenant: Tenant, days: int = 30, today: dt.date | None = None) -> dict:
     """The last `days` days of usage, from rollups only: events, points, active accounts and people,
     the busiest events; and how many events were refused in the last week."""
-    today = today or timezone.localdate(timezone=tenant.zone)
+    today = today or tenant_time.today(tenant)
     since = today - dt.timedelta(days=days - 1)
     recent = EventRollup.objects.filter(tenant=tenant, day__gte=since, day__lte=today)
     totals = recent.aggregate(events=Sum("count"), points=Sum("points"))

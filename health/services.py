@@ -10,6 +10,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F, Value
 from django.utils import timezone
 
 from accounts.models import CustomFieldDefinition
+from core import tenant_time
 from tenancy.models import Tenant
 
 from .ingestion.rollups import account_rollups_rebuild as account_rollups_rebuild
@@ -126,7 +127,7 @@ def raw_events_purge(*, tenant: Tenant, now: dt.datetime | None = None, batch_si
     """Delete raw events older than the tenant's retention, whole local days at a time, in batches
     (short transactions, so ingestion never waits long); rollups stay. Returns how many went."""
     settings = ingestion_settings_for(tenant=tenant)
-    today = timezone.localdate(now or timezone.now(), timezone=tenant.zone)
+    today = tenant_time.day_of(tenant, now or timezone.now())
     # Local midnight: the oldest day kept is whole, so a rollup rebuild of it stays exact.
     cutoff = dt.datetime.combine(today - dt.timedelta(days=settings.raw_retention_days), dt.time.min, tenant.zone)
     deleted = 0

@@ -25,10 +25,10 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 
 import pandas as pd
-from django.utils import timezone
 
 from accounts.cohorts import signup_cohort
 from accounts.models import Segment
+from core import tenant_time
 from tenancy.models import Tenant
 
 from .models import Stage, StageTransition, TransitionKind
@@ -103,7 +103,7 @@ def analytics_filters(
     csm_id: int | None = None,
 ) -> AnalyticsFilters:
     """The filters with their defaults: the last 12 months up to today (the tenant's today)."""
-    date_to = date_to or timezone.localdate(timezone=tenant.zone)
+    date_to = date_to or tenant_time.today(tenant)
     if date_from is None:
         try:
             year_ago = date_to.replace(year=date_to.year - 1)

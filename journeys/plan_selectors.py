@@ -4,9 +4,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import F, Prefetch, Q, QuerySet
-from django.utils import timezone
 
 from accounts.models import Account
+from core import tenant_time
 from tenancy.models import Tenant, User
 
 from .models import Measurement, Milestone, Objective, ObjectiveStatus
@@ -14,11 +14,6 @@ from .models import Measurement, Milestone, Objective, ObjectiveStatus
 # Statuses that are settled: a past due date is no longer a problem for them.
 CLOSED_STATUSES = (ObjectiveStatus.ACHIEVED, ObjectiveStatus.MISSED)
 DONE, DUE, OVERDUE = "done", "due", "overdue"
-
-
-def plan_today(*, tenant: Tenant) -> dt.date:
-    """Due dates are days in the tenant's time zone."""
-    return timezone.localdate(timezone=tenant.zone)
 
 
 def objective_list(*, tenant: Tenant) -> QuerySet[Objective]:
@@ -90,7 +85,7 @@ class SuccessPlan:
 
 def success_plan(*, tenant: Tenant, account: Account) -> SuccessPlan:
     """The account's objectives with their measurements (oldest first) and its milestones: three queries."""
-    today = plan_today(tenant=tenant)
+    today = tenant_time.today(tenant)
     measurements = Prefetch("measurements", queryset=measurement_list(tenant=tenant).order_by("measured_on", "id"))
     objectives = (
         Objective.objects.filter(tenant=tenant, account=account).select_related("owner").prefetch_related(measurements)
@@ -130,7 +125,7 @@ def objective_book(
     `owner` is the objective's owner, `csm` the account's; `due_within` days from today (overdue
     ones included, they are due too), `overdue` only those past due and not achieved or missed.
     """
-    today = plan_today(tenant=tenant)
+    today = tenant_time.today(tenant)
     objectives = objective_list(tenant=tenant)
     if status:
         objectives = objectives.filter(status=status)

@@ -27,10 +27,10 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
+from core import tenant_time
 from tenancy.models import Tenant
 
 from .metrics_arr import ZERO, account_arr_at, account_arr_on, percent, ratio
-from .metrics_arr import local_today as _today
 from .metrics_groups import GROUPINGS, AccountGroups, account_groups, check_grouping
 from .metrics_periods import PERIOD_KINDS, Period, last_quarters, period_for
 from .metrics_pipeline import PipelineMetrics, StageTotal, pipeline_metrics
@@ -142,7 +142,7 @@ class Cohort:
 
 def retention_cohort(*, tenant: Tenant, start: dt.date, end: dt.date, today: dt.date | None = None) -> Cohort:
     """The cohort of [start, end): three queries (contracts, amendments, the accounts' attributes)."""
-    today = _today(tenant, today)
+    today = today or tenant_time.today(tenant)
     period = Period(start, end)
     measured_on = period.measured_on(today)
     arr = account_arr_at(tenant=tenant, days=[start, measured_on], today=today)
@@ -185,7 +185,7 @@ class TrendPoint:
 
 def retention_trend(*, tenant: Tenant, today: dt.date | None = None, quarters: int = 8) -> list[TrendPoint]:
     """GRR and NRR of each of the last `quarters` quarters, the current one (to date) last; two queries."""
-    today = _today(tenant, today)
+    today = today or tenant_time.today(tenant)
     periods = last_quarters(today, quarters)
     days = {day for period in periods for day in (period.start, period.measured_on(today))}
     arr = account_arr_at(tenant=tenant, days=days, today=today)
@@ -277,7 +277,7 @@ def retention_report(
     *, tenant: Tenant, period: Period, today: dt.date | None = None, trend_quarters: int = 8
 ) -> RetentionReport:
     """The whole page's figures in a fixed number of queries: cohort 3, renewal rates 1, trend 2."""
-    today = _today(tenant, today)
+    today = today or tenant_time.today(tenant)
     cohort = retention_cohort(tenant=tenant, start=period.start, end=period.end, today=today)
     by_cohort = renewal_rates(tenant=tenant, start=period.start, end=period.end, group_by="cohort")
     renewals = RenewalRateRow(key="all", label="All accounts")

@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db.models import Q
-from django.utils import timezone
 
+from core import tenant_time
 from tenancy.models import Tenant
 
 from .models import Contract, ContractAmendment, RenewalStatus
@@ -31,10 +31,6 @@ def percent(rate: Decimal | None) -> Decimal | None:
     return None if rate is None else (rate * 100).quantize(Decimal("0.01"))
 
 
-def local_today(tenant: Tenant, today: dt.date | None) -> dt.date:
-    return today or timezone.localdate(timezone=tenant.zone)
-
-
 def account_arr_at(
     *, tenant: Tenant, days: Iterable[dt.date], account_ids=None, today: dt.date | None = None
 ) -> dict[dt.date, dict[int, Decimal]]:
@@ -42,7 +38,7 @@ def account_arr_at(
     days = sorted(set(days))
     if not days:
         return {}
-    today = local_today(tenant, today)
+    today = today or tenant_time.today(tenant)
     first, last = days[0], days[-1]
     # In force on some day: started by the last one and not ended before the first, or past its end with its
     # renewal still open (it stays in force until the outcome is recorded).

@@ -4,12 +4,12 @@ resolved makes the account's open renewals suggest their forecast again (once pe
 from django.dispatch import receiver
 from django_scopes import scope
 
+from core import tenant_time
 from health.models import HealthSignal
 from health.scoring.detection import signal_raised, signals_changed
 from tenancy.models import Tenant
 from tenancy.signals import tenant_created
 
-from .services.contracts import local_today
 from .services.forecast import renewals_refresh_forecast
 from .services.pipeline import opportunity_from_signal
 from .services.settings import outcome_reasons, renewal_settings, runway_steps
@@ -28,7 +28,7 @@ def signals_changed_received(sender, tenant_id, raised, resolved, **kwargs) -> N
     with scope(tenant=tenant_id):
         tenant = Tenant.objects.get(pk=tenant_id)
         accounts = {s.account_id for s in [*raised, *resolved]}
-        renewals_refresh_forecast(tenant=tenant, today=local_today(tenant), account_ids=sorted(accounts))
+        renewals_refresh_forecast(tenant=tenant, today=tenant_time.today(tenant), account_ids=sorted(accounts))
 
 
 @receiver(tenant_created, sender=Tenant, dispatch_uid="renewals_tenant_defaults")

@@ -3,6 +3,7 @@
 
 from celery import shared_task
 
+from core import tenant_time
 from tenancy.models import Tenant
 from tenancy.tasks import TenantTask
 
@@ -21,7 +22,7 @@ def renewals_daily_sweep() -> int:
 @shared_task(base=TenantTask, bind=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def renewals_refresh_task(self, *, tenant_id: int) -> dict:
     tenant = Tenant.objects.get(pk=tenant_id)
-    today = services.local_today(tenant)
+    today = tenant_time.today(tenant)
     renewed = services.contracts_auto_renew(tenant=tenant, today=today)
     refreshed = services.renewals_refresh_forecast(tenant=tenant, today=today)
     return {"auto_renewed": renewed, "forecasts": refreshed}

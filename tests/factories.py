@@ -3,6 +3,7 @@
 import factory
 from django_scopes import scope
 
+from core import tenant_time
 from tenancy import services
 from tenancy.models import ApiKeyKind, Role, Team, Tenant, User
 
@@ -308,7 +309,6 @@ def make_contact_health(tenant: Tenant) -> int:
 
 def make_health_signal(tenant: Tenant) -> int:
     """An open signal on the canary account, raised through detection's sync as the recompute does."""
-    from django.utils import timezone
 
     from accounts.models import Account
     from health.models import HealthSignal, Severity, SignalKind
@@ -323,7 +323,7 @@ def make_health_signal(tenant: Tenant) -> int:
             tenant=tenant,
             account_ids=[account.pk],
             wanted=[wanted],
-            today=timezone.localdate(timezone=tenant.zone),
+            today=tenant_time.today(tenant),
             cooldown_days={},
         )
         return HealthSignal.objects.get(tenant=tenant, account=account, kind=SignalKind.SCORE_DROP).pk
@@ -530,7 +530,7 @@ def make_contract(tenant: Tenant) -> int:
     from renewals import services as renewal_services
 
     with scope(tenant=tenant):
-        today = renewal_services.local_today(tenant)
+        today = tenant_time.today(tenant)
         contract = renewal_services.contract_create(
             tenant=tenant,
             account=_canary_account(),
@@ -720,12 +720,6 @@ def make_cadence_step(tenant: Tenant) -> int:
         return step.pk
 
 
-def _local_today(tenant: Tenant):
-    from django.utils import timezone
-
-    return timezone.localdate(timezone=tenant.zone)
-
-
 def make_enrollment(tenant: Tenant) -> int:
     """The canary account enrolled by hand in the canary cadence from today: its step is planned."""
     from communications.models import Cadence
@@ -735,7 +729,7 @@ def make_enrollment(tenant: Tenant) -> int:
         enrollment = cadence_services.enrollment_enrol(
             cadence=Cadence.objects.get(key="canary"),
             account=_canary_account(),
-            anchor_on=_local_today(tenant),
+            anchor_on=tenant_time.today(tenant),
             anchor_ref=CANARY.lower(),
             by=_canary_member(),
         )

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
 from config.celery import app as celery_app
+from core import tenant_time
 from demo.tenancy import DEMO_PASSWORD
 from tenancy.models import Membership, Role, Tenant, User
 
@@ -138,14 +139,13 @@ def _assert_demo_renewals(acme):
 
     from dateutil.relativedelta import relativedelta
     from django.db.models import Sum
-    from django.utils import timezone
 
     from accounts.models import Account
     from health.models import HealthSignal
     from renewals import metrics
     from renewals.models import Checkpoint, Contract, ExpansionOpportunity, Renewal
 
-    today = timezone.localdate(timezone=acme.zone)
+    today = tenant_time.today(acme)
     accounts = Account.objects.filter(tenant=acme)
     assert not accounts.filter(contracts__isnull=True).exists()
     contracts = Contract.objects.filter(tenant=acme)
@@ -236,7 +236,7 @@ def _assert_demo_communications(acme):
     from communications.reports import engagement_report
     from tenancy.models import Team
 
-    now, today = timezone.now(), timezone.localdate(timezone=acme.zone)
+    now, today = timezone.now(), tenant_time.today(acme)
     month = dt.timedelta(days=31)
     entries = CalendarEntry.objects.filter(tenant=acme)
     sent = entries.filter(status="sent", sent_at__gte=now - month, sent_at__lt=now)

@@ -4,7 +4,6 @@ from functools import cached_property
 
 from django.db.models import Q
 from django.http import StreamingHttpResponse
-from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -16,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
+from core import tenant_time
 from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet
 from tenancy.permissions import Capability, may_assign_to, membership_can
@@ -178,7 +178,7 @@ class AccountViewSet(TenantViewSetMixin, mixins.RetrieveModelMixin, viewsets.Gen
         form, accounts = self._filtered()
         lines = accounts_csv(accounts=accounts, definitions=form.custom_definitions, currency=request.tenant.currency)
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-        filename = f"accounts-{request.tenant.slug}-{timezone.localdate():%Y-%m-%d}.csv"
+        filename = f"accounts-{request.tenant.slug}-{tenant_time.today(request.tenant):%Y-%m-%d}.csv"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from core import tenant_time
 from tenancy.models import Tenant, User
 
 from ..models import Account, AccountStatus, Contact, ServiceTier, TierChange
@@ -30,7 +31,7 @@ class AccountWriter:
     def __init__(self, *, tenant: Tenant, by: User | None, tiers: list[ServiceTier], known: dict[str, int]):
         self.tenant, self.by, self.tiers = tenant, by, tiers
         self.known = known  # external id -> pk, for parents; grows as accounts are created
-        self.today = timezone.localdate(timezone=tenant.zone)
+        self.today = tenant_time.today(tenant)
         self.later_parents: list[tuple[str, str]] = []
 
     def write(self, rows: list[dict]) -> tuple[int, int]:

@@ -11,6 +11,7 @@ from .book import (
     roles_join,
 )
 from .custom_fields import custom_field_define, custom_field_delete, custom_field_update, custom_field_values_clean
+from .health_figures import account_health_update
 from .tiers import (
     account_apply_tier_rule,
     account_remove_tier_override,
@@ -29,6 +30,7 @@ __all__ = [
     "account_apply_tier_rule",
     "account_create",
     "account_deactivate",
+    "account_health_update",
     "account_reactivate",
     "account_remove_tier_override",
     "account_set_tier_override",

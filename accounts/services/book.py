@@ -6,8 +6,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.defaultfilters import floatformat
-from django.utils import timezone
 
+from core import tenant_time
 from tenancy.models import Tenant, User
 
 from .. import selectors
@@ -149,7 +149,7 @@ def account_deactivate(*, account: Account, by: User | None, on: dt.date | None 
     tenant's time zone."""
     if account.status != AccountStatus.CHURNED:
         account.status = AccountStatus.CHURNED
-        account.churned_on = on or timezone.localdate(timezone=account.tenant.zone)
+        account.churned_on = on or tenant_time.today(account.tenant)
         account.save(update_fields=["status", "churned_on", "updated_at"])
     return account
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
+from core import tenant_time
 from tenancy.models import Tenant, User
 
 from ..models import (
@@ -205,7 +205,7 @@ def account_set_tier_override(
     - manual: any tier, until removed.
     """
     tiers = service_tiers(tenant=account.tenant)
-    today = today or timezone.localdate()
+    today = today or tenant_time.today(account.tenant)
     rule_tier = tier_for_acv(tiers, account.acv)
     if kind == TierOverride.STRATEGIC:
         tier = tier or account.service_tier or rule_tier

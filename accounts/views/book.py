@@ -5,9 +5,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core import tenant_time
 from tenancy.forms_support import apply_errors
 from tenancy.models import Role
 from tenancy.permissions import Capability, may_assign_to, membership_can, require
@@ -63,7 +63,7 @@ def account_export(request: HttpRequest) -> StreamingHttpResponse:
     form, accounts = filtered_accounts(tenant=request.tenant, user=request.user, params=_book_params(request))
     lines = accounts_csv(accounts=accounts, definitions=form.custom_definitions, currency=request.tenant.currency)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    filename = f"accounts-{request.tenant.slug}-{timezone.localdate():%Y-%m-%d}.csv"
+    filename = f"accounts-{request.tenant.slug}-{tenant_time.today(request.tenant):%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

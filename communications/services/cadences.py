@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Account, Contact, ContactRole
+from core import tenant_time
 from tenancy.models import Tenant, User
 
 from .. import cadence_defaults
@@ -47,10 +48,6 @@ STEP_FIELDS = {
     "fallbacks",
 }
 HEALTH_BANDS = ("green", "yellow", "red")
-
-
-def local_today(tenant: Tenant) -> dt.date:
-    return timezone.localdate(timezone=tenant.zone)
 
 
 # Defaults
@@ -161,7 +158,7 @@ def cadence_step_delete(*, step: CadenceStep) -> None:
 
 def _step_moment(tenant: Tenant, anchor_on: dt.date, step: CadenceStep) -> dt.datetime:
     day = anchor_on + dt.timedelta(days=step.offset_days)
-    return dt.datetime.combine(day, dt.time(step.send_hour), tzinfo=tenant.zone).astimezone(dt.UTC)
+    return tenant_time.at(tenant, day, dt.time(step.send_hour)).astimezone(dt.UTC)
 
 
 def _audience(role: str, active: list[Contact]) -> tuple[str, list[Contact]]:
@@ -244,7 +241,7 @@ def enrollment_enrol(
         return Enrollment.objects.get(
             tenant=tenant, cadence=cadence, account=account, anchor_ref=anchor_ref, status=EnrollmentStatus.ACTIVE
         )
-    now, today = timezone.now(), local_today(tenant)
+    now, today = timezone.now(), tenant_time.today(tenant)
     active = list(Contact.objects.filter(tenant=tenant, account=account, is_active=True).order_by("name", "id"))
     planned = 0
     for step in CadenceStep.objects.filter(tenant=tenant, cadence=cadence).order_by("offset_days", "position", "id"):

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from accounts.models import Account, Contact
+from core import tenant_time
 from health.services import accounts_open_p1_tickets
 from renewals.peers import accounts_in_renewal_negotiation, accounts_next_renewal
 from tenancy.models import Team, Tenant
@@ -104,7 +105,7 @@ def _blackout_messages(tenant: Tenant, rows: list[_Row], names: dict[int, str]) 
         # One read for all: the same rule as accounts_in_renewal_negotiation, applied on each entry's day.
         due = accounts_next_renewal(tenant=tenant, account_ids={r.account_id for r in renewal_rows})
         for row in renewal_rows:
-            on = row.scheduled_at.astimezone(tenant.zone).date()
+            on = tenant_time.day_of(tenant, row.scheduled_at)
             if row.account_id in due and (due[row.account_id] - on).days <= window:
                 found[row.id].append(
                     _renewal_text(names.get(row.account_id, "the account"), due[row.account_id], window)
@@ -208,7 +209,7 @@ def blackout_for(*, entry: CalendarEntry, at: dt.datetime) -> str | None:
             if subjects:
                 return _p1_text(name, subjects)
         elif rule.kind == BlackoutKind.RENEWAL_NEGOTIATION:
-            on = at.astimezone(tenant.zone).date()
+            on = tenant_time.day_of(tenant, at)
             due = accounts_in_renewal_negotiation(
                 tenant=tenant, account_ids=[entry.account_id], on=on, window_days=rule.window_days
             ).get(entry.account_id)

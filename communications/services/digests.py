@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.cohorts import quarter_label
 from accounts.models import Contact
+from core import tenant_time
 from tenancy.models import Tenant
 
 from .. import email as outgoing
@@ -57,7 +58,7 @@ def _reserve(tenant: Tenant, contact: Contact, cadence: str, period: str, count:
 def digests_send_due(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     """Send every digest whose period has ended; returns how many were sent."""
     now = now or timezone.now()
-    today = timezone.localdate(now, timezone=tenant.zone)
+    today = tenant_time.day_of(tenant, now)
     held = (
         Delivery.objects.filter(
             tenant=tenant, status=DeliveryStatus.SUPPRESSED, digest__isnull=True, error__in=list(REASONS)
@@ -68,7 +69,7 @@ def digests_send_due(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     groups: dict[tuple[int, str, str], list[Delivery]] = defaultdict(list)
     for item in held:
         cadence = REASONS[item.error]
-        period = digest_period(cadence, timezone.localdate(item.created_at, timezone=tenant.zone))
+        period = digest_period(cadence, tenant_time.day_of(tenant, item.created_at))
         if period != digest_period(cadence, today):  # the period is over
             groups[(item.contact_id, cadence, period)].append(item)
     sent = 0

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Contact
 from accounts.selectors import contact_role_q
+from core import tenant_time
 from tenancy.models import Membership, Team, Tenant, User
 from tenancy.permissions import Capability, membership_can
 
@@ -46,7 +47,7 @@ CHECKED = (EntryStatus.SCHEDULED, EntryStatus.DEFERRED, EntryStatus.PENDING_APPR
 
 def moment_text(at: dt.datetime, tenant: Tenant) -> str:
     """A moment as the pages show it, in the tenant's zone: Mon 7 Dec 09:00."""
-    local = at.astimezone(tenant.zone)
+    local = tenant_time.local(tenant, at)
     return f"{local:%a} {local.day} {local:%b %H:%M}"
 
 

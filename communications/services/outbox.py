@@ -40,6 +40,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import Contact
+from core import tenant_time
 from tenancy.models import Membership, Tenant
 
 from .. import email as outgoing
@@ -177,9 +178,9 @@ def _sender_denial(entry: CalendarEntry) -> str | None:
 
 
 def _next_day_at_send_hour(tenant: Tenant, now: dt.datetime) -> dt.datetime:
-    day = now.astimezone(tenant.zone).date() + dt.timedelta(days=1)
+    day = tenant_time.day_of(tenant, now) + dt.timedelta(days=1)
     hour = communication_settings(tenant=tenant).send_hour
-    return dt.datetime.combine(day, dt.time(hour), tzinfo=tenant.zone).astimezone(dt.UTC)
+    return tenant_time.at(tenant, day, dt.time(hour)).astimezone(dt.UTC)
 
 
 def _backoff(attempts: int) -> dt.timedelta:
@@ -246,7 +247,7 @@ def _deliver_messages(claim: _Claimed, todo: list[Contact], already: int) -> Del
         tenant=entry.tenant,
         account=entry.account,
         owner=entry.account.owner,
-        today=timezone.localdate(now, timezone=entry.tenant.zone),
+        today=tenant_time.day_of(entry.tenant, now),
     )
     backend = get_connection() if entry.channel == Channel.EMAIL and todo else None
     try:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors as account_selectors
 from accounts.models import Account
+from core import tenant_time
 from tenancy.forms_support import apply_errors
 from tenancy.listing import query_without
 from tenancy.permissions import Capability, membership_can, require
@@ -186,7 +187,7 @@ def enrol(request: HttpRequest, account_id: int) -> HttpResponse:
     account = get_or_404(account_selectors.account_get, tenant=request.tenant, account_id=account_id)
     require(request, Capability.EDIT, account)
     service.cadences_ensure_defaults(tenant=request.tenant)
-    today = service.local_today(request.tenant)
+    today = tenant_time.today(request.tenant)
     form = EnrolForm(request.POST or None, tenant=request.tenant, initial={"anchor_on": today})
     if request.method == "POST" and form.is_valid():
         cadence = form.cleaned_data["cadence"]

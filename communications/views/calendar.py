@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from accounts import selectors as account_selectors
 from accounts.models import Account
+from core import tenant_time
 from tenancy.listing import query_without
 from tenancy.models import Role
 from tenancy.permissions import Capability, membership_can
@@ -70,7 +71,7 @@ def calendar_page(request: HttpRequest, account: Account | None = None) -> HttpR
     form = CalendarFilterForm(params)
     data = form.values()
     view = data.get("view") if data.get("view") in VIEWS else MONTH
-    today = selectors.local_today(tenant)
+    today = tenant_time.today(tenant)
     anchor = data.get("date") or today
     period = selectors.calendar_period(tenant=tenant, view=view, anchor=anchor)
     scope = SCOPE_ACCOUNT if account is not None else data.get("scope") or SCOPE_ALL
@@ -143,7 +144,7 @@ def account_calendar(request: HttpRequest, account_id: int) -> HttpResponse:
 def account_card(request: HttpRequest, account_id: int) -> HttpResponse:
     tenant = request.tenant
     account = get_or_404(account_selectors.account_get, tenant=tenant, account_id=account_id)
-    card = selectors.account_touchpoints(tenant=tenant, account=account, now=selectors.local_now(tenant))
+    card = selectors.account_touchpoints(tenant=tenant, account=account, now=tenant_time.now(tenant))
     decorate(card.upcoming, {}, tenant=tenant)
     if card.last_sent is not None:
         personalisation.entries_titled(tenant=tenant, entries=[card.last_sent])

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors as account_selectors
 from accounts.models import Account
 from accounts.selectors import assignable_owner
+from core import tenant_time
 from tenancy.forms_support import apply_errors
 from tenancy.models import Role
 from tenancy.parsing import parse_id
@@ -111,7 +112,7 @@ def entry_new(request: HttpRequest) -> HttpResponse:
         account = get_or_404(account_selectors.account_get, tenant=tenant, account_id=picked)
         require(request, Capability.EDIT, account)
     if request.method == "GET":
-        local = selectors.local_now(tenant)
+        local = tenant_time.now(tenant)
         initial = {
             "team": request.membership.team,
             "owner": request.user.pk,

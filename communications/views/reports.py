@@ -8,15 +8,15 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.csv_safety import safe_cell
+from core import tenant_time
 from tenancy.shortcuts import member_required
 
 from ..more_forms import ReportPeriodForm
 from ..reports import DIMENSIONS, MIX_SHOWN, EngagementReport, engagement_report, report_csv_rows
-from ..selectors import local_today
 
 
 def _report(request: HttpRequest) -> tuple[ReportPeriodForm, EngagementReport]:
-    form = ReportPeriodForm(request.GET or None, today=local_today(request.tenant))
+    form = ReportPeriodForm(request.GET or None, today=tenant_time.today(request.tenant))
     start, end = form.period()
     return form, engagement_report(tenant=request.tenant, start=start, end=end)
 

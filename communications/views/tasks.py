@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from core import tenant_time
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.shortcuts import get_or_404, member_required, safe_next
 
@@ -24,7 +25,7 @@ DONE_SHOWN = 20
 @member_required()
 def task_list(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
-    now = selectors.local_now(tenant)
+    now = tenant_time.now(tenant)
     open_tasks = list(selectors.owner_tasks(tenant=tenant, owner=request.user)[:TASKS_SHOWN])
     for task in open_tasks:
         task.overdue = task.due_at < now

@@ -18,8 +18,8 @@ from django.db import connection, transaction
 from django.utils.dateparse import parse_datetime
 
 from health.models import AccountRollup, EventDefinition, EventRollup, RawEvent
-from health.pg_arrays import array_columns
 from tenancy.models import Tenant
+from tenancy.pg_arrays import array_columns
 
 from .limits import ROWS_PER_STATEMENT
 from .parsing import USAGE_TYPES

@@ -13,8 +13,8 @@ from django.db import connection
 
 from accounts.models import Contact
 from health.models import EventDefinition, RawEvent
-from health.pg_arrays import array_columns
 from tenancy.models import Tenant
+from tenancy.pg_arrays import array_columns
 
 from .identity import Links
 from .limits import ROWS_PER_STATEMENT

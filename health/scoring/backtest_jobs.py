@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.utils import timezone
 
+from core import tenant_time
 from tenancy.models import Tenant
 from tenancy.queue import enqueue
 
@@ -105,7 +105,7 @@ def backtest_report_get(*, tenant: Tenant) -> BacktestJob:
     """The report of the models in effect if it is built; otherwise its build (started here once) so far."""
     from ..tasks import backtest_report_task
 
-    today = timezone.localdate(timezone=tenant.zone)
+    today = tenant_time.today(tenant)
     key = _report_key(tenant, health_models_in_effect(tenant=tenant), today)
     return _job(key, lambda: enqueue(backtest_report_task, tenant_id=tenant.pk, key=key, today=today.isoformat()))
 
@@ -141,7 +141,7 @@ def backtest_preview_get(*, tenant: Tenant, segment: str, settings: dict) -> Bac
     otherwise its build so far. Its result is a backtest.Comparison."""
     from ..tasks import backtest_preview_task
 
-    today = timezone.localdate(timezone=tenant.zone)
+    today = tenant_time.today(tenant)
     settings = _as_json(settings)
     digest = preview_digest(tenant=tenant, segment=segment, settings=settings, today=today)
     key = _preview_key(tenant, digest)

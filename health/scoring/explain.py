@@ -1,8 +1,9 @@
 """The sentence every score carries: what changed since last week and why, naming people and numbers,
 and telling a change of the model apart from a change in the customer's behaviour."""
 
-from django.utils import timezone
 from django.utils.formats import date_format
+
+from core import tenant_time
 
 from ..models import HealthModel
 from .engine import AccountScore, contributions, rescore
@@ -111,7 +112,7 @@ def explain(
         if before_now_model is not None:
             model_part, delta_behaviour = before_now_model - before, now - before_now_model
             # The tenant's day, as every date a person reads.
-            changed_on = date_format(timezone.localtime(model.created_at, model.tenant.zone), "j M")
+            changed_on = date_format(tenant_time.local(model.tenant, model.created_at), "j M")
             which = f"(weights changed on {changed_on}, version {model.version})"
             if model_part and delta_behaviour and (model_part < 0) != (delta_behaviour < 0):
                 # Pulling opposite ways, "N of it" would not add up: say which way each went.

@@ -12,6 +12,7 @@ import pandas as pd
 from django.db.models import Avg, Count, Max, Q, Sum
 
 from accounts.models import Account
+from core import tenant_time
 from tenancy.models import Tenant
 
 from ..models import (
@@ -56,7 +57,7 @@ def ticket_open_at(end: dt.datetime) -> Q:
 
 
 def day_end(tenant: Tenant, day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tenant.zone)
+    return tenant_time.at(tenant, day + dt.timedelta(days=1))
 
 
 def _catalogue(tenant: Tenant) -> dict[str, list[str]]:
@@ -297,7 +298,7 @@ def _relationship(tenant, day, raw, details, facts, ids) -> None:
     )
     has = _col(meetings, "meetings", ids).fillna(0) > 0
     last_exec = meetings["last_exec"].reindex(ids) if "last_exec" in meetings.columns else pd.Series(None, index=ids)
-    days_since = last_exec.map(lambda t: float((day - t.astimezone(tenant.zone).date()).days) if pd.notna(t) else 365.0)
+    days_since = last_exec.map(lambda t: float((day - tenant_time.day_of(tenant, t)).days) if pd.notna(t) else 365.0)
     raw["executive_touchpoint"] = days_since.where(has).clip(upper=365.0)
     attended, no_shows = _col(meetings, "attended", ids).fillna(0), _col(meetings, "no_shows", ids).fillna(0)
     raw["no_shows"] = (no_shows / (attended + no_shows)).where(attended + no_shows > 0)

@@ -15,6 +15,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Account, AccountStatus
+from core import tenant_time
 from tenancy.leases import task_lease
 from tenancy.models import Tenant, User
 from tenancy.queue import enqueue_on_commit
@@ -60,7 +61,7 @@ def _plan(run: RecomputeRun) -> list[int]:
 
 def nightly_day(*, tenant: Tenant, now: dt.datetime) -> dt.date | None:
     """The day tonight's run scores (yesterday, once the tenant's clock passed 02:00), or None before then."""
-    local = now.astimezone(tenant.zone)
+    local = tenant_time.local(tenant, now)
     return local.date() - dt.timedelta(days=1) if local.hour >= NIGHTLY_HOUR else None
 
 
@@ -88,7 +89,7 @@ def run_start_manual(*, tenant: Tenant, by: User | None) -> RecomputeRun:
     """Recompute every active account of the tenant for today, now (from the admin). While today's run is
     still running, asking again reuses it and hands out its unfinished batches again (the first ask may
     never have reached the queue): one run per tenant and day, and a batch counts once however often sent."""
-    today = timezone.localdate(timezone=tenant.zone)
+    today = tenant_time.today(tenant)
     with transaction.atomic():
         try:
             # Claim first: the constraint recompute_run_one_manual_running lets one such run exist a day.

@@ -9,6 +9,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Account, Segment
+from accounts.services import account_health_update
+from core import tenant_time
 from tenancy.models import Tenant, User
 
 from ..models import HealthModel, HealthScore
@@ -300,12 +302,12 @@ def _contacts_write(tenant: Tenant, day: dt.date, inputs: Inputs) -> None:
 
 
 def _accounts_write(tenant: Tenant, scores: dict[int, AccountScore]) -> None:
-    writing.account_health_update(tenant_id=tenant.pk, scores=[(a, s.score, s.band) for a, s in scores.items()])
+    account_health_update(tenant_id=tenant.pk, scores=[(a, s.score, s.band) for a, s in scores.items()])
 
 
 def account_recompute(*, account: Account) -> AccountScore | None:
     """One account, now (from its page): today's snapshot, contacts, signals."""
-    today = timezone.localdate(timezone=account.tenant.zone)
+    today = tenant_time.today(account.tenant)
     return accounts_score_day(tenant=account.tenant, day=today, account_ids=[account.pk]).get(account.pk)
 
 
@@ -314,7 +316,7 @@ def health_history_backfill(
 ) -> int:
     """Snapshots for the last `days` days from the rollups, oldest first (so deltas and explanations
     compare with the days before), then today's with signals. For the demo and after a model import."""
-    today = today or timezone.localdate(timezone=tenant.zone)
+    today = today or tenant_time.today(tenant)
     if account_ids is None:
         account_ids = list(Account.objects.filter(tenant=tenant).values_list("pk", flat=True))
     ids = account_ids

@@ -6,11 +6,11 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as account_selectors
 from accounts.models import Account
+from core import tenant_time
 from tenancy.listing import OWNER_ALL, OWNER_ME
 from tenancy.models import Role
 from tenancy.permissions import Capability, membership_can, require
@@ -74,7 +74,7 @@ def measure_events(request: HttpRequest, account_id: int, measure_key: str) -> H
     measure = (latest.measures if latest else {}).get(measure_key)
     if measure is None and measure_key not in BY_KEY:
         raise Http404("No such measure.")
-    day = latest.day if latest else timezone.localdate(timezone=tenant.zone)
+    day = latest.day if latest else tenant_time.today(tenant)
     definition = BY_KEY.get(measure_key)
     label = (measure or {}).get("label") or (definition.label if definition else measure_key)
     family = (measure or {}).get("family") or (definition.family if definition else "custom")

@@ -8,13 +8,13 @@ for all items of a bulk write at once (`RelatedRows`), so 1,000 items cost a han
 from collections.abc import Iterable, Sequence
 
 from django.db.models import Model, QuerySet
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts import selectors as account_selectors
 from accounts.api.schema import NamedChoiceField
 from accounts.models import Account, Contact
+from core import tenant_time
 from tenancy.models import Tenant
 from tenancy.parsing import parse_id, storable_text
 
@@ -140,8 +140,7 @@ class InvoiceSerializer(SignalSerializer):
 
     @extend_schema_field(serializers.IntegerField(help_text="Days past due: until paid, or until today."))
     def get_days_late(self, invoice: Invoice) -> int:
-        # The API runs in the tenant's time zone, so "today" is the tenant's day.
-        return invoice.days_late(timezone.localdate())
+        return invoice.days_late(tenant_time.today(self.context["request"].tenant))
 
 
 class SubscriptionChangeSerializer(SignalSerializer):

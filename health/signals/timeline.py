@@ -3,9 +3,9 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.utils import timezone
 from django.utils.text import Truncator
 
+from core import tenant_time
 from tenancy.models import Tenant
 
 from ..models import (
@@ -36,7 +36,7 @@ def _item(kind: str, when: dt.datetime | dt.date, title: str, detail: str, tone:
     all_day = not isinstance(when, dt.datetime)
     if all_day:
         # A day begins at midnight where the tenant is, so a date sorts with the moments of that day.
-        when = dt.datetime.combine(when, dt.time.min, tzinfo=tenant.zone)
+        when = tenant_time.at(tenant, when)
     return {
         "when": when,
         "all_day": all_day,
@@ -54,7 +54,7 @@ def _money(amount: Decimal | None, tenant: Tenant) -> str:
 def _ticket(ticket: SupportTicket, tenant: Tenant) -> dict:
     facts = [ticket.get_status_display()]
     if ticket.closed_at:
-        facts.append(f"closed {timezone.localtime(ticket.closed_at, tenant.zone):%Y-%m-%d}")
+        facts.append(f"closed {tenant_time.local(tenant, ticket.closed_at):%Y-%m-%d}")
     if ticket.csat is not None:
         facts.append(f"CSAT {ticket.csat}/5")
     if ticket.sentiment:
@@ -72,7 +72,7 @@ def _ticket(ticket: SupportTicket, tenant: Tenant) -> dict:
 
 
 def _invoice(invoice: Invoice, tenant: Tenant) -> dict:
-    today = timezone.localdate(timezone=tenant.zone)
+    today = tenant_time.today(tenant)
     name = f"Invoice {invoice.number}" if invoice.number else "Invoice"
     late = invoice.days_late(today)
     if invoice.paid_on and late:

@@ -5,11 +5,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
 from accounts.models import Account
+from core import tenant_time
 from tenancy.forms_support import apply_errors
 from tenancy.parsing import parse_id
 from tenancy.permissions import Capability, membership_can, require
@@ -38,7 +38,7 @@ def _track(request: HttpRequest, track_id: int) -> JourneyTrack:
 
 
 def _renewal_phase(request: HttpRequest, account: Account):
-    today = timezone.localdate(timezone=request.tenant.zone)
+    today = tenant_time.today(request.tenant)
     return selectors.account_renewal(tenant=request.tenant, account=account, today=today)
 
 

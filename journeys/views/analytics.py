@@ -5,11 +5,11 @@ import csv
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.csv_safety import safe_cell
 from accounts.models import Segment, ServiceTier
+from core import tenant_time
 from tenancy.models import Membership
 from tenancy.shortcuts import member_required
 
@@ -85,7 +85,7 @@ def analytics_export(request: HttpRequest) -> HttpResponse:
     _, filters, _ = _filters(request)
     report = journey_analytics(tenant=request.tenant, filters=filters)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    today = timezone.localdate(timezone=request.tenant.zone)
+    today = tenant_time.today(request.tenant)
     filename = f"journey-analytics-{request.tenant.slug}-{today:%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)

@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from core import tenant_time
 from tenancy.listing import OWNER_ME, list_params, owner_filtered, query_without
 from tenancy.models import Role
 from tenancy.permissions import Capability, membership_can, require
@@ -43,7 +43,7 @@ def board(request: HttpRequest) -> HttpResponse:
     params.pop("stage", None)
     form, tracks, mine = _filtered(request, params, with_ended=False)
     columns = selectors.board_columns(tracks=tracks)
-    today = timezone.localdate(timezone=request.tenant.zone)
+    today = tenant_time.today(request.tenant)
     renewals, in_renewal = selectors.board_renewals(tenant=request.tenant, tracks=tracks, today=today)
     for column in columns:
         if column.stage == Stage.RENEWAL:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as account_selectors
 from accounts.models import Account
+from core import tenant_time
 from tenancy.forms_support import apply_errors
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.shortcuts import get_or_404, member_required, safe_next
@@ -127,7 +128,7 @@ def measurement_create(request: HttpRequest, objective_id: int) -> HttpResponse:
     objective = get_or_404(selectors.objective_get, tenant=request.tenant, objective_id=objective_id)
     account = objective.account
     require(request, Capability.EDIT, account)
-    form = MeasurementForm(request.POST or None, initial={"measured_on": selectors.plan_today(tenant=request.tenant)})
+    form = MeasurementForm(request.POST or None, initial={"measured_on": tenant_time.today(request.tenant)})
     if request.method == "POST" and form.is_valid():
         try:
             measurement = services.measurement_record(objective=objective, by=request.user, **form.cleaned_data)
@@ -200,7 +201,7 @@ def milestone_edit(request: HttpRequest, milestone_id: int) -> HttpResponse:
 def milestone_done(request: HttpRequest, milestone_id: int) -> HttpResponse:
     milestone = get_or_404(selectors.milestone_get, tenant=request.tenant, milestone_id=milestone_id)
     require(request, Capability.EDIT, milestone.account)
-    services.milestone_complete(milestone=milestone, on=selectors.plan_today(tenant=request.tenant))
+    services.milestone_complete(milestone=milestone, on=tenant_time.today(request.tenant))
     messages.success(request, f"Marked “{milestone.title}” done on {milestone.done_on:%-d %b %Y}.")
     return _back(request, milestone.account)
 
@@ -229,7 +230,7 @@ def objective_list(request: HttpRequest) -> HttpResponse:
         overdue=bool(data.get("overdue")),
     )
     page = Paginator(objectives, OBJECTIVES_PER_PAGE).get_page(request.GET.get("page"))
-    today = selectors.plan_today(tenant=request.tenant)
+    today = tenant_time.today(request.tenant)
     rows = [
         selectors.PlannedObjective(objective, [], selectors.objective_is_overdue(objective, today=today))
         for objective in page.object_list

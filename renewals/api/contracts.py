@@ -17,13 +17,14 @@ from accounts.api.book import validated
 from accounts.api.schema import NamedChoiceField
 from accounts.api.serializers import TenantPrimaryKeyRelatedField
 from accounts.models import Account
+from core import tenant_time
 from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet
 from tenancy.permissions import Capability, membership_can
 
 from .. import services
 from ..models import AmendmentKind, Contract, ContractAmendment, ContractStatus, ExpansionOpportunity
-from .serializers import tenant_accounts, tenant_contracts, tenant_opportunities, tenant_today
+from .serializers import tenant_accounts, tenant_contracts, tenant_opportunities
 
 # --- serializers ---------------------------------------------------------------------------------------------------
 
@@ -186,7 +187,7 @@ class ContractViewSet(TenantViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
         data = validated(ContractCreateSerializer(data=request.data, context={"request": request}))
         require_account_edit(request, data["account"])
         contract = services.contract_create(
-            tenant=request.tenant, by=request.user, today=tenant_today(request.tenant), **data
+            tenant=request.tenant, by=request.user, today=tenant_time.today(request.tenant), **data
         )
         return self._contract(contract, status.HTTP_201_CREATED)
 
@@ -206,7 +207,7 @@ class ContractViewSet(TenantViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
     def cancel(self, request, *args, **kwargs):
         contract = self.get_object()
         data = validated(ContractCancelSerializer(data=request.data, context={"request": request}))
-        cancelled_on = data.get("cancelled_on") or tenant_today(request.tenant)
+        cancelled_on = data.get("cancelled_on") or tenant_time.today(request.tenant)
         services.contract_cancel(contract=contract, cancelled_on=cancelled_on, note=data["note"], by=request.user)
         return self._contract(contract)
 

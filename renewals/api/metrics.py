@@ -9,10 +9,10 @@ from rest_framework.response import Response
 
 from accounts.api.book import validated
 from accounts.api.schema import NamedChoiceField
+from core import tenant_time
 
 from ..metrics import GROUPINGS, Period, period_for, pipeline_metrics, retention
 from ..models import OpportunityStage
-from .serializers import tenant_today
 
 GROUP_BY = [name for name in GROUPINGS if name != "tenant"]
 MONEY = {"max_digits": None, "decimal_places": 2}
@@ -104,7 +104,7 @@ class RenewalMetricsView(GenericAPIView):
     def get(self, request):
         query = validated(RenewalMetricsQuerySerializer(data=request.query_params))
         tenant = request.tenant
-        today = tenant_today(tenant)
+        today = tenant_time.today(tenant)
         period = Period(query["start"], query["end"]) if "start" in query else period_for("this_quarter", today)
         group_by = query.get("group_by")
         report = {

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from accounts.api.book import validated
 from accounts.models import Segment
+from core import tenant_time
 from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet
 from tenancy.parsing import parse_id
@@ -32,7 +33,6 @@ from .serializers import (
     RenewalAssignSerializer,
     RenewalDetailSerializer,
     RenewalSerializer,
-    tenant_today,
 )
 
 
@@ -52,7 +52,7 @@ class TodayMixin:
     def get_serializer_context(self) -> dict:
         context = super().get_serializer_context()
         if not getattr(self, "swagger_fake_view", False):
-            context["today"] = tenant_today(self.request.tenant)
+            context["today"] = tenant_time.today(self.request.tenant)
         return context
 
 

@@ -8,11 +8,11 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import Account, Segment
 from accounts.services import account_update
+from core import tenant_time
 from tenancy.models import Tenant, User
 
 from ..models import AmendmentKind, Contract, ContractAmendment, ContractStatus, Renewal, RenewalStatus
@@ -28,10 +28,6 @@ DECREASES = {AmendmentKind.SEATS_REMOVED, AmendmentKind.PRICE_DECREASE, Amendmen
 def day_text(day: dt.date) -> str:
     """A date as the pages show it: 21 Nov 2026."""
     return date_format(day, "j M Y")
-
-
-def local_today(tenant: Tenant) -> dt.date:
-    return timezone.localdate(timezone=tenant.zone)
 
 
 def term_end(start_on: dt.date, term_months: int) -> dt.date:
@@ -112,7 +108,7 @@ def contract_create(
     )
     contract.full_clean(exclude=["tenant", "account", "renews", "created_by"], validate_constraints=False)
     contract.save()
-    renewal_open(contract=contract, today=today or local_today(tenant), by=by)
+    renewal_open(contract=contract, today=today or tenant_time.today(tenant), by=by)
     account_arr_sync(account=account, by=by)
     return contract
 
@@ -215,5 +211,5 @@ def contract_cancel(*, contract: Contract, cancelled_on: dt.date, note: str = ""
     contract.save(update_fields=["cancelled_on", "cancellation_note"])
     renewal = Renewal.objects.filter(tenant=contract.tenant, contract=contract, status=RenewalStatus.OPEN).first()
     if renewal is not None:
-        renewal_refresh_forecast(renewal=renewal, today=local_today(contract.tenant))
+        renewal_refresh_forecast(renewal=renewal, today=tenant_time.today(contract.tenant))
     return contract

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from core import tenant_time
 from health.models import HealthScore, HealthSignal, Severity, SignalKind, SignalStatus
 from tenancy.models import Tenant, User
 
@@ -284,10 +285,6 @@ def renewals_refresh_forecast(*, tenant: Tenant, today: dt.date, account_ids: It
     return len(renewals)
 
 
-def _today(renewal: Renewal) -> dt.date:
-    return timezone.localdate(timezone=renewal.tenant.zone)
-
-
 def _locked(renewal: Renewal) -> Renewal:
     """The renewal's row, locked, copied onto the caller's instance so it sees what was saved."""
     fresh = Renewal.objects.select_for_update().get(tenant_id=renewal.tenant_id, pk=renewal.pk)
@@ -348,7 +345,9 @@ def renewal_set_forecast(*, renewal: Renewal, category: str, by: User | None, re
         _refuse_closed(renewal)
         old_forecast = renewal.forecast
         renewal.forecast, renewal.is_override, renewal.override_reason = category, True, reason
-        _record_person(renewal, old_forecast=old_forecast, by=by, reason=reason, today=_today(renewal))
+        _record_person(
+            renewal, old_forecast=old_forecast, by=by, reason=reason, today=tenant_time.today(renewal.tenant)
+        )
     return renewal
 
 
@@ -366,7 +365,7 @@ def renewal_clear_override(*, renewal: Renewal, by: User | None) -> Renewal:
             old_forecast=old_forecast,
             by=by,
             reason="Override cleared: back to the data.",
-            today=_today(renewal),
+            today=tenant_time.today(renewal.tenant),
         )
     return renewal
 

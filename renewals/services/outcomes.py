@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.services import account_deactivate
+from core import tenant_time
 from tenancy.models import Tenant, User
 
 from ..models import (
@@ -24,7 +25,7 @@ from ..models import (
     RenewalStatus,
 )
 from ..signals import renewal_closed
-from .contracts import _money, account_arr_sync, contract_create, day_text, local_today
+from .contracts import _money, account_arr_sync, contract_create, day_text
 from .runway import announce
 
 MULTI_YEAR_MONTHS = 24
@@ -108,7 +109,7 @@ def renewal_close(
     if errors:
         raise ValidationError(errors)
     contract = renewal.contract
-    closed_on = closed_on or local_today(renewal.tenant)
+    closed_on = closed_on or tenant_time.today(renewal.tenant)
     if outcome == Outcome.CHURNED:
         contract.status = ContractStatus.ENDED
         contract.save(update_fields=["status"])

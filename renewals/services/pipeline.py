@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from accounts.selectors import assignable_owners
+from core import tenant_time
 from health.models import HealthSignal, SignalKind
 from tenancy.models import Tenant, User
 
@@ -23,7 +24,7 @@ from ..models import (
     OpportunitySource,
     OpportunityStage,
 )
-from .contracts import contract_amend, local_today
+from .contracts import contract_amend
 from .settings import renewal_settings
 
 UPDATABLE = {"title", "kind", "value", "owner", "expected_close_on", "note", "handed_to_sales"}
@@ -95,7 +96,7 @@ def opportunity_create(
         source=source,
         value=value,
         owner=owner,
-        identified_on=identified_on or local_today(tenant),
+        identified_on=identified_on or tenant_time.today(tenant),
         expected_close_on=expected_close_on,
         note=(note or "").strip()[:500],
         health_signal=health_signal,
@@ -116,7 +117,7 @@ def opportunity_update(*, opportunity: ExpansionOpportunity, by: User | None, **
         setattr(opportunity, name, value.strip() if name in ("title", "note") and isinstance(value, str) else value)
     if handed is not None and bool(handed) != opportunity.handed_to_sales:
         opportunity.handed_to_sales = bool(handed)
-        opportunity.handed_to_sales_on = local_today(opportunity.tenant) if handed else None
+        opportunity.handed_to_sales_on = tenant_time.today(opportunity.tenant) if handed else None
     _validate(opportunity)
     opportunity.save()
     return opportunity
@@ -167,7 +168,7 @@ def opportunity_move(
     lost_reason = (lost_reason or "").strip()
     if stage == OpportunityStage.LOST and not lost_reason:
         raise ValidationError({"lost_reason": "Say why it was lost: budget, timing, a competitor, no need..."})
-    today = local_today(opportunity.tenant)
+    today = tenant_time.today(opportunity.tenant)
     closed_on = on or today
     if stage in (OpportunityStage.WON, OpportunityStage.LOST) and closed_on < opportunity.identified_on:
         raise ValidationError({"on": "An opportunity cannot close before the day it was identified."})

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_scopes import scope
 
 from accounts.selectors import assignable_owners
+from core import tenant_time
 from tenancy.models import User
 
 from ..models import Checkpoint, CheckpointStatus, Contract, Renewal, RunwayStep
@@ -128,7 +129,7 @@ def checkpoint_complete(
     checkpoint.save(update_fields=["status", "note", "completed_by", "completed_at"])
     renewal = checkpoint.renewal
     if renewal.is_open:
-        renewal_refresh_forecast(renewal=renewal, today=timezone.localdate(timezone=renewal.tenant.zone))
+        renewal_refresh_forecast(renewal=renewal, today=tenant_time.today(renewal.tenant))
     return checkpoint
 
 

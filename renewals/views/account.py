@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts import selectors as account_selectors
+from core import tenant_time
 from tenancy.permissions import Capability, membership_can
 from tenancy.shortcuts import get_or_404, member_required
 
@@ -17,7 +18,7 @@ from .. import selectors
 def account_card(request: HttpRequest, account_id: int) -> HttpResponse:
     tenant = request.tenant
     account = get_or_404(account_selectors.account_get, tenant=tenant, account_id=account_id)
-    today = selectors.renewals_today(tenant=tenant)
+    today = tenant_time.today(tenant)
     card = selectors.account_renewals_card(tenant=tenant, account=account)
     for checkpoint in card.checkpoints:
         checkpoint.schedule = (

@@ -1,17 +1,15 @@
 """The contracts pages: the book's contracts as a list, one contract with its chain and amendments, and the
 forms that create, edit, amend and cancel one."""
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
+from core import tenant_time
 from tenancy.forms_support import apply_errors
 from tenancy.listing import OWNER_ME, list_params, owner_filtered, query_without
 from tenancy.models import Role
@@ -35,10 +33,6 @@ CONTRACTS_PER_PAGE = 25
 DETAIL_TEMPLATE = "renewals/contracts/detail.html"
 
 
-def _today(request: HttpRequest) -> dt.date:
-    return timezone.localdate(timezone=request.tenant.zone)
-
-
 def _contract(request: HttpRequest, contract_id: int) -> Contract:
     return get_or_404(selectors.contract_get, tenant=request.tenant, contract_id=contract_id)
 
@@ -51,7 +45,7 @@ def contract_list(request: HttpRequest) -> HttpResponse:
     data, owner_value, owner_id = owner_filtered(request, form)
     contracts = selectors.contracts_filtered(
         tenant=request.tenant,
-        today=_today(request),
+        today=tenant_time.today(request.tenant),
         status=data.get("status") or "",
         segment=data.get("segment") or "",
         owner_id=owner_id,
@@ -89,18 +83,18 @@ def _detail(request: HttpRequest, contract: Contract, *, status: int = 200, **fo
         "renews": contract.renews,
         "renewed_by": getattr(contract, "renewed_by", None),
         "amendments": list(selectors.contract_amendments(tenant=request.tenant, contract=contract)),
-        "today": _today(request),
+        "today": tenant_time.today(request.tenant),
         "may_edit": may_edit,
         "section": "renewals",
     }
     if may_edit:
         context["amend_form"] = forms.get("amend_form") or AmendmentForm(
-            prefix="amend", initial={"effective_on": _today(request)}
+            prefix="amend", initial={"effective_on": tenant_time.today(request.tenant)}
         )
         context["edit_form"] = forms.get("edit_form") or ContractEditForm.for_contract(contract, prefix="edit")
         if contract.cancelled_on is None and contract.status == ContractStatus.ACTIVE:
             context["cancel_form"] = forms.get("cancel_form") or CancellationForm(
-                prefix="cancel", initial={"cancelled_on": _today(request)}
+                prefix="cancel", initial={"cancelled_on": tenant_time.today(request.tenant)}
             )
     context["open_form"] = next(iter(forms), "")
     return render(request, DETAIL_TEMPLATE, context, status=status)
@@ -120,7 +114,7 @@ def _own_only(request: HttpRequest):
 @require_http_methods(["GET", "POST"])
 @member_required(Capability.EDIT)
 def contract_new(request: HttpRequest) -> HttpResponse:
-    initial = {"start_on": _today(request)}
+    initial = {"start_on": tenant_time.today(request.tenant)}
     account = None
     if account_id := request.GET.get("account"):
         account = get_or_404(account_selectors.account_get, tenant=request.tenant, account_id=account_id)
@@ -131,7 +125,9 @@ def contract_new(request: HttpRequest) -> HttpResponse:
         fields = form.service_fields()
         require(request, Capability.EDIT, fields["account"])
         try:
-            contract = services.contract_create(tenant=request.tenant, by=request.user, today=_today(request), **fields)
+            contract = services.contract_create(
+                tenant=request.tenant, by=request.user, today=tenant_time.today(request.tenant), **fields
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:

@@ -5,10 +5,10 @@ import csv
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.csv_safety import safe_cell
+from core import tenant_time
 from tenancy.shortcuts import member_required
 
 from ..metrics import GROUPINGS, RetentionReport, retention_report
@@ -32,7 +32,7 @@ CSV_COLUMNS = [
 
 
 def _report(request: HttpRequest, *, trend: bool) -> tuple[MetricsPeriodForm, RetentionReport]:
-    today = timezone.localdate(timezone=request.tenant.zone)
+    today = tenant_time.today(request.tenant)
     form = MetricsPeriodForm(request.GET or None, today=today)
     period = form.chosen_period()
     report = retention_report(tenant=request.tenant, period=period, today=today, trend_quarters=8 if trend else 0)

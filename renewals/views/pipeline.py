@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors as account_selectors
+from core import tenant_time
 from tenancy.forms_support import apply_errors
 from tenancy.listing import OWNER_ME, list_params, owner_filtered, query_without
 from tenancy.models import Role
@@ -56,7 +57,7 @@ def _opportunity(request: HttpRequest, opportunity_id: int) -> ExpansionOpportun
 @require_GET
 @member_required()
 def pipeline(request: HttpRequest) -> HttpResponse:
-    today = services.local_today(request.tenant)
+    today = tenant_time.today(request.tenant)
     params = list_params(request)
     for name in ("stage", "closed_within"):
         params.pop(name, None)
@@ -95,7 +96,7 @@ def pipeline(request: HttpRequest) -> HttpResponse:
 @require_GET
 @member_required()
 def opportunity_list(request: HttpRequest) -> HttpResponse:
-    today = services.local_today(request.tenant)
+    today = tenant_time.today(request.tenant)
     params = list_params(request)
     form, opportunities, _owner_id, mine = _filtered(request, params, today=today, with_stage=True)
     page = Paginator(selectors.opportunities_sorted(opportunities), OPPORTUNITIES_PER_PAGE).get_page(

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import assignable_owner, assignable_owners
+from core import tenant_time
 from tenancy.forms_support import apply_errors
 from tenancy.listing import OWNER_ME, list_params, owner_filtered, query_without
 from tenancy.permissions import Capability, may_assign_to, membership_can, require
@@ -41,7 +42,7 @@ def _owner(request: HttpRequest, owner_id: int | None):
 @member_required()
 def renewal_index(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
-    today = selectors.renewals_today(tenant=tenant)
+    today = tenant_time.today(tenant)
     params = list_params(request)
     form = RenewalFilterForm(params, tenant=tenant)
     data, owner_value, owner_id = owner_filtered(request, form)
@@ -107,7 +108,7 @@ def _renewal(request: HttpRequest, renewal_id: int) -> Renewal:
 def renewal_page(request: HttpRequest, renewal: Renewal, **forms) -> HttpResponse:
     """The renewal's page; a POST with errors shows it again with its bound form."""
     tenant = request.tenant
-    today = selectors.renewals_today(tenant=tenant)
+    today = tenant_time.today(tenant)
     checkpoints = selectors.renewal_checkpoints(tenant=tenant, renewal=renewal)
     for checkpoint in checkpoints:
         checkpoint.schedule = (

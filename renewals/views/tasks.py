@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import assignable_owners
+from core import tenant_time
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.shortcuts import get_or_404, member_required, safe_next
 
@@ -25,7 +26,7 @@ LAYOUTS = {"timeline": "renewals/renewals/_checkpoint.html", "task": "renewals/t
 @member_required()
 def task_list(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
-    today = selectors.renewals_today(tenant=tenant)
+    today = tenant_time.today(tenant)
     may_pick = membership_can(request.membership, Capability.MANAGE)
     # Leaders pick anyone's tasks (or all); everyone else sees their own.
     params = request.GET.copy() if may_pick else {}
@@ -69,7 +70,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 
 def _row(request: HttpRequest, checkpoint: Checkpoint, layout: str, error: str = "") -> HttpResponse:
-    today = selectors.renewals_today(tenant=request.tenant)
+    today = tenant_time.today(request.tenant)
     checkpoint.schedule = (
         selectors.checkpoint_schedule(due_on=checkpoint.due_on, planned_on=checkpoint.planned_on, today=today)
         if checkpoint.status == "open"

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 from django_scopes import scope
 
 from accounts import exports, selectors, services
 from accounts.csv_safety import safe_cell
 from accounts.models import Account
 from accounts.services.custom_fields import custom_field_definitions
+from core import tenant_time
 from tenancy.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -139,7 +139,7 @@ def test_api_export_honours_the_filters(tenant_a, tiers, bob, member_of, api_as)
     client = api_as(member_of(Role.VIEWER), tenant_a)  # reading the book is enough to export it
     response = client.get(EXPORT, {"segment": "smb", "sort": "-acv"})
     assert response["Content-Type"].startswith("text/csv")
-    today = timezone.localdate(timezone=tenant_a.zone)
+    today = tenant_time.today(tenant_a)
     assert response["Content-Disposition"] == f'attachment; filename="accounts-alpha-{today:%Y-%m-%d}.csv"'
     assert [row["external_id"] for row in _rows(_streamed(response))] == ["ext-2", "ext-1"]
     by_field = _rows(_streamed(client.get(EXPORT, {"cf_data_residency": "EU"})))

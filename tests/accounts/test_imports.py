@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope
@@ -743,3 +744,18 @@ def test_a_file_larger_than_the_head_is_stored_without_being_parsed(tenant_a, al
         (5, ["B-000002", "Big File 2"]),
         (6, ["B-000003", "Big File 3"]),
     ]
+
+
+def test_an_import_that_adds_rows_refreshes_the_planners_statistics(tenant_a, run_import, db_vendor):
+    """Ingestion right after a big import must not run on the planner's guess that the table is empty."""
+    if db_vendor != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's")
+    rows = "\n".join(f"acme-{n},Acme {n},smb" for n in range(30))  # under autovacuum's threshold of 50 rows
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM accounts_account")
+        before = cursor.fetchone()[0]
+    job = run_import(f"Account ID,Name,Segment\n{rows}\n")
+    assert job.status == ImportStatus.DONE and job.created_count == 30
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'accounts_account'")
+        assert cursor.fetchone()[0] == before + 30

@@ -84,7 +84,7 @@ def test_the_main_pages_run_under_the_policy_without_a_violation(page, live_serv
         assert directives["default-src"] == "'self'" and directives["script-src"] == "'self'", url
     # The charts that moved to static/js drew.
     page.goto(reverse("journeys:success_plan", args=[acme.pk]), wait_until="networkidle")
-    assert page.evaluate("() => Boolean(Chart.getChart(document.querySelector('canvas[data-plan-chart]')))")
+    assert page.evaluate("() => Boolean(Chart.getChart(document.querySelector('canvas[data-chart=objective]')))")
     page.goto(reverse("renewals:index"), wait_until="networkidle")
     axis = page.evaluate("() => Chart.getChart(document.getElementById('chart-forecast')).options.scales.y.title.text")
     assert axis == f"ARR ({tenant_a.currency})"

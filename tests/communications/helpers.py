@@ -3,13 +3,13 @@ tenant's scope itself."""
 
 import datetime as dt
 
-from django.utils import timezone
 from django_scopes import scope
 
 from accounts import services as accounts_services
 from communications import services
 from communications.models import CadenceAnchor, CalendarEntry
 from communications.services import cadences
+from core import tenant_time
 
 from ..accounts.conftest import make_account
 
@@ -28,7 +28,7 @@ __all__ = [
 
 def today(tenant) -> dt.date:
     """Today in the tenant's zone."""
-    return timezone.localdate(timezone=tenant.zone)
+    return tenant_time.today(tenant)
 
 
 def at_local(tenant, year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> dt.datetime:

@@ -9,7 +9,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from django_scopes import scope
 
 from communications.models import (
@@ -25,6 +24,7 @@ from communications.services import notifications as notification_services
 from communications.services import outbox
 from communications.services import preferences as preference_services
 from communications.services import settings as settings_services
+from core import tenant_time
 from tenancy.models import Role, Team
 
 from ..conftest import add_member
@@ -469,7 +469,7 @@ def test_a_csm_enrols_own_account_and_exits_it(tenant_a, bob, api_as, bobs, alic
     cadence = _cadence(tenant_a)
     account, _contacts = bobs
     api = api_as(bob, tenant_a)
-    today = timezone.localdate(timezone=tenant_a.zone)
+    today = tenant_time.today(tenant_a)
     payload = {"cadence": cadence.pk, "account": account.pk, "anchor_on": str(today)}
     assert api.post(ENROLLMENTS, {**payload, "account": alices[0].pk}, format="json").status_code == 403
     response = api.post(ENROLLMENTS, {**payload, "account": charlies[0].pk}, format="json")

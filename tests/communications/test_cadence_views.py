@@ -4,11 +4,11 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from django_scopes import scope
 
 from communications.models import Cadence, CadenceStep, CalendarEntry, Enrollment, EnrollmentStatus, EntryStatus
 from communications.services import cadences, enrollment_end
+from core import tenant_time
 from tenancy.models import Role
 
 from .helpers import contact_of, make_account
@@ -31,7 +31,7 @@ def defaults(tenant_a):
 
 
 def today(tenant) -> dt.date:
-    return timezone.localdate(timezone=tenant.zone)
+    return tenant_time.today(tenant)
 
 
 def enrolled(tenant, cadence, account, anchor_on=None, ref=""):

@@ -8,6 +8,7 @@ from django_scopes import scope
 
 from communications import services
 from communications.services.conflicts import BLACKOUT, SAME_DAY, TEAMS_SAME_WEEK, blackout_for, entries_conflicts
+from core import tenant_time
 from tenancy.models import Team
 
 from ..health.signal_helpers import signal
@@ -27,7 +28,7 @@ def kinds(found, entry):
 
 
 def soon(tenant, days: int, hour: int = 10) -> dt.datetime:
-    day = timezone.localdate(timezone=tenant.zone) + dt.timedelta(days=days)
+    day = tenant_time.today(tenant) + dt.timedelta(days=days)
     return dt.datetime.combine(day, dt.time(hour), tzinfo=tenant.zone)
 
 

@@ -12,6 +12,7 @@ from django_scopes import scope
 
 from communications import personalisation, services
 from communications.personalisation import MERGE_FIELDS, entry_merge_problems, entry_preview, merge_context, render
+from core import tenant_time
 from renewals import peers as renewal_peers
 from renewals import services as renewal_services
 
@@ -96,7 +97,7 @@ def test_a_missing_value_without_fallback_is_reported_and_marked(tenant_a, accou
 
 
 def test_next_renewal_and_health_come_from_their_apps(tenant_a, account, jane):
-    today = timezone.localdate(timezone=tenant_a.zone)
+    today = tenant_time.today(tenant_a)
     with scope(tenant=tenant_a):
         renewal_services.contract_create(
             tenant=tenant_a, account=account, start_on=today - dt.timedelta(days=300), arr=50_000, today=today

@@ -9,11 +9,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 from django_scopes import scope
 
 from accounts import services as account_services
 from accounts.models import Account
+from core import tenant_time
 from health.scoring import backtest, backtest_jobs
 from health.scoring import services as scoring
 from health.scoring.forms import HealthModelEditor
@@ -28,7 +28,7 @@ BACKTEST = "/api/v1/health-backtest/"
 def _book(tenant) -> dt.date:
     """A churned account (2 of 10 seats used) and a retained one (8 of 10); today in the tenant's zone."""
     save_model(tenant, weights={"active_seats": 100}, green_from=70, yellow_from=40)
-    today = timezone.localdate(timezone=tenant.zone)
+    today = tenant_time.today(tenant)
     churn_on = today - dt.timedelta(days=20)
     for n, active, outcome in [(1, 2, churn_on), (2, 8, today)]:
         acct = account(tenant, n, seats=10)

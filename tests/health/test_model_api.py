@@ -5,11 +5,11 @@ and nothing of another tenant."""
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 from django_scopes import scope
 
 from accounts import services as account_services
 from accounts.models import Account
+from core import tenant_time
 from health.models import HealthModel, RecomputeRun
 from tenancy.models import Role
 
@@ -141,7 +141,7 @@ def test_starting_a_run_returns_it_and_it_recomputes_every_active_account(tenant
 
     assert response.status_code == 201
     run = response.json()
-    today = timezone.localdate(timezone=tenant_a.zone)
+    today = tenant_time.today(tenant_a)
     assert (run["kind"], run["day"], run["requested_by"]) == ("manual", today.isoformat(), alice.pk)
     assert (run["status"], run["total_accounts"], run["done_accounts"], run["percent"]) == ("done", 3, 3, 100)
     assert run["total_batches"] == run["done_batches"] == 1 and run["finished_at"]
@@ -160,7 +160,7 @@ def _churn(tenant, acct, on: dt.date) -> None:
 def test_backtest_reports_each_horizon_and_the_lead_time(tenant_a, alice, api_as):
     # Score = active-seat points only: 2 of 10 seats is 20 (red), 8 of 10 is 100 (green).
     save_model(tenant_a, weights={"active_seats": 100}, green_from=70, yellow_from=40)
-    today = timezone.localdate(timezone=tenant_a.zone)
+    today = tenant_time.today(tenant_a)
     churn_on = today - dt.timedelta(days=20)
     for n, active, outcome in [(1, 2, churn_on), (2, 8, today)]:
         acct = account(tenant_a, n, seats=10)

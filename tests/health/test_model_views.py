@@ -5,10 +5,10 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from django_scopes import scope
 
 from accounts.models import Account
+from core import tenant_time
 from health.models import HealthModel, RecomputeRun
 from health.scoring import services as scoring
 from health.scoring.forms import HealthModelForm
@@ -136,7 +136,7 @@ def test_custom_measure_rules_are_parsed_and_bad_ones_explained(tenant_a, alice,
 
 
 def test_preview_backtests_the_unsaved_settings_next_to_the_current_model(tenant_a, alice, login):
-    today = timezone.localdate(timezone=tenant_a.zone)
+    today = tenant_time.today(tenant_a)
     for n, active in [(1, 1), (2, 9)]:
         acct = account(tenant_a, n)
         days = [today - dt.timedelta(days=d) for d in range(100, 5, -5)]
@@ -206,7 +206,7 @@ def test_a_running_run_polls_its_progress(tenant_a, alice, login):
 
 
 def test_backtest_report_shows_bands_auc_and_the_chart(tenant_a, alice, login):
-    today = timezone.localdate(timezone=tenant_a.zone)
+    today = tenant_time.today(tenant_a)
     for n, active in [(1, 1), (2, 9)]:
         acct = account(tenant_a, n)
         days = [today - dt.timedelta(days=d) for d in range(100, 5, -5)]

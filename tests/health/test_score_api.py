@@ -2,9 +2,9 @@
 demand with the account's edit rule, and nothing of another tenant."""
 
 import pytest
-from django.utils import timezone
 from django_scopes import scope
 
+from core import tenant_time
 from health.models import ContactHealth, HealthScore, SignalKind
 from tenancy.models import Role
 
@@ -21,7 +21,7 @@ def test_scores_list_filters_by_account_day_and_band(tenant_a, alice, api_as):
     first = story(tenant_a, n=1, history_days=3)
     second = story(tenant_a, n=2, history_days=0)
     api = api_as(alice, tenant_a)
-    today = timezone.localdate(timezone=tenant_a.zone)
+    today = tenant_time.today(tenant_a)
     everything = api.get(SCORES).json()
     assert everything["count"] == 5
     assert everything["results"][0]["day"] == today.isoformat()  # newest day first
@@ -83,7 +83,7 @@ def test_recompute_returns_todays_snapshot(tenant_a, alice, api_as):
     with scope(tenant=tenant_a):
         snapshot = HealthScore.objects.get(tenant=tenant_a, account=acme)
         acme.refresh_from_db()
-    assert body["id"] == snapshot.pk and body["day"] == timezone.localdate(timezone=tenant_a.zone).isoformat()
+    assert body["id"] == snapshot.pk and body["day"] == tenant_time.today(tenant_a).isoformat()
     assert body["score"] == snapshot.score == acme.health_score
     assert body["band"] == acme.health_band
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_scopes import scope
 
 from accounts import services as account_services
+from core import tenant_time
 from health.ingestion.services import ingest
 from health.models import HealthScore, HealthSignal, SignalKind, SignalStatus
 from health.scoring import services as scoring_services
@@ -67,7 +68,7 @@ def story(tenant, *, owner=None, n: int = 1, history_days: int = 14):
         closed_at=now - dt.timedelta(days=18),
         csat=2,
     )
-    today = timezone.localdate(timezone=tenant.zone)
+    today = tenant_time.today(tenant)
     signal(tenant, "nps", account=acme, contact=jane, score=3, comment="Too slow", responded_on=today)
     signal(
         tenant,
@@ -239,7 +240,7 @@ def test_recompute_writes_todays_snapshot_and_says_the_new_score(tenant_a, alice
     assert response.redirect_chain[-1][0] == health_url(acme)
     with scope(tenant=tenant_a):
         snapshot = HealthScore.objects.get(tenant=tenant_a, account=acme)
-    assert snapshot.day == timezone.localdate(timezone=tenant_a.zone)
+    assert snapshot.day == tenant_time.today(tenant_a)
     message = str(next(iter(response.context["messages"])))
     assert message.startswith(f"Recomputed Account 001: health {snapshot.score} ({snapshot.band}).")
     assert snapshot.explanation in response.content.decode()
@@ -300,7 +301,7 @@ def test_signals_page_filters_and_links_to_the_account(tenant_a, alice, bob, log
 def test_signals_page_shows_resolved_ones_on_asking(tenant_a, alice, login):
     acme = story(tenant_a, history_days=0)
     # The account answers again as a promoter: the next recompute resolves the detractor signal.
-    signal(tenant_a, "nps", account=acme, score=10, responded_on=timezone.localdate(timezone=tenant_a.zone))
+    signal(tenant_a, "nps", account=acme, score=10, responded_on=tenant_time.today(tenant_a))
     with scope(tenant=tenant_a):
         scoring_services.account_recompute(account=acme)
     client = login(alice)
@@ -313,7 +314,7 @@ def test_signals_page_shows_resolved_ones_on_asking(tenant_a, alice, login):
 
 def test_signals_page_costs_the_same_for_5_rows_as_for_50(tenant_a, alice, login, django_assert_max_num_queries):
     client = login(alice)
-    today = timezone.localdate(timezone=tenant_a.zone)
+    today = tenant_time.today(tenant_a)
 
     def detractors(start: int, count: int) -> None:
         ids = []

@@ -19,10 +19,10 @@ import datetime as dt
 from collections import Counter
 
 import pytest
-from django.utils import timezone
 from django_scopes import scope
 
 from accounts.services import account_deactivate, tiers_create_defaults
+from core import tenant_time
 from journeys import services
 from journeys.analytics import analytics_filters, journey_analytics
 from journeys.analytics_outcomes import analytics_csv_rows
@@ -34,7 +34,7 @@ OVERRIDE = "Agreed with the customer"
 
 def t0(tenant) -> dt.datetime:
     # 10:00 UTC: whole days stay whole across the tenant's daylight-saving changes (11:00 or 12:00 in Berlin).
-    today = timezone.localdate(timezone=tenant.zone)
+    today = tenant_time.today(tenant)
     return dt.datetime.combine(today - dt.timedelta(days=300), dt.time(10), tzinfo=dt.UTC)
 
 
@@ -168,7 +168,7 @@ def test_breakdowns_by_segment_cohort_tier_and_csm(book, tenant_a, bob):
     smb_onboarding = next(s for s in report.breakdown("segment")[1].stages if s.stage == "onboarding")
     assert (smb_onboarding.moved_on, smb_onboarding.median_days) == (3, 20.0)  # 15 [20] 40
 
-    today = timezone.localdate(timezone=tenant_a.zone)
+    today = tenant_time.today(tenant_a)
     a4_cohort = f"{today.year}-Q{(today.month - 1) // 3 + 1}"  # no signing date: the quarter it was created in
     expected = Counter({"2026-Q1": 9})  # A1 (January) and A2 (February)
     expected["2026-Q2"] += 6  # A3 (April)

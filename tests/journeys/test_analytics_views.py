@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from django_scopes import scope
 
+from core import tenant_time
 from journeys import services
 from tenancy.models import Role
 
@@ -83,7 +83,7 @@ def test_csv_export_has_the_figures_with_the_filters(book, login, alice, tenant_
     response = login(alice).get(EXPORT, {"segment": "smb", "date_from": book["start"].date().isoformat()})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    today = timezone.localdate(timezone=tenant_a.zone)
+    today = tenant_time.today(tenant_a)
     assert response["Content-Disposition"] == f'attachment; filename="journey-analytics-alpha-{today:%Y-%m-%d}.csv"'
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     overall = next(r for r in rows if r["section"] == "stage" and r["stage"] == "all")

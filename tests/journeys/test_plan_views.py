@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django_scopes import scope
 
+from core import tenant_time
 from journeys.models import Measurement, Milestone, Objective, ObjectiveStatus
-from journeys.plan_selectors import plan_today
 from journeys.services import plans as services
 from tenancy.models import Role
 
@@ -48,7 +48,7 @@ def acme(tenant_a, bob):
 
 
 def test_the_plan_shows_objectives_measurements_chart_and_milestones(tenant_a, acme, alice, login):
-    today = plan_today(tenant=tenant_a)
+    today = tenant_time.today(tenant_a)
     hours = objective(tenant_a, acme, owner=alice, due_on=today - dt.timedelta(days=3))
     measure(tenant_a, hours, 40, on=today - dt.timedelta(days=20))
     measure(tenant_a, hours, 30, on=today - dt.timedelta(days=5))
@@ -212,13 +212,13 @@ def test_milestones_are_added_edited_and_completed(tenant_a, acme, bob, login):
     client.post(reverse("journeys:milestone_done", args=[step.pk]))
     with scope(tenant=tenant_a):
         step.refresh_from_db()
-    assert step.title == "ERP live" and step.objective is None and step.done_on == plan_today(tenant=tenant_a)
+    assert step.title == "ERP live" and step.objective is None and step.done_on == tenant_time.today(tenant_a)
 
 
 def test_the_book_of_objectives_filters_and_costs_the_same_for_5_or_50(
     tenant_a, alice, bob, login, django_assert_max_num_queries
 ):
-    today = plan_today(tenant=tenant_a)
+    today = tenant_time.today(tenant_a)
     mine = make_account(tenant_a, 1, owner=bob)
     other = make_account(tenant_a, 2, owner=alice)
     objective(tenant_a, mine, title="Late one", due_on=today - dt.timedelta(days=2), owner=bob)

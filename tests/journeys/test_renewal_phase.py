@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.urls import reverse
 from django_scopes import scope
 
+from core import tenant_time
 from journeys import selectors
 from renewals import services as renewal_services
 
@@ -17,7 +18,7 @@ from .test_views import start_track
 def contract_ending_in(tenant, account, days: int, *, known_days_ago: int = 400):
     """A contract of `account` that ends `days` from today, known (its renewal opened) long before its runway."""
     with scope(tenant=tenant):
-        today = renewal_services.local_today(tenant)
+        today = tenant_time.today(tenant)
         end_on = today + dt.timedelta(days=days)
         return renewal_services.contract_create(
             tenant=tenant,
@@ -67,7 +68,7 @@ def test_a_late_contract_begins_its_runway_the_day_it_opened(tenant_a):
     account = make_account(tenant_a, 1, segment="enterprise")
     contract = contract_ending_in(tenant_a, account, 20, known_days_ago=5)
     with scope(tenant=tenant_a):
-        today = renewal_services.local_today(tenant_a)
+        today = tenant_time.today(tenant_a)
         found = selectors.account_renewal(tenant=tenant_a, account=account, today=today)
         assert found is not None and contract.renewal.is_late_start
         assert found.runway_from == today - dt.timedelta(days=5)
@@ -136,7 +137,7 @@ def test_the_board_reads_only_the_renewals_it_shows_and_counts_the_rest(tenant_a
     for account, days in zip(accounts, (30, 10, 20, 300), strict=True):
         contract_ending_in(tenant_a, account, days)
     with scope(tenant=tenant_a):
-        today = renewal_services.local_today(tenant_a)
+        today = tenant_time.today(tenant_a)
         tracks = selectors.track_list(tenant=tenant_a)
         shown, total = selectors.board_renewals(tenant=tenant_a, tracks=tracks, today=today, per_column=2)
     # The 300-day one has not begun its runway; the others show soonest due first, two of three.
@@ -148,5 +149,5 @@ def test_a_late_contract_is_not_in_its_runway_before_it_opened(tenant_a):
     account = make_account(tenant_a, 1, segment="enterprise")
     contract_ending_in(tenant_a, account, 20, known_days_ago=5)
     with scope(tenant=tenant_a):
-        today = renewal_services.local_today(tenant_a)
+        today = tenant_time.today(tenant_a)
         assert selectors.account_renewal(tenant=tenant_a, account=account, today=today - dt.timedelta(days=6)) is None

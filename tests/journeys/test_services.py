@@ -14,6 +14,7 @@ from django_scopes import scope
 from accounts import services as account_services
 from accounts.imports import services as import_services
 from accounts.models import ImportKind, ImportMode
+from core import tenant_time
 from health.models import HealthSignal, Severity, SignalKind
 from health.scoring import detection
 from journeys import services
@@ -382,7 +383,7 @@ def band_change(tenant, account, to: str) -> None:
         f"{account.name} moved from yellow to {to} this week (health 31).",
         data={"from": "yellow", "to": to},
     )
-    today = timezone.localdate(timezone=tenant.zone)
+    today = tenant_time.today(tenant)
     detection.signals_sync(tenant=tenant, account_ids=[account.pk], wanted=[wanted], today=today, cooldown_days={})
 
 

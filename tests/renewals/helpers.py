@@ -7,6 +7,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django_scopes import scope
 
+from core import tenant_time
 from renewals import services
 from renewals.models import Checkpoint, Contract, Renewal
 
@@ -24,7 +25,7 @@ __all__ = [
 
 
 def today_of(tenant) -> dt.date:
-    return services.local_today(tenant)
+    return tenant_time.today(tenant)
 
 
 def contract_for(

@@ -2,8 +2,9 @@
 leader's review inside the window, idempotent refreshes, and the health signals that trigger them.
 
 Health scores are another app's data that the forecast reads: the scores are written with health's own
-writers (health.scoring.writing) on purpose, to set exact figures; signals go through health's
-signals_sync, which announces them on commit like the nightly run does."""
+writers (health.scoring.writing, and accounts' account_health_update for the account's columns) on purpose,
+to set exact figures; signals go through health's signals_sync, which announces them on commit like the
+nightly run does."""
 
 import datetime as dt
 from decimal import Decimal
@@ -13,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_scopes import scope
 
+from accounts.services import account_health_update
 from health.models import HealthScore, HealthSignal, Severity, SignalKind
 from health.scoring import writing
 from health.scoring.detection import Wanted, signals_sync
@@ -49,7 +51,7 @@ def health_is(tenant, account, score: int, band: str, *, delta_30: int | None = 
             computed_at=timezone.now(),
         )
         writing.health_scores_upsert(tenant_id=tenant.pk, scores=[snapshot])
-        writing.account_health_update(tenant_id=tenant.pk, scores=[(account.pk, score, band)])
+        account_health_update(tenant_id=tenant.pk, scores=[(account.pk, score, band)])
 
 
 def signals_are(tenant, account, *wanted: tuple[str, str, str], data: dict | None = None) -> None:

@@ -8,10 +8,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from django_scopes import scope
 
 from accounts.cohorts import quarter_label
+from core import tenant_time
 from renewals.metrics import period_for
 from tenancy.models import Role
 
@@ -60,7 +60,7 @@ def test_anonymous_visitors_sign_in_first(client):
 
 @pytest.mark.parametrize("kind", ["this_quarter", "last_quarter", "last_12_months", "this_year"])
 def test_period_picker(book, login, alice, tenant_a, kind):
-    today = timezone.localdate(timezone=tenant_a.zone)
+    today = tenant_time.today(tenant_a)
     response = login(alice).get(PAGE, {"period": kind})
     assert response.status_code == 200
     period = response.context["report"].period
@@ -73,7 +73,7 @@ def test_period_picker(book, login, alice, tenant_a, kind):
 
 
 def test_without_a_choice_the_page_shows_this_quarter(book, login, alice, tenant_a):
-    today = timezone.localdate(timezone=tenant_a.zone)
+    today = tenant_time.today(tenant_a)
     report = login(alice).get(PAGE).context["report"]
     assert (report.period.start, report.period.end) == (
         period_for("this_quarter", today).start,
@@ -96,7 +96,7 @@ def test_bad_custom_dates_are_explained_and_this_quarter_shown(book, login, alic
     assert response.status_code == 200
     body = response.content.decode()
     assert 'id="metrics-errors"' in body and message in body
-    today = timezone.localdate(timezone=tenant_a.zone)
+    today = tenant_time.today(tenant_a)
     assert response.context["report"].period.start == period_for("this_quarter", today).start
     assert "The figures below are for" in body
     assert '<option value="custom" selected>' in body  # kept, to correct the dates
@@ -116,7 +116,7 @@ def test_csv_has_every_grouping_of_the_period(book, login, alice, tenant_a):
     assert (total["grr"], total["nrr"], total["logo_churn_rate"]) == ("0.845528", "0.906504", "0.166667")
     assert [r["group"] for r in rows if r["grouping"] == "segment"] == ["Enterprise", "Mid-market", "SMB"]
     # The account without a signing date counts in the quarter it was created (today's, in this test).
-    created = quarter_label(timezone.localdate(timezone=tenant_a.zone))
+    created = quarter_label(tenant_time.today(tenant_a))
     assert [r["group"] for r in rows if r["grouping"] == "cohort"] == ["2023-Q4", "2024-Q1", "2024-Q2", created]
     bob_row = next(r for r in rows if r["grouping"] == "csm" and r["group"] == "Bob Csm")
     assert (bob_row["starting_arr"], bob_row["nrr"]) == ("84000.00", "1.119048")

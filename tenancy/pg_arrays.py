@@ -4,9 +4,17 @@ psycopg2 sends a Python list as ARRAY[...], one SQL expression per value, which 
 value on the client and the server parses one by one: for the 1,100 values of a batch of 100 raw
 events that took longer on both sides than the insert itself; for the recompute's 40,000 people,
 longer than the upsert. One literal per column is one string to quote and one value to parse.
+
+`rows_source` is the FROM of a set-based write: those arrays unnested on PostgreSQL, VALUES elsewhere.
+It lives below every app because health's recompute and accounts' health columns both write this way.
 """
 
 from collections.abc import Sequence
+
+from django.db import connection
+
+# SQLite takes at most 32,766 parameters a statement; PostgreSQL's arrays have no such limit.
+ROWS_PER_STATEMENT = 2_000
 
 
 def _quoted(value) -> str:
@@ -45,3 +53,22 @@ def array_literal(values: Sequence, kind: str) -> str:
 def array_columns(rows: Sequence[tuple], kinds: Sequence[str]) -> list[str]:
     """One array literal per column of the rows."""
     return [array_literal(column, kind) for column, kind in zip(zip(*rows, strict=True), kinds, strict=True)]
+
+
+def rows_per_statement() -> int:
+    """How many rows one set-based statement takes on this database."""
+    return 50_000 if connection.vendor == "postgresql" else ROWS_PER_STATEMENT
+
+
+def rows_source(columns: dict[str, str], rows: Sequence[tuple]) -> tuple[str, list]:
+    """Rows to select from, as `v` with the columns' names (name -> PostgreSQL type): unnest of one array
+    per column on PostgreSQL, VALUES elsewhere. Returns the SQL and its parameters."""
+    names = ", ".join(columns)
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{kind}[]" for kind in columns.values())
+        return f"unnest({arrays}) AS v({names})", array_columns(rows, list(columns.values()))
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    renamed = ", ".join(f"column{n} AS {name}" for n, name in enumerate(columns, start=1))
+    values = ", ".join([placeholders] * len(rows))
+    # Column names are the callers' constants; every value is a parameter.
+    return f"(SELECT {renamed} FROM (VALUES {values})) AS v", [value for row in rows for value in row]  # noqa: S608
