@@ -26,7 +26,6 @@ from .models import (
     RenewalStatus,
     RunwayStep,
 )
-from .services.contracts import local_today
 
 ZERO = Decimal(0)
 # Sorts of the renewals list; health without a score sorts last either way.
@@ -39,11 +38,6 @@ RENEWAL_SORTS = {
     "-health": (F("account__health_score").desc(nulls_last=True), "due_on", "pk"),
 }
 ON_SCHEDULE, OVERDUE, COMPRESSED = "on_schedule", "overdue", "compressed"
-
-
-def renewals_today(*, tenant: Tenant) -> dt.date:
-    """Due dates are days in the tenant's time zone."""
-    return local_today(tenant)
 
 
 def _next_checkpoint(tenant: Tenant) -> QuerySet[Checkpoint]:

@@ -6,7 +6,6 @@ from .contracts import (
     contract_cancel,
     contract_create,
     contract_update,
-    local_today,
     term_end,
 )
 from .forecast import (
@@ -38,7 +37,6 @@ __all__ = [
     "contract_create",
     "contract_update",
     "contracts_auto_renew",
-    "local_today",
     "opportunity_create",
     "opportunity_from_signal",
     "opportunity_move",
