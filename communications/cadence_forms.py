@@ -3,7 +3,7 @@
 from django import forms
 
 from accounts.models import ContactRole
-from health.models import Band
+from health.peers import Band
 from tenancy.models import Team, Tenant
 
 from .forms import SMALL_SELECT, format_fallbacks

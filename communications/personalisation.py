@@ -181,7 +181,7 @@ def _account_fields(
 def account_context(*, tenant: Tenant, account: Account, owner: User | None, today: dt.date) -> dict[str, str | None]:
     """The part of the context that is the same for every contact of the account: two queries (the next
     renewal, this month's usage)."""
-    from health.services import account_usage_between
+    from health.peers import account_usage_between
     from renewals.peers import accounts_next_renewal
 
     renewal_on = accounts_next_renewal(tenant=tenant, account_ids=[account.pk]).get(account.pk)

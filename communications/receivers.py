@@ -15,7 +15,7 @@ from django_scopes import scope
 
 from accounts.models import Account
 from core import tenant_time
-from health.models import SignalStatus
+from health.peers import SignalStatus
 from health.scoring.detection import signals_changed
 from journeys.signals import track_transitioned
 from renewals.signals import renewal_closed, renewal_opened

@@ -28,7 +28,7 @@ from demo.communications_texts import (
     WEBINARS,
 )
 from demo.tenancy import DemoPeople
-from health.services import accounts_open_p1_tickets
+from health.peers import accounts_open_p1_tickets
 from renewals.peers import accounts_next_renewal
 from tenancy.models import Membership, Team, User
 

@@ -141,36 +141,3 @@ def raw_events_purge(*, tenant: Tenant, now: dt.datetime | None = None, batch_si
             if not ids:
                 return deleted
             deleted += RawEvent.objects.filter(tenant=tenant, pk__in=ids).delete()[0]
-
-
-# Reads health offers its peers (communications' blackouts and merge fields), so they need not import its models.
-
-
-def accounts_open_p1_tickets(*, tenant: Tenant, account_ids) -> dict[int, list[str]]:
-    """Per account, the subjects of its open or pending P1 tickets (a promotional blackout holds while any is)."""
-    from .models import SupportTicket, TicketPriority, TicketStatus
-
-    found: dict[int, list[str]] = {}
-    tickets = SupportTicket.objects.filter(
-        tenant=tenant,
-        account_id__in=list(account_ids),
-        priority=TicketPriority.P1,
-        status__in=[TicketStatus.OPEN, TicketStatus.PENDING],
-    ).order_by("opened_at", "id")
-    for account_id, subject, external_id in tickets.values_list("account_id", "subject", "external_id"):
-        found.setdefault(account_id, []).append(f"{external_id} {subject}".strip() if external_id else subject)
-    return found
-
-
-def account_usage_between(*, tenant: Tenant, account_id: int, start: dt.date, end: dt.date) -> dict[str, int]:
-    """How often each event happened at the account from `start` to `end` (both included), from the daily
-    rollups: "your team used Reports 127 times this month"."""
-    from django.db.models import Sum
-
-    # The account rollups: one row per event name and day, a third of the per-person rows.
-    rows = (
-        AccountRollup.objects.filter(tenant=tenant, account_id=account_id, day__gte=start, day__lte=end)
-        .values("name")
-        .annotate(total=Sum("count"))
-    )
-    return {row["name"]: int(row["total"] or 0) for row in rows}

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from health.scoring.selectors import LatestHealth, accounts_latest_health
+from health.peers import LatestHealth, accounts_latest_health
 from tenancy.models import Tenant
 
 from . import defaults

@@ -5,7 +5,7 @@ from django_scopes import scope
 
 from accounts.models import Account, Contact, ContactRole
 from accounts.signals import accounts_created, contacts_changed
-from health.models import HealthSignal, SignalKind, SignalStatus
+from health.peers import HealthSignal, SignalKind, SignalStatus
 from health.scoring.detection import signal_raised
 from tenancy.models import Tenant
 from tenancy.signals import tenant_created

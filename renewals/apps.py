@@ -7,7 +7,7 @@ class RenewalsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from health.scoring.backtest import register_decided_outcomes
+        from health.peers import register_decided_outcomes
 
         from . import receivers  # noqa: F401  (connects the receivers)
         from .peers import renewal_outcomes

@@ -5,7 +5,7 @@ from django.dispatch import receiver
 from django_scopes import scope
 
 from core import tenant_time
-from health.models import HealthSignal
+from health.peers import HealthSignal
 from health.scoring.detection import signal_raised, signals_changed
 from tenancy.models import Tenant
 from tenancy.signals import tenant_created

@@ -150,8 +150,9 @@ def planted_tree(tmp_path):
     for app in ORDER:
         (tmp_path / app).mkdir()
         (tmp_path / app / "__init__.py").write_text("")
-    (tmp_path / "renewals" / "peers.py").write_text("")
-    (tmp_path / "renewals" / "models.py").write_text("")
+    for app in ("health", "renewals", "journeys"):
+        for module in ("peers", "signals", "models"):
+            (tmp_path / app / f"{module}.py").write_text("")
     indent = "\n    "
     lines = ["[importlinter]", "root_packages =" + indent + indent.join(ORDER)]
     for contract in CONFIG["contracts"]:
@@ -166,7 +167,8 @@ def planted_tree(tmp_path):
 
 def test_the_contracts_hold_on_downward_imports(planted_tree):
     (planted_tree / "health" / "reads.py").write_text("import accounts\nimport tenancy\n")
-    (planted_tree / "journeys" / "board.py").write_text("from renewals import peers\n")
+    (planted_tree / "journeys" / "board.py").write_text("from renewals import peers\nfrom health import peers\n")
+    (planted_tree / "communications" / "receivers.py").write_text("from journeys.signals import x\n")
     result = lint_imports(planted_tree / ".importlinter", planted_tree)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -179,9 +181,13 @@ def test_an_upward_import_breaks_the_layers_contract(planted_tree):
     assert "accounts.cards -> health" in result.stdout
 
 
-def test_a_peer_reading_another_peers_models_breaks_the_peers_contract(planted_tree):
-    (planted_tree / "journeys" / "board.py").write_text("from renewals import models\n")
+@pytest.mark.parametrize(
+    ("reader", "lower"),
+    [("journeys", "renewals"), ("communications", "health"), ("communications", "journeys")],
+)
+def test_reading_a_lower_apps_models_instead_of_its_peers_breaks_a_contract(planted_tree, reader, lower):
+    (planted_tree / reader / "cards.py").write_text(f"from {lower} import models\n")
     result = lint_imports(planted_tree / ".importlinter", planted_tree)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "journeys is not allowed to import renewals" in result.stdout
-    assert "journeys.board -> renewals.models" in result.stdout
+    assert f"{reader} is not allowed to import {lower}" in result.stdout
+    assert f"{reader}.cards -> {lower}.models" in result.stdout

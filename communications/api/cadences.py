@@ -16,7 +16,7 @@ from accounts.api.book import validated
 from accounts.api.schema import NamedChoiceField
 from accounts.api.serializers import TenantPrimaryKeyRelatedField
 from accounts.models import Account
-from health.models import Band
+from health.peers import Band
 from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet
 from tenancy.permissions import Capability, membership_can

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from accounts.models import Account, Contact
 from core import tenant_time
-from health.services import accounts_open_p1_tickets
+from health.peers import accounts_open_p1_tickets
 from renewals.peers import accounts_in_renewal_negotiation, accounts_next_renewal
 from tenancy.models import Team, Tenant
 

@@ -4,9 +4,9 @@ people's health, and the rows behind a measure. Every one takes the tenant."""
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
 
-from accounts.models import Account, Contact
+from accounts.models import Account
 from tenancy.models import Tenant, User
 
 from ..models import (
@@ -357,46 +357,3 @@ def measure_events(*, tenant: Tenant, account: Account, measure_key: str, day: d
             "nps", "answers of the last 365 days, the latest counts", _first_of(day, 365), day, found, truncated
         )
     return MeasureEvents("none", "", None, day)
-
-
-@dataclass(frozen=True)
-class LatestHealth:
-    """An account's most recent score, as other apps read it (journeys' exit criteria)."""
-
-    day: dt.date | None
-    score: int | None
-    band: str
-    measures: dict
-    power_users: int
-
-    def raw(self, key: str):
-        return (self.measures.get(key) or {}).get("raw")
-
-
-def accounts_latest_health(*, tenant: Tenant, account_ids: list[int]) -> dict[int, LatestHealth]:
-    """Each account's latest daily score and how many power users it has: three queries for any number."""
-    last_day = HealthScore.objects.filter(tenant=tenant, account_id=OuterRef("account_id")).order_by("-day")
-    scores = {
-        s.account_id: s
-        for s in HealthScore.objects.filter(tenant=tenant, account_id__in=account_ids)
-        .filter(day=Subquery(last_day.values("day")[:1]))
-        .only("account_id", "day", "score", "band", "measures")
-    }
-    flagged = ContactHealth.objects.filter(tenant=tenant, account_id__in=account_ids, is_power_user=True)
-    power = {row["account_id"]: row["n"] for row in flagged.values("account_id").annotate(n=Count("id"))}
-    by_role = Contact.objects.filter(
-        tenant=tenant, account_id__in=account_ids, is_active=True, roles__contains="power_user"
-    ).exclude(pk__in=flagged.values("contact_id"))
-    for row in by_role.values("account_id").annotate(n=Count("id")):
-        power[row["account_id"]] = power.get(row["account_id"], 0) + row["n"]
-    result = {}
-    for account_id in account_ids:
-        s = scores.get(account_id)
-        result[account_id] = LatestHealth(
-            s.day if s else None,
-            s.score if s else None,
-            s.band if s else "",
-            s.measures if s else {},
-            power.get(account_id, 0),
-        )
-    return result

@@ -9,11 +9,17 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from core import tenant_time
-from health.models import HealthScore, HealthSignal, Severity, SignalKind, SignalStatus
+from health.peers import (
+    SEVERITY_RANK,
+    HealthSignal,
+    Severity,
+    SignalKind,
+    accounts_latest_scores,
+    accounts_open_signals,
+)
 from tenancy.models import Tenant, User
 
 from ..models import Checkpoint, CheckpointStatus, Forecast, ForecastChange, Renewal, RenewalStatus
@@ -33,7 +39,6 @@ RISK_KINDS = {
     SignalKind.TICKET_SPIKE,
 }
 UPSIDE_KINDS = {SignalKind.EXPANSION, SignalKind.LOCKED_FEATURE}
-SEVERITY_ORDER = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2, Severity.OPPORTUNITY: 3}
 REVIEW_REASON_MAX = 300
 SUGGESTION_FIELDS = ["suggested_forecast", "suggestion_reasons", "suggested_at", "forecast"]
 REVIEW_FIELDS = ["needs_review", "review_reason", "reviewed_by", "reviewed_at"]
@@ -100,7 +105,7 @@ def suggest(facts: Facts, today: dt.date) -> Suggestion:
         reasons.append(f"Health fell {-facts.delta_30} points in 30 days ({before} to {facts.latest_score}).")
         highlights.append(f"health fell {-facts.delta_30} points in 30 days")
 
-    ordered = sorted(facts.signals, key=lambda s: (SEVERITY_ORDER.get(s.severity, 9), s.raised_on, s.pk or 0))
+    ordered = sorted(facts.signals, key=lambda s: (SEVERITY_RANK.get(s.severity, 9), s.raised_on, s.pk or 0))
     risks = [s for s in ordered if is_risk_signal(s)]
     reasons.extend(_sentence(s.message) for s in risks)
     if any(s.severity == Severity.HIGH for s in risks):
@@ -145,16 +150,8 @@ def _gather(*, tenant: Tenant, renewals: list[Renewal]) -> dict[int, Facts]:
         "contract__cancellation_note",
     )
     account_ids = sorted({r.account_id for r in renewals})
-    latest_day = HealthScore.objects.filter(tenant=tenant, account_id=OuterRef("account_id")).order_by("-day")
-    latest = {
-        s.account_id: s
-        for s in HealthScore.objects.filter(tenant=tenant, account_id__in=account_ids)
-        .filter(day=Subquery(latest_day.values("day")[:1]))
-        .only("account_id", "day", "score", "delta_30")
-    }
-    signals: dict[int, list[HealthSignal]] = defaultdict(list)
-    for signal in HealthSignal.objects.filter(tenant=tenant, account_id__in=account_ids, status=SignalStatus.OPEN):
-        signals[signal.account_id].append(signal)
+    latest = accounts_latest_scores(tenant=tenant, account_ids=account_ids, fields=("day", "score", "delta_30"))
+    signals = accounts_open_signals(tenant=tenant, account_ids=account_ids)
     checkpoints: dict[int, list[Checkpoint]] = defaultdict(list)
     for checkpoint in Checkpoint.objects.filter(
         tenant=tenant, renewal_id__in=renewal_ids, status=CheckpointStatus.OPEN

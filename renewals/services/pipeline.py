@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Account
 from accounts.selectors import assignable_owners
 from core import tenant_time
-from health.models import HealthSignal, SignalKind
+from health.peers import HealthSignal, SignalKind
 from tenancy.models import Tenant, User
 
 from ..models import (

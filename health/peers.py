@@ -1,0 +1,129 @@
+"""What health offers the apps above it (renewals, journeys, communications): reads that take the tenant, and
+the value types its events and reads carry, so no app above imports health's models or internals. Health's
+events themselves (signal_raised, signal_resolved, signals_changed) are in health.scoring.detection until
+the records package frees the name health/signals (issue 16)."""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, Subquery, Sum
+
+from accounts.models import Contact
+from tenancy.models import Tenant
+
+from .models import (
+    AccountRollup,
+    Band,
+    ContactHealth,
+    HealthScore,
+    HealthSignal,
+    Severity,
+    SignalKind,
+    SignalStatus,
+    SupportTicket,
+    TicketPriority,
+    TicketStatus,
+)
+from .scoring.backtest import register_decided_outcomes
+from .scoring.selectors import SEVERITY_RANK
+
+__all__ = [
+    "SEVERITY_RANK",
+    "Band",
+    "HealthSignal",
+    "LatestHealth",
+    "Severity",
+    "SignalKind",
+    "SignalStatus",
+    "account_usage_between",
+    "accounts_latest_health",
+    "accounts_latest_scores",
+    "accounts_open_p1_tickets",
+    "accounts_open_signals",
+    "register_decided_outcomes",
+]
+
+
+def accounts_latest_scores(*, tenant: Tenant, account_ids, fields: tuple[str, ...]) -> dict[int, HealthScore]:
+    """Each account's most recent daily snapshot (only `fields` loaded): one query for any number of accounts."""
+    last_day = HealthScore.objects.filter(tenant=tenant, account_id=OuterRef("account_id")).order_by("-day")
+    return {
+        s.account_id: s
+        for s in HealthScore.objects.filter(tenant=tenant, account_id__in=list(account_ids))
+        .filter(day=Subquery(last_day.values("day")[:1]))
+        .only("account_id", *fields)
+    }
+
+
+def accounts_open_signals(*, tenant: Tenant, account_ids) -> dict[int, list[HealthSignal]]:
+    """Per account, its open health signals (renewals' forecast weighs them): one query."""
+    found: dict[int, list[HealthSignal]] = defaultdict(list)
+    for signal in HealthSignal.objects.filter(
+        tenant=tenant, account_id__in=list(account_ids), status=SignalStatus.OPEN
+    ):
+        found[signal.account_id].append(signal)
+    return found
+
+
+@dataclass(frozen=True)
+class LatestHealth:
+    """An account's most recent score, as other apps read it (journeys' exit criteria)."""
+
+    day: dt.date | None
+    score: int | None
+    band: str
+    measures: dict
+    power_users: int
+
+    def raw(self, key: str):
+        return (self.measures.get(key) or {}).get("raw")
+
+
+def accounts_latest_health(*, tenant: Tenant, account_ids: list[int]) -> dict[int, LatestHealth]:
+    """Each account's latest daily score and how many power users it has: three queries for any number."""
+    scores = accounts_latest_scores(tenant=tenant, account_ids=account_ids, fields=("day", "score", "band", "measures"))
+    flagged = ContactHealth.objects.filter(tenant=tenant, account_id__in=account_ids, is_power_user=True)
+    power = {row["account_id"]: row["n"] for row in flagged.values("account_id").annotate(n=Count("id"))}
+    by_role = Contact.objects.filter(
+        tenant=tenant, account_id__in=account_ids, is_active=True, roles__contains="power_user"
+    ).exclude(pk__in=flagged.values("contact_id"))
+    for row in by_role.values("account_id").annotate(n=Count("id")):
+        power[row["account_id"]] = power.get(row["account_id"], 0) + row["n"]
+    result = {}
+    for account_id in account_ids:
+        s = scores.get(account_id)
+        result[account_id] = LatestHealth(
+            s.day if s else None,
+            s.score if s else None,
+            s.band if s else "",
+            s.measures if s else {},
+            power.get(account_id, 0),
+        )
+    return result
+
+
+def accounts_open_p1_tickets(*, tenant: Tenant, account_ids) -> dict[int, list[str]]:
+    """Per account, the subjects of its open or pending P1 tickets (a promotional blackout holds while any is)."""
+    found: dict[int, list[str]] = {}
+    tickets = SupportTicket.objects.filter(
+        tenant=tenant,
+        account_id__in=list(account_ids),
+        priority=TicketPriority.P1,
+        status__in=[TicketStatus.OPEN, TicketStatus.PENDING],
+    ).order_by("opened_at", "id")
+    for account_id, subject, external_id in tickets.values_list("account_id", "subject", "external_id"):
+        found.setdefault(account_id, []).append(f"{external_id} {subject}".strip() if external_id else subject)
+    return found
+
+
+def account_usage_between(*, tenant: Tenant, account_id: int, start: dt.date, end: dt.date) -> dict[str, int]:
+    """How often each event happened at the account from `start` to `end` (both included), from the daily
+    rollups: "your team used Reports 127 times this month"."""
+    # The account rollups: one row per event name and day, a third of the per-person rows.
+    rows = (
+        AccountRollup.objects.filter(tenant=tenant, account_id=account_id, day__gte=start, day__lte=end)
+        .values("name")
+        .annotate(total=Sum("count"))
+    )
+    return {row["name"]: int(row["total"] or 0) for row in rows}
