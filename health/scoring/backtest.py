@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.utils import timezone
 
 from accounts.models import Account, AccountStatus
+from core import tenant_time
 from tenancy.models import Tenant
 
 from ..models import Band, HealthModel
@@ -269,7 +269,7 @@ def backtest_run(
 ) -> BacktestReport:
     """Score every account with a known outcome N days before it under `model_for`, per horizon.
     `progress(days_read, days_needed)` hears of each as-of day once its inputs are in."""
-    today = today or timezone.localdate(timezone=tenant.zone)
+    today = today or tenant_time.today(tenant)
     cache = cache or InputsCache(tenant)
     outcomes, source = outcomes_known(tenant=tenant, today=today, segment=segment)
     # An account churns once: its last churn (one that came back and left again is judged on the last).
