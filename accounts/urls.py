@@ -8,7 +8,7 @@ urlpatterns = [
     path("", book.account_list, name="index"),
     path("export.csv", book.account_export, name="account_export"),
     path("new/", book.account_create, name="account_create"),
-    path("<int:account_id>/", book.account_detail, name="account_detail"),
+    # "<int:account_id>/" (account_detail), the account 360, is dashboard's page: config/urls.py adds it here.
     path("<int:account_id>/edit/", book.account_edit, name="account_edit"),
     path("<int:account_id>/status/", book.account_status, name="account_status"),
     path("<int:account_id>/tier-override/", book.account_tier_override, name="account_tier_override"),

@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts.urls import urlpatterns as accounts_urlpatterns
+from dashboard.urls import account_urlpatterns as account_360_urlpatterns
 from tenancy.forms import EmailAuthenticationForm
 
 from . import api_docs
@@ -35,7 +37,8 @@ urlpatterns = [
     path("api/docs/", api_docs.SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", api_docs.RedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("tenancy.urls")),
-    path("accounts/", include("accounts.urls")),
+    # The account 360 is dashboard's page (it composes every app's card) at the account's own address and name.
+    path("accounts/", include(([*accounts_urlpatterns, *account_360_urlpatterns], "accounts"))),
     path("journeys/", include("journeys.urls")),
     path("health/", include("health.urls")),
     path("renewals/", include("renewals.urls")),

@@ -1,6 +1,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.views.book import account_page_context
 from tenancy.shortcuts import member_required
 
 
@@ -14,3 +15,10 @@ def home(request: HttpRequest) -> HttpResponse:
 def reports(request: HttpRequest) -> HttpResponse:
     """The CS leader's portfolio reports."""
     return render(request, "dashboard/reports.html")
+
+
+@member_required()
+def account_360(request: HttpRequest, account_id: int) -> HttpResponse:
+    """The account 360: accounts' facts, tier and contacts with the health, journey, renewals, communications
+    and timeline cards, each of which its own app serves after the page."""
+    return render(request, "dashboard/account.html", account_page_context(request, account_id))

@@ -1,4 +1,4 @@
-"""The book of business: the list, an account's page, and its forms."""
+"""The book of business: the list, accounts' part of the account page (the 360 is dashboard's), and its forms."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -90,29 +90,27 @@ def account_create(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/book/form.html", {"form": form, "title": "New account"})
 
 
-@member_required()
-def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
+def account_page_context(request: HttpRequest, account_id: int) -> dict:
+    """What the account 360 (dashboard's account page) shows of accounts: the account, its facts and roll-up,
+    tier and cost to serve, contacts and tier history, for accounts' partials (accounts/book/_account_*.html).
+    The page lives in dashboard, above every app whose card it shows; accounts offers its part from here."""
     account = get_or_404(selectors.account_get, tenant=request.tenant, account_id=account_id)
     policy = services.service_model_settings(tenant=request.tenant)
     may_edit = membership_can(request.membership, Capability.EDIT, account)
-    return render(
-        request,
-        "accounts/book/detail.html",
-        {
-            "account": account,
-            "economics": account_economics(account.service_tier, account.acv, policy),
-            "policy": policy,
-            "rollup": selectors.account_rollup(tenant=request.tenant, account=account),
-            "children": selectors.account_list(tenant=request.tenant).filter(parent=account).order_by("name")[:50],
-            "contacts": selectors.contact_list(tenant=request.tenant)
-            .filter(account=account)
-            .order_by("-is_active", "name"),
-            "history": selectors.tier_history(tenant=request.tenant, account=account)[:50],
-            "custom_values": _custom_values(request, account),
-            "may_edit": may_edit,
-            "override_form": TierOverrideForm(tenant=request.tenant) if may_edit else None,
-        },
-    )
+    return {
+        "account": account,
+        "economics": account_economics(account.service_tier, account.acv, policy),
+        "policy": policy,
+        "rollup": selectors.account_rollup(tenant=request.tenant, account=account),
+        "children": selectors.account_list(tenant=request.tenant).filter(parent=account).order_by("name")[:50],
+        "contacts": selectors.contact_list(tenant=request.tenant)
+        .filter(account=account)
+        .order_by("-is_active", "name"),
+        "history": selectors.tier_history(tenant=request.tenant, account=account)[:50],
+        "custom_values": _custom_values(request, account),
+        "may_edit": may_edit,
+        "override_form": TierOverrideForm(tenant=request.tenant) if may_edit else None,
+    }
 
 
 def _custom_values(request: HttpRequest, account) -> list[tuple[str, object]]:
