@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_scopes import scope
 
 from accounts import services
-from accounts.models import Account, TierChange, TierChangeReason, TierOverride
+from accounts.models import Account, Contact, TierChange, TierChangeReason, TierOverride
 from bench.synthetic import account_rows, contact_rows
 from demo.tenancy import DemoPeople
 from tenancy.selectors import membership_list
@@ -19,7 +19,7 @@ PLANS = ["Starter", "Growth", "Scale", "Enterprise"]
 PLAN_BY_SEGMENT = {"enterprise": "Enterprise", "mid_market": "Scale", "smb": "Growth", "product_led": "Starter"}
 
 
-def seed(people: DemoPeople, *, accounts: int = DEMO_ACCOUNTS, today: dt.date | None = None) -> None:
+def seed(people: DemoPeople, *, accounts: int = DEMO_ACCOUNTS, today: dt.date | None = None) -> dict[str, int]:
     tenant = people.tenant
     today = today or timezone.localdate()
     rng = random.Random(2026)
@@ -42,9 +42,11 @@ def seed(people: DemoPeople, *, accounts: int = DEMO_ACCOUNTS, today: dt.date | 
         _moves(people, created, rng)
         _churn(people, created, rng, today)
         _backdate_history(created, rng, today)
+        contacts = Contact.objects.filter(tenant=tenant).count()
+    return {"accounts": len(created), "contacts": contacts}
 
 
-def seed_second_tenant(people: DemoPeople, *, accounts: int = 25, today: dt.date | None = None) -> None:
+def seed_second_tenant(people: DemoPeople, *, accounts: int = 25, today: dt.date | None = None) -> int:
     """A small book for Globex, so switching tenants shows other customers entirely."""
     tenant = people.second_tenant
     with scope(tenant=tenant):
@@ -53,6 +55,7 @@ def seed_second_tenant(people: DemoPeople, *, accounts: int = 25, today: dt.date
             row.pop("contacts_wanted")
             row["external_id"] = row["external_id"].replace("acct", "gx")
             services.account_create(tenant=tenant, by=None, owner=owner, **row)
+    return accounts
 
 
 def _owner_for(segment: str, people: DemoPeople, rng: random.Random, index: int):

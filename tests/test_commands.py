@@ -55,6 +55,19 @@ def test_seed_demo_loads_two_tenants_once(capsys, caplog, client):
     assert [r.getMessage() for r in caplog.records if r.name.startswith(("celery", "kombu"))] == []
     out = capsys.readouterr().out
     assert "Loaded the demo tenants" in out
+    # A line per stage as soon as it is done, before the summary: what it made and how long it took.
+    stages = re.findall(r"^  ([a-z ]+): \S.* \(\d+\.\d s\)$", out, re.M)
+    assert stages == [
+        "people",
+        "accounts",
+        "usage and signals",
+        "health scores",
+        "journeys",
+        "renewals",
+        "communications",
+    ]
+    assert re.search(r"^  accounts: 500 accounts with [\d,]+ contacts, 25 for Globex \(", out, re.M), out
+    assert out.index("  communications: ") < out.index("Loaded the demo tenants")
     # Its retention figures come from the metrics, not from a text (the README quotes none).
     assert re.search(r"^Retention over the last 12 months: GRR \d+\.\d\d%, NRR \d+\.\d\d%\.$", out, re.M), out
     call_command("seed_demo")

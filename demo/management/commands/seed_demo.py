@@ -5,6 +5,7 @@ health.py, journeys*.py, renewals*.py, communications*.py) loads one app's data 
 """
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -74,26 +75,56 @@ class Command(BaseCommand):
             "(fewer loads faster); the others start in onboarding. All by default.",
         )
 
+    @contextmanager
+    def stage(self, name: str) -> Iterator[list[str]]:
+        """Say what a stage made and how long it took as soon as it is done, so a newcomer waiting in
+        `make run` sees the demo is loading, not hanging. The body appends what it made."""
+        started, made = time.monotonic(), []
+        yield made
+        if self.verbosity >= 1:
+            self.stdout.write(f"  {name}: {', '.join(made)} ({time.monotonic() - started:.1f} s)")
+            self.stdout.flush()
+
     def handle(self, *args, quiet_logins: bool, score_days: int, journey_accounts: int | None, **options):
+        self.verbosity = options["verbosity"]
         if Tenant.objects.filter(slug=tenancy_demo.DEMO_TENANT_SLUG).exists():
             self.stdout.write("The demo tenant exists already; nothing to do.")
         else:
+            started = time.monotonic()
+            if self.verbosity >= 1:
+                self.stdout.write("Loading the demo tenants, a line per stage:")
+                self.stdout.flush()
             # The demo replays years of journeys and contracts; communications plans its own enrolments and
             # alerts below rather than reacting to every replayed event when this block commits.
             with tasks_in_process(), communications_receivers.receivers_paused(), transaction.atomic():
-                people = tenancy_demo.seed_people()
-                accounts_demo.seed(people)
-                accounts_demo.seed_second_tenant(people)
-                usage = health_demo.seed(people)
-                scores = health_demo.seed_scores(people, days=score_days)
+                with self.stage("people") as made:
+                    people = tenancy_demo.seed_people()
+                    made.append(f"2 tenants, {len(tenancy_demo.demo_logins())} demo logins")
+                with self.stage("accounts") as made:
+                    book = accounts_demo.seed(people)
+                    second = accounts_demo.seed_second_tenant(people)
+                    made.append(f"{book['accounts']:,} accounts with {book['contacts']:,} contacts")
+                    made.append(f"{second} for Globex")
+                with self.stage("usage and signals") as made:
+                    usage = health_demo.seed(people)
+                    made.append(f"{usage['events']:,} usage events over {health_demo.USAGE_DAYS} days")
+                    made.append("tickets, invoices, meetings and NPS")
+                with self.stage("health scores") as made:
+                    scores = health_demo.seed_scores(people, days=score_days)
+                    made.append(f"{scores:,} daily scores over {score_days} days")
                 # After the scores: exit criteria read health, and each move keeps them as they stood.
-                journeys = journeys_demo.seed(people, accounts=journey_accounts)
+                with self.stage("journeys") as made:
+                    journeys = journeys_demo.seed(people, accounts=journey_accounts)
+                    made.append(f"{journeys['tracks']:,} tracks replayed")
                 # After health: the forecasts read scores and signals, the pipeline the expansion signals.
-                renewals = renewals_demo.seed(people)
+                with self.stage("renewals") as made:
+                    renewals = renewals_demo.seed(people)
+                    made.append(f"{renewals['contracts']:,} contracts, {renewals['renewals']:,} renewals")
             # After the commit: the outbox reserves each delivery in a durable transaction of its own (sent
             # once), which cannot nest in the one above.
-            with tasks_in_process():
+            with tasks_in_process(), self.stage("communications") as made:
                 communications = communications_demo.seed(people)
+                made.append(f"{communications['entries']:,} calendar entries, {communications['emails']:,} emails")
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Loaded the demo tenants Acme Analytics ({accounts_demo.DEMO_ACCOUNTS} accounts) "
@@ -125,6 +156,7 @@ class Command(BaseCommand):
             )
             # Shown once, like every new key: point a Segment SDK at this server with it.
             self.stdout.write(f"Acme's ingestion write key: {people.write_key_secret}")
+            self.stdout.write(f"The demo loaded in {time.monotonic() - started:.0f} s.")
         if not quiet_logins:
             self.stdout.write(f"Demo logins (password: {tenancy_demo.DEMO_PASSWORD}):")
             for email, role in tenancy_demo.demo_logins():
