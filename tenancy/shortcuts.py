@@ -17,10 +17,12 @@ T = TypeVar("T")
 
 
 def get_or_404(selector: Callable[..., T], **lookup: Any) -> T:
-    """Call a `<entity>_get` selector; a missing object, in this tenant, is a 404."""
+    """Call a `<entity>_get` selector; a missing object, in this tenant, is a 404. Ids come parsed (the URL's
+    int converter, or tenancy.parsing.parse_id for a query parameter): a TypeError or ValueError here is a bug
+    to see, not a missing object."""
     try:
         return selector(**lookup)
-    except (ObjectDoesNotExist, ValueError, TypeError) as error:
+    except ObjectDoesNotExist as error:
         raise Http404("Not found.") from error
 
 

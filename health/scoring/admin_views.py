@@ -3,13 +3,15 @@ the backtest report of the models in effect, and recompute runs with their progr
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.models import Segment
+from core.text import day
+from tenancy.parsing import parse_id
 from tenancy.permissions import Capability
 from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 from tenancy.shortcuts import get_or_404, member_required
@@ -35,7 +37,9 @@ def _version(request: HttpRequest, segment: str) -> HealthModel | None:
     wanted = request.GET.get("version")
     if not wanted:
         return None
-    return get_or_404(selectors.health_model_get, tenant=request.tenant, segment=segment, health_model_id=wanted)
+    if (version_id := parse_id(wanted)) is None:
+        raise Http404("No such version.")
+    return get_or_404(selectors.health_model_get, tenant=request.tenant, segment=segment, health_model_id=version_id)
 
 
 @require_http_methods(["GET", "POST"])
@@ -144,7 +148,7 @@ def recompute(request: HttpRequest) -> HttpResponse:
         if watch.failed:
             messages.warning(request, BACKGROUND_UNAVAILABLE)
         else:
-            messages.success(request, f"Recomputing {run.total_accounts} active accounts for {run.day:%Y-%m-%d}.")
+            messages.success(request, f"Recomputing {run.total_accounts} active accounts for {day(run.day)}.")
         return redirect("health:recompute")
     recent = list(runs.recompute_run_list(tenant=tenant)[:RUNS_SHOWN])
     return render(

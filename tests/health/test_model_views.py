@@ -177,6 +177,11 @@ def test_an_old_version_of_another_tenant_is_not_found(tenant_a, alice, charlie,
     assert login(alice).get(EDIT, {"version": theirs.pk}).status_code == 200
 
 
+@pytest.mark.parametrize("version", ["abc", "¹", "1.5", "99999999999999999999999"])
+def test_a_version_that_is_no_id_is_not_found(tenant_a, alice, login, version):
+    assert login(alice).get(EDIT, {"version": version}).status_code == 404
+
+
 def test_recompute_button_starts_a_run_and_its_progress_reaches_100(
     tenant_a, alice, login, django_capture_on_commit_callbacks
 ):
