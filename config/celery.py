@@ -49,6 +49,12 @@ app.conf.update(
             "task": "renewals.tasks.renewals_daily_sweep",
             "schedule": crontab(minute=40),
         },
+        # Every minute: announcements between apps whose dispatch was lost (a worker killed after the
+        # commit, the broker down) or whose failed receivers are due for a retry (core.events).
+        "events-sweep": {
+            "task": "core.tasks.events_sweep",
+            "schedule": crontab(),
+        },
         # Every minute: due calendar entries leave through the outbox (claimed, so never sent twice).
         # Hourly: digests of the week, month or quarter just over, for contacts who chose one.
         "communications-digests-sweep": {

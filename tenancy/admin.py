@@ -7,7 +7,7 @@ from django.db import transaction
 from django_scopes import scopes_disabled
 
 from . import services
-from .models import ApiKey, Invitation, Membership, Tenant, User
+from .models import ApiKey, Invitation, Membership, OutboxEvent, Tenant, User
 
 
 class UnscopedAdmin(admin.ModelAdmin):
@@ -89,3 +89,12 @@ class ApiKeyAdmin(UnscopedAdmin):
     list_filter = ["kind", "tenant"]
     readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]
     raw_id_fields = ["user", "created_by"]
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(UnscopedAdmin):
+    """Announcements between apps (core.events): one that gave up stays here with its error."""
+
+    list_display = ["name", "tenant", "created_at", "dispatched_at", "attempts", "retry_at"]
+    list_filter = ["name"]
+    readonly_fields = ["name", "payload", "created_at", "dispatched_at", "attempts", "last_error", "done"]

@@ -1,0 +1,214 @@
+"""One contract for the events between apps: an app declares what it announces (an `Event` in its
+signals.py), announces it with `announce`, and the apps above it react with `@receives`.
+
+    track_transitioned = Event("journeys.track_transitioned", "transition_id")
+
+    announce(track_transitioned, tenant=tenant, transition_id=transition.pk)   # in the change's transaction
+
+    @receives(track_transitioned)
+    def stage_cadences(*, tenant, transition_id): ...
+
+An announcement is a row of the outbox (tenancy.OutboxEvent), written in the transaction of the change it
+announces, with the tenant and ids or a frozen JSON payload, never model instances. Once that commits, a task
+(events_dispatch) runs each receiver in the tenant's scope and in a transaction of its own, and marks it
+done in the same transaction, so a retry never runs a receiver twice. A receiver that fails is logged and
+retried later with a growing wait, never raised into the sender; after MAX_ATTEMPTS the row stays, with
+its error, for someone to look at. The beat's sweep (events_sweep) sends again what has waited more than
+SWEEP_AFTER: a worker killed after the commit, or a broker that was down, loses nothing.
+
+A few events are part of the change itself rather than news about it (`in_transaction=True`: a new
+tenant's defaults, the credentials of a member who left): their receivers run at once, inside the
+sender's transaction and the tenant's scope, and a failure rolls the change back. They are not paused.
+"""
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from tenancy.models import OutboxEvent, Tenant
+from tenancy.queue import enqueue
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+# Undelivered this long after its commit, an event lost its dispatch (a killed worker, a broker down).
+SWEEP_AFTER = dt.timedelta(minutes=1)
+SWEEP_BATCH = 500
+# Delivered events are kept this long (to look at what happened), then the sweep deletes them.
+KEEP_DELIVERED = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Event:
+    """What an app announces: a name ("<app>.<what happened>") and the payload's fields (ids or plain
+    JSON values; the tenant is always there)."""
+
+    name: str
+    fields: tuple[str, ...]
+    in_transaction: bool = False
+
+    def __init__(self, name: str, *fields: str, in_transaction: bool = False) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "fields", fields)
+        object.__setattr__(self, "in_transaction", in_transaction)
+
+
+Receiver = Callable[..., None]
+_receivers: dict[str, list[tuple[str, Receiver]]] = {}
+_events: dict[str, Event] = {}
+
+
+def receiver_key(function: Receiver) -> str:
+    return f"{function.__module__}.{function.__qualname__}"
+
+
+def receives(event: Event) -> Callable[[Receiver], Receiver]:
+    """Declare a receiver of `event`: it is called with `tenant` and the payload's fields as keywords,
+    inside the tenant's scope, in a transaction of its own (the sender's, for an in-transaction event)."""
+
+    def register(function: Receiver) -> Receiver:
+        key = receiver_key(function)
+        listeners = _receivers.setdefault(event.name, [])
+        # A module imported twice (the autoreloader, a test) registers once.
+        if key not in {k for k, _f in listeners}:
+            listeners.append((key, function))
+        _events[event.name] = event
+        return function
+
+    return register
+
+
+def receivers_of(event: Event) -> list[tuple[str, Receiver]]:
+    return list(_receivers.get(event.name, []))
+
+
+_paused: ContextVar[bool] = ContextVar("events_paused", default=False)
+
+
+@contextmanager
+def events_paused() -> Iterator[None]:
+    """While set, announcements are dropped: a bulk load (the demo) replays years of changes and makes
+    what their receivers would have made itself. In-transaction events (a tenant's defaults) still run."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
+
+
+def announce(event: Event, *, tenant: Tenant, **payload: Any) -> OutboxEvent | None:
+    """Announce `event` for `tenant`: an outbox row in the current transaction, dispatched once it
+    commits (or, for an in-transaction event, its receivers run now)."""
+    if set(payload) != set(event.fields):
+        raise TypeError(f"{event.name} takes {', '.join(event.fields) or 'no fields'}, got {', '.join(payload)}")
+    if event.in_transaction:
+        with scope(tenant=tenant):
+            for _key, function in receivers_of(event):
+                function(tenant=tenant, **payload)
+        return None
+    if _paused.get():
+        return None
+    with scopes_disabled():
+        row = OutboxEvent.objects.create(tenant=tenant, name=event.name, payload=payload)
+    from .tasks import events_dispatch
+
+    # enqueue never raises: with the broker down the row waits for the sweep.
+    transaction.on_commit(lambda: enqueue(events_dispatch, tenant_id=tenant.pk, event_id=row.pk))
+    return row
+
+
+def retry_wait(attempts: int) -> dt.timedelta:
+    """1, 2, 4 ... minutes after the attempt that failed, at most an hour."""
+    return dt.timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
+
+
+def _lease() -> dt.timedelta:
+    from tenancy.leases import task_lease
+
+    return task_lease()
+
+
+def event_dispatch(*, tenant: Tenant, event_id: int) -> bool:
+    """Run the receivers of one announcement that have not succeeded yet. False when there was nothing
+    to do: delivered already, given up, or claimed by another worker. When a retry is due is the sweep's
+    to say (it sends the dispatch then)."""
+    now = timezone.now()
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    with scopes_disabled():
+        rows = OutboxEvent.objects.filter(tenant=tenant, pk=event_id, dispatched_at__isnull=True)
+        # Claim first: the on-commit dispatch and the sweep's may arrive together.
+        if not rows.filter(free, attempts__lt=MAX_ATTEMPTS).update(claimed_until=now + _lease()):
+            return False
+        row = rows.get()
+    done, errors = list(row.done), []
+    for key, function in _receivers.get(row.name, []):
+        if key in done:
+            continue
+        try:
+            with transaction.atomic(), scope(tenant=tenant):
+                function(tenant=tenant, **row.payload)
+                # In the receiver's transaction: its work and its mark commit together, or neither does.
+                with scopes_disabled():
+                    OutboxEvent.objects.filter(pk=row.pk).update(done=[*done, key])
+            done.append(key)
+        except Exception as error:
+            logger.exception("tenant %s: %s #%s: receiver %s failed", tenant.pk, row.name, row.pk, key)
+            errors.append(f"{key}: {type(error).__name__}: {error}")
+    attempts = row.attempts + 1
+    finished = timezone.now()
+    with scopes_disabled():
+        if not errors:
+            OutboxEvent.objects.filter(pk=row.pk).update(
+                dispatched_at=finished, attempts=attempts, claimed_until=None, retry_at=None, last_error=""
+            )
+            return True
+        if attempts >= MAX_ATTEMPTS:
+            logger.error("tenant %s: %s #%s: gave up after %d attempts", tenant.pk, row.name, row.pk, attempts)
+        OutboxEvent.objects.filter(pk=row.pk).update(
+            attempts=attempts,
+            claimed_until=None,
+            retry_at=finished + retry_wait(attempts),
+            last_error="\n".join(errors)[:4000],
+        )
+    return True
+
+
+def events_sweep(*, now: dt.datetime) -> int:
+    """Send the dispatch of every announcement waiting for one again, and forget the long delivered."""
+    from .tasks import events_dispatch
+
+    waiting = events_waiting(now=now)
+    for tenant_id, event_id in waiting:
+        enqueue(events_dispatch, tenant_id=tenant_id, event_id=event_id)
+    events_forget_delivered(now=now)
+    return len(waiting)
+
+
+def events_waiting(*, now: dt.datetime) -> list[tuple[int, int]]:
+    """(tenant id, event id) of the announcements to send again: undelivered for SWEEP_AFTER (their dispatch
+    was lost) or due for a retry, neither given up nor held by a live dispatch. Across tenants: the beat's."""
+    with scopes_disabled():
+        rows = (
+            OutboxEvent.objects.filter(dispatched_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+            .filter(Q(attempts=0, created_at__lt=now - SWEEP_AFTER) | Q(attempts__gt=0, retry_at__lte=now))
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .order_by("created_at")
+            .values_list("tenant_id", "pk")[:SWEEP_BATCH]
+        )
+        return list(rows)
+
+
+def events_forget_delivered(*, now: dt.datetime) -> int:
+    with scopes_disabled():
+        old = OutboxEvent.objects.filter(dispatched_at__lt=now - KEEP_DELIVERED).values_list("pk", flat=True)
+        deleted, _ = OutboxEvent.objects.filter(pk__in=list(old[:SWEEP_BATCH])).delete()
+    return deleted

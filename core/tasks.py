@@ -1,0 +1,21 @@
+"""Background work of the event contract (core.events): one announcement's dispatch, and the beat's sweep
+that sends again what lost its dispatch or is due for a retry."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from tenancy.models import Tenant
+from tenancy.tasks import TenantTask
+
+from . import events
+
+
+@shared_task(base=TenantTask)
+def events_dispatch(*, tenant_id: int, event_id: int) -> bool:
+    # Receivers' failures are the row's to record and retry (events.event_dispatch), not Celery's.
+    return events.event_dispatch(tenant=Tenant.objects.get(pk=tenant_id), event_id=event_id)
+
+
+@shared_task
+def events_sweep() -> int:
+    return events.events_sweep(now=timezone.now())
