@@ -11,11 +11,10 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.renderers import JSONRenderer
-from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import Serializer
 
 from core import tenant_time
+from core.api import WRITE_METHODS, require_edit, validated
 from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet
 from tenancy.permissions import Capability, may_assign_to, membership_can
@@ -33,19 +32,6 @@ from .serializers import (
     TierChangeSerializer,
     TierOverrideSerializer,
 )
-
-WRITE_METHODS = ["get", "post", "patch", "delete", "head", "options"]
-
-
-def validated(serializer: Serializer) -> dict:
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def require_edit(request: Request, obj) -> None:
-    """EDIT on an object the request names but does not address, e.g. the account a new contact joins."""
-    if not membership_can(request.membership, Capability.EDIT, obj):
-        raise exceptions.PermissionDenied("CSMs change only their own accounts and those accounts' contacts.")
 
 
 class AccountViewSet(TenantViewSetMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

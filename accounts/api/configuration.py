@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from core.api import WRITE_METHODS, validated
 from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet
 from tenancy.permissions import Capability
@@ -12,7 +13,6 @@ from tenancy.permissions import Capability
 from .. import selectors, services
 from ..models import CustomFieldDefinition, ServiceTier, TierChange, TierChangeReason
 from . import queries
-from .book import WRITE_METHODS, validated
 from .serializers import CustomFieldSerializer, ServiceTierSavedSerializer, ServiceTierSerializer, TierChangeSerializer
 
 

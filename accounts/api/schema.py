@@ -3,11 +3,8 @@
 import json
 
 from django import forms
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer
 
 from ..filters import AccountFilterForm
@@ -60,32 +57,3 @@ class CSVRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
         return json.dumps(data).encode() if data is not None else b""
-
-
-class NamedChoiceField(serializers.ChoiceField):
-    """A choice field whose choices are one named enum component in the OpenAPI schema.
-
-    drf-spectacular names enums by field name: a second `kind` (API keys have one) or two
-    fields sharing a choice set (the cadences) make it warn and rename the other apps' enums,
-    and `manage.py check --deploy` fails on its warnings.
-    """
-
-    def __init__(self, *, enum_name: str, **kwargs):
-        self.enum_name = enum_name
-        super().__init__(**kwargs)
-
-
-class NamedChoiceFieldExtension(OpenApiSerializerFieldExtension):
-    target_class = NamedChoiceField
-    match_subclasses = True
-
-    def map_serializer_field(self, auto_schema, direction):
-        field = self.target
-        component = ResolvedComponent(
-            name=field.enum_name,
-            type=ResolvedComponent.SCHEMA,
-            object=field.enum_name,
-            schema={"type": "string", "enum": list(field.choices)},
-        )
-        auto_schema.registry.register_on_missing(component)
-        return component.ref

@@ -1,11 +1,10 @@
 """Shapes of the book of business in the API: what is read, and what a write may carry."""
 
-from collections.abc import Callable
-
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api import NamedChoiceField, TenantPrimaryKeyRelatedField
 from tenancy.models import Tenant, User
 
 from .. import selectors
@@ -23,23 +22,6 @@ from ..models import (
 )
 from ..services.book import ACCOUNT_EDITABLE_FIELDS
 from .queries import tier_list
-from .schema import NamedChoiceField
-
-
-class TenantPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
-    """An id chosen among the request tenant's rows only.
-
-    Another tenant's id reads 'Invalid pk "7" - object does not exist.', exactly like an
-    id that exists nowhere, so a client learns nothing about other tenants.
-    """
-
-    def __init__(self, *, model: type[Model], rows: Callable[[Tenant], QuerySet], **kwargs):
-        self.rows = rows
-        # The empty queryset names the model for the schema; the rows come from get_queryset().
-        super().__init__(queryset=model.objects.none(), **kwargs)
-
-    def get_queryset(self) -> QuerySet:
-        return self.rows(self.context["request"].tenant)
 
 
 def _owners(tenant: Tenant) -> QuerySet[User]:

@@ -12,10 +12,8 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.api.book import validated
-from accounts.api.schema import NamedChoiceField
-from accounts.api.serializers import TenantPrimaryKeyRelatedField
 from accounts.models import Account
+from core.api import NamedChoiceField, TenantPrimaryKeyRelatedField, validated
 from health.peers import Band
 from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet

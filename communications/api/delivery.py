@@ -14,10 +14,8 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.api.book import validated
-from accounts.api.schema import NamedChoiceField
-from accounts.api.serializers import TenantPrimaryKeyRelatedField
 from accounts.models import Contact
+from core.api import NamedChoiceField, TenantPrimaryKeyRelatedField, validated
 from tenancy.api_support import DateTimeField, TenantViewSetMixin
 from tenancy.filters import DateTimeFilter, TenantFilterSet
 from tenancy.permissions import Capability, RolePermission, membership_can

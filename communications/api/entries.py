@@ -16,8 +16,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api.book import validated
 from accounts.models import Contact
+from core.api import validated
 from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import DateTimeFilter, TenantFilterSet
 from tenancy.models import Team

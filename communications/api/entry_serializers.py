@@ -3,9 +3,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.api.schema import NamedChoiceField
-from accounts.api.serializers import TenantPrimaryKeyRelatedField
 from accounts.models import Account, Contact
+from core.api import NamedChoiceField, TenantPrimaryKeyRelatedField
 from tenancy.models import User
 
 from ..models import Approval, ApprovalDecision, CalendarEntry

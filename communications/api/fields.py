@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 from rest_framework import exceptions
 
 from accounts import selectors as account_selectors
-from accounts.api.schema import NamedChoiceField
 from accounts.models import Account, Contact, ContactRole
+from core.api import NamedChoiceField
 from tenancy.api_support import DateTimeField
 from tenancy.models import Team, Tenant, User
 from tenancy.parsing import parse_id

@@ -11,9 +11,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 
-from accounts.api.book import require_edit, validated
-from accounts.api.serializers import TenantPrimaryKeyRelatedField
 from accounts.models import Contact
+from core.api import TenantPrimaryKeyRelatedField, require_edit, validated
 from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet
 

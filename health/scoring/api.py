@@ -10,10 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts import selectors as account_selectors
-from accounts.api.book import require_edit, validated
-from accounts.api.schema import NamedChoiceField
-from accounts.api.serializers import TenantPrimaryKeyRelatedField
 from accounts.models import Account
+from core.api import NamedChoiceField, TenantPrimaryKeyRelatedField, require_edit, validated
 from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet
 from tenancy.models import Tenant

@@ -9,9 +9,8 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from accounts.api.book import validated
-from accounts.api.schema import NamedChoiceField
 from accounts.models import Segment
+from core.api import NamedChoiceField, validated
 from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet
 from tenancy.permissions import Capability

@@ -16,9 +16,9 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.api.book import WRITE_METHODS, validated
 from accounts.models import Account, ImportMode
 from accounts.parsing import parse_bool
+from core.api import WRITE_METHODS, validated
 from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet
 from tenancy.permissions import Capability, RolePermission, membership_can

@@ -12,9 +12,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts import selectors as account_selectors
-from accounts.api.schema import NamedChoiceField
 from accounts.models import Account, Contact
 from core import tenant_time
+from core.api import NamedChoiceField
 from tenancy.models import Tenant
 from tenancy.parsing import parse_id, storable_text
 

@@ -6,8 +6,8 @@ from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from accounts.api.book import validated
 from accounts.models import Segment
+from core.api import validated
 
 from ..analytics import DIMENSIONS, analytics_filters, journey_analytics
 from ..analytics_outcomes import GROUPS

@@ -9,9 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts import selectors as account_selectors
-from accounts.api.schema import NamedChoiceField
-from accounts.api.serializers import TenantPrimaryKeyRelatedField
 from accounts.models import Account, Segment
+from core.api import NamedChoiceField, TenantPrimaryKeyRelatedField
 from tenancy.api_support import DateTimeField
 from tenancy.models import Tenant
 

@@ -13,11 +13,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api.book import validated
-from accounts.api.schema import NamedChoiceField
-from accounts.api.serializers import TenantPrimaryKeyRelatedField
 from accounts.models import Account
 from core import tenant_time
+from core.api import NamedChoiceField, TenantPrimaryKeyRelatedField, validated
 from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet
 from tenancy.permissions import Capability, membership_can

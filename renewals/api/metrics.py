@@ -7,9 +7,8 @@ from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from accounts.api.book import validated
-from accounts.api.schema import NamedChoiceField
 from core import tenant_time
+from core.api import NamedChoiceField, validated
 
 from ..metrics import GROUPINGS, Period, period_for, pipeline_metrics, retention
 from ..models import OpportunityStage

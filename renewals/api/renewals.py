@@ -13,9 +13,9 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.api.book import validated
 from accounts.models import Segment
 from core import tenant_time
+from core.api import validated
 from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet
 from tenancy.parsing import parse_id

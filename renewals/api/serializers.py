@@ -2,17 +2,13 @@
 may carry. Every related id a client sends is chosen among the request tenant's rows only
 (TenantPrimaryKeyRelatedField): another tenant's id is an "Invalid pk", like an id that exists nowhere."""
 
-import datetime as dt
-
 from django.db.models import QuerySet
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts import selectors as account_selectors
-from accounts.api.schema import NamedChoiceField
-from accounts.api.serializers import TenantPrimaryKeyRelatedField
 from accounts.models import Account, Segment
+from core.api import NamedChoiceField, TenantPrimaryKeyRelatedField
 from tenancy.models import Tenant, User
 
 from ..models import (
@@ -41,10 +37,6 @@ def _forecast(**kwargs) -> NamedChoiceField:
 
 def segment_choice(**kwargs) -> NamedChoiceField:
     return NamedChoiceField(choices=Segment.choices, enum_name="RenewalSegmentEnum", **kwargs)
-
-
-def tenant_today(tenant: Tenant) -> dt.date:
-    return timezone.localdate(timezone=tenant.zone)
 
 
 def tenant_accounts(tenant: Tenant) -> QuerySet[Account]:
