@@ -15,11 +15,12 @@ from django_scopes import scope
 
 from accounts.models import Account
 from core import tenant_time
+from core.events import receives
 from health.peers import SignalStatus
 from health.scoring.detection import signals_changed
 from journeys.signals import track_transitioned
 from renewals.signals import renewal_closed, renewal_opened
-from tenancy.models import Tenant
+from tenancy.models import Tenant, User
 from tenancy.signals import membership_ended, tenant_created
 
 from .models import CadenceAnchor
@@ -186,8 +187,8 @@ def _signal_cadences_exit(tenant: Tenant, resolved) -> None:
         logger.exception("tenant %s: exiting the cadences of %d health signals failed", tenant.pk, len(resolved))
 
 
-@receiver(tenant_created, sender=Tenant, dispatch_uid="communications_tenant_defaults")
-def tenant_defaults(sender, tenant, **kwargs) -> None:
+@receives(tenant_created)
+def tenant_defaults(*, tenant) -> None:
     # The seed's rules that protect the customer, and its cadences, as an admin finds them on day one.
     communication_settings(tenant=tenant)
     frequency_caps(tenant=tenant)
@@ -196,7 +197,7 @@ def tenant_defaults(sender, tenant, **kwargs) -> None:
     cadences_ensure_defaults(tenant=tenant)
 
 
-@receiver(membership_ended, dispatch_uid="communications_member_feeds")
-def member_feeds(sender, membership, **kwargs) -> None:
+@receives(membership_ended)
+def member_feeds(*, tenant, user_id) -> None:
     # Raised, not logged: a removal that left a calendar feed working must not commit.
-    feeds_delete_for_member(tenant=membership.tenant, user=membership.user)
+    feeds_delete_for_member(tenant=tenant, user=User.objects.get(pk=user_id))

@@ -26,7 +26,6 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -34,8 +33,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from tenancy.events import Event, Receiver, receiver_register, receivers_of, run_in_transaction
 from tenancy.models import OutboxEvent, Tenant
 from tenancy.queue import enqueue
+
+__all__ = ["Event", "announce", "events_paused", "receives"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,48 +49,15 @@ SWEEP_BATCH = 500
 KEEP_DELIVERED = dt.timedelta(days=7)
 
 
-@dataclass(frozen=True)
-class Event:
-    """What an app announces: a name ("<app>.<what happened>") and the payload's fields (ids or plain
-    JSON values; the tenant is always there)."""
-
-    name: str
-    fields: tuple[str, ...]
-    in_transaction: bool = False
-
-    def __init__(self, name: str, *fields: str, in_transaction: bool = False) -> None:
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "fields", fields)
-        object.__setattr__(self, "in_transaction", in_transaction)
-
-
-Receiver = Callable[..., None]
-_receivers: dict[str, list[tuple[str, Receiver]]] = {}
-_events: dict[str, Event] = {}
-
-
-def receiver_key(function: Receiver) -> str:
-    return f"{function.__module__}.{function.__qualname__}"
-
-
 def receives(event: Event) -> Callable[[Receiver], Receiver]:
     """Declare a receiver of `event`: it is called with `tenant` and the payload's fields as keywords,
     inside the tenant's scope, in a transaction of its own (the sender's, for an in-transaction event)."""
 
     def register(function: Receiver) -> Receiver:
-        key = receiver_key(function)
-        listeners = _receivers.setdefault(event.name, [])
-        # A module imported twice (the autoreloader, a test) registers once.
-        if key not in {k for k, _f in listeners}:
-            listeners.append((key, function))
-        _events[event.name] = event
+        receiver_register(event, function)
         return function
 
     return register
-
-
-def receivers_of(event: Event) -> list[tuple[str, Receiver]]:
-    return list(_receivers.get(event.name, []))
 
 
 _paused: ContextVar[bool] = ContextVar("events_paused", default=False)
@@ -108,13 +77,10 @@ def events_paused() -> Iterator[None]:
 def announce(event: Event, *, tenant: Tenant, **payload: Any) -> OutboxEvent | None:
     """Announce `event` for `tenant`: an outbox row in the current transaction, dispatched once it
     commits (or, for an in-transaction event, its receivers run now)."""
-    if set(payload) != set(event.fields):
-        raise TypeError(f"{event.name} takes {', '.join(event.fields) or 'no fields'}, got {', '.join(payload)}")
     if event.in_transaction:
-        with scope(tenant=tenant):
-            for _key, function in receivers_of(event):
-                function(tenant=tenant, **payload)
+        run_in_transaction(event, tenant=tenant, **payload)
         return None
+    event.check(payload)
     if _paused.get():
         return None
     with scopes_disabled():
@@ -150,7 +116,7 @@ def event_dispatch(*, tenant: Tenant, event_id: int) -> bool:
             return False
         row = rows.get()
     done, errors = list(row.done), []
-    for key, function in _receivers.get(row.name, []):
+    for key, function in receivers_of(row.name):
         if key in done:
             continue
         try:

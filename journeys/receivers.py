@@ -5,9 +5,9 @@ from django_scopes import scope
 
 from accounts.models import Account, Contact, ContactRole
 from accounts.signals import accounts_created, contacts_changed
+from core.events import receives
 from health.peers import HealthSignal, SignalKind, SignalStatus
 from health.scoring.detection import signal_raised
-from tenancy.models import Tenant
 from tenancy.signals import tenant_created
 
 from .criteria import exit_criteria_ensure
@@ -69,8 +69,8 @@ def health_red(sender, health_signal, **kwargs) -> None:
         )
 
 
-@receiver(tenant_created, sender=Tenant, dispatch_uid="journeys_tenant_defaults")
-def tenant_defaults(sender, tenant, **kwargs) -> None:
+@receives(tenant_created)
+def tenant_defaults(*, tenant) -> None:
     # The seed's exit criteria and per-segment stage durations (what "behind" is measured against).
     exit_criteria_ensure(tenant=tenant)
     expectations_ensure(tenant=tenant)

@@ -5,6 +5,7 @@ from django.dispatch import receiver
 from django_scopes import scope
 
 from core import tenant_time
+from core.events import receives
 from health.peers import HealthSignal
 from health.scoring.detection import signal_raised, signals_changed
 from tenancy.models import Tenant
@@ -31,8 +32,8 @@ def signals_changed_received(sender, tenant_id, raised, resolved, **kwargs) -> N
         renewals_refresh_forecast(tenant=tenant, today=tenant_time.today(tenant), account_ids=sorted(accounts))
 
 
-@receiver(tenant_created, sender=Tenant, dispatch_uid="renewals_tenant_defaults")
-def tenant_defaults(sender, tenant, **kwargs) -> None:
+@receives(tenant_created)
+def tenant_defaults(*, tenant) -> None:
     # The seed's runways per segment, churn and contraction reasons, and renewal settings.
     renewal_settings(tenant=tenant)
     runway_steps(tenant=tenant)

@@ -297,10 +297,12 @@ class OutboxEvent(TenantOwned):
     class Meta:
         ordering = ["created_at", "pk"]
         indexes = [
-            # The sweep's question, across tenants: what is still waiting, oldest first. Partial, so it
-            # holds only the few rows in flight, however long the delivered ones are kept.
+            # The sweep's question: what is still waiting, oldest first. Partial, so it holds only the few
+            # rows in flight however long the delivered ones are kept, and the sweep reads all of it.
             models.Index(
-                fields=["created_at"], name="outbox_event_waiting", condition=models.Q(dispatched_at__isnull=True)
+                fields=["tenant", "created_at"],
+                name="outbox_event_waiting",
+                condition=models.Q(dispatched_at__isnull=True),
             ),
             models.Index(fields=["tenant", "name", "created_at"], name="outbox_event_tenant_name"),
         ]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_scopes import scope
 
 from . import selectors, write_keys
+from .events import run_in_transaction
 from .models import ApiKey, ApiKeyKind, Membership, Role, Team, Tenant, User, normalise_currency
 from .signals import membership_ended, tenant_created
 
@@ -37,8 +38,7 @@ def tenant_defaults_ensure(*, tenant: Tenant) -> None:
     journey expectations, cadences, frequency caps, send permissions...). Each app makes its own in
     answer to `tenant_created` (its receivers.py), since tenancy may not import them; each makes only
     what is missing, so calling this again creates nothing twice."""
-    with scope(tenant=tenant):
-        tenant_created.send(sender=Tenant, tenant=tenant)
+    run_in_transaction(tenant_created, tenant=tenant)
 
 
 def tenant_update(*, tenant: Tenant, name: str, time_zone: str, currency: str) -> Tenant:
@@ -77,8 +77,7 @@ def membership_end_credentials(*, membership: Membership) -> None:
     ApiKey.objects.filter(
         tenant=membership.tenant, user=membership.user, kind=ApiKeyKind.PERSONAL, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
-    with scope(tenant=membership.tenant):
-        membership_ended.send(sender=Membership, membership=membership)
+    run_in_transaction(membership_ended, tenant=membership.tenant, user_id=membership.user_id)
 
 
 @transaction.atomic
