@@ -1,17 +1,16 @@
-"""What the book of business announces to the apps above it (journeys, playbooks...).
-
-Sent on commit, so a receiver never sees a change that was rolled back.
+"""What the book of business announces to the apps above it (journeys, playbooks...), through the event
+contract (core.events): written with the change, delivered after its commit, so a receiver never sees a
+change that was rolled back and a worker killed after the commit loses nothing.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
-import django.dispatch
-from django.db import transaction
+from core.events import Event, announce
 
-# tenant=, account_ids=[...]: accounts created by hand, through the API or by an import.
-accounts_created = django.dispatch.Signal()
-# tenant=, changes=[ContactChange, ...]: contacts whose roles or active flag changed.
-contacts_changed = django.dispatch.Signal()
+# account_ids=[...]: accounts created by hand, through the API or by an import.
+accounts_created = Event("accounts.accounts_created", "account_ids")
+# changes=[ContactChange as a dict, ...]: contacts whose roles or active flag changed (contact_changes reads them).
+contacts_changed = Event("accounts.contacts_changed", "changes")
 
 
 @dataclass(frozen=True)
@@ -43,13 +42,19 @@ def contact_change(contact, *, roles_before: str, active_before: bool) -> Contac
     )
 
 
+def contact_changes(payload: list[dict]) -> list[ContactChange]:
+    """The changes of a contacts_changed payload, as the sender saw them."""
+    return [
+        ContactChange(**{**c, "roles_before": tuple(c["roles_before"]), "roles_after": tuple(c["roles_after"])})
+        for c in payload
+    ]
+
+
 def announce_accounts_created(tenant, account_ids: list[int]) -> None:
     if account_ids:
-        transaction.on_commit(
-            lambda: accounts_created.send(sender=tenant.__class__, tenant=tenant, account_ids=account_ids)
-        )
+        announce(accounts_created, tenant=tenant, account_ids=list(account_ids))
 
 
 def announce_contacts_changed(tenant, changes: list[ContactChange]) -> None:
     if changes:
-        transaction.on_commit(lambda: contacts_changed.send(sender=tenant.__class__, tenant=tenant, changes=changes))
+        announce(contacts_changed, tenant=tenant, changes=[asdict(c) for c in changes])

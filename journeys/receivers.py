@@ -4,7 +4,7 @@ from django.dispatch import receiver
 from django_scopes import scope
 
 from accounts.models import Account, Contact, ContactRole
-from accounts.signals import accounts_created, contacts_changed
+from accounts.signals import accounts_created, contact_changes, contacts_changed
 from core.events import receives
 from health.peers import HealthSignal, SignalKind, SignalStatus
 from health.scoring.detection import signal_raised
@@ -16,19 +16,16 @@ from .services import account_tracks_start, tracks_flag_for_review
 from .services.status import expectations_ensure
 
 
-@receiver(accounts_created, dispatch_uid="journeys_start_tracks")
-def start_tracks(sender, tenant, account_ids, **kwargs) -> None:
-    # Sent on commit, maybe after the sender's scope closed (a management command): enter it again.
-    with scope(tenant=tenant):
-        account_tracks_start(tenant=tenant, account_ids=account_ids)
+@receives(accounts_created)
+def start_tracks(*, tenant, account_ids) -> None:
+    account_tracks_start(tenant=tenant, account_ids=account_ids)
 
 
-@receiver(contacts_changed, dispatch_uid="journeys_champion_lost")
-def champion_lost(sender, tenant, changes, **kwargs) -> None:
-    lost = [c for c in changes if c.lost_role(ContactRole.CHAMPION)]
+@receives(contacts_changed)
+def champion_lost(*, tenant, changes) -> None:
+    lost = [c for c in contact_changes(changes) if c.lost_role(ContactRole.CHAMPION)]
     if lost:
-        with scope(tenant=tenant):
-            _flag_champions_lost(tenant, lost)
+        _flag_champions_lost(tenant, lost)
 
 
 def _flag_champions_lost(tenant, lost) -> None:

@@ -147,14 +147,32 @@ def worker():
         yield running
 
 
-@pytest.fixture
-def finished_tasks():
-    """Tasks as the worker finishes them: (name, state), to wait on without sleeping."""
+EVENTS_DISPATCH = "core.tasks.events_dispatch"
+
+
+def _finished(events: bool):
     finished = queue.Queue()
 
     def record(sender=None, state=None, **kwargs):
-        finished.put((sender.name, state))
+        if (sender.name == EVENTS_DISPATCH) == events:
+            finished.put((sender.name, state))
 
     task_postrun.connect(record, weak=False)
+    return finished, record
+
+
+@pytest.fixture
+def finished_tasks():
+    """Tasks as the worker finishes them: (name, state), to wait on without sleeping. Without the
+    dispatches of the events the tasks announce (finished_dispatches has those)."""
+    finished, record = _finished(events=False)
+    yield finished
+    task_postrun.disconnect(record)
+
+
+@pytest.fixture
+def finished_dispatches():
+    """The dispatches of announced events (core.events) as the worker finishes them: (name, state)."""
+    finished, record = _finished(events=True)
     yield finished
     task_postrun.disconnect(record)

@@ -156,9 +156,9 @@ def capture(django_capture_on_commit_callbacks):
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_delivers_the_event_after_the_commit(worker, finished_tasks, tenant_a, alice):
+def test_a_real_worker_delivers_the_event_after_the_commit(worker, finished_dispatches, tenant_a, alice):
     with transaction.atomic():
         announce(test_happened, tenant=tenant_a, thing_id=11)
-    assert finished_tasks.get(timeout=60) == ("core.tasks.events_dispatch", "SUCCESS")
+    assert finished_dispatches.get(timeout=60) == ("core.tasks.events_dispatch", "SUCCESS")
     assert heard == [("first", tenant_a.pk, {"thing_id": 11, "members_of": [tenant_a.pk]})]
     assert _row("tests.something_happened").dispatched_at is not None
