@@ -6,6 +6,7 @@ resolution exits them.
 The signals arrive on commit, maybe after the sender's scope closed (a Celery batch): each receiver enters
 the tenant's scope. What the sender did is committed, so a failure here is logged, never raised into it."""
 
+import datetime as dt
 import logging
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -15,7 +16,7 @@ from django_scopes import scope
 
 from accounts.models import Account
 from core import tenant_time
-from core.events import receives
+from core.events import events_paused, receives
 from health.peers import SignalStatus
 from health.scoring.detection import signals_changed
 from journeys.signals import track_transitioned
@@ -39,9 +40,11 @@ _paused: ContextVar[bool] = ContextVar("communications_receivers_paused", defaul
 
 @contextmanager
 def receivers_paused():
+    # The events already on the contract (core.events) are paused there.
     token = _paused.set(True)
     try:
-        yield
+        with events_paused():
+            yield
     finally:
         _paused.reset(token)
 
@@ -53,37 +56,25 @@ def _stage_label(stage: str) -> str:
     return stage.replace("_", " ")
 
 
-@receiver(track_transitioned, dispatch_uid="communications_stage_cadences")
-def stage_cadences(sender, transition, **kwargs) -> None:
-    if _paused.get():
-        return
-    try:
-        with scope(tenant=transition.tenant_id):
-            _stage_cadences(transition)
-    except Exception:
-        logger.exception("tenant %s: cadences for stage transition %s failed", transition.tenant_id, transition.pk)
-
-
-def _stage_cadences(transition) -> None:
-    tenant = Tenant.objects.get(pk=transition.tenant_id)
-    track = transition.track
-    left, entered = transition.from_stage or "", transition.to_stage or ""
+@receives(track_transitioned)
+def stage_cadences(*, tenant, transition_id, track_id, track_name, account_id, from_stage, to_stage, kind, at) -> None:
+    left, entered = from_stage, to_stage
     if left and left != entered:
         where = f"moved to {_stage_label(entered)}" if entered else "ended"
         enrollments_exit_for_anchor(
             tenant=tenant,
-            anchor_ref=f"track:{track.pk}:{left}",
-            reason=f"Track “{track.name}” {where}: the rest of its {_stage_label(left)} cadence is cancelled.",
+            anchor_ref=f"track:{track_id}:{left}",
+            reason=f"Track “{track_name}” {where}: the rest of its {_stage_label(left)} cadence is cancelled.",
         )
     if entered:
-        account = Account.objects.get(tenant=tenant, pk=track.account_id)
+        account = Account.objects.get(tenant=tenant, pk=account_id)
         cadences_enrol_for(
             tenant=tenant,
             account=account,
             anchor=CadenceAnchor.STAGE_ENTERED,
             trigger=entered,
-            anchor_on=tenant_time.day_of(tenant, transition.at),
-            anchor_ref=f"track:{track.pk}:{entered}",
+            anchor_on=tenant_time.day_of(tenant, dt.datetime.fromisoformat(at)),
+            anchor_ref=f"track:{track_id}:{entered}",
         )
 
 

@@ -1,8 +1,48 @@
-"""What journeys announce to the apps above them (playbooks, cadences): sent on commit."""
+"""What journeys announce to the apps above them (playbooks, cadences), through the event contract
+(core.events): written with the change, delivered after its commit. The payloads are frozen: what a
+receiver needs of the track, as it was, so none reads journeys' tables for it."""
 
-import django.dispatch
+from core.events import Event, announce
 
-# transition=: a track started, moved, re-entered or ended.
-track_transitioned = django.dispatch.Signal()
-# track_flag=: a track was flagged for review (stalled, champion lost, health red).
-track_flagged = django.dispatch.Signal()
+# A track started, moved, re-entered or ended: the transition and its track (name, account), the stage left
+# and the stage entered ("" for none), its kind, and when (ISO 8601).
+track_transitioned = Event(
+    "journeys.track_transitioned",
+    "transition_id",
+    "track_id",
+    "track_name",
+    "account_id",
+    "from_stage",
+    "to_stage",
+    "kind",
+    "at",
+)
+# A track was flagged for review (stalled, champion lost, health red).
+track_flagged = Event("journeys.track_flagged", "track_flag_id", "track_id", "account_id", "kind")
+
+
+def announce_transition(transition) -> None:
+    track = transition.track
+    announce(
+        track_transitioned,
+        tenant=track.tenant,
+        transition_id=transition.pk,
+        track_id=track.pk,
+        track_name=track.name,
+        account_id=track.account_id,
+        from_stage=transition.from_stage or "",
+        to_stage=transition.to_stage or "",
+        kind=transition.kind,
+        at=transition.at.isoformat(),
+    )
+
+
+def announce_flag(flag) -> None:
+    announce(
+        track_flagged,
+        tenant=flag.track.tenant,
+        track_flag_id=flag.pk,
+        track_id=flag.track_id,
+        account_id=flag.track.account_id,
+        kind=flag.kind,
+    )

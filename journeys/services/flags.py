@@ -21,7 +21,7 @@ from ..models import (
     TrackFlag,
     TransitionKind,
 )
-from ..signals import track_flagged
+from ..signals import announce_flag
 
 SUGGESTED_REASON = {
     FlagKind.CHAMPION_LOST: RegressionReason.CHAMPION_LEFT,
@@ -65,7 +65,7 @@ def flag_raise(
     except IntegrityError:
         # Raised at the same moment by another worker: theirs is the one open flag.
         return TrackFlag.objects.get(tenant_id=track.tenant_id, track=track, kind=kind, status=FlagStatus.OPEN)
-    transaction.on_commit(lambda: track_flagged.send(sender=TrackFlag, track_flag=flag))
+    announce_flag(flag)
     return flag
 
 

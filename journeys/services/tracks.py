@@ -30,13 +30,13 @@ from ..models import (
     TrackStatus,
     TransitionKind,
 )
-from ..signals import track_transitioned
+from ..signals import announce_transition
 from .flags import flags_after_move
 from .status import track_status_refresh
 
 
 def _announce(transition: StageTransition) -> None:
-    transaction.on_commit(lambda: track_transitioned.send(sender=StageTransition, transition=transition))
+    announce_transition(transition)
 
 
 def _check_name(tenant: Tenant, account: Account, name: str, track: JourneyTrack | None = None) -> str:

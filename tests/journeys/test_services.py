@@ -15,6 +15,7 @@ from accounts import services as account_services
 from accounts.imports import services as import_services
 from accounts.models import ImportKind, ImportMode
 from core import tenant_time
+from core.events import receives
 from health.models import HealthSignal, Severity, SignalKind
 from health.scoring import detection
 from journeys import services
@@ -432,19 +433,22 @@ def test_confirming_a_flag_records_the_regression_and_dismissing_keeps_the_stage
 
 @pytest.fixture
 def heard():
-    events: list[tuple[str, object]] = []
+    _heard.clear()
+    yield _heard
+    _heard.clear()
 
-    def on_transition(sender, transition, **kwargs):
-        events.append(("transitioned", transition.kind))
 
-    def on_flag(sender, track_flag, **kwargs):
-        events.append(("flagged", track_flag.kind))
+_heard: list[tuple[str, object]] = []
 
-    track_transitioned.connect(on_transition, weak=False)
-    track_flagged.connect(on_flag, weak=False)
-    yield events
-    track_transitioned.disconnect(on_transition)
-    track_flagged.disconnect(on_flag)
+
+@receives(track_transitioned)
+def _on_transition(*, tenant, kind, **payload):
+    _heard.append(("transitioned", kind))
+
+
+@receives(track_flagged)
+def _on_flag(*, tenant, kind, **payload):
+    _heard.append(("flagged", kind))
 
 
 def test_transitions_and_flags_are_announced_on_commit(tenant_a, heard, django_capture_on_commit_callbacks):
