@@ -11,6 +11,7 @@ from django_scopes import scope
 from accounts import services
 from accounts.models import Account, Contact, TierChange, TierChangeReason, TierOverride
 from bench.synthetic import account_rows, contact_rows
+from core import tenant_time
 from demo.tenancy import DemoPeople
 from tenancy.selectors import membership_list
 
@@ -21,7 +22,7 @@ PLAN_BY_SEGMENT = {"enterprise": "Enterprise", "mid_market": "Scale", "smb": "Gr
 
 def seed(people: DemoPeople, *, accounts: int = DEMO_ACCOUNTS, today: dt.date | None = None) -> dict[str, int]:
     tenant = people.tenant
-    today = today or timezone.localdate()
+    today = today or tenant_time.today(tenant)
     rng = random.Random(2026)
     with scope(tenant=tenant):
         services.custom_field_define(tenant=tenant, label="Plan", field_type="choice", choices=PLANS, position=1)
@@ -51,7 +52,7 @@ def seed_second_tenant(people: DemoPeople, *, accounts: int = 25, today: dt.date
     tenant = people.second_tenant
     with scope(tenant=tenant):
         owner = next(m.user for m in membership_list(tenant=tenant) if m.user.email.startswith("sam@"))
-        for row in account_rows(accounts, seed=99, today=today or timezone.localdate()):
+        for row in account_rows(accounts, seed=99, today=today or tenant_time.today(tenant)):
             row.pop("contacts_wanted")
             row["external_id"] = row["external_id"].replace("acct", "gx")
             services.account_create(tenant=tenant, by=None, owner=owner, **row)

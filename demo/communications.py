@@ -33,6 +33,7 @@ from communications.models import (
     OwnerTask,
     PreferenceChange,
 )
+from core import tenant_time
 from demo import communications_history, communications_plan, communications_rules
 from demo.tenancy import DemoPeople
 
@@ -43,7 +44,7 @@ DEMO_EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 def seed(people: DemoPeople, *, today: dt.date | None = None, now: dt.datetime | None = None) -> dict[str, int]:
     tenant = people.tenant
     now = now or timezone.now()
-    today = today or timezone.localdate(now, timezone=tenant.zone)
+    today = today or tenant_time.day_of(tenant, now)
     kept = len(getattr(mail, "outbox", []))
     with override_settings(EMAIL_BACKEND=DEMO_EMAIL_BACKEND), scope(tenant=tenant):
         plan = communications_plan.Planner(people=people, today=today, now=now, rng=random.Random(808))

@@ -5,12 +5,12 @@ and renewal cadences."""
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import AccountStatus, ContactRole
 from communications.models import Cadence, CalendarEntry, Enrollment, EnrollmentStatus, EntryStatus, MessageType
 from communications.services.cadences import enrollment_enrol
 from communications.services.conflicts import entries_conflicts
+from core import tenant_time
 from demo.communications_plan import Planner, Spec, with_role
 from demo.communications_texts import CHECK_INS, HELLO, NEWSLETTER, SIGNED, WEBINARS
 from tenancy.models import Team
@@ -142,7 +142,7 @@ def enrol_cadences(plan: Planner) -> None:
         enrollment_enrol(
             cadence=onboarding,
             account=track.account,
-            anchor_on=timezone.localdate(track.stage_entered_at, timezone=plan.tenant.zone),
+            anchor_on=tenant_time.day_of(plan.tenant, track.stage_entered_at),
             anchor_ref=f"track:{track.pk}:onboarding",
         )
         enrolled.add(("onboarding", track.account_id))

@@ -19,6 +19,7 @@ from bench.synthetic_usage import (
     AccountUsage,
     usage_calls,
 )
+from core import tenant_time
 from demo.tenancy import DemoPeople
 from health.ingestion.services import ingest
 from health.models import HealthModel
@@ -80,7 +81,7 @@ def seed(people: DemoPeople, *, today: dt.date | None = None, days: int = USAGE_
     from health import services as health_services
 
     tenant = people.tenant
-    today = today or timezone.localdate()
+    today = today or tenant_time.today(tenant)
     rng = random.Random(120)
     with scope(tenant=tenant):
         accounts = list(Account.objects.filter(tenant=tenant).order_by("pk"))
@@ -325,7 +326,7 @@ def seed_scores(people: DemoPeople, *, today: dt.date | None = None, days: int =
     from health.scoring import services as scoring
 
     tenant = people.tenant
-    today = today or timezone.localdate(timezone=tenant.zone)
+    today = today or tenant_time.today(tenant)
     with scope(tenant=tenant):
         default = scoring.health_model_current(tenant=tenant)
         usage_only = {

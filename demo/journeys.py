@@ -18,6 +18,7 @@ from django_scopes import scope
 
 from accounts.models import Account, Contact
 from accounts.services import contact_update
+from core import tenant_time
 from demo.journeys_paths import Plan, cast, core_plan, enterprise_plans
 from demo.journeys_plans import seed_plans, value_documented_ticks
 from demo.tenancy import DemoPeople
@@ -91,7 +92,7 @@ def seed(people: DemoPeople, *, today: dt.date | None = None, accounts: int | No
         with scope(tenant=tenant):
             replay = Replay(
                 tenant=tenant,
-                today=today or timezone.localdate(timezone=tenant.zone),
+                today=today or tenant_time.today(tenant),
                 criteria=exit_criteria_by_stage(tenant=tenant),
                 bounds=services.expectations_for(tenant=tenant),
                 csms=people.csms if rich else [],
@@ -221,5 +222,5 @@ def _current_ticks(replay: Replay) -> None:
         if "go_live_confirmed" in keys and "implementation_done" not in keys:
             keys.remove("go_live_confirmed")
         if keys:
-            since = timezone.localtime(track.stage_entered_at, replay.tenant.zone).date()
+            since = tenant_time.local(replay.tenant, track.stage_entered_at).date()
             _tick(replay, track, keys, since, replay.today + dt.timedelta(days=1))

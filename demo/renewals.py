@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_scopes import scope
 
 from accounts.models import Account, AccountStatus, Segment, TierChange, TierChangeReason
+from core import tenant_time
 from demo.renewals_history import CHURNED, Facts, History, anniversary_start, plan_account
 from demo.renewals_pipeline import seed_overrides, seed_pipeline
 from demo.tenancy import DemoPeople
@@ -80,7 +81,7 @@ def seed(people: DemoPeople, *, today: dt.date | None = None) -> dict[str, int]:
     with scope(tenant=tenant):
         replay = Replay(
             tenant=tenant,
-            today=today or timezone.localdate(timezone=tenant.zone),
+            today=today or tenant_time.today(tenant),
             rng=random.Random(707),
             csms=people.csms,
             reasons={r.label: r for r in services.outcome_reasons(tenant=tenant)},
@@ -110,7 +111,7 @@ def _facts(tenant: Tenant) -> Facts:
         tenant=tenant, reason__in=[TierChangeReason.ACV_RULE, TierChangeReason.CONTRACTION]
     ).order_by("changed_at", "pk")
     for move in moves:
-        facts.acv_moves[move.account_id] = (move.reason, timezone.localtime(move.changed_at, tenant.zone).date())
+        facts.acv_moves[move.account_id] = (move.reason, tenant_time.local(tenant, move.changed_at).date())
     regressions = (
         StageTransition.objects.filter(tenant=tenant, kind="regress", track__account__status=AccountStatus.CHURNED)
         .order_by("at", "pk")
@@ -305,7 +306,7 @@ def _backdate(replay: Replay) -> None:
 
 def _seed_second_tenant(tenant: Tenant, today: dt.date | None) -> int:
     """Globex: each account's current contract, on its signing anniversary."""
-    today = today or timezone.localdate(timezone=tenant.zone)
+    today = today or tenant_time.today(tenant)
     accounts = Account.objects.filter(tenant=tenant, status=AccountStatus.ACTIVE).select_related("tenant")
     made = 0
     for account in accounts.order_by("pk"):
@@ -334,7 +335,7 @@ def _counts(tenant: Tenant) -> dict[str, int]:
         "churned": renewals.filter(outcome="churned").count(),
         "late_starts": renewals.filter(is_late_start=True, status=RenewalStatus.OPEN).count(),
         "overdue_checkpoints": Checkpoint.objects.filter(
-            Q(due_on__lt=timezone.localdate(timezone=tenant.zone)),
+            Q(due_on__lt=tenant_time.today(tenant)),
             tenant=tenant,
             status=CheckpointStatus.OPEN,
             renewal__status=RenewalStatus.OPEN,

@@ -11,11 +11,11 @@ from contextlib import contextmanager
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
 from django_scopes import scope
 
-from communications import receivers as communications_receivers
 from config.celery import app as celery_app
+from core import tenant_time
+from core.events import events_paused
 from demo import accounts as accounts_demo
 from demo import communications as communications_demo
 from demo import health as health_demo
@@ -50,7 +50,7 @@ def last_12_months_retention() -> str:
     none: they come from here)."""
     acme = Tenant.objects.get(slug=tenancy_demo.DEMO_TENANT_SLUG)
     with scope(tenant=acme):
-        today = timezone.localdate(timezone=acme.zone)
+        today = tenant_time.today(acme)
         period = period_for("last_12_months", today)
         (book,) = retention(tenant=acme, start=period.start, end=period.end, today=today)
     return f"GRR {book.grr_pct}%, NRR {book.nrr_pct}%"
@@ -96,7 +96,7 @@ class Command(BaseCommand):
                 self.stdout.flush()
             # The demo replays years of journeys and contracts; communications plans its own enrolments and
             # alerts below rather than reacting to every replayed event when this block commits.
-            with tasks_in_process(), communications_receivers.receivers_paused(), transaction.atomic():
+            with tasks_in_process(), events_paused("communications"), transaction.atomic():
                 with self.stage("people") as made:
                     people = tenancy_demo.seed_people()
                     made.append(f"2 tenants, {len(tenancy_demo.demo_logins())} demo logins")
