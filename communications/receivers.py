@@ -78,47 +78,34 @@ def stage_cadences(*, tenant, transition_id, track_id, track_name, account_id, f
         )
 
 
-@receiver(renewal_opened, dispatch_uid="communications_renewal_opened")
-def renewal_cadence_enrol(sender, tenant, renewal, **kwargs) -> None:
-    if _paused.get():
-        return
-    try:
-        with scope(tenant=tenant):
-            account = Account.objects.get(tenant=tenant, pk=renewal.account_id)
-            cadences_enrol_for(
-                tenant=tenant,
-                account=account,
-                anchor=CadenceAnchor.RENEWAL_DATE,
-                trigger=None,
-                anchor_on=renewal.due_on,
-                anchor_ref=f"renewal:{renewal.pk}",
-            )
-            contract = renewal.contract
-            cadences_enrol_for(
-                tenant=tenant,
-                account=account,
-                anchor=CadenceAnchor.CONTRACT_START,
-                trigger=None,
-                anchor_on=contract.start_on,
-                anchor_ref=f"contract:{contract.pk}",
-            )
-    except Exception:
-        logger.exception("tenant %s: enrolling renewal %s in its cadence failed", tenant.pk, renewal.pk)
+@receives(renewal_opened)
+def renewal_cadence_enrol(*, tenant, renewal_id, account_id, due_on, contract_id, contract_start_on) -> None:
+    account = Account.objects.get(tenant=tenant, pk=account_id)
+    cadences_enrol_for(
+        tenant=tenant,
+        account=account,
+        anchor=CadenceAnchor.RENEWAL_DATE,
+        trigger=None,
+        anchor_on=dt.date.fromisoformat(due_on),
+        anchor_ref=f"renewal:{renewal_id}",
+    )
+    cadences_enrol_for(
+        tenant=tenant,
+        account=account,
+        anchor=CadenceAnchor.CONTRACT_START,
+        trigger=None,
+        anchor_on=dt.date.fromisoformat(contract_start_on),
+        anchor_ref=f"contract:{contract_id}",
+    )
 
 
-@receiver(renewal_closed, dispatch_uid="communications_renewal_closed")
-def renewal_cadence_exit(sender, tenant, renewal, **kwargs) -> None:
-    if _paused.get():
-        return
-    if renewal.outcome == CHURNED:
+@receives(renewal_closed)
+def renewal_cadence_exit(*, tenant, renewal_id, account_id, outcome) -> None:
+    if outcome == CHURNED:
         reason = "Account churned: the rest of the renewal cadence is cancelled."
     else:
         reason = "Renewal signed: the rest of the renewal cadence is cancelled."
-    try:
-        with scope(tenant=tenant):
-            enrollments_exit_for_anchor(tenant=tenant, anchor_ref=f"renewal:{renewal.pk}", reason=reason)
-    except Exception:
-        logger.exception("tenant %s: exiting the cadence of renewal %s failed", tenant.pk, renewal.pk)
+    enrollments_exit_for_anchor(tenant=tenant, anchor_ref=f"renewal:{renewal_id}", reason=reason)
 
 
 @receiver(signals_changed, dispatch_uid="communications_signals_changed")

@@ -1,9 +1,36 @@
-"""What renewals announces to other apps (communications exits a renewal cadence, playbooks trigger).
+"""What renewals announces to other apps (communications enrols and exits a renewal cadence, playbooks
+trigger), through the event contract (core.events): written with the change, delivered after its commit.
+The payloads are frozen (what a receiver needs of the renewal, as it was), so none reads renewals' tables."""
 
-Sent after commit, with `tenant` and `renewal` (a Renewal)."""
+from core.events import Event, announce
 
-import django.dispatch
+# A renewal opened with its runway (a new contract): communications enrols the renewal cadence. The days are
+# ISO 8601 (its due day, its contract's first day).
+renewal_opened = Event(
+    "renewals.renewal_opened", "renewal_id", "account_id", "due_on", "contract_id", "contract_start_on"
+)
+# A renewal closed with its outcome (renewed, expanded, contracted, churned).
+renewal_closed = Event("renewals.renewal_closed", "renewal_id", "account_id", "outcome")
 
-renewal_closed = django.dispatch.Signal()
-# A renewal opened with its runway (a new contract): communications enrols the renewal cadence.
-renewal_opened = django.dispatch.Signal()
+
+def announce_renewal_opened(renewal) -> None:
+    contract = renewal.contract
+    announce(
+        renewal_opened,
+        tenant=renewal.tenant,
+        renewal_id=renewal.pk,
+        account_id=renewal.account_id,
+        due_on=renewal.due_on.isoformat(),
+        contract_id=contract.pk,
+        contract_start_on=contract.start_on.isoformat(),
+    )
+
+
+def announce_renewal_closed(renewal) -> None:
+    announce(
+        renewal_closed,
+        tenant=renewal.tenant,
+        renewal_id=renewal.pk,
+        account_id=renewal.account_id,
+        outcome=renewal.outcome or "",
+    )

@@ -24,9 +24,8 @@ from ..models import (
     Renewal,
     RenewalStatus,
 )
-from ..signals import renewal_closed
+from ..signals import announce_renewal_closed
 from .contracts import _money, account_arr_sync, contract_create, day_text
-from .runway import announce
 
 MULTI_YEAR_MONTHS = 24
 
@@ -154,8 +153,7 @@ def renewal_close(
     ):
         # The last contract ended: the customer is gone as of that day.
         account_deactivate(account=renewal.account, by=by, on=contract.end_on)
-    tenant, renewal_id = renewal.tenant, renewal.pk
-    transaction.on_commit(lambda: announce(renewal_closed, tenant, renewal_id))
+    announce_renewal_closed(renewal)
     return renewal
 
 

@@ -7,14 +7,13 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django_scopes import scope
 
 from accounts.selectors import assignable_owners
 from core import tenant_time
 from tenancy.models import User
 
 from ..models import Checkpoint, CheckpointStatus, Contract, Renewal, RunwayStep
-from ..signals import renewal_opened
+from ..signals import announce_renewal_opened
 from .forecast import renewal_refresh_forecast
 from .settings import runway_steps
 
@@ -99,16 +98,8 @@ def renewal_open(*, contract: Contract, today: dt.date, by: User | None = None) 
             for position, planned in enumerate(plan.checkpoints, start=1)
         ]
     )
-    tenant, renewal_id = contract.tenant, renewal.pk
-    transaction.on_commit(lambda: announce(renewal_opened, tenant, renewal_id))
+    announce_renewal_opened(renewal)
     return renewal_refresh_forecast(renewal=renewal, today=today)
-
-
-def announce(signal, tenant, renewal_id: int) -> None:
-    """Send a renewals signal after commit, inside the tenant's scope (on-commit work runs outside it)."""
-    with scope(tenant=tenant):
-        renewal = Renewal.objects.select_related("account", "contract").get(tenant=tenant, pk=renewal_id)
-        signal.send(sender=Renewal, tenant=tenant, renewal=renewal)
 
 
 def checkpoint_complete(

@@ -26,6 +26,7 @@ from renewals.models import (
     RunwayStep,
 )
 from renewals.signals import renewal_closed
+from tenancy.models import OutboxEvent
 
 from .helpers import checkpoints_of, contract_for, make_account, reload_contract, reload_renewal, renewal_of, today_of
 
@@ -273,21 +274,21 @@ def test_renewed_at_a_higher_arr_is_an_expansion_with_the_next_contract_and_its_
     account = make_account(tenant_a, 1, segment="mid_market")
     contract = contract_for(tenant_a, account, days_to_end=20, arr=40_000)
     renewal = renewal_of(tenant_a, contract)
-    announced = []
-    renewal_closed.connect(lambda sender, renewal, **kw: announced.append(renewal.pk), weak=False, dispatch_uid="t")
-    try:
-        with scope(tenant=tenant_a), django_capture_on_commit_callbacks(execute=True):
-            services.renewal_close(
-                renewal=renewal,
-                outcome=None,
-                by=alice,
-                new_arr=Decimal(46_000),
-                term_months=24,
-                levers=[Lever.MULTI_YEAR],
-                note="Two years at 10% off",
-            )
-    finally:
-        renewal_closed.disconnect(dispatch_uid="t")
+    with scope(tenant=tenant_a), django_capture_on_commit_callbacks(execute=True):
+        services.renewal_close(
+            renewal=renewal,
+            outcome=None,
+            by=alice,
+            new_arr=Decimal(46_000),
+            term_months=24,
+            levers=[Lever.MULTI_YEAR],
+            note="Two years at 10% off",
+        )
+    with scopes_disabled():
+        announced = [
+            (e.payload["renewal_id"], e.payload["outcome"], e.dispatched_at is not None)
+            for e in OutboxEvent.objects.filter(tenant=tenant_a, name=renewal_closed.name)
+        ]
     renewal = reload_renewal(tenant_a, renewal)
     new = reload_contract(tenant_a, renewal.new_contract)
 
@@ -303,7 +304,7 @@ def test_renewed_at_a_higher_arr_is_an_expansion_with_the_next_contract_and_its_
     assert days_before(checkpoints_of(tenant_a, renewal_of(tenant_a, new))) == [120, 90, 60, 30]
     with scope(tenant=tenant_a):
         assert Account.objects.get(pk=account.pk).arr == Decimal(46_000)
-    assert announced == [renewal.pk]
+    assert announced == [(renewal.pk, Outcome.EXPANDED, True)]
     # The closed runway leaves nobody a task.
     left = checkpoints_of(tenant_a, renewal)
     assert {c.status for c in left} == {CheckpointStatus.SKIPPED}
