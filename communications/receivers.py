@@ -3,21 +3,17 @@ the ones of the stage left; an opened renewal enrols the renewal cadence and its
 signal enrols the cadences its kind triggers (the expansion ask on an expansion signal) and its
 resolution exits them.
 
-The signals arrive on commit, maybe after the sender's scope closed (a Celery batch): each receiver enters
-the tenant's scope. What the sender did is committed, so a failure here is logged, never raised into it."""
+The events arrive after the sender's commit (core.events: in the tenant's scope, in a transaction of their
+own), so a failure here never reaches the sender: it is logged and the receiver retried. A bulk load (the
+demo) pauses the events (events_paused) and plans its own enrolments and alerts instead."""
 
 import datetime as dt
 import logging
-from contextlib import contextmanager
-from contextvars import ContextVar
-
-from django.dispatch import receiver
-from django_scopes import scope
 
 from accounts.models import Account
 from core import tenant_time
-from core.events import events_paused, receives
-from health.peers import SignalStatus
+from core.events import receives
+from health.peers import SignalStatus, signals_of
 from health.scoring.detection import signals_changed
 from journeys.signals import track_transitioned
 from renewals.signals import renewal_closed, renewal_opened
@@ -32,22 +28,6 @@ from .services.notifications import notifications_on_health_signals
 from .services.settings import blackout_rules, communication_settings, frequency_caps, send_permissions
 
 logger = logging.getLogger(__name__)
-
-# While set, the receivers let their peers' events pass: a bulk load (the demo) replays years of stage
-# changes and contract ends, and plans its own enrolments and alerts instead.
-_paused: ContextVar[bool] = ContextVar("communications_receivers_paused", default=False)
-
-
-@contextmanager
-def receivers_paused():
-    # The events already on the contract (core.events) are paused there.
-    token = _paused.set(True)
-    try:
-        with events_paused():
-            yield
-    finally:
-        _paused.reset(token)
-
 
 CHURNED = "churned"
 
@@ -108,25 +88,19 @@ def renewal_cadence_exit(*, tenant, renewal_id, account_id, outcome) -> None:
     enrollments_exit_for_anchor(tenant=tenant, anchor_ref=f"renewal:{renewal_id}", reason=reason)
 
 
-@receiver(signals_changed, dispatch_uid="communications_signals_changed")
-def health_signals_changed(sender, tenant_id, raised, resolved, **kwargs) -> None:
+@receives(signals_changed)
+def health_signals_changed(*, tenant, raised, resolved) -> None:
     """A batch of health signals, once: raised ones enrol the cadences their kind triggers (the expansion
     ask on "expansion") and alert the CSM of risks (Slack and email, once per signal); resolved ones end
     the cadences they started. Read once per batch, so thousands of signals on a first night cost little."""
-    if _paused.get():
-        return
-    with scope(tenant=tenant_id):
-        tenant = Tenant.objects.filter(pk=tenant_id).first()
-        if tenant is None:  # gone since the batch committed: nothing to plan or alert
-            return
-        # Announced again later (repair_announcements), a signal may have cleared since: nothing to act on.
-        raised = [s for s in raised if s.status == SignalStatus.OPEN]
-        _signal_cadences(tenant, raised)
-        _signal_cadences_exit(tenant, resolved)
-        try:
-            notifications_on_health_signals(tenant=tenant, signals=raised)
-        except Exception:
-            logger.exception("tenant %s: alerts for %d health signals failed", tenant_id, len(raised))
+    # Delivered late (a retry, the sweep), a signal may have cleared since: nothing to act on.
+    opened = [s for s in signals_of(tenant=tenant, ids=raised) if s.status == SignalStatus.OPEN]
+    _signal_cadences(tenant, opened)
+    _signal_cadences_exit(tenant, signals_of(tenant=tenant, ids=resolved) if resolved else [])
+    try:
+        notifications_on_health_signals(tenant=tenant, signals=opened)
+    except Exception:
+        logger.exception("tenant %s: alerts for %d health signals failed", tenant.pk, len(opened))
 
 
 def _signal_cadences(tenant: Tenant, raised) -> None:

@@ -60,18 +60,29 @@ def receives(event: Event) -> Callable[[Receiver], Receiver]:
     return register
 
 
-_paused: ContextVar[bool] = ContextVar("events_paused", default=False)
+EVERY_APP = "*"
+_paused: ContextVar[frozenset[str]] = ContextVar("events_paused", default=frozenset())
 
 
 @contextmanager
-def events_paused() -> Iterator[None]:
-    """While set, announcements are dropped: a bulk load (the demo) replays years of changes and makes
-    what their receivers would have made itself. In-transaction events (a tenant's defaults) still run."""
-    token = _paused.set(True)
+def events_paused(*apps: str) -> Iterator[None]:
+    """While set, what is announced never reaches the receivers of `apps` (of every app when none is
+    named): a bulk load (the demo) replays years of changes and makes what those receivers would have
+    made itself. Their receivers are marked done on the row as it is written, so no later dispatch (a
+    retry, the sweep) runs them either. In-transaction events (a tenant's defaults) are never paused."""
+    token = _paused.set(_paused.get() | frozenset(apps or [EVERY_APP]))
     try:
         yield
     finally:
         _paused.reset(token)
+
+
+def _skipped(event: Event) -> list[str] | None:
+    """The receivers the pause keeps from this announcement, or None when it keeps them all."""
+    paused = _paused.get()
+    keys = [key for key, _function in receivers_of(event.name)]
+    skipped = [key for key in keys if EVERY_APP in paused or key.split(".", 1)[0] in paused]
+    return None if paused and len(skipped) == len(keys) else skipped
 
 
 def announce(event: Event, *, tenant: Tenant, **payload: Any) -> OutboxEvent | None:
@@ -81,10 +92,11 @@ def announce(event: Event, *, tenant: Tenant, **payload: Any) -> OutboxEvent | N
         run_in_transaction(event, tenant=tenant, **payload)
         return None
     event.check(payload)
-    if _paused.get():
+    skipped = _skipped(event)
+    if skipped is None:
         return None
     with scopes_disabled():
-        row = OutboxEvent.objects.create(tenant=tenant, name=event.name, payload=payload)
+        row = OutboxEvent.objects.create(tenant=tenant, name=event.name, payload=payload, done=skipped)
     from .tasks import events_dispatch
 
     # enqueue never raises: with the broker down the row waits for the sweep.

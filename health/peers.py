@@ -1,7 +1,7 @@
 """What health offers the apps above it (renewals, journeys, communications): reads that take the tenant, and
 the value types its events and reads carry, so no app above imports health's models or internals. Health's
-events themselves (signal_raised, signal_resolved, signals_changed) are in health.scoring.detection until
-the records package frees the name health/signals (issue 16)."""
+event itself (signals_changed) is in health.scoring.detection until the records package frees the name
+health/signals (issue 16)."""
 
 import datetime as dt
 from collections import defaultdict
@@ -42,7 +42,17 @@ __all__ = [
     "accounts_open_p1_tickets",
     "accounts_open_signals",
     "register_decided_outcomes",
+    "signals_of",
 ]
+
+
+def signals_of(*, tenant: Tenant, ids, kinds=None) -> list[HealthSignal]:
+    """The signals of a signals_changed announcement (of these kinds only, if given), in the order they were
+    raised: one query, however many."""
+    found = HealthSignal.objects.filter(tenant=tenant, pk__in=list(ids))
+    if kinds is not None:
+        found = found.filter(kind__in=list(kinds))
+    return list(found.order_by("pk"))
 
 
 def accounts_latest_scores(*, tenant: Tenant, account_ids, fields: tuple[str, ...]) -> dict[int, HealthScore]:

@@ -1,13 +1,10 @@
 """How journeys react: a new account starts a track; a lost champion or red health flags its tracks."""
 
-from django.dispatch import receiver
-from django_scopes import scope
-
 from accounts.models import Account, Contact, ContactRole
 from accounts.signals import accounts_created, contact_changes, contacts_changed
 from core.events import receives
-from health.peers import HealthSignal, SignalKind, SignalStatus
-from health.scoring.detection import signal_raised
+from health.peers import SignalKind, SignalStatus, signals_of
+from health.scoring.detection import signals_changed
 from tenancy.signals import tenant_created
 
 from .criteria import exit_criteria_ensure
@@ -43,22 +40,22 @@ def _flag_champions_lost(tenant, lost) -> None:
         )
 
 
-@receiver(signal_raised, sender=HealthSignal, dispatch_uid="journeys_health_red")
-def health_red(sender, health_signal, **kwargs) -> None:
-    if health_signal.kind != SignalKind.BAND_CHANGE or health_signal.data.get("to") != "red":
-        return
-    # Announced again later (repair_announcements), the signal may have cleared, or flagged already (and
-    # that flag dismissed since): one flag per signal, only while it holds.
-    if health_signal.status != SignalStatus.OPEN:
-        return
-    with scope(tenant=health_signal.tenant_id):
+@receives(signals_changed)
+def health_red(*, tenant, raised, resolved) -> None:
+    for health_signal in signals_of(tenant=tenant, ids=raised, kinds=[SignalKind.BAND_CHANGE]):
+        if health_signal.data.get("to") != "red":
+            continue
+        # Delivered late (a retry, the sweep), the signal may have cleared, or flagged already (and
+        # that flag dismissed since): one flag per signal, only while it holds.
+        if health_signal.status != SignalStatus.OPEN:
+            continue
         if TrackFlag.objects.filter(
-            tenant_id=health_signal.tenant_id, kind=FlagKind.HEALTH_RED, data__health_signal=health_signal.pk
+            tenant=tenant, kind=FlagKind.HEALTH_RED, data__health_signal=health_signal.pk
         ).exists():
-            return
-        account = Account.objects.get(tenant_id=health_signal.tenant_id, pk=health_signal.account_id)
+            continue
+        account = Account.objects.get(tenant=tenant, pk=health_signal.account_id)
         tracks_flag_for_review(
-            tenant=account.tenant,
+            tenant=tenant,
             account=account,
             kind=FlagKind.HEALTH_RED,
             why=f"Health entered red ({health_signal.message.rstrip('.')})",

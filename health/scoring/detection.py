@@ -5,24 +5,22 @@ quiet for its kind's cooldown. New and resolved signals are announced for other 
 import datetime as dt
 from dataclasses import dataclass
 
-import django.dispatch
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+
+from core.events import Event, announce
+from tenancy.models import Tenant
 
 from ..models import HealthModel, HealthSignal, Severity, SignalKind, SignalStatus
 from .engine import AccountScore
 from .inputs import Inputs
 
-# Sent after commit with `health_signal` (a HealthSignal): other apps (playbooks, journeys, renewals) listen.
-# Not `signal`: Django passes the Signal itself under that name, and a second one is a TypeError.
-signal_raised = django.dispatch.Signal()
-signal_resolved = django.dispatch.Signal()
-# The same news for a whole batch at once, after the per-signal sends: `tenant_id`, `raised` and
-# `resolved` (lists of HealthSignal). A receiver whose work costs queries per account (a forecast
-# refresh, an alert, a cadence) does it once per batch here: a night that raises thousands of signals
-# (a tenant's first run, a new model) then costs it a few queries per batch, not per signal.
-signals_changed = django.dispatch.Signal()
+# Health's news for the other apps (the event contract, core.events): the ids of the signals a batch raised
+# and resolved, in one announcement per batch, written with the batch. A receiver reads the signals it cares
+# about in one query (health.peers.signals_of) and does its work once per batch: a night that raises thousands
+# of signals (a tenant's first run, a new model) costs it a few queries per batch, not per signal.
+signals_changed = Event("health.signals_changed", "raised", "resolved")
 
 SCORE_DROP_POINTS = 15
 BAND_CHANGE_MIN_POINTS = 5
@@ -42,7 +40,6 @@ DEFAULT_COOLDOWN_DAYS = {
     SignalKind.TICKET_SPIKE: 7,
 }
 BAND_RANK = {"red": 0, "yellow": 1, "green": 2}
-ANNOUNCE_CHUNK = 1_000  # signals per announcement when a day is announced again: a batch's worth
 
 
 @dataclass
@@ -280,36 +277,12 @@ def signals_sync(
             current.save(update_fields=["status", "resolved_at", "resolved_on", "updated_at"])
             resolved.append(current)
 
-    transaction.on_commit(lambda: signals_announce(tenant_id=tenant.pk, raised=raised, resolved=resolved))
+    signals_announce(tenant=tenant, raised=[s.pk for s in raised], resolved=[s.pk for s in resolved])
     return {"raised": len(raised), "refreshed": refreshed, "resolved": len(resolved)}
 
 
-def signals_announce(*, tenant_id: int, raised: list[HealthSignal], resolved: list[HealthSignal]) -> None:
-    """Tell the other apps, once committed. Its receivers do their work once per signal, so announcing
-    the same signals again (signals_announce_day) does nothing twice."""
-    for signal in raised:
-        signal_raised.send(sender=HealthSignal, health_signal=signal)
-    for signal in resolved:
-        signal_resolved.send(sender=HealthSignal, health_signal=signal)
+def signals_announce(*, tenant: Tenant, raised: list[int], resolved: list[int]) -> None:
+    """Tell the other apps, in the batch's transaction (delivered after its commit, or by the sweep when the
+    worker dies first)."""
     if raised or resolved:
-        signals_changed.send(sender=HealthSignal, tenant_id=tenant_id, raised=raised, resolved=resolved)
-
-
-def _signals_of(tenant, ids: list[int]) -> list[HealthSignal]:
-    return list(HealthSignal.objects.filter(tenant=tenant, pk__in=ids).order_by("pk"))
-
-
-def signals_announce_day(*, tenant, day: dt.date, chunk: int = ANNOUNCE_CHUNK) -> dict[str, int]:
-    """Announce again the signals the runs of `day` raised and resolved, in batches as a run does. For a
-    worker killed between a batch's commit and its announcement: what the receivers missed, they do now,
-    and what they did already, they skip."""
-    raised = list(HealthSignal.objects.filter(tenant=tenant, raised_on=day).order_by("pk").values_list("pk", flat=True))
-    resolved = list(
-        HealthSignal.objects.filter(tenant=tenant, resolved_on=day).order_by("pk").values_list("pk", flat=True)
-    )
-    # Raised ones first, as on the night: a signal raised and resolved since is enrolled, then exited.
-    for start in range(0, len(raised), chunk):
-        signals_announce(tenant_id=tenant.pk, raised=_signals_of(tenant, raised[start : start + chunk]), resolved=[])
-    for start in range(0, len(resolved), chunk):
-        signals_announce(tenant_id=tenant.pk, raised=[], resolved=_signals_of(tenant, resolved[start : start + chunk]))
-    return {"raised": len(raised), "resolved": len(resolved)}
+        announce(signals_changed, tenant=tenant, raised=raised, resolved=resolved)

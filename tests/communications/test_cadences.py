@@ -346,7 +346,7 @@ def test_a_resolved_signal_exits_the_cadence_it_started(tenant_a, account, jane,
 
 
 def test_a_signal_resolved_while_paused_leaves_its_cadence(tenant_a, account, jane, django_capture_on_commit_callbacks):
-    from communications.receivers import receivers_paused
+    from core.events import events_paused
 
     expansion = detection.Wanted(account.pk, SignalKind.EXPANSION, "account", Severity.OPPORTUNITY, "92% of seats.")
     with scope(tenant=tenant_a):
@@ -354,7 +354,7 @@ def test_a_signal_resolved_while_paused_leaves_its_cadence(tenant_a, account, ja
             detection.signals_sync(
                 tenant=tenant_a, account_ids=[account.pk], wanted=[expansion], today=today(tenant_a), cooldown_days={}
             )
-        with receivers_paused(), django_capture_on_commit_callbacks(execute=True):
+        with events_paused(), django_capture_on_commit_callbacks(execute=True):
             detection.signals_sync(
                 tenant=tenant_a, account_ids=[account.pk], wanted=[], today=today(tenant_a), cooldown_days={}
             )
@@ -366,11 +366,11 @@ def test_a_signal_resolved_while_paused_leaves_its_cadence(tenant_a, account, ja
 def test_paused_receivers_let_a_bulk_load_pass_without_enrolling(
     tenant_a, account, jane, alice, django_capture_on_commit_callbacks
 ):
-    from communications.receivers import receivers_paused
+    from core.events import events_paused
 
     start = today(tenant_a) - dt.timedelta(days=250)
     with scope(tenant=tenant_a):
-        with receivers_paused(), django_capture_on_commit_callbacks(execute=True):
+        with events_paused(), django_capture_on_commit_callbacks(execute=True):
             paused = renewal_services.contract_create(
                 tenant=tenant_a, account=account, start_on=start, arr=Decimal(50_000), by=alice, today=today(tenant_a)
             )

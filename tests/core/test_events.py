@@ -11,6 +11,7 @@ from django_scopes import scope, scopes_disabled
 
 from core import events
 from core.events import Event, announce, events_paused, receives
+from health.scoring.detection import signals_changed
 from tenancy.models import Membership, OutboxEvent
 
 pytestmark = pytest.mark.django_db
@@ -137,6 +138,23 @@ def test_paused_announcements_are_dropped(tenant_a, capture):
     assert heard == []
     with scopes_disabled():
         assert not OutboxEvent.objects.exists()
+
+
+def test_a_pause_of_one_app_keeps_the_news_from_its_receivers_only(tenant_a, alice, capture):
+    # As the demo does for communications: the app's receivers are marked done as the row is written, so
+    # neither this dispatch nor a later one (the sweep, a retry) runs them.
+    with events_paused("communications"), capture(execute=False) as callbacks, transaction.atomic():
+        announce(signals_changed, tenant=tenant_a, raised=[], resolved=[])
+    row = _row(signals_changed.name)
+    assert row.done == ["communications.receivers.health_signals_changed"]
+    callbacks[0]()
+    row = _row(signals_changed.name)
+    assert row.dispatched_at is not None and row.done[0] == "communications.receivers.health_signals_changed"
+    assert "renewals.receivers.forecasts_refresh" in row.done and "journeys.receivers.health_red" in row.done
+    # Every receiver of an event paused: nothing is written at all.
+    with events_paused("tests"), capture(execute=True), transaction.atomic():
+        assert announce(test_flaky, tenant=tenant_a, thing_id=1) is None
+    assert heard == []
 
 
 def test_delivered_events_are_forgotten_after_a_week(tenant_a, capture):

@@ -1,6 +1,6 @@
 """Signals from the daily scoring: each fires once per kind and subject however often the day is
 rerun, is refreshed rather than duplicated, resolves when its condition clears, stays quiet for its
-cooldown, and is announced (signal_raised / signal_resolved) once, after commit."""
+cooldown, and is announced (signals_changed, raised or resolved) once, delivered after commit."""
 
 import datetime as dt
 
@@ -8,8 +8,9 @@ import pytest
 from django_scopes import scope
 
 from accounts import services as account_services
+from core.events import receives
 from health.models import HealthSignal, SignalStatus
-from health.scoring.detection import signal_raised, signal_resolved
+from health.scoring.detection import signals_changed
 
 from .scoring_helpers import (
     DAY,
@@ -40,22 +41,22 @@ def later(days: int) -> dt.date:
     return DAY + dt.timedelta(days=days)
 
 
+_heard: list[tuple[str, str, str]] = []
+
+
+@receives(signals_changed)
+def _on_signals_changed(*, tenant, raised, resolved):
+    for what, ids in (("raised", raised), ("resolved", resolved)):
+        for signal in HealthSignal.objects.filter(tenant=tenant, pk__in=ids).order_by("pk"):
+            _heard.append((what, signal.kind, signal.subject))
+
+
 @pytest.fixture
 def announced():
-    """(raised|resolved, kind, subject) of every announcement, in order."""
-    heard: list[tuple[str, str, str]] = []
-
-    def on_raised(sender, health_signal: HealthSignal, **kwargs):
-        heard.append(("raised", health_signal.kind, health_signal.subject))
-
-    def on_resolved(sender, health_signal: HealthSignal, **kwargs):
-        heard.append(("resolved", health_signal.kind, health_signal.subject))
-
-    signal_raised.connect(on_raised, weak=False)
-    signal_resolved.connect(on_resolved, weak=False)
-    yield heard
-    signal_raised.disconnect(on_raised)
-    signal_resolved.disconnect(on_resolved)
+    """(raised|resolved, kind, subject) of every signal delivered to a receiver, in order."""
+    _heard.clear()
+    yield _heard
+    _heard.clear()
 
 
 @pytest.fixture
