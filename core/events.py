@@ -19,6 +19,8 @@ SWEEP_AFTER: a worker killed after the commit, or a broker that was down, loses 
 A few events are part of the change itself rather than news about it (`in_transaction=True`: a new
 tenant's defaults, the credentials of a member who left): their receivers run at once, inside the
 sender's transaction and the tenant's scope, and a failure rolls the change back. They are not paused.
+`Event`, the registry of receivers and that in-transaction run live in tenancy.events, below core, so that
+tenancy can announce its own two; everything else is here.
 """
 
 import datetime as dt
@@ -34,6 +36,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from tenancy.events import Event, Receiver, receiver_register, receivers_of, run_in_transaction
+from tenancy.leases import task_lease
 from tenancy.models import OutboxEvent, Tenant
 from tenancy.queue import enqueue
 
@@ -109,12 +112,6 @@ def retry_wait(attempts: int) -> dt.timedelta:
     return dt.timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
 
 
-def _lease() -> dt.timedelta:
-    from tenancy.leases import task_lease
-
-    return task_lease()
-
-
 def event_dispatch(*, tenant: Tenant, event_id: int) -> bool:
     """Run the receivers of one announcement that have not succeeded yet. False when there was nothing
     to do: delivered already, given up, or claimed by another worker. When a retry is due is the sweep's
@@ -124,7 +121,7 @@ def event_dispatch(*, tenant: Tenant, event_id: int) -> bool:
     with scopes_disabled():
         rows = OutboxEvent.objects.filter(tenant=tenant, pk=event_id, dispatched_at__isnull=True)
         # Claim first: the on-commit dispatch and the sweep's may arrive together.
-        if not rows.filter(free, attempts__lt=MAX_ATTEMPTS).update(claimed_until=now + _lease()):
+        if not rows.filter(free, attempts__lt=MAX_ATTEMPTS).update(claimed_until=now + task_lease()):
             return False
         row = rows.get()
     done, errors = list(row.done), []
