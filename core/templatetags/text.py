@@ -42,5 +42,7 @@ def money(value, tenant) -> str:
 
 @register.filter
 def plural(count, nouns: str) -> str:
+    if count in (None, ""):
+        return ""
     noun, _, many = nouns.partition(",")
     return text.plural(int(count), noun, many or None)

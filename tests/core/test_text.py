@@ -92,3 +92,13 @@ def test_the_template_filters_print_what_the_functions_print():
 def test_the_day_filter_refuses_a_moment_without_the_tenant():
     with pytest.raises(TypeError):
         Template("{% load text %}{{ m|day }}").render(Context({"m": LATE_UTC}))
+
+
+def test_djangos_format_strings_print_the_same_as_the_functions():
+    # tenancy sits below core and writes these formats with Django's |date filter: they must agree.
+    from django.utils import dateformat
+
+    local = timezone.localtime(LATE_UTC, KIRITIMATI.zone)
+    assert dateformat.format(local, text.DAY_FORMAT) == text.day_of(LATE_UTC, KIRITIMATI)
+    assert dateformat.format(local, text.MOMENT_FORMAT) == text.moment(LATE_UTC, KIRITIMATI)
+    assert dateformat.format(dt.date(2027, 1, 5), text.DAY_FORMAT) == text.day(dt.date(2027, 1, 5))
