@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.crypto import constant_time_compare
 from django_scopes import scope, scopes_disabled
 
@@ -89,9 +89,9 @@ def invitation_refusal(invitation: Invitation, *, user: User | None = None) -> s
     if status == InvitationStatus.REVOKED:
         return f"This invitation was withdrawn. Ask {_inviter(invitation)} for a new one if you should have access."
     if status == InvitationStatus.EXPIRED:
-        return (
-            f"This invitation expired on {invitation.expires_at:%Y-%m-%d}. Ask {_inviter(invitation)} to send it again."
-        )
+        # The house style of core.text's day, which tenancy sits below (the day in UTC, as before).
+        expired_on = dateformat.format(invitation.expires_at, "j M Y")
+        return f"This invitation expired on {expired_on}. Ask {_inviter(invitation)} to send it again."
     if user is not None and user.email.lower() != invitation.email:
         # Only the invited address may join with it: a forwarded link is no consent of its owner's.
         return (
