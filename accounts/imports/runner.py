@@ -131,6 +131,7 @@ def _check(job: ImportJob, table: Table) -> Checked:
             )
     owners = {email.lower(): pk for email, pk in assignable_owners(tenant=tenant).values_list("email", "pk")}
     context = AccountContext(
+        tenant=tenant,
         owners=owners,
         existing=existing,
         definitions=definitions,

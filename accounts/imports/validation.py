@@ -13,6 +13,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from tenancy.models import Tenant
+
 from ..models import AccountStatus, ContactRole, CustomFieldDefinition, ImportKind, Segment
 from ..parsing import parse_bool, parse_choice, parse_date, parse_decimal, parse_int, parse_moment
 from ..services import arr_from_contracts_message, custom_field_values_clean, roles_join
@@ -56,6 +58,7 @@ class Checked:
 class AccountContext:
     """What checking accounts needs from the database, read once for the whole file."""
 
+    tenant: Tenant
     owners: dict[str, int]  # email -> user id of the tenant's active CSMs, leaders and admins
     existing: dict[str, tuple[int, int | None]]  # external id -> (pk, parent pk)
     definitions: list[CustomFieldDefinition]
@@ -213,7 +216,9 @@ def _check_contract_arr(
         except ValidationError:
             continue  # reported by the row's own check already
         if arr != current:
-            checked.reject(i, RowError(table.lines[i], mapping["arr"], raw, arr_from_contracts_message(current)))
+            checked.reject(
+                i, RowError(table.lines[i], mapping["arr"], raw, arr_from_contracts_message(current, context.tenant))
+            )
 
 
 def _check_parents(

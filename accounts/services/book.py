@@ -5,9 +5,9 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.template.defaultfilters import floatformat
 
 from core import tenant_time
+from core.text import money
 from tenancy.models import Tenant, User
 
 from .. import selectors
@@ -38,11 +38,10 @@ ACCOUNT_FIELDS = (*ACCOUNT_EDITABLE_FIELDS, "arr_from_contracts")
 CONTACT_FIELDS = {"external_id", "name", "email", "title", "roles", "is_active", "last_seen_at", "account"}
 
 
-def arr_from_contracts_message(arr: Decimal) -> str:
+def arr_from_contracts_message(arr: Decimal, tenant: Tenant) -> str:
     """Why a hand-typed ARR is refused, by the service and the import alike."""
-    # floatformat "2g", as the account page shows the ARR: 12,000.00.
     return (
-        f"This account's ARR is the sum of its active contracts (currently {floatformat(arr, '2g')}); "
+        f"This account's ARR is the sum of its active contracts (currently {money(arr, tenant)}); "
         "change it with a contract amendment."
     )
 
@@ -53,7 +52,7 @@ def _check_arr_by_hand(account: Account, fields: dict) -> None:
     if not account.arr_from_contracts or fields.get("arr_from_contracts") is True or fields.get("arr") is None:
         return
     if Decimal(fields["arr"]) != Decimal(account.arr):
-        raise ValidationError({"arr": arr_from_contracts_message(account.arr)})
+        raise ValidationError({"arr": arr_from_contracts_message(account.arr, account.tenant)})
 
 
 def roles_join(roles) -> str:

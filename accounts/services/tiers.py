@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core import tenant_time
+from core.text import day
 from tenancy.models import Tenant, User
 
 from ..models import (
@@ -261,7 +262,7 @@ def tier_overrides_expire(*, tenant: Tenant, today: dt.date) -> int:
             account=account,
             by=None,
             reason=TierChangeReason.OVERRIDE_EXPIRED,
-            note=f"{account.get_tier_override_display()} ended {until:%Y-%m-%d}.",
+            note=f"{account.get_tier_override_display()} ended {day(until)}.",
         )
         count += 1
     return count

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core import tenant_time
+from core.text import day
 from tenancy.forms_support import apply_errors
 from tenancy.models import Role
 from tenancy.permissions import Capability, may_assign_to, membership_can, require
@@ -155,7 +156,7 @@ def account_status(request: HttpRequest, account_id: int) -> HttpResponse:
         raise PermissionDenied("Unknown status.")
     if form.cleaned_data["status"] == AccountStatus.CHURNED:
         services.account_deactivate(account=account, by=request.user)
-        messages.success(request, f"{account.name} is marked churned as of {account.churned_on:%Y-%m-%d}.")
+        messages.success(request, f"{account.name} is marked churned as of {day(account.churned_on)}.")
     else:
         services.account_reactivate(account=account, by=request.user)
         messages.success(request, f"{account.name} is active again.")
@@ -180,7 +181,7 @@ def account_tier_override(request: HttpRequest, account_id: int) -> HttpResponse
             for message in error.messages:
                 messages.error(request, message)
         else:
-            until = f" until {account.tier_override_until:%Y-%m-%d}" if account.tier_override_until else ""
+            until = f" until {day(account.tier_override_until)}" if account.tier_override_until else ""
             label = TierOverride(account.tier_override).label
             messages.success(request, f"{account.name} is held in {change.to_tier}{until} ({label}).")
     else:

@@ -153,7 +153,7 @@ def test_an_arr_kept_by_contracts_is_read_only_and_a_change_is_a_400_naming_arr(
     assert refused.status_code == 400
     assert _fields(refused) == {
         "arr": [
-            "This account's ARR is the sum of its active contracts (currently 12,000.00); "
+            "This account's ARR is the sum of its active contracts (currently 12,000 EUR); "
             "change it with a contract amendment."
         ]
     }

@@ -364,7 +364,7 @@ def test_a_row_retyping_an_arr_kept_by_contracts_is_an_error_of_that_row(tenant_
         "ext-1b,New,smb,100,\n"
     )
     kept = (
-        "This account's ARR is the sum of its active contracts (currently 12,000.00); "
+        "This account's ARR is the sum of its active contracts (currently 12,000 EUR); "
         "change it with a contract amendment."
     )
     job = run_import(data)

@@ -14,7 +14,7 @@ from .conftest import keep_arr_by_contracts, make_account
 pytestmark = pytest.mark.django_db
 
 KEPT = (
-    "This account's ARR is the sum of its active contracts (currently 12,000.00); change it with a contract amendment."
+    "This account's ARR is the sum of its active contracts (currently 12,000 EUR); change it with a contract amendment."
 )
 
 

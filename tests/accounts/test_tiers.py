@@ -85,7 +85,7 @@ def test_at_risk_upgrade_lasts_until_its_expiry(in_a, tiers, alice):
     assert (account.service_tier, account.tier_override) == (tiers["low"], "")
     expired = TierChange.objects.filter(account=account).latest("changed_at", "id")
     assert expired.reason == TierChangeReason.OVERRIDE_EXPIRED and expired.actor is None
-    assert "ended 2027-02-21" in expired.note
+    assert "ended 21 Feb 2027" in expired.note
 
 
 def test_at_risk_upgrade_must_go_up(in_a, tiers, alice):

@@ -255,7 +255,7 @@ def test_account_page_rolls_up_the_hierarchy(tenant_a, tiers, alice, login):
     _account(tenant_a, 2, acv=30_000, parent=parent)
     _account(tenant_a, 3, acv=20_000, parent=parent)
     page = login(alice).get(parent.get_absolute_url()).content.decode()
-    assert 'data-testid="rollup-arr">150,000.00' in page
+    assert 'data-testid="rollup-arr">150,000 EUR' in page
     assert "With the 2 accounts below it" in page
 
 
