@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 
+from core import text
 from core.events import Event, announce
 from tenancy.models import Tenant
 
@@ -148,8 +148,8 @@ def wanted_signals(
                     f"invoice:{late['id']}",
                     Severity.HIGH if late["days"] >= 30 else Severity.MEDIUM,
                     (
-                        f"Invoice {late['number'] or ''} at {name} is {late['days']} days late "
-                        f"({late['amount']} unpaid)."
+                        f"Invoice {late['number'] or ''} at {name} is {text.plural(late['days'], 'day')} late "
+                        f"({text.money(late['amount'], inputs.tenant)} unpaid)."
                     ).replace("Invoice  ", "An invoice "),
                     data=late,
                 )
@@ -165,8 +165,7 @@ def wanted_signals(
                         SignalKind.NPS_DETRACTOR,
                         f"nps:{answer['id']}",
                         Severity.MEDIUM,
-                        f"{who} at {name} answered NPS {answer['score']} (detractor) "
-                        f"on {date_format(answered, 'j M')}.",
+                        f"{who} at {name} answered NPS {answer['score']} (detractor) on {text.day(answered)}.",
                         data=answer,
                     )
                 )

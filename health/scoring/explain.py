@@ -1,9 +1,7 @@
 """The sentence every score carries: what changed since last week and why, naming people and numbers,
 and telling a change of the model apart from a change in the customer's behaviour."""
 
-from django.utils.formats import date_format
-
-from core import tenant_time
+from core.text import day_of, plural
 
 from ..models import HealthModel
 from .engine import AccountScore, contributions, rescore
@@ -11,10 +9,6 @@ from .measures import BY_KEY, format_raw
 
 STEADY_POINTS = 3  # a move smaller than this reads as "held"
 MAX_REASONS = 3
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _way(change: int) -> str:
@@ -29,8 +23,8 @@ def describe(key: str, measure: dict) -> str:
         return f"no data for {label.lower()}"
     if key == "power_users":
         if detail.get("days", 0) >= 7:
-            return f"power user {detail.get('name')} inactive {_plural(detail['days'], 'day')}"
-        return f"power users active (least active {detail.get('name')}, {_plural(int(raw), 'day')} ago)"
+            return f"power user {detail.get('name')} inactive {plural(detail['days'], 'day')}"
+        return f"power users active (least active {detail.get('name')}, {plural(int(raw), 'day')} ago)"
     if key == "active_seats" and detail.get("seats"):
         return f"{detail.get('active')} of {detail['seats']} seats active ({format_raw('share', raw)})"
     if key == "core_trend":
@@ -38,11 +32,11 @@ def describe(key: str, measure: dict) -> str:
     if key == "engagement_change":
         return f"engagement {raw * 100:+.0f}% week over week"
     if key == "feature_breadth":
-        return f"{_plural(int(raw), 'feature')} used in 30 days"
+        return f"{plural(int(raw), 'feature')} used in 30 days"
     if key == "open_tickets":
         open_count = sum(detail.get(p, 0) for p in ("p1", "p2", "p3", "p4"))
         p1 = detail.get("p1", 0)
-        return f"{_plural(open_count, 'open ticket')}" + (f" ({p1} P1)" if p1 else "")
+        return f"{plural(open_count, 'open ticket')}" + (f" ({p1} P1)" if p1 else "")
     if key == "csat":
         prior = detail.get("prior")
         return f"CSAT {raw:.1f}" + (f" (was {prior:.1f})" if prior is not None else "")
@@ -50,18 +44,18 @@ def describe(key: str, measure: dict) -> str:
         if not raw:
             return "invoices paid on time"
         state = "unpaid, " if detail.get("unpaid") else ""
-        return f"invoice {detail.get('number')} {state}{_plural(int(raw), 'day')} late"
+        return f"invoice {detail.get('number')} {state}{plural(int(raw), 'day')} late"
     if key == "downgrades":
         if not raw:
             return "no downgrades or seat cuts"
         removed = detail.get("seats_removed")
-        return f"{_plural(int(raw), 'downgrade or seat cut')} in 90 days" + (
+        return f"{plural(int(raw), 'downgrade or seat cut')} in 90 days" + (
             f" ({removed} seats fewer)" if removed else ""
         )
     if key == "executive_touchpoint":
-        return f"{_plural(int(raw), 'day')} since the last executive touchpoint"
+        return f"{plural(int(raw), 'day')} since the last executive touchpoint"
     if key == "no_shows":
-        return f"{detail.get('no_shows', 0)} of {_plural(detail.get('meetings', 0), 'meeting')} missed in 90 days"
+        return f"{detail.get('no_shows', 0)} of {plural(detail.get('meetings', 0), 'meeting')} missed in 90 days"
     if key == "nps":
         who = f" from {detail['name']}" if detail.get("name") else ""
         return f"latest NPS {int(raw)}{who}"
@@ -111,18 +105,17 @@ def explain(
         before_now_model = rescore(model, previous["measures"])
         if before_now_model is not None:
             model_part, delta_behaviour = before_now_model - before, now - before_now_model
-            # The tenant's day, as every date a person reads.
-            changed_on = date_format(tenant_time.local(model.tenant, model.created_at), "j M")
+            changed_on = day_of(model.created_at, model.tenant)
             which = f"(weights changed on {changed_on}, version {model.version})"
             if model_part and delta_behaviour and (model_part < 0) != (delta_behaviour < 0):
                 # Pulling opposite ways, "N of it" would not add up: say which way each went.
                 model_note = (
-                    f" Behaviour moved it {_way(delta_behaviour)} {_plural(abs(delta_behaviour), 'point')}; "
+                    f" Behaviour moved it {_way(delta_behaviour)} {plural(abs(delta_behaviour), 'point')}; "
                     f"the model {which} moved it {_way(model_part)} {abs(model_part)}."
                 )
             else:
                 model_note = (
-                    f" {_plural(abs(model_part), 'point')} of it from the model {which}, "
+                    f" {plural(abs(model_part), 'point')} of it from the model {which}, "
                     f"{abs(delta_behaviour)} from behaviour."
                 )
         else:
@@ -139,7 +132,7 @@ def explain(
         return f"{head}; weakest {describe(worst, current.measures[worst])}.{gap}" if worst else f"{head}.{gap}"
     if delta:
         verb = "fell" if delta < 0 else "rose"
-        head = f"Health {verb} {_plural(abs(delta), 'point')} ({before} to {now}) since last week"
+        head = f"Health {verb} {plural(abs(delta), 'point')} ({before} to {now}) since last week"
     else:
         head = f"Health held at {now} ({current.band}) since last week"
     old_contrib, new_contrib = contributions(previous["measures"]), contributions(current.measures)

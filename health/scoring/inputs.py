@@ -12,7 +12,7 @@ import pandas as pd
 from django.db.models import Avg, Count, Max, Q, Sum
 
 from accounts.models import Account
-from core import tenant_time
+from core import tenant_time, text
 from tenancy.models import Tenant
 
 from ..models import (
@@ -37,6 +37,7 @@ __all__ = ["WINDOW_DAYS", "Inputs", "day_end", "measure_inputs", "ticket_open_at
 class Inputs:
     """Raw values (NaN: no data) and the facts that explanations and signals quote."""
 
+    tenant: Tenant  # whose money and days the sentences quote
     day: dt.date
     accounts: pd.DataFrame  # index account_id: name, segment, seats_purchased, arr, ... custom values
     raw: pd.DataFrame  # index account_id, a column per measure key
@@ -180,7 +181,7 @@ def measure_inputs(
     for measure in MEASURES:
         if measure.key not in raw.columns:
             raw[measure.key] = float("nan")
-    return Inputs(day=day, accounts=accounts, raw=raw, details=details, contacts=contacts, facts=facts)
+    return Inputs(tenant=tenant, day=day, accounts=accounts, raw=raw, details=details, contacts=contacts, facts=facts)
 
 
 def _support(tenant, day, raw, details, facts, ids) -> None:
@@ -246,7 +247,7 @@ def _financial(tenant, day, raw, details, facts, ids) -> None:
         # Rows as dicts: iterrows builds a Series per account, which cost more than the query.
         for account_id, row in worst.to_dict(orient="index").items():
             details[int(account_id)]["late_payments"] = {
-                "number": row["number"] or f"due {row['due_on']:%d %b}",
+                "number": row["number"] or f"due {text.day(row['due_on'])}",
                 "days": int(row["days_late"]),
                 "unpaid": bool(row["unpaid_late"]),
             }

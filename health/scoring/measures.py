@@ -11,6 +11,8 @@ import itertools
 from dataclasses import dataclass
 from enum import StrEnum
 
+from core.text import plural
+
 
 class Family(StrEnum):
     ADOPTION = "adoption"
@@ -53,7 +55,7 @@ def format_raw(unit: str, raw: float | None) -> str:
     if unit == "ratio":
         return f"{raw:.2f}x"
     if unit == "days":
-        return f"{raw:.0f} day{'s' if round(raw) != 1 else ''}"
+        return plural(round(raw), "day")
     if unit == "csat":
         return f"{raw:.1f} of 5"
     if unit in ("count", "nps"):

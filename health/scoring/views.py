@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import selectors as account_selectors
 from accounts.models import Account
 from core import tenant_time
+from core.text import plural
 from tenancy.listing import OWNER_ALL, OWNER_ME
 from tenancy.models import Role
 from tenancy.permissions import Capability, membership_can, require
@@ -102,7 +103,7 @@ def account_health_recompute(request: HttpRequest, account_id: int) -> HttpRespo
     if score is None or score.score is None:
         messages.info(request, f"Recomputed {account.name}: no measure has data yet, so there is no score.")
     else:
-        left_out = f" {len(score.missing)} measure{'s' if len(score.missing) != 1 else ''} left out for lack of data."
+        left_out = f" {plural(len(score.missing), 'measure')} left out for lack of data."
         messages.success(
             request,
             f"Recomputed {account.name}: health {score.score} ({score.band})." + (left_out if score.missing else ""),

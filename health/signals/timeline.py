@@ -1,11 +1,11 @@
 """One signal record as one timeline item: when, what, in a sentence, and whether it is good or bad news."""
 
 import datetime as dt
-from decimal import Decimal
 
 from django.utils.text import Truncator
 
 from core import tenant_time
+from core.text import day, day_of, money, plural
 from tenancy.models import Tenant
 
 from ..models import (
@@ -47,14 +47,10 @@ def _item(kind: str, when: dt.datetime | dt.date, title: str, detail: str, tone:
     }
 
 
-def _money(amount: Decimal | None, tenant: Tenant) -> str:
-    return f"{amount:,.2f} {tenant.currency}" if amount is not None else "—"
-
-
 def _ticket(ticket: SupportTicket, tenant: Tenant) -> dict:
     facts = [ticket.get_status_display()]
     if ticket.closed_at:
-        facts.append(f"closed {tenant_time.local(tenant, ticket.closed_at):%Y-%m-%d}")
+        facts.append(f"closed {day_of(ticket.closed_at, tenant)}")
     if ticket.csat is not None:
         facts.append(f"CSAT {ticket.csat}/5")
     if ticket.sentiment:
@@ -76,18 +72,18 @@ def _invoice(invoice: Invoice, tenant: Tenant) -> dict:
     name = f"Invoice {invoice.number}" if invoice.number else "Invoice"
     late = invoice.days_late(today)
     if invoice.paid_on and late:
-        title, tone = f"{name} paid {late} day{'s' if late != 1 else ''} late", BAD
+        title, tone = f"{name} paid {plural(late, 'day')} late", BAD
     elif late:
-        title, tone = f"{name} unpaid, {late} day{'s' if late != 1 else ''} overdue", BAD
+        title, tone = f"{name} unpaid, {plural(late, 'day')} overdue", BAD
     elif invoice.paid_on:
         title, tone = f"{name} paid on time", GOOD
     else:
-        title, tone = f"{name} due {invoice.due_on:%Y-%m-%d}", NEUTRAL
-    detail = f"{_money(invoice.amount, tenant)}, issued {invoice.issued_on:%Y-%m-%d}, due {invoice.due_on:%Y-%m-%d}"
+        title, tone = f"{name} due {day(invoice.due_on)}", NEUTRAL
+    detail = f"{money(invoice.amount, tenant)}, issued {day(invoice.issued_on)}, due {day(invoice.due_on)}"
     if invoice.paid_on:
-        detail += f", paid {invoice.paid_on:%Y-%m-%d}"
+        detail += f", paid {day(invoice.paid_on)}"
         if invoice.amount_paid < invoice.amount:
-            detail += f" ({_money(invoice.amount_paid, tenant)} of it)"
+            detail += f" ({money(invoice.amount_paid, tenant)} of it)"
     return _item("invoice", invoice.due_on, title, detail, tone, tenant)
 
 
@@ -102,7 +98,8 @@ def _subscription_change(change: SubscriptionChange, tenant: Tenant) -> dict:
         title += f": {before} → {after} seats"
     facts = []
     if change.arr_before is not None or change.arr_after is not None:
-        facts.append(f"ARR {_money(change.arr_before, tenant)} → {_money(change.arr_after, tenant)}")
+        before, after = ("—" if arr is None else money(arr, tenant) for arr in (change.arr_before, change.arr_after))
+        facts.append(f"ARR {before} → {after}")
     if change.note:
         facts.append(change.note)
     worse = change.kind in (SubscriptionChangeKind.DOWNGRADE, SubscriptionChangeKind.SEATS_REMOVED)

@@ -2,9 +2,8 @@
 measures behind it, and a change of the model told apart from a change in behaviour."""
 
 import pytest
-from django.utils.formats import date_format
 
-from core import tenant_time
+from core.text import day_of
 
 from .scoring_helpers import DAY, DEFAULT_WEIGHTS, ago, jane_story, save_model, score_day, send, snapshot, uses
 
@@ -95,7 +94,7 @@ def test_a_model_pulling_the_other_way_says_which_way_each_went(tenant_a):
 
 def _local_day(tenant, model) -> str:
     """The day a model version was saved, in the tenant's zone."""
-    return date_format(tenant_time.local(tenant, model.created_at), "j M")
+    return day_of(model.created_at, tenant)
 
 
 def test_the_same_model_on_both_days_says_nothing_of_the_model(tenant_a):

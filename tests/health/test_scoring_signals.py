@@ -126,7 +126,7 @@ def test_a_late_invoice_is_refreshed_each_day_and_resolved_once_paid(tenant_a, r
     run(DAY, acme)
     (first,) = signals(tenant_a, acme, kind="late_payment")
     assert first.subject == f"invoice:{invoice.pk}"
-    assert first.message.startswith("Invoice INV-7 at Account 001 is 10 days late (1000")
+    assert first.message == "Invoice INV-7 at Account 001 is 10 days late (1,000 EUR unpaid)."
 
     run(later(1), acme)
     (refreshed,) = signals(tenant_a, acme, kind="late_payment")
@@ -149,7 +149,7 @@ def test_a_detractor_answer_is_raised_once_and_resolved_by_a_better_answer(tenan
     run(DAY, acme)
     (detractor,) = signals(tenant_a, acme, kind="nps_detractor")
     assert detractor.subject == f"nps:{answer.pk}"
-    assert detractor.message == "Jane Roe at Account 001 answered NPS 4 (detractor) on 5 Sep."
+    assert detractor.message == "Jane Roe at Account 001 answered NPS 4 (detractor) on 5 Sep 2026."
 
     record(tenant_a, "nps", acme, external_id="n2", score=9, responded_on=later(1), contact=jane)
     run(later(1), acme)

@@ -69,7 +69,7 @@ def test_timeline_merges_the_five_kinds_newest_first_with_their_tone(tenant_a, s
         "Seats removed",
     ]
     assert items[1]["detail"] == "Executive present"
-    assert items[2]["detail"] == "1,200.00 EUR, issued 2025-01-01, due 2025-01-31, paid 2025-02-12"
+    assert items[2]["detail"] == "1,200 EUR, issued 1 Jan 2025, due 31 Jan 2025, paid 12 Feb 2025"
     assert items[2]["all_day"] and not items[0]["all_day"]
     with scope(tenant=tenant_a):
         assert [i["kind"] for i in selectors.account_timeline(tenant=tenant_a, account=story, limit=2, offset=2)] == [

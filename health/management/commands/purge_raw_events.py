@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scope
 
+from core.text import plural
 from health.services import raw_events_purge
 from tenancy.models import Tenant
 
@@ -24,4 +25,4 @@ class Command(BaseCommand):
         for each in tenants:
             with scope(tenant=each):
                 deleted = raw_events_purge(tenant=each, batch_size=batch_size)
-            self.stdout.write(f"{each.slug}: {deleted} raw event{'s' if deleted != 1 else ''} deleted")
+            self.stdout.write(f"{each.slug}: {plural(deleted, 'raw event')} deleted")
