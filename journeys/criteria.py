@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from core.text import day_of
 from health.peers import LatestHealth, accounts_latest_health
 from tenancy.models import Tenant
 
@@ -166,7 +167,7 @@ def account_facts(*, tenant: Tenant, account_ids: Iterable[int]) -> dict[int, Ac
 
 
 def evaluate(
-    criteria: list[ExitCriterion], facts: AccountFacts, checks: dict[int, CriterionCheck]
+    criteria: list[ExitCriterion], facts: AccountFacts, checks: dict[int, CriterionCheck], *, tenant: Tenant
 ) -> list[CriterionState]:
     """Each criterion of the stage, met or not, with the sentence that says why."""
     states = []
@@ -177,7 +178,7 @@ def evaluate(
                 states.append(CriterionState(criterion, False, "Not ticked yet."))
             else:
                 who = str(check.checked_by) if check.checked_by else "someone"
-                when = check.checked_at.date().isoformat()
+                when = day_of(check.checked_at, tenant)
                 states.append(CriterionState(criterion, True, f"Ticked by {who} on {when}.", check))
             continue
         _, rule = RULES.get(criterion.rule, (None, None))
@@ -202,6 +203,8 @@ def tracks_criteria(*, tenant: Tenant, tracks: list[JourneyTrack]) -> dict[int, 
     ):
         checks[check.track_id][check.criterion_id] = check
     return {
-        t.pk: evaluate(by_stage.get(t.stage, []), facts[t.account_id], checks[t.pk]) if t.is_active else []
+        t.pk: evaluate(by_stage.get(t.stage, []), facts[t.account_id], checks[t.pk], tenant=tenant)
+        if t.is_active
+        else []
         for t in tracks
     }

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from accounts.csv_safety import safe_cell
 from accounts.models import Segment, ServiceTier
 from core import tenant_time
+from core.text import day
 from tenancy.models import Membership
 from tenancy.shortcuts import member_required
 
@@ -38,7 +39,7 @@ class AnalyticsFilterForm(forms.Form):
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
-            self.add_error("date_to", f"The period ends ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d}).")
+            self.add_error("date_to", f"The period ends ({day(end)}) before it starts ({day(start)}).")
         return data
 
 

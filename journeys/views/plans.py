@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import selectors as account_selectors
 from accounts.models import Account
 from core import tenant_time
+from core.text import day
 from tenancy.forms_support import apply_errors
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.shortcuts import get_or_404, member_required, safe_next
@@ -138,7 +139,7 @@ def measurement_create(request: HttpRequest, objective_id: int) -> HttpResponse:
             unit = f" {objective.unit}" if objective.unit else ""
             messages.success(
                 request,
-                f"Recorded {objective.metric}: {measurement.value}{unit} on {measurement.measured_on:%-d %b %Y}.",
+                f"Recorded {objective.metric}: {measurement.value}{unit} on {day(measurement.measured_on)}.",
             )
             return _back(request, account)
     return _form_page(request, account, form, f"Record {objective.metric}", objective=objective)
@@ -151,7 +152,7 @@ def measurement_delete(request: HttpRequest, measurement_id: int) -> HttpRespons
     objective = measurement.objective
     require(request, Capability.EDIT, objective.account)
     services.measurement_delete(measurement=measurement)
-    messages.success(request, f"Deleted the {objective.metric} measurement of {measurement.measured_on:%-d %b %Y}.")
+    messages.success(request, f"Deleted the {objective.metric} measurement of {day(measurement.measured_on)}.")
     return _back(request, objective.account)
 
 
@@ -202,7 +203,7 @@ def milestone_done(request: HttpRequest, milestone_id: int) -> HttpResponse:
     milestone = get_or_404(selectors.milestone_get, tenant=request.tenant, milestone_id=milestone_id)
     require(request, Capability.EDIT, milestone.account)
     services.milestone_complete(milestone=milestone, on=tenant_time.today(request.tenant))
-    messages.success(request, f"Marked “{milestone.title}” done on {milestone.done_on:%-d %b %Y}.")
+    messages.success(request, f"Marked “{milestone.title}” done on {day(milestone.done_on)}.")
     return _back(request, milestone.account)
 
 
