@@ -3,7 +3,8 @@
 import datetime as dt
 
 from django import forms
-from django.utils.formats import date_format
+
+from core.text import day
 
 from .metrics_periods import DEFAULT_PERIOD, PERIOD_KINDS, Period, period_for
 
@@ -35,10 +36,10 @@ class MetricsPeriodForm(forms.Form):
             missing = "end" if start else "start"
             self.add_error(missing, "A custom period needs both its first and its last day.")
         elif end < start:
-            self.add_error("end", f"The period ends ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d}).")
+            self.add_error("end", f"The period ends ({day(end)}) before it starts ({day(start)}).")
         elif start > self.today:
             self.add_error(
-                "start", f"The period starts after today ({date_format(self.today)}): there is no ARR to compare yet."
+                "start", f"The period starts after today ({day(self.today)}): there is no ARR to compare yet."
             )
         elif (end - start).days > 366 * LONGEST_YEARS:
             self.add_error("end", f"Pick a period of at most {LONGEST_YEARS} years.")

@@ -8,8 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from accounts.cohorts import quarter_label
-
-from .services.contracts import day_text
+from core import text
 
 PERIOD_KINDS = {
     "this_quarter": "This quarter",
@@ -39,7 +38,7 @@ class Period:
             return quarter
         if self.start == dt.date(self.start.year, 1, 1) and self.end == dt.date(self.start.year + 1, 1, 1):
             return str(self.start.year)
-        return f"{day_text(self.start)} to {day_text(self.last_day)}"
+        return f"{text.day(self.start)} to {text.day(self.last_day)}"
 
     @property
     def slug(self) -> str:

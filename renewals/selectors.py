@@ -9,6 +9,7 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
 from accounts.models import Account, Segment
+from core.text import plural
 from tenancy.models import Tenant, User
 
 from .metrics_periods import next_quarter, quarter_start
@@ -123,7 +124,7 @@ def checkpoint_schedule(*, due_on: dt.date | None, planned_on: dt.date | None, t
         return None
     if due_on < today:
         days = (today - due_on).days
-        return Schedule(OVERDUE, f"overdue {days} day{'s' if days != 1 else ''}")
+        return Schedule(OVERDUE, f"overdue {plural(days, 'day')}")
     if planned_on is not None and due_on != planned_on:
         return Schedule(COMPRESSED, "compressed")
     return Schedule(ON_SCHEDULE, "due today" if due_on == today else "on schedule")
@@ -138,9 +139,9 @@ def late_start_sentence(*, renewal: Renewal, checkpoints: list[Checkpoint]) -> s
     segment = Segment(renewal.account.segment).label if renewal.account.segment in Segment.values else "this"
     compressed = sum(1 for c in checkpoints if c.is_compressed)
     return (
-        f"Runway started late: contract known {known} day{'s' if known != 1 else ''} before its end; "
+        f"Runway started late: contract known {plural(known, 'day')} before its end; "
         f"{segment.lower() if segment != 'SMB' else segment} runways start at T-{renewal.runway_days}; "
-        f"{compressed} checkpoint{'s' if compressed != 1 else ''} compressed"
+        f"{plural(compressed, 'checkpoint')} compressed"
     )
 
 

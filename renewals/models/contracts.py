@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models.tiers import MONEY
+from core.text import day
 from tenancy.models import TenantOwned
 
 
@@ -70,7 +71,7 @@ class Contract(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reference or 'Contract'} ({self.start_on:%d %b %Y} to {self.end_on:%d %b %Y})"
+        return f"{self.reference or 'Contract'} ({day(self.start_on)} to {day(self.end_on)})"
 
     def get_absolute_url(self) -> str:
         return reverse("renewals:contract", args=[self.pk])

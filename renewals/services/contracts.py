@@ -8,11 +8,10 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
-from django.utils.formats import date_format
 
 from accounts.models import Account, Segment
 from accounts.services import account_update
-from core import tenant_time
+from core import tenant_time, text
 from tenancy.models import Tenant, User
 
 from ..models import AmendmentKind, Contract, ContractAmendment, ContractStatus, Renewal, RenewalStatus
@@ -25,11 +24,6 @@ UPDATABLE = {"reference", "auto_renew", "notice_days"}
 DECREASES = {AmendmentKind.SEATS_REMOVED, AmendmentKind.PRICE_DECREASE, AmendmentKind.DOWNGRADE}
 
 
-def day_text(day: dt.date) -> str:
-    """A date as the pages show it: 21 Nov 2026."""
-    return date_format(day, "j M Y")
-
-
 def term_end(start_on: dt.date, term_months: int) -> dt.date:
     """The last day of a term of `term_months` from `start_on`: a year from 1 Jan ends on 31 Dec."""
     return start_on + relativedelta(months=term_months) - dt.timedelta(days=1)
@@ -38,10 +32,6 @@ def term_end(start_on: dt.date, term_months: int) -> dt.date:
 def _months_between(start_on: dt.date, end_on: dt.date) -> int:
     delta = relativedelta(end_on + dt.timedelta(days=1), start_on)
     return max(1, delta.years * 12 + delta.months + (1 if delta.days >= 15 else 0))
-
-
-def _money(value) -> str:
-    return f"{Decimal(value):,.0f}"
 
 
 def account_arr_sync(*, account: Account, by: User | None = None) -> Account:
@@ -84,7 +74,7 @@ def contract_create(
         end_on = term_end(start_on, int(term_months))
     elif end_on < start_on:
         raise ValidationError(
-            {"end_on": f"The contract ends ({day_text(end_on)}) before it starts ({day_text(start_on)})."}
+            {"end_on": f"The contract ends ({text.day(end_on)}) before it starts ({text.day(start_on)})."}
         )
     else:
         term_months = _months_between(start_on, end_on)
@@ -157,13 +147,13 @@ def contract_amend(
         errors["arr_change"] = "An amendment changes the ARR, the seats, or both."
     if not contract.start_on <= effective_on <= contract.end_on:
         errors["effective_on"] = (
-            f"The contract runs from {day_text(contract.start_on)} to {day_text(contract.end_on)}; "
-            f"{day_text(effective_on)} is outside its term."
+            f"The contract runs from {text.day(contract.start_on)} to {text.day(contract.end_on)}; "
+            f"{text.day(effective_on)} is outside its term."
         )
     if contract.current_arr + arr_change < 0:
         errors["arr_change"] = (
-            f"That would take the ARR below zero (it is {_money(contract.current_arr)}); to end the contract, "
-            "record the customer's cancellation instead."
+            f"That would take the ARR below zero (it is {text.money(contract.current_arr, contract.tenant)}); "
+            "to end the contract, record the customer's cancellation instead."
         )
     if contract.current_seats + seats_change < 0:
         errors["seats_change"] = f"The contract has {contract.current_seats} seats; it cannot lose {-seats_change}."
@@ -196,14 +186,14 @@ def contract_cancel(*, contract: Contract, cancelled_on: dt.date, note: str = ""
     notice date; after that it renews itself."""
     _require_active(contract, "cancelled")
     if contract.cancelled_on:
-        raise ValidationError(f"The customer already gave notice on {day_text(contract.cancelled_on)}.")
+        raise ValidationError(f"The customer already gave notice on {text.day(contract.cancelled_on)}.")
     if cancelled_on > contract.end_on:
-        raise ValidationError({"cancelled_on": f"The contract ended on {day_text(contract.end_on)}."})
+        raise ValidationError({"cancelled_on": f"The contract ended on {text.day(contract.end_on)}."})
     if contract.auto_renew and cancelled_on > contract.notice_on:
         raise ValidationError(
             {
-                "cancelled_on": f"The notice date was {day_text(contract.notice_on)} ({contract.notice_days} days "
-                f"before the end): this contract renews itself on {day_text(contract.end_on)}."
+                "cancelled_on": f"The notice date was {text.day(contract.notice_on)} ({contract.notice_days} days "
+                f"before the end): this contract renews itself on {text.day(contract.end_on)}."
             }
         )
     contract.cancelled_on = cancelled_on

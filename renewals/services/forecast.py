@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import tenant_time
+from core.text import day, plural
 from health.peers import (
     SEVERITY_RANK,
     HealthSignal,
@@ -67,10 +68,6 @@ class Facts:
     cancellation_note: str = ""
 
 
-def _day(value: dt.date, today: dt.date) -> str:
-    return f"{value.day} {value:%b}" + ("" if value.year == today.year else f" {value.year}")
-
-
 def _sentence(text: str) -> str:
     text = text.strip()
     return text if text.endswith((".", "!", "?")) else f"{text}."
@@ -114,23 +111,22 @@ def suggest(facts: Facts, today: dt.date) -> Suggestion:
         category = Forecast.AT_RISK
     if risks:
         high = sum(1 for s in risks if s.severity == Severity.HIGH)
-        phrase = f"{len(risks)} open risk signal{'s' if len(risks) != 1 else ''}"
+        phrase = plural(len(risks), "open risk signal")
         highlights.append(phrase + (f" ({high} high)" if high else ""))
 
     overdue = [c for c in facts.open_checkpoints if c.is_overdue(today)]
     if overdue:
         overdue.sort(key=lambda c: (c.due_on, c.position))
         category = _down(category)
-        listed = ", ".join(f"{c.title} (due {_day(c.due_on, today)})" for c in overdue)
-        noun = "checkpoint" if len(overdue) == 1 else "checkpoints"
-        reasons.append(f"{len(overdue)} {noun} overdue: {listed}.")
-        highlights.append(f"{len(overdue)} {noun} overdue")
+        listed = ", ".join(f"{c.title} (due {day(c.due_on)})" for c in overdue)
+        reasons.append(f"{plural(len(overdue), 'checkpoint')} overdue: {listed}.")
+        highlights.append(f"{plural(len(overdue), 'checkpoint')} overdue")
 
     if facts.cancelled_on:
         category = Forecast.AT_RISK
         note = f": {facts.cancellation_note.strip().rstrip('.')}" if facts.cancellation_note.strip() else ""
-        reasons.append(f"Customer gave notice on {_day(facts.cancelled_on, today)}{note}.")
-        highlights.append(f"customer gave notice on {_day(facts.cancelled_on, today)}")
+        reasons.append(f"Customer gave notice on {day(facts.cancelled_on)}{note}.")
+        highlights.append(f"customer gave notice on {day(facts.cancelled_on)}")
 
     # Upside is worth knowing, but a renewal is not safer because the customer might buy more.
     reasons.extend(_sentence(s.message) for s in ordered if s.kind in UPSIDE_KINDS)

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.services import account_deactivate
-from core import tenant_time
+from core import tenant_time, text
 from tenancy.models import Tenant, User
 
 from ..models import (
@@ -25,7 +25,7 @@ from ..models import (
     RenewalStatus,
 )
 from ..signals import announce_renewal_closed
-from .contracts import _money, account_arr_sync, contract_create, day_text
+from .contracts import account_arr_sync, contract_create
 
 MULTI_YEAR_MONTHS = 24
 
@@ -69,8 +69,8 @@ def _validate(renewal: Renewal, outcome: str | None, new_arr, term_months, lever
     derived = _outcome_for(Decimal(new_arr), renewal.arr)
     if outcome and outcome != derived:
         errors["outcome"] = (
-            f"{Outcome(outcome).label} does not fit a new ARR of {_money(new_arr)} against {_money(renewal.arr)} "
-            f"up for renewal: that is {Outcome(derived).label.lower()}."
+            f"{Outcome(outcome).label} does not fit a new ARR of {text.money(new_arr, renewal.tenant)} against "
+            f"{text.money(renewal.arr, renewal.tenant)} up for renewal: that is {Outcome(derived).label.lower()}."
         )
     if term_months is not None and int(term_months) < 1:
         errors["term_months"] = "A term is at least one month."
@@ -102,7 +102,7 @@ def renewal_close(
         .get(tenant=renewal.tenant, pk=renewal.pk)
     )
     if renewal.status != RenewalStatus.OPEN:
-        raise ValidationError(f"This renewal was closed on {day_text(renewal.closed_on)}.")
+        raise ValidationError(f"This renewal was closed on {text.day(renewal.closed_on)}.")
     levers = list(dict.fromkeys(levers or ()))
     outcome, errors = _validate(renewal, outcome, new_arr, term_months, levers, reason)
     if errors:
@@ -142,7 +142,7 @@ def renewal_close(
     # The runway is over: what was not done is no longer anyone's task.
     Checkpoint.objects.filter(tenant=renewal.tenant, renewal=renewal, status=CheckpointStatus.OPEN).update(
         status=CheckpointStatus.SKIPPED,
-        note=f"Not needed: the renewal closed ({Outcome(outcome).label.lower()}) on {day_text(closed_on)}.",
+        note=f"Not needed: the renewal closed ({Outcome(outcome).label.lower()}) on {text.day(closed_on)}.",
     )
     account_arr_sync(account=renewal.account, by=by)
     if (
@@ -180,7 +180,7 @@ def contracts_auto_renew(*, tenant: Tenant, today: dt.date) -> int:
             outcome=Outcome.RENEWED,
             by=None,
             new_arr=contract.current_arr,
-            note=f"Renewed automatically: no cancellation by the notice date ({day_text(contract.notice_on)}).",
+            note=f"Renewed automatically: no cancellation by the notice date ({text.day(contract.notice_on)}).",
             closed_on=contract.end_on,
         )
         renewed += 1

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors as account_selectors
 from core import tenant_time
+from core.text import day, money
 from tenancy.forms_support import apply_errors
 from tenancy.listing import OWNER_ME, list_params, owner_filtered, query_without
 from tenancy.models import Role
@@ -133,8 +134,8 @@ def contract_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Added the contract of {contract.account.name}, {contract.start_on:%-d %b %Y} to "
-                f"{contract.end_on:%-d %b %Y}; its renewal is open with the runway of its segment.",
+                f"Added the contract of {contract.account.name}, {day(contract.start_on)} to "
+                f"{day(contract.end_on)}; its renewal is open with the runway of its segment.",
             )
             return redirect(contract.get_absolute_url())
     return render(
@@ -185,7 +186,8 @@ def contract_amend(request: HttpRequest, contract_id: int) -> HttpResponse:
             messages.success(
                 request,
                 f"Recorded {amendment.get_kind_display().lower()} on {contract.account.name}'s contract: "
-                f"ARR {amendment.arr_change:+,.2f} from {amendment.effective_on:%-d %b %Y}.",
+                f"ARR {'+' if amendment.arr_change >= 0 else ''}{money(amendment.arr_change, request.tenant)} "
+                f"from {day(amendment.effective_on)}.",
             )
             return redirect(contract.get_absolute_url())
     return _detail(request, contract, amend_form=form)
@@ -211,7 +213,7 @@ def contract_cancel(request: HttpRequest, contract_id: int) -> HttpResponse:
             messages.success(
                 request,
                 f"Recorded {contract.account.name}'s notice of cancellation of "
-                f"{form.cleaned_data['cancelled_on']:%-d %b %Y}: the contract ends on {contract.end_on:%-d %b %Y} "
+                f"{day(form.cleaned_data['cancelled_on'])}: the contract ends on {day(contract.end_on)} "
                 "instead of renewing.",
             )
             return redirect(contract.get_absolute_url())

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors as account_selectors
 from core import tenant_time
+from core.text import day, money
 from tenancy.forms_support import apply_errors
 from tenancy.listing import OWNER_ME, list_params, owner_filtered, query_without
 from tenancy.models import Role
@@ -217,8 +218,8 @@ def _moved_message(opportunity: ExpansionOpportunity, amendment) -> str:
         return f"{text}: {opportunity.lost_reason}."
     if amendment is not None:
         return (
-            f"{text}; {opportunity.account.name}'s contract gains {amendment.arr_change:,.2f} ARR "
-            f"from {amendment.effective_on:%-d %b %Y}."
+            f"{text}; {opportunity.account.name}'s contract gains "
+            f"{money(amendment.arr_change, opportunity.tenant)} ARR from {day(amendment.effective_on)}."
         )
     return f"{text}."
 

@@ -10,8 +10,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import assignable_owner, assignable_owners
 from core import tenant_time
+from core.text import day, money
 from tenancy.forms_support import apply_errors
 from tenancy.listing import OWNER_ME, list_params, owner_filtered, query_without
+from tenancy.models import Tenant
 from tenancy.permissions import Capability, may_assign_to, membership_can, require
 from tenancy.shortcuts import get_or_404, member_required
 
@@ -233,13 +235,13 @@ def renewal_assign(request: HttpRequest, renewal_id: int) -> HttpResponse:
     return renewal_page(request, _renewal(request, renewal_id), assign_form=form)
 
 
-def _outcome_sentence(renewal: Renewal, currency: str) -> str:
-    text = f"Renewal of {renewal.account.name} closed: {renewal.get_outcome_display().lower()}"
+def _outcome_sentence(renewal: Renewal, tenant: Tenant) -> str:
+    sentence = f"Renewal of {renewal.account.name} closed: {renewal.get_outcome_display().lower()}"
     if renewal.outcome_arr is not None and renewal.outcome != "churned":
-        text += f" at {renewal.outcome_arr:,.0f} {currency}"
+        sentence += f" at {money(renewal.outcome_arr, tenant)}"
     if renewal.new_contract_id:
-        text += f"; the next contract runs to {renewal.new_contract.end_on:%d %b %Y}"
-    return text + "."
+        sentence += f"; the next contract runs to {day(renewal.new_contract.end_on)}"
+    return sentence + "."
 
 
 @require_POST
@@ -266,6 +268,6 @@ def renewal_outcome(request: HttpRequest, renewal_id: int) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, _outcome_sentence(closed, request.tenant.currency))
+            messages.success(request, _outcome_sentence(closed, request.tenant))
             return redirect("renewals:renewal", renewal_id=renewal.pk)
     return renewal_page(request, _renewal(request, renewal_id), outcome_form=form)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import assignable_owners
 from core import tenant_time
+from core.text import day
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.shortcuts import get_or_404, member_required, safe_next
 
@@ -59,7 +60,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "groups": [
                 ("overdue", "Overdue", groups["overdue"]),
-                ("week", f"Due this week (to {week_end:%a %d %b})", groups["week"]),
+                ("week", f"Due this week (to {day(week_end)})", groups["week"]),
                 ("later", "Later", groups["later"]),
             ],
             "query": f"owner={choice}" if may_pick else "",

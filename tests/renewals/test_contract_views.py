@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 from django_scopes import scope
 
+from core.text import day
 from renewals import services
 from renewals.models import Contract, ContractAmendment, Renewal
-from renewals.services.contracts import day_text
 from tenancy.models import Role
 
 from .helpers import contract_for, make_account, reload_contract, today_of
@@ -164,9 +164,9 @@ def test_contract_page_shows_facts_chain_amendments_and_renewal(tenant_a, alice,
 
     assert response.status_code == 200
     body = response.content.decode()
-    assert "55,000.00" in body  # ARR now: 50,000 signed + 5,000
+    assert "55,000 EUR" in body  # ARR now: 50,000 signed + 5,000
     assert 'data-testid="renews"' in body and reverse("renewals:contract", args=[first.pk]) in body
-    assert "Finance team joined" in body and "+5,000.00" in body
+    assert "Finance team joined" in body and "+5,000 EUR" in body
     assert reverse("renewals:renewal", args=[renewal.pk]) in body
     first_page = login(alice).get(reverse("renewals:contract", args=[first.pk])).content.decode()
     assert 'data-testid="renewed-by"' in first_page and reverse("renewals:contract", args=[second.pk]) in first_page
@@ -273,7 +273,7 @@ def test_amend_records_the_change_and_shows_it(tenant_a, alice, login):
     contract = reload_contract(tenant_a, contract)
     assert contract.current_arr == Decimal(36000)
     page = web.get(contract.get_absolute_url()).content.decode()
-    assert "Discount for the multi-year term" in page and "-4,000.00" in page
+    assert "Discount for the multi-year term" in page and "-4,000 EUR" in page
 
 
 def test_amend_shows_the_services_refusal_on_the_form(tenant_a, alice, login):
@@ -316,7 +316,7 @@ def test_cancel_after_the_notice_date_is_refused_on_the_form(tenant_a, alice, lo
     response = login(alice).post(cancel_url(contract), {"cancel-cancelled_on": today_of(tenant_a).isoformat()})
 
     assert response.status_code == 200
-    assert f"The notice date was {day_text(contract.notice_on)}" in " ".join(
+    assert f"The notice date was {day(contract.notice_on)}" in " ".join(
         response.context["cancel_form"].errors["cancelled_on"]
     )
     assert "renews itself on" in response.content.decode()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_scopes import scope
 
 from accounts.services import account_health_update
+from core.text import day
 from health.models import HealthScore, HealthSignal, Severity, SignalKind
 from health.scoring import writing
 from health.scoring.detection import Wanted, signals_sync
@@ -28,10 +29,6 @@ from .helpers import contract_for, make_account, reload_renewal, renewal_of, tod
 pytestmark = pytest.mark.django_db
 
 COMMIT, BEST_CASE, AT_RISK = Forecast.COMMIT, Forecast.BEST_CASE, Forecast.AT_RISK
-
-
-def day_text(day: dt.date, today: dt.date) -> str:
-    return f"{day.day} {day:%b}" + ("" if day.year == today.year else f" {day.year}")
 
 
 def health_is(tenant, account, score: int, band: str, *, delta_30: int | None = None) -> None:
@@ -198,7 +195,7 @@ def test_overdue_checkpoints_step_down_until_done(tenant_a, acme, bob):
     with scope(tenant=tenant_a):
         overdue = [c for c in Checkpoint.objects.filter(tenant=tenant_a, renewal=renewal) if c.is_overdue(today)]
     assert [c.days_before for c in overdue] == [120, 90, 60]
-    listed = ", ".join(f"{c.title} (due {day_text(c.due_on, today)})" for c in overdue)
+    listed = ", ".join(f"{c.title} (due {day(c.due_on)})" for c in overdue)
     assert renewal.suggested_forecast == BEST_CASE
     assert renewal.suggestion_reasons == ["Health is green (80).", f"3 checkpoints overdue: {listed}."]
 
@@ -217,9 +214,7 @@ def test_notice_of_cancellation_makes_it_at_risk(tenant_a, acme, contract, bob):
         services.contract_cancel(contract=contract, cancelled_on=notice, note="Moving to a competitor", by=bob)
     renewal = reload_renewal(tenant_a, renewal_of(tenant_a, contract))
     assert renewal.forecast == AT_RISK
-    assert renewal.suggestion_reasons[-1] == (
-        f"Customer gave notice on {day_text(notice, today_of(tenant_a))}: Moving to a competitor."
-    )
+    assert renewal.suggestion_reasons[-1] == (f"Customer gave notice on {day(notice)}: Moving to a competitor.")
 
 
 def test_an_override_stands_is_recorded_and_can_be_cleared(tenant_a, acme, contract, bob):

@@ -38,10 +38,10 @@ def test_page_shows_the_figures_to_a_viewer(book, login, member_of):
     assert 'data-testid="headline-nrr">90.65%' in body  # 223,000 / 246,000
     assert 'data-testid="headline-logo-churn">16.67%' in body
     assert 'data-testid="headline-renewal-rate">66.67%' in body
-    assert 'data-testid="starting-arr">246,000<' in body and 'data-testid="ending-arr">223,000<' in body
-    assert 'data-testid="churn">\u221210,000<' in body and 'data-testid="contraction">\u221228,000<' in body
-    assert 'data-testid="expansion">+15,000<' in body
-    assert "Not counted: 1 new account that started during the period, 30,000 ARR at its end." in body
+    assert 'data-testid="starting-arr">246,000 EUR<' in body and 'data-testid="ending-arr">223,000 EUR<' in body
+    assert 'data-testid="churn">\u221210,000 EUR<' in body and 'data-testid="contraction">\u221228,000 EUR<' in body
+    assert 'data-testid="expansion">+15,000 EUR<' in body
+    assert "Not counted: 1 new account that started during the period, 30,000 EUR ARR at its end." in body
     for table in ("retention-segment", "retention-tier", "retention-csm", "retention-cohort", "renewal-rate-cohort"):
         assert f'id="{table}"' in body
     assert [row.label for row in response.context["groupings"][2][3]] == ["Alice Admin", "Bob Csm", "No owner"]
@@ -85,7 +85,7 @@ def test_without_a_choice_the_page_shows_this_quarter(book, login, alice, tenant
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"start": "2026-05-01", "end": "2026-04-01"}, "The period ends (2026-04-01) before it starts (2026-05-01)."),
+        ({"start": "2026-05-01", "end": "2026-04-01"}, "The period ends (1 Apr 2026) before it starts (1 May 2026)."),
         ({"start": "2025-13-45", "end": "2026-01-31"}, "Enter the date as YYYY-MM-DD, for example 2026-03-31."),
         ({"start": "2025-10-01"}, "A custom period needs both its first and its last day."),
         ({"start": "2099-01-01", "end": "2099-03-31"}, "The period starts after today"),

@@ -85,7 +85,7 @@ def test_board_shows_five_columns_with_counts_values_and_cards(tenant_a, alice, 
         "lost": (1, Decimal(2000)),
     }
     body = response.content.decode()
-    assert 'data-testid="value-identified">15,000<' in body
+    assert 'data-testid="value-identified">15,000 EUR<' in body
     assert "20 seats for Support" in body and "Old win" not in body
     assert [o.title for o in column(response, "identified").cards] == ["20 seats for Support", "Finance seats"]
     assert 'data-testid="source-badge">manual<' in body
@@ -105,7 +105,7 @@ def test_board_shows_the_pipeline_metrics(tenant_a, alice, login):
     assert metrics.open_value == Decimal(5000)
     body = response.content.decode()
     assert 'data-testid="metric-close-rate">66.7%<' in body
-    assert 'data-testid="metric-average-deal">20,000<' in body
+    assert 'data-testid="metric-average-deal">20,000 EUR<' in body
     assert 'data-testid="metric-days-to-close">25 d<' in body
 
 
@@ -302,7 +302,7 @@ def test_move_to_won_adds_the_amendment_shown_on_the_contract(tenant_a, alice, l
     assert reload(tenant_a, item).stage == "won"
     assert reload_contract(tenant_a, contract).current_arr == Decimal(46000)
     page = web.get(contract.get_absolute_url()).content.decode()
-    assert "Analytics add-on" in page and "+6,000.00" in page
+    assert "Analytics add-on" in page and "+6,000 EUR" in page
     assert reverse("renewals:opportunity", args=[item.pk]) in page
     assert 'id="opportunity-amendment"' in web.get(item.get_absolute_url()).content.decode()
 
