@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import Account, Contact
 from core import tenant_time
+from core.text import day
 from tenancy.models import Tenant, User
 
 USAGE_FIELD = re.compile(r"^usage\.([a-z0-9_]+)\.month$")
@@ -38,7 +39,7 @@ MERGE_FIELDS: dict[str, str] = {
     "csm.name": "The account's CSM, e.g. Bob Smith",
     "csm.first_name": "The CSM's first name, e.g. Bob",
     "csm.email": "The CSM's email address",
-    "renewal.date": "The due date of the account's next open renewal, e.g. 7 December 2026",
+    "renewal.date": "The due date of the account's next open renewal, e.g. 7 Dec 2026",
     "health.score": "The account's health score, 0-100",
     "health.band": "The account's health band: green, yellow or red",
     USAGE_PATTERN: (
@@ -157,10 +158,6 @@ def _first_name(name: str) -> str:
     return (name or "").split()[0] if (name or "").split() else ""
 
 
-def _day_text(day: dt.date | None) -> str | None:
-    return f"{day:%-d %B %Y}" if day else None
-
-
 def _account_fields(
     *, tenant: Tenant, account: Account, owner: User | None, renewal_on: dt.date | None
 ) -> dict[str, str | None]:
@@ -171,7 +168,7 @@ def _account_fields(
         "csm.name": owner.get_full_name() if owner else None,
         "csm.first_name": _first_name(owner.full_name) if owner and owner.full_name else None,
         "csm.email": owner.email if owner else None,
-        "renewal.date": _day_text(renewal_on),
+        "renewal.date": day(renewal_on) if renewal_on else None,
         "health.score": None if account.health_score is None else str(account.health_score),
         "health.band": account.health_band or None,
         "tenant.name": tenant.name,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, QuerySet
 
 from accounts.models import Account, Contact
-from core import tenant_time
+from core import tenant_time, text
 from tenancy.models import Tenant, User
 
 from .models import (
@@ -62,7 +62,7 @@ def calendar_period(*, tenant: Tenant, view: str, anchor: dt.date) -> Period:
         first = anchor - dt.timedelta(days=anchor.weekday())
         last = first + dt.timedelta(days=6)
         year, week, _ = first.isocalendar()
-        label = f"Week {week} of {year}: {first:%a} {first.day} {first:%b} to {last:%a} {last.day} {last:%b %Y}"
+        label = f"Week {week} of {year}: {text.day(first)} to {text.day(last)}"
         previous, following = first - dt.timedelta(days=7), first + dt.timedelta(days=7)
     else:
         month = _month_first(anchor)

@@ -23,7 +23,6 @@ from .entries import (
     entry_reject,
     entry_schedule,
     entry_update,
-    moment_text,
 )
 from .feeds import (
     feed_create,
@@ -124,7 +123,6 @@ __all__ = [
     "frequency_caps",
     "list_unsubscribe_headers",
     "may_send",
-    "moment_text",
     "notification_raise",
     "notification_send",
     "outbox_claim",

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from accounts.models import Account, Contact
-from core import tenant_time
+from core import tenant_time, text
 from health.peers import accounts_open_p1_tickets
 from renewals.peers import accounts_in_renewal_negotiation, accounts_next_renewal
 from tenancy.models import Team, Tenant
@@ -53,10 +53,6 @@ class _Row:
     audience_role: str
     message_type: str
     status: str
-
-
-def day_text(day: dt.date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
 
 
 def _rows_of(entries: Iterable[CalendarEntry]) -> list[_Row]:
@@ -121,7 +117,7 @@ def _p1_text(account_name: str, subjects: list[str]) -> str:
 def _renewal_text(account_name: str, due_on: dt.date, window: int) -> str:
     return (
         f"No promotion inside a renewal negotiation: {account_name}'s renewal is due "
-        f"{due_on.day} {due_on:%b %Y} (the last {window} days before it count as negotiating)."
+        f"{text.day(due_on)} (the last {window} days before it count as negotiating)."
     )
 
 
@@ -167,7 +163,7 @@ def entries_conflicts(*, tenant: Tenant, entries: Iterable[CalendarEntry]) -> di
                     f"“{outline(o.subject, titles.get(o.account_id))}” ({TEAM_LABELS.get(o.team, o.team)})"
                     for o in others[:3]
                 )
-                result[row.id].append(Conflict(SAME_DAY, f"{name} is also reached on {day_text(day)} by {also}."))
+                result[row.id].append(Conflict(SAME_DAY, f"{name} is also reached on {text.day(day)} by {also}."))
         if row.message_type != MessageType.TRANSACTIONAL and (
             message := _teams_message(row, day, reached.get(row.id, []), teams_by_contact_week, limit)
         ):
@@ -193,7 +189,7 @@ def _teams_message(
     name, teams = crowded[0]
     labels = ", ".join(TEAM_LABELS.get(t, t) for t in Team.values if t in teams)
     others = f" (and {len(crowded) - 1} more of the people it reaches)" if len(crowded) > 1 else ""
-    return f"{name} hears from {len(teams)} teams in the week of {day_text(monday)}: {labels}{others}."
+    return f"{name} hears from {len(teams)} teams in the week of {text.day(monday)}: {labels}{others}."
 
 
 def blackout_for(*, entry: CalendarEntry, at: dt.datetime) -> str | None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.cohorts import quarter_label
 from accounts.models import Contact
 from core import tenant_time
+from core.text import plural
 from tenancy.models import Tenant
 
 from .. import email as outgoing
@@ -90,7 +91,7 @@ def digests_send_due(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
         message_id = outgoing.new_message_id()
         message = outgoing.message_build(
             to=contact.email,
-            subject=f"Your {cadence} digest from {tenant.name}: {len(items)} message{'s' if len(items) != 1 else ''}",
+            subject=f"Your {cadence} digest from {tenant.name}: {plural(len(items), 'message')}",
             text=outgoing.text_body(body, preferences_url=preferences),
             html=outgoing.html_body(body, preferences_url=preferences),
             message_id=message_id,

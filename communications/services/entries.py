@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Contact
 from accounts.selectors import contact_role_q
-from core import tenant_time
+from core.text import moment
 from tenancy.models import Membership, Team, Tenant, User
 from tenancy.permissions import Capability, membership_can
 
@@ -43,12 +43,6 @@ UPDATABLE = {
 FINAL = (EntryStatus.SENDING, EntryStatus.SENT, EntryStatus.CANCELLED)
 # The states the rules have already been applied to: a change re-applies them.
 CHECKED = (EntryStatus.SCHEDULED, EntryStatus.DEFERRED, EntryStatus.PENDING_APPROVAL)
-
-
-def moment_text(at: dt.datetime, tenant: Tenant) -> str:
-    """A moment as the pages show it, in the tenant's zone: Mon 7 Dec 09:00."""
-    local = tenant_time.local(tenant, at)
-    return f"{local:%a} {local.day} {local:%b %H:%M}"
 
 
 def _membership(tenant: Tenant, user: User | None) -> Membership | None:
@@ -183,7 +177,7 @@ def cap_reason(over, channel: str, at: dt.datetime, tenant: Tenant) -> str:
     shown = parts[:3]
     if len(parts) > 3:
         shown.append(f"{len(parts) - 3} more at their cap")
-    return f"Deferred to {moment_text(at, tenant)}: {'; '.join(shown)}."[:500]
+    return f"Deferred to {moment(at, tenant)}: {'; '.join(shown)}."[:500]
 
 
 def _apply_caps(entry: CalendarEntry, recipients: list[Contact]) -> None:

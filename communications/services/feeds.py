@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from accounts.models import Account
-from core import tenant_time
+from core.text import moment
 from tenancy.models import Membership, Tenant, User
 from tenancy.parsing import parse_id
 
@@ -166,7 +166,7 @@ def entry_description(entry: CalendarEntry) -> str:
     if entry.status_reason:
         lines.append(f"Reason: {entry.status_reason}")
     if entry.planned_at and entry.planned_at != entry.scheduled_at:
-        lines.append(f"Planned for: {tenant_time.local(entry.tenant, entry.planned_at):%a %d %b %Y %H:%M}")
+        lines.append(f"Planned for: {moment(entry.planned_at, entry.tenant)}")
     lines.append(settings.SITE_URL.rstrip("/") + entry.get_absolute_url())
     return "\n".join(lines)
 

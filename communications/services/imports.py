@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.imports.reading import check_size, read_head, read_table
+from core.text import plural
 from tenancy.models import Team, Tenant, User
 from tenancy.queue import enqueue, enqueue_on_commit, requeue_before
 
@@ -167,7 +168,7 @@ def _save(calendar_import: CalendarImport, **fields) -> None:
 
 def _message(run: _Run) -> str:
     done = run.created + run.updated
-    message = f"Imported {done} send{'s' if done != 1 else ''}: {run.created} created, {run.updated} updated."
+    message = f"Imported {plural(done, 'send')}: {run.created} created, {run.updated} updated."
     if run.held:
         message += f" {run.held} of them wait: deferred by a frequency cap or pending a bulk approval."
     if run.rejected:

@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from accounts.models import Contact
 from core import tenant_time
+from core.text import moment
 from tenancy.models import Membership, Tenant
 
 from .. import email as outgoing
@@ -57,7 +58,7 @@ from .caps import cap_check
 from .claims import imported_mark_sent, outbox_claim
 from .conflicts import blackout_for
 from .enrollment_end import enrollment_complete_if_done
-from .entries import cap_reason, entry_recipients, moment_text
+from .entries import cap_reason, entry_recipients
 from .owner_tasks import owner_task_note, owner_task_open
 from .preferences import list_unsubscribe_headers, preference_link, suppression_reason
 from .settings import communication_settings, may_send, send_denial
@@ -203,7 +204,7 @@ def entry_deliver(*, tenant: Tenant, entry_id: int, now: dt.datetime) -> Deliver
         return claim.fail(denial)
     if blackout := blackout_for(entry=entry, at=now):
         at = _next_day_at_send_hour(tenant, now)
-        return claim.move(EntryStatus.DEFERRED, at, f"Deferred to {moment_text(at, tenant)}: {blackout}")
+        return claim.move(EntryStatus.DEFERRED, at, f"Deferred to {moment(at, tenant)}: {blackout}")
     recipients = entry_recipients(entry)
     if not recipients:
         return claim.fail("Not sent: nobody to reach (no active contact named or holding the audience role).")
@@ -348,7 +349,7 @@ def _retry_or_fail(claim: _Claimed, error: str, counts: dict) -> DeliveryResult:
     at = claim.now + _backoff(attempts)
     reason = (
         f"Sending failed (attempt {attempts} of {MAX_ATTEMPTS}): {error}. "
-        f"Trying again at {moment_text(at, entry.tenant)}; recipients already reached are not sent it again."
+        f"Trying again at {moment(at, entry.tenant)}; recipients already reached are not sent it again."
     )
     claim.write(
         status=EntryStatus.SCHEDULED,
@@ -405,5 +406,5 @@ def _hand_to_owner(claim: _Claimed, todo: list[Contact], already: int) -> Delive
         )
     task = owner_task_open(entry=entry, note=owner_task_note(entry=entry, reachable=reachable, held=held))
     who = str(entry.owner) if entry.owner_id else "the team (no owner)"
-    reason = f"Handed to {who} as a task due {moment_text(task.due_at, entry.tenant)}."
+    reason = f"Handed to {who} as a task due {moment(task.due_at, entry.tenant)}."
     return claim.sent(reason, suppressed=len(held), already=already)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors as account_selectors
 from accounts.models import Account
 from core import tenant_time
+from core.text import day, plural
 from tenancy.forms_support import apply_errors
 from tenancy.listing import query_without
 from tenancy.permissions import Capability, membership_can, require
@@ -202,15 +203,15 @@ def enrol(request: HttpRequest, account_id: int) -> HttpResponse:
             if enrollment.enrolled_at < started:  # the active enrolment by hand that was there
                 messages.info(
                     request,
-                    f"{account.name} is already in {cadence.name} by hand, from {enrollment.anchor_on:%-d %b %Y}: "
+                    f"{account.name} is already in {cadence.name} by hand, from {day(enrollment.anchor_on)}: "
                     "exit that enrolment first to start again.",
                 )
             else:
                 planned = enrollment.entries.count()
                 messages.success(
                     request,
-                    f"Enrolled {account.name} in {cadence.name} from {enrollment.anchor_on:%-d %b %Y}: "
-                    f"{planned} message{'s' if planned != 1 else ''} planned on the calendar"
+                    f"Enrolled {account.name} in {cadence.name} from {day(enrollment.anchor_on)}: "
+                    f"{plural(planned, 'message')} planned on the calendar"
                     + ("." if planned else "; every step was already past."),
                 )
             return redirect(safe_next(request) or f"{reverse('communications:enrollments')}?account={account.pk}")

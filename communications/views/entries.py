@@ -13,6 +13,7 @@ from accounts import selectors as account_selectors
 from accounts.models import Account
 from accounts.selectors import assignable_owner
 from core import tenant_time
+from core.text import moment, plural
 from tenancy.forms_support import apply_errors
 from tenancy.models import Role
 from tenancy.parsing import parse_id
@@ -24,7 +25,7 @@ from ..forms import CancelForm, EntryForm
 from ..models import CalendarEntry, EntryStatus
 from ..personalisation import entry_title
 from ..services.conflicts import entries_conflicts
-from ..services.entries import FINAL, moment_text
+from ..services.entries import FINAL
 from ..services.outbox import TASK_CHANNELS
 from ..services.resend import entry_resend_unreached
 from .calendar import decorate
@@ -35,12 +36,12 @@ SCHEDULABLE = (EntryStatus.DRAFT, EntryStatus.FAILED)
 
 
 def when(entry: CalendarEntry, tenant) -> str:
-    return moment_text(entry.scheduled_at, tenant)
+    return moment(entry.scheduled_at, tenant)
 
 
 def outcome_sentence(entry: CalendarEntry, tenant) -> str:
     """What scheduling did, in the words the person needs: when it goes, or why it waits."""
-    recipients = f"{entry.recipient_count} recipient{'s' if entry.recipient_count != 1 else ''}"
+    recipients = f"{plural(entry.recipient_count, 'recipient')}"
     reason = entry.status_reason.strip()
     if entry.status == EntryStatus.SCHEDULED:
         return f"Scheduled for {when(entry, tenant)} to {recipients}."

@@ -198,7 +198,7 @@ def test_a_contact_over_the_cap_defers_the_entry_with_its_reason(tenant_a, bob, 
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["status"] == "deferred"
-    assert body["status_reason"] == "Deferred to Mon 18 Jan 09:00: Jane Roe already has 2 emails this week (cap 2)."
+    assert body["status_reason"] == "Deferred to 18 Jan 2027, 09:00: Jane Roe already has 2 emails this week (cap 2)."
     assert body["planned_at"] == "2027-01-12T10:00:00+01:00"
     assert body["scheduled_at"] == "2027-01-18T09:00:00+01:00"
 

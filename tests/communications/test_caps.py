@@ -28,7 +28,7 @@ def test_third_email_of_the_week_is_deferred_to_next_monday_at_the_send_hour(ten
     assert entry.status == EntryStatus.DEFERRED
     assert entry.scheduled_at == at_local(tenant_a, 2030, 12, 9, 9)
     assert entry.planned_at == planned
-    assert entry.status_reason == "Deferred to Mon 9 Dec 09:00: Jane Roe already has 2 emails this week (cap 2)."
+    assert entry.status_reason == "Deferred to 9 Dec 2030, 09:00: Jane Roe already has 2 emails this week (cap 2)."
     # Stored as it was decided, not only in memory.
     assert reload_entry(tenant_a, entry).scheduled_at == at_local(tenant_a, 2030, 12, 9, 9)
 

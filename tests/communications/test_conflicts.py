@@ -42,7 +42,7 @@ def test_the_same_contact_twice_the_same_local_day(tenant_a, account, jane):
     found = conflicts_of(tenant_a, [morning, evening, next_day])
 
     assert kinds(found, morning) == [SAME_DAY]
-    assert found[morning.pk][0].message == "Jane Roe is also reached on Tue 3 Dec by “Poll” (Customer success)."
+    assert found[morning.pk][0].message == "Jane Roe is also reached on 3 Dec 2030 by “Poll” (Customer success)."
     assert kinds(found, evening) == [SAME_DAY]
     assert found[next_day.pk] == []
 
@@ -78,7 +78,7 @@ def test_one_person_hearing_from_three_teams_the_same_week(tenant_a, account, ja
 
     assert kinds(found, ours) == [TEAMS_SAME_WEEK]
     assert found[ours.pk][0].message == (
-        "Jane Roe hears from 3 teams in the week of Mon 2 Dec: Customer success, Marketing, Support."
+        "Jane Roe hears from 3 teams in the week of 2 Dec 2030: Customer success, Marketing, Support."
     )
     assert kinds(found, support) == [TEAMS_SAME_WEEK]
     assert found[next_week.pk] == []
@@ -112,7 +112,7 @@ def test_the_teams_a_week_limit_is_the_tenants(tenant_a, account, jane):
     found = conflicts_of(tenant_a, [ours])
     assert (
         found[ours.pk][0].message
-        == "Jane Roe hears from 2 teams in the week of Mon 2 Dec: Customer success, Marketing."
+        == "Jane Roe hears from 2 teams in the week of 2 Dec 2030: Customer success, Marketing."
     )
 
 

@@ -77,7 +77,7 @@ def test_a_csm_schedules_an_entry_in_the_tenants_time(tenant_a, bob, hooli, jane
     assert entry.status == EntryStatus.SCHEDULED and entry.owner == bob
     assert entry.scheduled_at == at_local(tenant_a, 2030, 12, 3, 10)
     assert response.redirect_chain[-1][0] == entry.get_absolute_url()
-    assert "Quarterly check-in for Account 001: Scheduled for Tue 3 Dec 10:00 to 1 recipient." in said(response)
+    assert "Quarterly check-in for Account 001: Scheduled for 3 Dec 2030, 10:00 to 1 recipient." in said(response)
 
 
 def test_a_draft_waits_and_is_scheduled_from_its_page(tenant_a, bob, hooli, jane, login):
@@ -91,7 +91,7 @@ def test_a_draft_waits_and_is_scheduled_from_its_page(tenant_a, bob, hooli, jane
 
     response = client.post(reverse("communications:entry_schedule", args=[entry.pk]))
     assert reload_entry(tenant_a, entry).status == EntryStatus.SCHEDULED
-    assert said(response) == ["Quarterly check-in: Scheduled for Tue 3 Dec 10:00 to 1 recipient."]
+    assert said(response) == ["Quarterly check-in: Scheduled for 3 Dec 2030, 10:00 to 1 recipient."]
 
 
 def test_over_the_cap_the_entry_is_deferred_and_says_why(tenant_a, bob, hooli, jane, login):
@@ -104,7 +104,7 @@ def test_over_the_cap_the_entry_is_deferred_and_says_why(tenant_a, bob, hooli, j
     entry = entries_of(tenant_a, hooli)[-1]
     assert entry.status == EntryStatus.DEFERRED
     assert entry.planned_at == at_local(tenant_a, 2030, 12, 3, 10)
-    reason = "Deferred to Mon 9 Dec 09:00: Jane Roe already has 2 emails this week (cap 2)."
+    reason = "Deferred to 9 Dec 2030, 09:00: Jane Roe already has 2 emails this week (cap 2)."
     assert entry.status_reason == reason
     assert f"Quarterly check-in for Account 001: {reason}" in said(response)
     assert 'data-testid="status-reason"' in response.content.decode() and reason in response.content.decode()

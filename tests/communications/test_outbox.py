@@ -28,6 +28,7 @@ from communications.models import (
 from communications.services import claims, outbox
 from communications.services.owner_tasks import owner_task_complete, owner_tasks_for
 from communications.tasks import outbox_sweep
+from core.text import day
 from tenancy.leases import task_lease
 from tenancy.models import Membership, Role, Team
 
@@ -215,7 +216,7 @@ def test_a_cap_filled_meanwhile_defers_at_send_time_with_the_reason(tenant_a, ac
     assert first.status == EntryStatus.DEFERRED
     assert first.scheduled_at == at_local(tenant_a, 2030, 12, 9, 9)
     assert first.planned_at == monday(tenant_a)
-    assert first.status_reason == "Deferred to Mon 9 Dec 09:00: Jane Roe already has 2 emails this week (cap 2)."
+    assert first.status_reason == "Deferred to 9 Dec 2030, 09:00: Jane Roe already has 2 emails this week (cap 2)."
 
 
 def test_an_owner_who_lost_the_right_to_send_fails_the_entry(tenant_a, account, jane, bob):
@@ -270,7 +271,7 @@ def test_a_blackout_at_send_time_defers_a_day_to_the_send_hour(tenant_a, account
     assert entry.scheduled_at == dt.datetime.combine(next_day, dt.time(9), tzinfo=tenant_a.zone)
     assert entry.planned_at == at
     assert entry.status_reason.endswith(": No promotion during an open P1 ticket: Account 001 has SSO down.")
-    assert entry.status_reason.startswith(f"Deferred to {next_day:%a} {next_day.day} {next_day:%b} 09:00")
+    assert entry.status_reason.startswith(f"Deferred to {day(next_day)}, 09:00")
 
 
 def test_in_app_messages_are_stored_for_the_product_to_fetch(tenant_a, account, jane):
@@ -307,7 +308,7 @@ def test_a_call_becomes_a_task_for_its_owner_and_is_logged_done(tenant_a, accoun
         assert list(owner_tasks_for(tenant=tenant_a, owner=bob, status=OwnerTaskStatus.OPEN)) == []
     entry = reload_entry(tenant_a, entry)
     assert entry.status == EntryStatus.SENT
-    assert entry.status_reason == "Handed to Bob Csm as a task due Mon 2 Dec 10:00."
+    assert entry.status_reason == "Handed to Bob Csm as a task due 2 Dec 2030, 10:00."
     assert mail.outbox == [] and deliveries(tenant_a, entry) == []
 
 

@@ -13,6 +13,7 @@ from django_scopes import scope
 from communications import personalisation, services
 from communications.personalisation import MERGE_FIELDS, entry_merge_problems, entry_preview, merge_context, render
 from core import tenant_time
+from core.text import day
 from renewals import peers as renewal_peers
 from renewals import services as renewal_services
 
@@ -107,7 +108,7 @@ def test_next_renewal_and_health_come_from_their_apps(tenant_a, account, jane):
 
     with scope(tenant=tenant_a):
         due = renewal_peers.accounts_next_renewal(tenant=tenant_a, account_ids=[account.pk])[account.pk]
-    assert context["renewal.date"] == f"{due:%-d %B %Y}"
+    assert context["renewal.date"] == day(due)
     assert context["health.score"] is None  # not scored yet: missing, not "None"
 
 

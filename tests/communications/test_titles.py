@@ -13,6 +13,7 @@ from django_scopes import scope
 from communications.models import FeedKind
 from communications.services import feeds
 from communications.services.owner_tasks import owner_task_note
+from core import text
 
 from ..renewals.helpers import contract_for, renewal_of
 from .helpers import at_local, entry_for
@@ -44,7 +45,7 @@ def test_calendar_titles_show_the_accounts_fields(tenant_a, account, jane, bob, 
     entry_for(tenant_a, account, at=_soon(tenant_a, 4), contacts=[jane], subject=RENEWAL, by=bob)
     entry_for(tenant_a, account, at=_soon(tenant_a, 5), contacts=[jane], subject="Hi {{ contact.first_name }}", by=bob)
     client = login(bob)
-    day = f"{renewal_day:%-d %B %Y}"
+    day = text.day(renewal_day)
     for url in (reverse("communications:index") + "?view=list", reverse("communications:index")):
         page = _text(client.get(url))
         assert "Expansion conversation with Account 001" in page
@@ -68,4 +69,4 @@ def test_a_calendar_feed_shows_the_account_in_its_summaries(tenant_a, account, j
         _feed, secret = feeds.feed_create(tenant=tenant_a, kind=FeedKind.USER, by=bob)
     response = client.get(reverse("communications:feed_ics", kwargs={"token": secret}))
     (event,) = icalendar.Calendar.from_ical(response.content).walk("VEVENT")
-    assert str(event["summary"]).endswith(f"Your renewal on {renewal_day:%-d %B %Y}")
+    assert str(event["summary"]).endswith(f"Your renewal on {text.day(renewal_day)}")
