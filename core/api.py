@@ -71,7 +71,7 @@ class TenantPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     def __init__(self, *, model: type[Model], rows: Callable[[Tenant], QuerySet], **kwargs):
         self.rows = rows
         # The empty queryset names the model for the schema; the rows come from get_queryset().
-        super().__init__(queryset=model.objects.none(), **kwargs)
+        super().__init__(queryset=model._default_manager.none(), **kwargs)
 
     def get_queryset(self) -> QuerySet:
         return self.rows(self.context["request"].tenant)
