@@ -1,9 +1,8 @@
-"""Two real Celery workers race on the same due entries: every (entry, contact) is delivered exactly once.
+"""Two tasks on a real Celery worker race on the same due entries: every (entry, contact) is delivered exactly once.
 Without REDIS_URL the tasks run in-process, one after the other, and once-only still holds."""
 
 import datetime as dt
 from collections import Counter
-from contextlib import ExitStack
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -27,29 +26,18 @@ TASKS = 6
 
 @pytest.fixture
 def two_workers():
-    """Two workers on the same Redis database, each with its own solo pool; none without Redis."""
+    """One real worker whose pool runs two tasks at once, in two threads, each with its own database
+    connection: the same race as two worker processes. (Two solo workers in one test process share Celery's
+    stop flag, and stopping them together left one running now and then.) None without Redis."""
     if not settings.REDIS_URL:
         yield []
         return
     celery_app.control.purge()
     worker_state.should_terminate = None  # see tests/conftest.py: worker
-    with ExitStack() as stack:
-        workers = [
-            stack.enter_context(
-                start_worker(
-                    celery_app,
-                    pool="solo",
-                    perform_ping_check=False,
-                    shutdown_timeout=30,
-                    hostname=f"outbox-{n}@test",
-                )
-            )
-            for n in (1, 2)
-        ]
-        yield workers
-        # Both stop together: each worker's own exit resets the shared stop flag once its thread is done,
-        # which would leave the other one running.
-        worker_state.should_terminate = 0
+    with start_worker(
+        celery_app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30
+    ) as worker:
+        yield [worker]
 
 
 def _result(result):
