@@ -124,6 +124,7 @@ def event_dispatch(*, tenant: Tenant, event_id: int) -> bool:
         if not rows.filter(free, attempts__lt=MAX_ATTEMPTS).update(claimed_until=now + task_lease()):
             return False
         row = rows.get()
+        this = OutboxEvent.objects.filter(tenant=tenant, pk=row.pk)
     done, errors = list(row.done), []
     for key, function in receivers_of(row.name):
         if key in done:
@@ -133,7 +134,7 @@ def event_dispatch(*, tenant: Tenant, event_id: int) -> bool:
                 function(tenant=tenant, **row.payload)
                 # In the receiver's transaction: its work and its mark commit together, or neither does.
                 with scopes_disabled():
-                    OutboxEvent.objects.filter(pk=row.pk).update(done=[*done, key])
+                    this.update(done=[*done, key])
             done.append(key)
         except Exception as error:
             logger.exception("tenant %s: %s #%s: receiver %s failed", tenant.pk, row.name, row.pk, key)
@@ -142,13 +143,11 @@ def event_dispatch(*, tenant: Tenant, event_id: int) -> bool:
     finished = timezone.now()
     with scopes_disabled():
         if not errors:
-            OutboxEvent.objects.filter(pk=row.pk).update(
-                dispatched_at=finished, attempts=attempts, claimed_until=None, retry_at=None, last_error=""
-            )
+            this.update(dispatched_at=finished, attempts=attempts, claimed_until=None, retry_at=None, last_error="")
             return True
         if attempts >= MAX_ATTEMPTS:
             logger.error("tenant %s: %s #%s: gave up after %d attempts", tenant.pk, row.name, row.pk, attempts)
-        OutboxEvent.objects.filter(pk=row.pk).update(
+        this.update(
             attempts=attempts,
             claimed_until=None,
             retry_at=finished + retry_wait(attempts),
