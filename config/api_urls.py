@@ -10,9 +10,9 @@ from communications.api import entries as communication_entries_api
 from communications.api import imports as communication_imports_api
 from communications.api import preferences as communication_preferences_api
 from health import api as health_api
+from health.records import api as records_api
 from health.scoring import api as scoring_api
 from health.scoring import model_api as health_model_api
-from health.signals import api as signals_api
 from journeys.api import analytics as journey_analytics_api
 from journeys.api import plans as plans_api
 from journeys.api import tracks as journeys_api
@@ -36,11 +36,11 @@ router.register("tier-history", accounts_api.TierChangeViewSet, basename="tier-c
 router.register("event-definitions", health_api.EventDefinitionViewSet, basename="event-definition")
 router.register("event-rollups", health_api.EventRollupViewSet, basename="event-rollup")
 router.register("ingestion-errors", health_api.IngestionErrorViewSet, basename="ingestion-error")
-router.register("support-tickets", signals_api.SupportTicketViewSet, basename="support-ticket")
-router.register("invoices", signals_api.InvoiceViewSet, basename="invoice")
-router.register("subscription-changes", signals_api.SubscriptionChangeViewSet, basename="subscription-change")
-router.register("meetings", signals_api.MeetingViewSet, basename="meeting")
-router.register("nps-responses", signals_api.NpsResponseViewSet, basename="nps-response")
+router.register("support-tickets", records_api.SupportTicketViewSet, basename="support-ticket")
+router.register("invoices", records_api.InvoiceViewSet, basename="invoice")
+router.register("subscription-changes", records_api.SubscriptionChangeViewSet, basename="subscription-change")
+router.register("meetings", records_api.MeetingViewSet, basename="meeting")
+router.register("nps-responses", records_api.NpsResponseViewSet, basename="nps-response")
 router.register("health-scores", scoring_api.HealthScoreViewSet, basename="health-score")
 router.register("health-signals", scoring_api.HealthSignalViewSet, basename="health-signal")
 router.register("contact-health", scoring_api.ContactHealthViewSet, basename="contact-health")

@@ -23,9 +23,9 @@ from core import tenant_time
 from demo.tenancy import DemoPeople
 from health.ingestion.services import ingest
 from health.models import HealthModel
+from health.records.kinds import KINDS
+from health.records.services import record_bulk_upsert
 from health.scoring.measures import MEASURES, Family
-from health.signals.kinds import KINDS
-from health.signals.services import signal_bulk_upsert
 
 USAGE_DAYS = 120
 _ADOPTION = {m.key for m in MEASURES if m.family == Family.ADOPTION}
@@ -152,7 +152,7 @@ def _signals(tenant, accounts: list[Account], story_of: dict[str, str], rng: ran
         rows["meeting"] += _meetings(account, story, rng, today, zone)
         rows["nps"] += _nps(account, contact, story, rng, today)
     for key, kind_rows in rows.items():
-        result = signal_bulk_upsert(tenant=tenant, kind=KINDS[key], rows=kind_rows, mode=ImportMode.VALID_ROWS)
+        result = record_bulk_upsert(tenant=tenant, kind=KINDS[key], rows=kind_rows, mode=ImportMode.VALID_ROWS)
         if result.errors:
             raise ValueError(f"The demo's {key} rows are invalid: {list(result.errors.items())[:3]}")
 

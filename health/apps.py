@@ -10,8 +10,8 @@ class HealthConfig(AppConfig):
         from accounts.imports.registry import register_import_runner
 
         from . import receivers  # noqa: F401  (connects the receivers)
-        from .signals.import_jobs import record_import_run
-        from .signals.kinds import KINDS
+        from .records.import_jobs import record_import_run
+        from .records.kinds import KINDS
 
         # The record import's jobs are accounts' ImportJob, run by accounts' task, which may not import us.
         for key in KINDS:

@@ -176,7 +176,7 @@ def make_record_import(tenant: Tenant) -> int:
 
     from accounts.imports import services as import_services
     from accounts.models import ImportMode
-    from health.signals import import_jobs
+    from health.records import import_jobs
 
     data = (
         "account_external_id,external_id,subject,opened_at\n"
@@ -199,15 +199,15 @@ def make_record_import(tenant: Tenant) -> int:
 def _make_signal(tenant: Tenant, kind_key: str, **fields) -> int:
     """A signal record of tenant A's canary account, made through the service the API and imports use."""
     from accounts.models import Account, Contact
-    from health.signals import services as signal_services
-    from health.signals.kinds import KINDS
+    from health.records import services as record_services
+    from health.records.kinds import KINDS
 
     with scope(tenant=tenant):
         kind = KINDS[kind_key]
         fields["account"] = Account.objects.get(external_id="canary-account")
         if kind.has_contact:
             fields["contact"] = Contact.objects.get(external_id="canary-user")
-        return signal_services.signal_create(tenant=tenant, kind=kind, fields=fields).pk
+        return record_services.record_create(tenant=tenant, kind=kind, fields=fields).pk
 
 
 def make_support_ticket(tenant: Tenant) -> int:

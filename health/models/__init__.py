@@ -1,6 +1,19 @@
 """Signals about each account: product usage (Segment-compatible ingestion, daily rollups, the event
 catalogue) and the other signal families: support, financial and relationship."""
 
+from .records import (
+    Invoice,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    NpsResponse,
+    SubscriptionChange,
+    SubscriptionChangeKind,
+    SupportTicket,
+    TicketPriority,
+    TicketSentiment,
+    TicketStatus,
+)
 from .scores import (
     Band,
     ContactHealth,
@@ -14,19 +27,6 @@ from .scores import (
     Severity,
     SignalKind,
     SignalStatus,
-)
-from .signals import (
-    Invoice,
-    Meeting,
-    MeetingKind,
-    MeetingStatus,
-    NpsResponse,
-    SubscriptionChange,
-    SubscriptionChangeKind,
-    SupportTicket,
-    TicketPriority,
-    TicketSentiment,
-    TicketStatus,
 )
 from .usage import (
     AccountRollup,

@@ -14,10 +14,10 @@ from accounts import services as account_services
 from health import services as health_services
 from health.ingestion.services import ingest
 from health.models import HealthScore, HealthSignal, SignalStatus
+from health.records import services as record_services
+from health.records.kinds import KINDS
 from health.scoring import services as scoring
 from health.scoring.measures import MEASURES
-from health.signals import services as signal_services
-from health.signals.kinds import KINDS
 
 from ..accounts.conftest import make_account
 
@@ -80,12 +80,12 @@ def uses(contact, event: str, *days: dt.date) -> list[dict]:
 def record(tenant, kind_key: str, account, **fields):
     """A support ticket, invoice, subscription change, meeting or NPS answer, through the signal service."""
     with scope(tenant=tenant):
-        return signal_services.signal_create(tenant=tenant, kind=KINDS[kind_key], fields={"account": account, **fields})
+        return record_services.record_create(tenant=tenant, kind=KINDS[kind_key], fields={"account": account, **fields})
 
 
 def record_update(tenant, item, **fields):
     with scope(tenant=tenant):
-        return signal_services.signal_update(record=item, fields=fields)
+        return record_services.record_update(record=item, fields=fields)
 
 
 def score_day(tenant, day: dt.date, *accounts, detect: bool = True) -> dict:

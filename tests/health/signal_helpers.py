@@ -3,8 +3,8 @@
 from django_scopes import scope
 
 from accounts import services as account_services
-from health.signals import services
-from health.signals.kinds import KINDS
+from health.records import services
+from health.records.kinds import KINDS
 
 from ..accounts.conftest import make_account
 
@@ -23,7 +23,7 @@ def contact(tenant, account, external_id: str, *, name: str = "Jane Roe", email:
 
 def signal(tenant, kind_key: str, **fields):
     with scope(tenant=tenant):
-        return services.signal_create(tenant=tenant, kind=KINDS[kind_key], fields=fields)
+        return services.record_create(tenant=tenant, kind=KINDS[kind_key], fields=fields)
 
 
 def count(tenant, kind_key: str) -> int:

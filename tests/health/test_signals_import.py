@@ -19,7 +19,7 @@ from accounts.imports import services as account_imports
 from accounts.models import ImportJob, ImportKind, ImportMode, ImportStatus
 from accounts.tasks import imports_requeue_all
 from health.models import Invoice, Meeting, NpsResponse, SubscriptionChange, SupportTicket
-from health.signals import import_jobs
+from health.records import import_jobs
 from tenancy.models import Role
 
 from .signal_helpers import account, contact, count

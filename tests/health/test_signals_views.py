@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope
 
-from health.signals import selectors
+from health.records import selectors
 from tenancy.models import Role
 
 from .signal_helpers import account, contact, signal

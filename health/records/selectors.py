@@ -1,4 +1,4 @@
-"""Reads of signal records that the API, the import and the pages share; every one takes the tenant."""
+"""Reads of records that the API, the import and the pages share; every one takes the tenant."""
 
 from collections.abc import Iterable
 
@@ -8,36 +8,36 @@ from accounts.models import Account
 from tenancy.models import Tenant
 from tenancy.parsing import storable_text
 
-from ..models.signals import SignalRecord
-from .kinds import KINDS, SignalKind
+from ..models.records import Record
+from .kinds import KINDS, RecordKind
 from .timeline import timeline_item
 
 # SQLite allows a few thousand parameters per query; PostgreSQL more. Chunks stay under both.
 CHUNK = 1000
 
 
-def signal_list(*, tenant: Tenant, kind: SignalKind) -> QuerySet[SignalRecord]:
+def record_list(*, tenant: Tenant, kind: RecordKind) -> QuerySet[Record]:
     """The kind's records, newest first, with what a list row shows read in the same query."""
     related = ["account", "contact"] if kind.has_contact else ["account"]
     return kind.model.objects.filter(tenant=tenant).select_related(*related).order_by(f"-{kind.date_field}", "-pk")
 
 
-def signal_get(*, tenant: Tenant, kind: SignalKind, record_id: int) -> SignalRecord:
-    return signal_list(tenant=tenant, kind=kind).get(pk=record_id)
+def record_get(*, tenant: Tenant, kind: RecordKind, record_id: int) -> Record:
+    return record_list(tenant=tenant, kind=kind).get(pk=record_id)
 
 
-def signal_by_external_id(*, tenant: Tenant, kind: SignalKind, external_ids: Iterable[str]) -> dict[str, SignalRecord]:
+def record_by_external_id(*, tenant: Tenant, kind: RecordKind, external_ids: Iterable[str]) -> dict[str, Record]:
     """The records with these external ids (blank ids never match: they mean "no id"; nor do ids no row
     can hold, such as one with a NUL character)."""
     wanted = sorted({external_id for external_id in external_ids if external_id and storable_text(external_id)})
-    found: dict[str, SignalRecord] = {}
+    found: dict[str, Record] = {}
     for start in range(0, len(wanted), CHUNK):
-        rows = signal_list(tenant=tenant, kind=kind).filter(external_id__in=wanted[start : start + CHUNK])
+        rows = record_list(tenant=tenant, kind=kind).filter(external_id__in=wanted[start : start + CHUNK])
         found.update((row.external_id, row) for row in rows)
     return found
 
 
-def signal_external_id_taken(*, tenant: Tenant, record: SignalRecord) -> bool:
+def record_external_id_taken(*, tenant: Tenant, record: Record) -> bool:
     """Whether another record of the same kind has this record's external id."""
     if not record.external_id:
         return False

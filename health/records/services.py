@@ -1,4 +1,4 @@
-"""Writes of signal records: create, update, delete, and bulk upsert by external id.
+"""Writes of records: create, update, delete, and bulk upsert by external id.
 
 The REST API (single and bulk) and the CSV import all write through here, so a record
 is held to the same rules whichever way it arrives:
@@ -24,9 +24,9 @@ from accounts.models import ImportMode
 from tenancy.models import Tenant
 
 from ..models import Invoice, Meeting, MeetingStatus, SubscriptionChange, SubscriptionChangeKind, SupportTicket
-from ..models.signals import SignalRecord
+from ..models.records import Record
 from . import selectors
-from .kinds import SignalKind, kind_of
+from .kinds import RecordKind, kind_of
 
 Errors = dict[str, list[str]]
 
@@ -36,11 +36,11 @@ BATCH_SIZE = 500
 NOT_WRITABLE = {"id", "tenant", "created_at"}
 
 
-def writable_fields(kind: SignalKind) -> set[str]:
+def writable_fields(kind: RecordKind) -> set[str]:
     return {f.name for f in kind.model._meta.concrete_fields if f.name not in NOT_WRITABLE}
 
 
-def _assign(kind: SignalKind, record: SignalRecord, fields: dict) -> None:
+def _assign(kind: RecordKind, record: Record, fields: dict) -> None:
     unknown = set(fields) - writable_fields(kind)
     if unknown:
         # A caller's mistake, not the sender's: the serializers and the import only pass known fields.
@@ -49,13 +49,13 @@ def _assign(kind: SignalKind, record: SignalRecord, fields: dict) -> None:
         setattr(record, name, value)
 
 
-def _normalise(record: SignalRecord) -> None:
+def _normalise(record: Record) -> None:
     # Billing exports often give the paid date only: read that as paid in full.
     if isinstance(record, Invoice) and record.paid_on and not record.amount_paid and record.amount is not None:
         record.amount_paid = record.amount
 
 
-def _kind_rules(record: SignalRecord) -> Errors:
+def _kind_rules(record: Record) -> Errors:
     problems: Errors = {}
     if isinstance(record, SupportTicket):
         if record.closed_at and record.opened_at and record.closed_at < record.opened_at:
@@ -81,7 +81,7 @@ def _kind_rules(record: SignalRecord) -> Errors:
     return problems
 
 
-def problems_of(record: SignalRecord) -> Errors:
+def problems_of(record: Record) -> Errors:
     """Everything wrong with the record, by field; empty when it may be saved."""
     _normalise(record)
     problems: Errors = {}
@@ -102,9 +102,9 @@ def problems_of(record: SignalRecord) -> Errors:
     return problems
 
 
-def _save(record: SignalRecord, tenant: Tenant) -> SignalRecord:
+def _save(record: Record, tenant: Tenant) -> Record:
     problems = problems_of(record)
-    if selectors.signal_external_id_taken(tenant=tenant, record=record):
+    if selectors.record_external_id_taken(tenant=tenant, record=record):
         problems.setdefault("external_id", []).append(
             f"Another {kind_of(record).noun} has the external id {record.external_id}."
         )
@@ -119,18 +119,18 @@ def _save(record: SignalRecord, tenant: Tenant) -> SignalRecord:
     return record
 
 
-def signal_create(*, tenant: Tenant, kind: SignalKind, fields: dict) -> SignalRecord:
+def record_create(*, tenant: Tenant, kind: RecordKind, fields: dict) -> Record:
     record = kind.model(tenant=tenant)
     _assign(kind, record, fields)
     return _save(record, tenant)
 
 
-def signal_update(*, record: SignalRecord, fields: dict) -> SignalRecord:
+def record_update(*, record: Record, fields: dict) -> Record:
     _assign(kind_of(record), record, fields)
     return _save(record, record.tenant)
 
 
-def signal_delete(*, record: SignalRecord) -> None:
+def record_delete(*, record: Record) -> None:
     record.delete()
 
 
@@ -139,7 +139,7 @@ class BulkResult:
     """Per row, in order: what happened to it, the record it wrote, and the reasons it was rejected."""
 
     statuses: list[str]
-    records: list[SignalRecord | None]
+    records: list[Record | None]
     # The service's reasons; rows the caller had rejected already (None) have theirs with the caller.
     errors: dict[int, Errors] = field(default_factory=dict)
 
@@ -155,10 +155,10 @@ def _label(index: int) -> str:
     return f"item {index}"
 
 
-def signal_bulk_upsert(
+def record_bulk_upsert(
     *,
     tenant: Tenant,
-    kind: SignalKind,
+    kind: RecordKind,
     rows: Sequence[dict | None],
     mode: str = ImportMode.ALL_OR_NOTHING,
     describe: Callable[[int], str] = _label,
@@ -170,7 +170,7 @@ def signal_bulk_upsert(
     ones. `describe(i)` names row i in messages ("item 3", "line 4"). `on_checked(i)` is called once
     row i is checked: the checks are most of the work, and an import counts its progress by them.
     """
-    existing = selectors.signal_by_external_id(
+    existing = selectors.record_by_external_id(
         tenant=tenant, kind=kind, external_ids=(row.get("external_id", "") for row in rows if row)
     )
     positions: dict[str, list[int]] = defaultdict(list)
@@ -178,7 +178,7 @@ def signal_bulk_upsert(
         if row and row.get("external_id"):
             positions[row["external_id"]].append(index)
     statuses: list[str] = [REJECTED] * len(rows)
-    records: list[SignalRecord | None] = [None] * len(rows)
+    records: list[Record | None] = [None] * len(rows)
     errors: dict[int, Errors] = {}
     for index, row in enumerate(rows):
         if on_checked is not None:
@@ -207,9 +207,7 @@ def signal_bulk_upsert(
     return BulkResult(statuses=statuses, records=records, errors=errors)
 
 
-def _write(
-    kind: SignalKind, rows: Sequence[dict | None], records: list[SignalRecord | None], statuses: list[str]
-) -> None:
+def _write(kind: RecordKind, rows: Sequence[dict | None], records: list[Record | None], statuses: list[str]) -> None:
     new = [record for record, status in zip(records, statuses, strict=True) if status == CREATED]
     changed = [record for record, status in zip(records, statuses, strict=True) if status == UPDATED]
     names = sorted({name for row, status in zip(rows, statuses, strict=True) if status == UPDATED for name in row})

@@ -1,4 +1,4 @@
-"""Shapes of signal records in the API: what is read, what a write may carry, and what a bulk write answers.
+"""Shapes of records in the API: what is read, what a write may carry, and what a bulk write answers.
 
 A write names its account by `account` (an id) or `account_external_id`, and its contact (tickets
 and NPS) by `contact` or `contact_external_id`. They are looked up in the request's tenant only,
@@ -100,11 +100,11 @@ BASE_FIELDS = ["id", "account", "account_external_id", "external_id"]
 CONTACT_FIELDS = ["contact", "contact_external_id", "contact_name"]
 
 
-class SignalSerializer(serializers.ModelSerializer):
+class RecordSerializer(serializers.ModelSerializer):
     account_external_id = serializers.CharField(source="account.external_id", read_only=True)
 
 
-class WithContactSerializer(SignalSerializer):
+class WithContactSerializer(RecordSerializer):
     contact_external_id = serializers.CharField(source="contact.external_id", read_only=True, allow_null=True)
     contact_name = serializers.CharField(source="contact.name", read_only=True, allow_null=True)
 
@@ -129,7 +129,7 @@ class SupportTicketSerializer(WithContactSerializer):
         read_only_fields = fields
 
 
-class InvoiceSerializer(SignalSerializer):
+class InvoiceSerializer(RecordSerializer):
     days_late = serializers.SerializerMethodField()
 
     class Meta:
@@ -143,7 +143,7 @@ class InvoiceSerializer(SignalSerializer):
         return invoice.days_late(tenant_time.today(self.context["request"].tenant))
 
 
-class SubscriptionChangeSerializer(SignalSerializer):
+class SubscriptionChangeSerializer(RecordSerializer):
     kind = NamedChoiceField(
         choices=SubscriptionChangeKind.choices, enum_name="SubscriptionChangeKindEnum", read_only=True
     )
@@ -166,7 +166,7 @@ class SubscriptionChangeSerializer(SignalSerializer):
         read_only_fields = fields
 
 
-class MeetingSerializer(SignalSerializer):
+class MeetingSerializer(RecordSerializer):
     kind = NamedChoiceField(choices=MeetingKind.choices, enum_name="MeetingKindEnum", read_only=True)
     status = NamedChoiceField(choices=MeetingStatus.choices, enum_name="MeetingStatusEnum", read_only=True)
 
@@ -192,7 +192,7 @@ class NpsResponseSerializer(WithContactSerializer):
 WRITE_BASE = ["account", "account_external_id", "external_id"]
 
 
-class SignalWriteSerializer(serializers.ModelSerializer):
+class RecordWriteSerializer(serializers.ModelSerializer):
     """What every write carries; resolves `account_external_id` (and the contact's) to rows of the tenant."""
 
     account = KnownRowField(model=Account, rows="accounts", required=False, help_text="The account's id.")
@@ -245,7 +245,7 @@ class SignalWriteSerializer(serializers.ModelSerializer):
         data["contact"] = contact
 
 
-class WithContactWriteSerializer(SignalWriteSerializer):
+class WithContactWriteSerializer(RecordWriteSerializer):
     contact = KnownRowField(
         model=Contact,
         rows="contacts",
@@ -267,14 +267,14 @@ class SupportTicketWriteSerializer(WithContactWriteSerializer):
         fields += ["closed_at", "csat", "sentiment"]
 
 
-class InvoiceWriteSerializer(SignalWriteSerializer):
+class InvoiceWriteSerializer(RecordWriteSerializer):
     class Meta:
         model = Invoice
         fields = [*WRITE_BASE, "number", "amount", "issued_on", "due_on", "paid_on", "amount_paid"]
         extra_kwargs = {"amount_paid": {"help_text": "Defaults to the amount when paid_on is given."}}
 
 
-class SubscriptionChangeWriteSerializer(SignalWriteSerializer):
+class SubscriptionChangeWriteSerializer(RecordWriteSerializer):
     kind = NamedChoiceField(choices=SubscriptionChangeKind.choices, enum_name="SubscriptionChangeKindEnum")
 
     class Meta:
@@ -283,7 +283,7 @@ class SubscriptionChangeWriteSerializer(SignalWriteSerializer):
         fields += ["arr_before", "arr_after", "note"]
 
 
-class MeetingWriteSerializer(SignalWriteSerializer):
+class MeetingWriteSerializer(RecordWriteSerializer):
     kind = NamedChoiceField(choices=MeetingKind.choices, enum_name="MeetingKindEnum", required=False)
     status = NamedChoiceField(choices=MeetingStatus.choices, enum_name="MeetingStatusEnum", required=False)
 

@@ -1,4 +1,4 @@
-"""The other signal families: support, financial and relationship.
+"""The customer's records behind the support, financial and relationship signal families.
 
 Each row may carry the id the source system uses (`external_id`), so a re-sent
 row updates instead of duplicating.
@@ -15,8 +15,8 @@ from tenancy.models import TenantOwned
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
-class SignalRecord(TenantOwned):
-    """What every signal row has: the account, the source's id, and when it was recorded here."""
+class Record(TenantOwned):
+    """What every record has: the account, the source's id, and when it was recorded here."""
 
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
     external_id = models.CharField(max_length=255, blank=True)
@@ -50,7 +50,7 @@ class TicketSentiment(models.TextChoices):
     NEGATIVE = "negative", "Negative"
 
 
-class SupportTicket(SignalRecord):
+class SupportTicket(Record):
     contact = models.ForeignKey("accounts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     subject = models.CharField(max_length=300)
     priority = models.CharField(max_length=4, choices=TicketPriority.choices, default=TicketPriority.P3)
@@ -75,7 +75,7 @@ class SupportTicket(SignalRecord):
         return self.subject
 
 
-class Invoice(SignalRecord):
+class Invoice(Record):
     number = models.CharField(max_length=60, blank=True)
     amount = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
     issued_on = models.DateField()
@@ -107,7 +107,7 @@ class SubscriptionChangeKind(models.TextChoices):
     SEATS_REMOVED = "seats_removed", "Seats removed"
 
 
-class SubscriptionChange(SignalRecord):
+class SubscriptionChange(Record):
     kind = models.CharField(max_length=16, choices=SubscriptionChangeKind.choices)
     effective_on = models.DateField()
     plan_before = models.CharField(max_length=80, blank=True)
@@ -143,7 +143,7 @@ class MeetingStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class Meeting(SignalRecord):
+class Meeting(Record):
     """A meeting or other touchpoint with the account, and whether it happened."""
 
     kind = models.CharField(max_length=16, choices=MeetingKind.choices, default=MeetingKind.CHECK_IN)
@@ -162,7 +162,7 @@ class Meeting(SignalRecord):
         return self.title or self.get_kind_display()
 
 
-class NpsResponse(SignalRecord):
+class NpsResponse(Record):
     contact = models.ForeignKey("accounts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     score = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
     comment = models.TextField(blank=True)

@@ -1,4 +1,4 @@
-"""REST API of support, financial and relationship signals; registered in config/api_urls.py.
+"""REST API of the support, financial and relationship records; registered in config/api_urls.py.
 
 Five viewsets alike (support-tickets, invoices, subscription-changes, meetings, nps-responses):
 list with filters, retrieve, create (an existing external id updates), PATCH, DELETE (admins),
@@ -24,9 +24,9 @@ from tenancy.filters import TenantFilterSet
 from tenancy.permissions import Capability, RolePermission, membership_can
 
 from ..models import Invoice, Meeting, NpsResponse, SubscriptionChange, SupportTicket
-from ..models.signals import SignalRecord
+from ..models.records import Record
 from . import selectors, services
-from .kinds import INVOICE, MEETING, NPS, SUBSCRIPTION_CHANGE, TICKET, SignalKind
+from .kinds import INVOICE, MEETING, NPS, SUBSCRIPTION_CHANGE, TICKET, RecordKind
 from .serializers import (
     BulkResultSerializer,
     InvoiceSerializer,
@@ -35,8 +35,8 @@ from .serializers import (
     MeetingWriteSerializer,
     NpsResponseSerializer,
     NpsResponseWriteSerializer,
+    RecordWriteSerializer,
     RelatedRows,
-    SignalWriteSerializer,
     SubscriptionChangeSerializer,
     SubscriptionChangeWriteSerializer,
     SupportTicketSerializer,
@@ -46,7 +46,7 @@ from .serializers import (
 MAX_BULK_ITEMS = 1000
 
 
-class SignalRecordPermission(RolePermission):
+class RecordPermission(RolePermission):
     """RolePermission, with a record's account standing for the record (CSMs edit their accounts'
     records), and DELETE for admins only: a deleted record is history the health score no longer sees."""
 
@@ -58,12 +58,12 @@ class SignalRecordPermission(RolePermission):
             return False
         return super().has_permission(request, view)
 
-    def has_object_permission(self, request, view, obj: SignalRecord) -> bool:
+    def has_object_permission(self, request, view, obj: Record) -> bool:
         return super().has_object_permission(request, view, obj.account)
 
 
-class SignalFilter(TenantFilterSet):
-    signal_kind: SignalKind
+class RecordFilter(TenantFilterSet):
+    record_kind: RecordKind
     account = filters.NumberFilter(field_name="account_id", help_text="An account id.")
     account_external_id = filters.CharFilter(field_name="account__external_id")
     external_id = filters.CharFilter()
@@ -73,13 +73,13 @@ class SignalFilter(TenantFilterSet):
     def filter_date(self, queryset, name, value):
         # Datetimes compare by the tenant's day: the API runs in the tenant's time zone.
         field = (
-            f"{self.signal_kind.date_field}__date" if self.signal_kind.date_is_datetime else self.signal_kind.date_field
+            f"{self.record_kind.date_field}__date" if self.record_kind.date_is_datetime else self.record_kind.date_field
         )
         return queryset.filter(**{f"{field}__{'gte' if name == 'date_from' else 'lte'}": value})
 
 
-class SupportTicketFilter(SignalFilter):
-    signal_kind = TICKET
+class SupportTicketFilter(RecordFilter):
+    record_kind = TICKET
     contact = filters.NumberFilter(field_name="contact_id", help_text="A contact id.")
 
     class Meta:
@@ -87,8 +87,8 @@ class SupportTicketFilter(SignalFilter):
         fields = ["account", "account_external_id", "external_id", "contact", "status", "priority", "sentiment"]
 
 
-class InvoiceFilter(SignalFilter):
-    signal_kind = INVOICE
+class InvoiceFilter(RecordFilter):
+    record_kind = INVOICE
     paid = filters.BooleanFilter(field_name="paid_on", lookup_expr="isnull", exclude=True, help_text="Paid or not.")
 
     class Meta:
@@ -96,24 +96,24 @@ class InvoiceFilter(SignalFilter):
         fields = ["account", "account_external_id", "external_id", "paid"]
 
 
-class SubscriptionChangeFilter(SignalFilter):
-    signal_kind = SUBSCRIPTION_CHANGE
+class SubscriptionChangeFilter(RecordFilter):
+    record_kind = SUBSCRIPTION_CHANGE
 
     class Meta:
         model = SubscriptionChange
         fields = ["account", "account_external_id", "external_id", "kind"]
 
 
-class MeetingFilter(SignalFilter):
-    signal_kind = MEETING
+class MeetingFilter(RecordFilter):
+    record_kind = MEETING
 
     class Meta:
         model = Meeting
         fields = ["account", "account_external_id", "external_id", "kind", "status", "executive_present"]
 
 
-class NpsResponseFilter(SignalFilter):
-    signal_kind = NPS
+class NpsResponseFilter(RecordFilter):
+    record_kind = NPS
     contact = filters.NumberFilter(field_name="contact_id", help_text="A contact id.")
     category = filters.ChoiceFilter(
         choices=[("promoter", "Promoter (9-10)"), ("passive", "Passive (7-8)"), ("detractor", "Detractor (0-6)")],
@@ -137,24 +137,24 @@ def _bulk_mode(request) -> str:
     return ImportMode.VALID_ROWS if partial else ImportMode.ALL_OR_NOTHING
 
 
-class SignalViewSet(
+class RecordViewSet(
     TenantViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    kind: SignalKind
-    write_serializer_class: type[SignalWriteSerializer]
-    permission_classes = [SignalRecordPermission]
+    kind: RecordKind
+    write_serializer_class: type[RecordWriteSerializer]
+    permission_classes = [RecordPermission]
     write_capability = Capability.EDIT  # bulk/ asks for MANAGE
     http_method_names = WRITE_METHODS
     filter_backends = [filters.DjangoFilterBackend]
 
     def tenant_queryset(self, tenant):
-        return selectors.signal_list(tenant=tenant, kind=self.kind)
+        return selectors.record_list(tenant=tenant, kind=self.kind)
 
-    def _write_serializer(self, data, *, related: RelatedRows, instance: SignalRecord | None = None):
+    def _write_serializer(self, data, *, related: RelatedRows, instance: Record | None = None):
         context = {"request": self.request, "related": related}
         # A known external id is an update: what the item leaves out, the record keeps.
         return self.write_serializer_class(instance, data=data, partial=instance is not None, context=context)
@@ -163,7 +163,7 @@ class SignalViewSet(
         if not membership_can(self.request.membership, Capability.EDIT, account):
             raise exceptions.PermissionDenied("CSMs change only the signals of the accounts they own.")
 
-    def _record(self, record: SignalRecord, code: int = status.HTTP_200_OK) -> Response:
+    def _record(self, record: Record, code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(record).data, status=code)
 
     def create(self, request, *args, **kwargs):
@@ -172,7 +172,7 @@ class SignalViewSet(
         external_id = request.data.get("external_id")
         existing = None
         if isinstance(external_id, str) and external_id:
-            found = selectors.signal_by_external_id(tenant=request.tenant, kind=self.kind, external_ids=[external_id])
+            found = selectors.record_by_external_id(tenant=request.tenant, kind=self.kind, external_ids=[external_id])
             existing = found.get(external_id)
         related = RelatedRows(tenant=request.tenant, items=[request.data])
         data = validated(self._write_serializer(request.data, related=related, instance=existing))
@@ -181,8 +181,8 @@ class SignalViewSet(
         if "account" in data:
             self._require_edit(data["account"])
         if existing is not None:
-            return self._record(services.signal_update(record=existing, fields=data))
-        record = services.signal_create(tenant=request.tenant, kind=self.kind, fields=data)
+            return self._record(services.record_update(record=existing, fields=data))
+        record = services.record_create(tenant=request.tenant, kind=self.kind, fields=data)
         return self._record(record, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
@@ -192,10 +192,10 @@ class SignalViewSet(
         if "account" in data:
             # Moving a record is an edit of the account it joins too.
             self._require_edit(data["account"])
-        return self._record(services.signal_update(record=record, fields=data))
+        return self._record(services.record_update(record=record, fields=data))
 
-    def perform_destroy(self, instance: SignalRecord) -> None:
-        services.signal_delete(record=instance)
+    def perform_destroy(self, instance: Record) -> None:
+        services.record_delete(record=instance)
 
     @action(detail=False, methods=["post"], write_capability=Capability.MANAGE)
     def bulk(self, request, *args, **kwargs):
@@ -208,7 +208,7 @@ class SignalViewSet(
             )
         mode = _bulk_mode(request)
         rows, errors = self._check_items(items)
-        result = services.signal_bulk_upsert(tenant=request.tenant, kind=self.kind, rows=rows, mode=mode)
+        result = services.record_bulk_upsert(tenant=request.tenant, kind=self.kind, rows=rows, mode=mode)
         errors.update(result.errors)
         if errors and mode == ImportMode.ALL_OR_NOTHING:
             return _bulk_refused(errors, total=len(items))
@@ -224,7 +224,7 @@ class SignalViewSet(
         """Each item's checked values, or None and its errors; accounts, contacts and records read once for all."""
         related = RelatedRows(tenant=self.request.tenant, items=items)
         named = [i["external_id"] for i in items if isinstance(i, dict) and isinstance(i.get("external_id"), str)]
-        existing = selectors.signal_by_external_id(tenant=self.request.tenant, kind=self.kind, external_ids=named)
+        existing = selectors.record_by_external_id(tenant=self.request.tenant, kind=self.kind, external_ids=named)
         rows: list[dict | None] = []
         errors: dict[int, dict] = {}
         for index, item in enumerate(items):
@@ -264,7 +264,7 @@ PARTIAL = OpenApiParameter(
 
 
 def documented(read, write, noun: str):
-    """The schema of a signal viewset: its own shapes on the shared create, update and bulk actions."""
+    """The schema of a record viewset: its own shapes on the shared create, update and bulk actions."""
     return extend_schema_view(
         create=extend_schema(
             request=write,
@@ -286,7 +286,7 @@ def documented(read, write, noun: str):
 
 
 @documented(SupportTicketSerializer, SupportTicketWriteSerializer, "support ticket")
-class SupportTicketViewSet(SignalViewSet):
+class SupportTicketViewSet(RecordViewSet):
     """Support tickets per account and contact: priority, status, when opened and closed, CSAT, sentiment."""
 
     kind, model = TICKET, SupportTicket
@@ -296,7 +296,7 @@ class SupportTicketViewSet(SignalViewSet):
 
 
 @documented(InvoiceSerializer, InvoiceWriteSerializer, "invoice")
-class InvoiceViewSet(SignalViewSet):
+class InvoiceViewSet(RecordViewSet):
     """Invoices and their payments: amount, due date, paid date and amount paid."""
 
     kind, model = INVOICE, Invoice
@@ -306,7 +306,7 @@ class InvoiceViewSet(SignalViewSet):
 
 
 @documented(SubscriptionChangeSerializer, SubscriptionChangeWriteSerializer, "subscription change")
-class SubscriptionChangeViewSet(SignalViewSet):
+class SubscriptionChangeViewSet(RecordViewSet):
     """Plan upgrades and downgrades, seats added and removed."""
 
     kind, model = SUBSCRIPTION_CHANGE, SubscriptionChange
@@ -316,7 +316,7 @@ class SubscriptionChangeViewSet(SignalViewSet):
 
 
 @documented(MeetingSerializer, MeetingWriteSerializer, "meeting")
-class MeetingViewSet(SignalViewSet):
+class MeetingViewSet(RecordViewSet):
     """Meetings and touchpoints: check-ins, QBRs, executive meetings; held, no-show or cancelled."""
 
     kind, model = MEETING, Meeting
@@ -326,7 +326,7 @@ class MeetingViewSet(SignalViewSet):
 
 
 @documented(NpsResponseSerializer, NpsResponseWriteSerializer, "NPS response")
-class NpsResponseViewSet(SignalViewSet):
+class NpsResponseViewSet(RecordViewSet):
     """NPS responses: score 0-10, comment, contact and day."""
 
     kind, model = NPS, NpsResponse

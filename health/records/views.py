@@ -1,4 +1,4 @@
-"""Signal pages: an account's timeline (a card on the account page, or a page of its own), the import and its jobs."""
+"""Record pages: an account's timeline (a card on the account page, or a page of its own), the import and its jobs."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -19,7 +19,7 @@ from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 from tenancy.shortcuts import get_or_404, member_required
 
 from . import import_jobs, imports, selectors
-from .forms import SignalImportForm
+from .forms import RecordImportForm
 from .kinds import KINDS
 
 TIMELINE_ITEMS = 50
@@ -33,11 +33,11 @@ def account_timeline(request: HttpRequest, account_id: int) -> HttpResponse:
     account = get_or_404(account_selectors.account_get, tenant=request.tenant, account_id=account_id)
     if request.htmx:
         items = selectors.account_timeline(tenant=request.tenant, account=account, limit=TIMELINE_ITEMS)
-        response = render(request, "health/signals/_timeline.html", {"account": account, "items": items})
+        response = render(request, "health/records/_timeline.html", {"account": account, "items": items})
     else:
         timeline = selectors.AccountTimeline(tenant=request.tenant, account=account)
         page = Paginator(timeline, TIMELINE_ITEMS).get_page(request.GET.get("page"))
-        response = render(request, "health/signals/timeline.html", {"account": account, "page": page})
+        response = render(request, "health/records/timeline.html", {"account": account, "page": page})
     # One URL, two shapes: a cache must not hand the card to a browser that asked for the page.
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -45,10 +45,10 @@ def account_timeline(request: HttpRequest, account_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Capability.VIEW)
-def signal_import(request: HttpRequest) -> HttpResponse:
+def record_import(request: HttpRequest) -> HttpResponse:
     """The upload (checked up to its header and first rows, then run in the background) and the past imports."""
     may_import = membership_can(request.membership, Capability.MANAGE)
-    form = SignalImportForm(request.POST or None, request.FILES or None) if may_import else None
+    form = RecordImportForm(request.POST or None, request.FILES or None) if may_import else None
     if request.method == "POST":
         require(request, Capability.MANAGE)
         if form.is_valid():
@@ -74,7 +74,7 @@ def signal_import(request: HttpRequest) -> HttpResponse:
         "page": Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page")),
         "columns": [(kind, imports.COLUMNS[kind.key]) for kind in KINDS.values()],
     }
-    return render(request, "health/signals/import.html", context)
+    return render(request, "health/records/import.html", context)
 
 
 def _job(request: HttpRequest, record_import_id: int) -> ImportJob:
@@ -99,20 +99,20 @@ def _status(job: ImportJob) -> dict:
 
 @require_GET
 @member_required(Capability.VIEW)
-def signal_import_job(request: HttpRequest, record_import_id: int) -> HttpResponse:
+def record_import_job(request: HttpRequest, record_import_id: int) -> HttpResponse:
     job = _job(request, record_import_id)
     context = {"job": job, "ignored_columns": import_jobs.ignored_columns(job), **_status(job)}
-    return render(request, "health/signals/import_job.html", context)
+    return render(request, "health/records/import_job.html", context)
 
 
 @require_GET
 @member_required(Capability.VIEW)
-def signal_import_progress(request: HttpRequest, record_import_id: int) -> HttpResponse:
+def record_import_progress(request: HttpRequest, record_import_id: int) -> HttpResponse:
     job = _job(request, record_import_id)
     return render(request, "accounts/imports/_status.html", {"job": job, **_status(job)})
 
 
 @require_GET
 @member_required(Capability.VIEW)
-def signal_import_rejected(request: HttpRequest, record_import_id: int) -> FileResponse:
+def record_import_rejected(request: HttpRequest, record_import_id: int) -> FileResponse:
     return rejected_rows_response(_job(request, record_import_id))

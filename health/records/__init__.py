@@ -1,4 +1,6 @@
-"""Support, financial and relationship signals of each account: how they arrive and how they show.
+"""The customer's records behind the support, financial and relationship measures (tickets, invoices,
+subscription changes, meetings, NPS): how they arrive and how they show. A health signal is something else
+(health.models.HealthSignal, raised by the scoring).
 
 - kinds.py: the five kinds (tickets, invoices, subscription changes, meetings, NPS) and what differs between them;
 - services.py: create, update, delete and bulk upsert (by external id), with the rules every path shares;

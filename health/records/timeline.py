@@ -1,4 +1,4 @@
-"""One signal record as one timeline item: when, what, in a sentence, and whether it is good or bad news."""
+"""One record as one timeline item: when, what, in a sentence, and whether it is good or bad news."""
 
 import datetime as dt
 
@@ -19,13 +19,13 @@ from ..models import (
     TicketPriority,
     TicketSentiment,
 )
-from ..models.signals import SignalRecord
+from ..models.records import Record
 
 GOOD, NEUTRAL, BAD = "good", "neutral", "bad"
 DETAIL_CHARS = 240
 
 
-def timeline_item(record: SignalRecord, *, tenant: Tenant) -> dict:
+def timeline_item(record: Record, *, tenant: Tenant) -> dict:
     for model, build in BUILDERS.items():
         if isinstance(record, model):
             return build(record, tenant)

@@ -114,7 +114,7 @@ def record_import_run(job: ImportJob) -> ImportJob:
             import_job_save(job, processed_rows=index)
 
     try:
-        result = services.signal_bulk_upsert(
+        result = services.record_bulk_upsert(
             tenant=tenant,
             kind=kind,
             rows=checked.values,

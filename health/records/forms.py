@@ -1,4 +1,4 @@
-"""The upload form of the signal import."""
+"""The upload form of the record import."""
 
 from django import forms
 from django.conf import settings
@@ -15,7 +15,7 @@ MODES = [
 ]
 
 
-class SignalImportForm(forms.Form):
+class RecordImportForm(forms.Form):
     kind = forms.ChoiceField(label="The file holds", choices=[(kind.key, kind.plural) for kind in KINDS.values()])
     file = forms.FileField(widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}))
     mode = forms.ChoiceField(

@@ -1,4 +1,4 @@
-"""What a CSV or Excel file of signal records holds: fixed column names per kind, and every row's checks.
+"""What a CSV or Excel file of records holds: fixed column names per kind, and every row's checks.
 
 The file is read by accounts.imports.reading (encodings, delimiters, .xlsx, size limit, header
 checks), so every import in the product refuses a bad file in the same words. Columns are found
@@ -25,7 +25,7 @@ from accounts.parsing import parse_bool, parse_choice, parse_date, parse_decimal
 from tenancy.models import Tenant
 
 from ..models import MeetingKind, MeetingStatus, SubscriptionChangeKind, TicketPriority, TicketSentiment, TicketStatus
-from .kinds import SignalKind
+from .kinds import RecordKind
 
 PRIORITY_WORDS = {"urgent": "p1", "high": "p2", "normal": "p3", "medium": "p3", "low": "p4"}
 
@@ -136,7 +136,7 @@ def _parsers(zone: dt.tzinfo) -> dict[str, Callable[[str], object]]:
     }
 
 
-def find_columns(table: Table, kind: SignalKind) -> tuple[dict[str, str], list[str]]:
+def find_columns(table: Table, kind: RecordKind) -> tuple[dict[str, str], list[str]]:
     """Column name -> the file's header for it, and the headers no column takes."""
     known = {normalise(column.name): column.name for column in COLUMNS[kind.key]}
     found: dict[str, str] = {}
@@ -160,7 +160,7 @@ def find_columns(table: Table, kind: SignalKind) -> tuple[dict[str, str], list[s
 class RowChecker:
     """Checks each row's cells: typed values for the service, or RowErrors with line, column, value and reason."""
 
-    def __init__(self, *, tenant: Tenant, kind: SignalKind, table: Table, found: dict[str, str]):
+    def __init__(self, *, tenant: Tenant, kind: RecordKind, table: Table, found: dict[str, str]):
         self.kind, self.table, self.found = kind, table, found
         self.cells = {name: table.frame[header].str.strip().tolist() for name, header in found.items()}
         parsers = _parsers(tenant.zone)
