@@ -14,7 +14,7 @@ from accounts.models import Account
 from core import tenant_time
 from core.events import receives
 from health.peers import SignalStatus, signals_of
-from health.scoring.detection import signals_changed
+from health.signals import signals_changed
 from journeys.signals import track_transitioned
 from renewals.signals import renewal_closed, renewal_opened
 from tenancy.models import Tenant, User

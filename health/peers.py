@@ -1,7 +1,6 @@
 """What health offers the apps above it (renewals, journeys, communications): reads that take the tenant, and
 the value types its events and reads carry, so no app above imports health's models or internals. Health's
-event itself (signals_changed) is in health.scoring.detection until the records package frees the name
-health/signals (issue 16)."""
+event itself (signals_changed) is in health.signals."""
 
 import datetime as dt
 from collections import defaultdict

@@ -4,7 +4,7 @@ from accounts.models import Account, Contact, ContactRole
 from accounts.signals import accounts_created, contact_changes, contacts_changed
 from core.events import receives
 from health.peers import SignalKind, SignalStatus, signals_of
-from health.scoring.detection import signals_changed
+from health.signals import signals_changed
 from tenancy.signals import tenant_created
 
 from .criteria import exit_criteria_ensure

@@ -4,7 +4,7 @@ resolved makes the account's open renewals suggest their forecast again (once pe
 from core import tenant_time
 from core.events import receives
 from health.peers import signals_of
-from health.scoring.detection import signals_changed
+from health.signals import signals_changed
 from tenancy.signals import tenant_created
 
 from .services.forecast import renewals_refresh_forecast

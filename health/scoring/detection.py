@@ -1,6 +1,6 @@
 """Signals: what in today's scores deserves action. One open signal per kind and subject; a rerun
 refreshes it instead of adding another, a cleared condition resolves it, and a resolved one stays
-quiet for its kind's cooldown. New and resolved signals are announced for other apps."""
+quiet for its kind's cooldown. New and resolved signals are announced for other apps (health.signals)."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -9,18 +9,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import text
-from core.events import Event, announce
-from tenancy.models import Tenant
 
 from ..models import HealthModel, HealthSignal, Severity, SignalKind, SignalStatus
+from ..signals import signals_announce
 from .engine import AccountScore
 from .inputs import Inputs
-
-# Health's news for the other apps (the event contract, core.events): the ids of the signals a batch raised
-# and resolved, in one announcement per batch, written with the batch. A receiver reads the signals it cares
-# about in one query (health.peers.signals_of) and does its work once per batch: a night that raises thousands
-# of signals (a tenant's first run, a new model) costs it a few queries per batch, not per signal.
-signals_changed = Event("health.signals_changed", "raised", "resolved")
 
 SCORE_DROP_POINTS = 15
 BAND_CHANGE_MIN_POINTS = 5
@@ -278,10 +271,3 @@ def signals_sync(
 
     signals_announce(tenant=tenant, raised=[s.pk for s in raised], resolved=[s.pk for s in resolved])
     return {"raised": len(raised), "refreshed": refreshed, "resolved": len(resolved)}
-
-
-def signals_announce(*, tenant: Tenant, raised: list[int], resolved: list[int]) -> None:
-    """Tell the other apps, in the batch's transaction (delivered after its commit, or by the sweep when the
-    worker dies first)."""
-    if raised or resolved:
-        announce(signals_changed, tenant=tenant, raised=raised, resolved=resolved)

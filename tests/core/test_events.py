@@ -11,7 +11,7 @@ from django_scopes import scope, scopes_disabled
 
 from core import events
 from core.events import Event, announce, events_paused, receives
-from health.scoring.detection import signals_changed
+from health.signals import signals_changed
 from tenancy.models import Membership, OutboxEvent
 
 pytestmark = pytest.mark.django_db

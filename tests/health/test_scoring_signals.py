@@ -10,7 +10,7 @@ from django_scopes import scope
 from accounts import services as account_services
 from core.events import receives
 from health.models import HealthSignal, SignalStatus
-from health.scoring.detection import signals_changed
+from health.signals import signals_changed
 
 from .scoring_helpers import (
     DAY,

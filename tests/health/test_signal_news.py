@@ -10,7 +10,7 @@ from django_scopes import scope
 
 from health.models import HealthSignal
 from health.scoring import detection
-from health.scoring.detection import signals_announce
+from health.signals import signals_announce
 from renewals.models import Renewal
 
 from ..renewals.helpers import contract_for, make_account
