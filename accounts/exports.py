@@ -5,7 +5,8 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from .csv_safety import safe_cell
+from core.imports.safety import safe_cell
+
 from .models import Account, CustomFieldDefinition
 
 CHUNK_SIZE = 2000

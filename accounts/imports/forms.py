@@ -3,9 +3,10 @@
 from django import forms
 from django.conf import settings
 
+from core.imports.reading import megabytes
+
 from ..models import ACCOUNT_IMPORT_KINDS, ImportKind, ImportMode
 from .mapping import TargetField
-from .reading import megabytes
 
 SKIP = ""
 

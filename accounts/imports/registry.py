@@ -15,7 +15,7 @@ _runners: dict[str, ImportRunner] = {}
 
 
 def register_import_runner(kind: str, run: ImportRunner) -> None:
-    """Run the claimed (RUNNING) jobs of `kind` with `run`, which ends them with runner.import_job_finish."""
+    """Run the claimed (RUNNING) jobs of `kind` with `run`, which ends them with core.imports.jobs.job_finish."""
     if kind not in ImportKind.values or kind in ACCOUNT_IMPORT_KINDS:
         raise ValueError(f"{kind!r} is not an import kind another app may run.")
     _runners[kind] = run

@@ -1,38 +1,27 @@
 """One run of a claimed import job: read, check every row, then write in batches and count progress on the job.
 
 Jobs of other kinds (health's records) go to the run their app registered (registry.py); such a run uses
-import_job_read, import_job_save (progress) and import_job_finish (outcome, errors, rejected rows) as ours does.
+import_job_read, and core.imports.jobs' job_save (progress) and job_finish (outcome, errors, rejected rows)
+as ours does.
 """
 
-import csv
-import io
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.utils import timezone
 
-from ..csv_safety import safe_cell
+from core.imports.jobs import Checked, batches, job_finish, job_save, rejected_rows_csv
+from core.imports.reading import Table, read_table
+
 from ..models import ACCOUNT_IMPORT_KINDS, Account, Contact, ImportJob, ImportKind, ImportMode, ImportStatus
 from ..selectors import assignable_owners
 from ..services import service_tiers
 from ..services.custom_fields import custom_field_definitions
-from .reading import Table, read_table
 from .registry import import_runner
-from .validation import (
-    AccountContext,
-    Checked,
-    ContactContext,
-    RowError,
-    check_accounts,
-    check_contacts,
-    duplicate_errors,
-)
+from .validation import AccountContext, ContactContext, check_accounts, check_contacts, duplicate_errors
 from .writing import AccountWriter, ContactWriter
 
 BATCH_SIZE = 2000
-MAX_STORED_ERRORS = 500
 
 
 def import_job_read(job: ImportJob) -> Table:
@@ -44,7 +33,7 @@ def import_job_read(job: ImportJob) -> Table:
 def import_job_refuse(job: ImportJob, error: ValidationError) -> ImportJob:
     """End the job REJECTED for a file that cannot be imported at all, saying why. The upload read the
     first rows only: what is wrong further down the file is reported here."""
-    return import_job_finish(
+    return job_finish(
         job,
         ImportStatus.REJECTED,
         errors=[],
@@ -61,11 +50,11 @@ def import_job_execute(job: ImportJob, *, batch_size: int = BATCH_SIZE) -> Impor
         table = import_job_read(job)
     except ValidationError as error:
         return import_job_refuse(job, error)
-    import_job_save(job, total_rows=len(table), processed_rows=0, encoding=table.encoding)
+    job_save(job, total_rows=len(table), processed_rows=0, encoding=table.encoding)
     noun = "accounts" if job.kind == ImportKind.ACCOUNTS else "contacts"
     duplicates = duplicate_errors(table, job.mapping, job.kind)
     if duplicates:
-        return import_job_finish(
+        return job_finish(
             job,
             ImportStatus.REJECTED,
             errors=duplicates,
@@ -76,13 +65,13 @@ def import_job_execute(job: ImportJob, *, batch_size: int = BATCH_SIZE) -> Impor
     checked = _check(job, table)
     rejected = len(checked.errors)
     if rejected and job.mode == ImportMode.ALL_OR_NOTHING:
-        return import_job_finish(
+        return job_finish(
             job,
             ImportStatus.REJECTED,
             errors=checked.all_errors(),
             processed_rows=len(table),
             rejected_count=rejected,
-            rejected_csv=rejected_rows_csv(table, checked),
+            rejected_csv=rejected_rows_csv(table, checked.reasons()),
             message=f"Nothing imported: {rejected} of {len(table)} rows have errors. Fix them and upload the file "
             "again, or import again choosing to import the valid rows.",
         )
@@ -92,7 +81,7 @@ def import_job_execute(job: ImportJob, *, batch_size: int = BATCH_SIZE) -> Impor
     message = f"Imported {created + updated} {noun}: {created} created, {updated} updated."
     if rejected:
         message += f" {rejected} rows were rejected: download them, fix them and import that file."
-    return import_job_finish(
+    return job_finish(
         job,
         ImportStatus.DONE,
         errors=checked.all_errors(),
@@ -100,7 +89,7 @@ def import_job_execute(job: ImportJob, *, batch_size: int = BATCH_SIZE) -> Impor
         created_count=created,
         updated_count=updated,
         rejected_count=rejected,
-        rejected_csv=rejected_rows_csv(table, checked) if rejected else None,
+        rejected_csv=rejected_rows_csv(table, checked.reasons()) if rejected else None,
         message=message,
     )
 
@@ -151,59 +140,18 @@ def _write(job: ImportJob, table: Table, checked: Checked, batch_size: int) -> t
     else:
         writer = ContactWriter(tenant=tenant)
     created = updated = 0
-    for start in range(0, len(table), batch_size):
-        end = min(start + batch_size, len(table))
+    for start, end in batches(len(table), batch_size):
         rows = [row for row in checked.values[start:end] if row is not None]
         # One transaction per batch: progress is committed with it, so the page sees it move,
         # and every row was checked before the first batch, so no batch fails on bad data.
         with transaction.atomic():
             batch_created, batch_updated = writer.write(rows) if rows else (0, 0)
             created, updated = created + batch_created, updated + batch_updated
-            import_job_save(job, processed_rows=end, created_count=created, updated_count=updated)
+            job_save(job, processed_rows=end, created_count=created, updated_count=updated)
     if isinstance(writer, AccountWriter) and writer.later_parents:
         with transaction.atomic():
             writer.link_later_parents(batch_size)
     return created, updated
-
-
-def rejected_rows_csv(table: Table, checked: Checked) -> bytes:
-    """The rejected rows with their original columns and an error column, safe to open in a spreadsheet."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([safe_cell(h) for h in [*table.headers, "error"]])
-    rows = table.frame.iloc[sorted(checked.errors)].itertuples(index=False, name=None)
-    for index, cells in zip(sorted(checked.errors), rows, strict=True):
-        reason = "; ".join(f"{e.column}: {e.reason}" for e in checked.errors[index])
-        writer.writerow([safe_cell(cell) for cell in (*cells, reason)])
-    # With a BOM, Excel opens the file as UTF-8 and shows umlauts and accents right.
-    return out.getvalue().encode("utf-8-sig")
-
-
-def import_job_save(job: ImportJob, **fields) -> None:
-    for name, value in fields.items():
-        setattr(job, name, value)
-    ImportJob.objects.filter(tenant=job.tenant, pk=job.pk).update(**fields)
-
-
-def import_job_finish(
-    job: ImportJob,
-    status: ImportStatus,
-    *,
-    errors: list[RowError],
-    message: str,
-    rejected_csv: bytes | None = None,
-    **counts,
-) -> ImportJob:
-    if rejected_csv is not None:
-        job.rejected_file.save(f"rejected-{job.pk}.csv", ContentFile(rejected_csv), save=False)
-    job.status = status
-    job.errors = [e.as_dict() for e in errors[:MAX_STORED_ERRORS]]
-    job.message = message[:500]
-    job.finished_at = timezone.now()
-    for name, value in counts.items():
-        setattr(job, name, value)
-    job.save()
-    return job
 
 
 def statistics_refresh(model) -> None:

@@ -4,12 +4,12 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
+from core.imports.reading import read_head
 from tenancy.models import Tenant
 
 from ..models import ACCOUNT_IMPORT_KINDS, ImportJob, ImportMapping
 from ..services.custom_fields import custom_field_definitions
 from .mapping import TargetField, target_fields
-from .reading import read_head
 
 PREVIEW_ROWS = 5
 

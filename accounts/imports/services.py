@@ -9,23 +9,22 @@ import_job_run      claims the job and runs it; a second run does nothing, a red
                     a lost worker takes the job over once the first run's lease has run out
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from tenancy.leases import task_lease
+from core.imports.jobs import job_busy_for, job_claim, job_stopped_message, jobs_waiting
+from core.imports.reading import ZIP, Table, read_upload
 from tenancy.models import Tenant, User
 from tenancy.queue import enqueue, enqueue_on_commit, requeue_before
 
 from ..models import ACCOUNT_IMPORT_KINDS, ImportJob, ImportMapping, ImportMode, ImportStatus
 from .mapping import guess_mapping
-from .reading import ZIP, Table, read_upload
 from .runner import import_job_execute
 from .selectors import import_mapping_saved, import_targets
 
@@ -129,23 +128,14 @@ class ImportJobBusy(Exception):
         self.retry_in = retry_in
 
 
-def import_job_lease() -> timedelta:
-    # Celery kills a task at its hard time limit, so a run that started longer ago than
-    # that is over: its worker died (the message came back) and the job may be taken over.
-    return task_lease()
-
-
 def import_jobs_requeue(*, tenant: Tenant, now: datetime | None = None) -> int:
     """Send again the runs of jobs of every kind queued long ago and never started (their message was lost:
     the broker was down), and of runs whose worker died; the run's claim makes a second message harmless."""
     from ..tasks import import_job_run_task
 
     now = now or timezone.now()
-    waiting = ImportJob.objects.filter(
-        Q(status=ImportStatus.QUEUED, created_at__lt=requeue_before(now))
-        | Q(status=ImportStatus.RUNNING, started_at__lt=now - import_job_lease()),
-        tenant=tenant,
-    ).values_list("pk", flat=True)
+    jobs = ImportJob.objects.filter(tenant=tenant)
+    waiting = jobs_waiting(jobs, now=now, queued_before=requeue_before(now)).values_list("pk", flat=True)
     return sum(enqueue(import_job_run_task, tenant_id=tenant.pk, import_job_id=pk) for pk in waiting)
 
 
@@ -155,28 +145,20 @@ def import_job_run(*, job_id: int, tenant: Tenant) -> ImportJob | None:
     Raises ImportJobBusy while another run may still be working on it.
     """
     now = timezone.now()
-    claimable = Q(status=ImportStatus.QUEUED) | Q(status=ImportStatus.RUNNING, started_at__lt=now - import_job_lease())
-    claimed = ImportJob.objects.filter(claimable, tenant=tenant, pk=job_id).update(
-        status=ImportStatus.RUNNING, started_at=now, processed_rows=0
-    )
-    if claimed != 1:
-        held = ImportJob.objects.filter(tenant=tenant, pk=job_id, status=ImportStatus.RUNNING).first()
-        if held is not None:
-            remaining = held.started_at + import_job_lease() - now
-            raise ImportJobBusy(retry_in=max(int(remaining.total_seconds()) + 1, 1))
+    if not job_claim(ImportJob.objects.filter(tenant=tenant, pk=job_id), now=now):
+        held = ImportJob.objects.filter(tenant=tenant, pk=job_id).first()
+        if held is not None and (retry_in := job_busy_for(held, now)) is not None:
+            raise ImportJobBusy(retry_in=retry_in)
         return None
     job = ImportJob.objects.select_related("tenant", "created_by").get(tenant=tenant, pk=job_id)
     try:
         return import_job_execute(job)
     except Exception as error:
         done = ImportJob.objects.filter(tenant=tenant, pk=job_id).values_list("processed_rows", flat=True).first()
-        # The reassurance first: the message is cut at 500 characters, the error may be long.
-        message = (
-            f"The import stopped after {done or 0} of {job.total_rows} rows. Rows written until then stay; "
-            f"importing the file again is safe, as rows are matched by external id. The cause: {error}"
-        )
         ImportJob.objects.filter(tenant=tenant, pk=job_id).update(
-            status=ImportStatus.FAILED, message=message[:500], finished_at=timezone.now()
+            status=ImportStatus.FAILED,
+            message=job_stopped_message(job, error, done=done or 0),
+            finished_at=timezone.now(),
         )
         # Celery records the failure with its traceback too.
         raise

@@ -13,45 +13,16 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from core.imports.jobs import Checked, RowError
+from core.imports.reading import Table
 from tenancy.models import Tenant
 
 from ..models import AccountStatus, ContactRole, CustomFieldDefinition, ImportKind, Segment
 from ..parsing import parse_bool, parse_choice, parse_date, parse_decimal, parse_int, parse_moment
 from ..services import arr_from_contracts_message, custom_field_values_clean, roles_join
 from .mapping import ACCOUNT_TARGETS, CONTACT_TARGETS, CUSTOM_PREFIX, TargetField
-from .reading import Table
 
 MAX_SEATS = 10_000_000
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    column: str
-    value: str
-    reason: str
-
-    def as_dict(self) -> dict:
-        return {"line": self.line, "column": self.column, "value": self.value[:200], "reason": self.reason}
-
-
-@dataclass
-class Checked:
-    """Per row, in file order: its cleaned values, or None once rejected; and the errors of each rejected row."""
-
-    values: list[dict | None]
-    errors: dict[int, list[RowError]] = field(default_factory=dict)
-
-    def reject(self, index: int, error: RowError) -> None:
-        self.values[index] = None
-        self.errors.setdefault(index, []).append(error)
-
-    @property
-    def valid_count(self) -> int:
-        return sum(1 for row in self.values if row is not None)
-
-    def all_errors(self) -> list[RowError]:
-        return [error for index in sorted(self.errors) for error in self.errors[index]]
 
 
 @dataclass

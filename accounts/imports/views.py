@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.imports.jobs import MAX_STORED_ERRORS
 from tenancy.forms_support import apply_errors
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
@@ -16,7 +17,6 @@ from tenancy.shortcuts import get_or_404, member_required
 from ..models import ImportJob, ImportStatus
 from . import selectors, services
 from .forms import ImportMappingForm, ImportUploadForm
-from .runner import MAX_STORED_ERRORS
 
 JOBS_PER_PAGE = 20
 
@@ -125,7 +125,7 @@ def rejected_rows_response(job: ImportJob) -> FileResponse:
     if not job.rejected_file:
         raise Http404("This import has no rejected rows.")
     stem = job.original_name.rsplit(".", 1)[0] or "import"
-    # Every cell was made safe for spreadsheets when the file was written (csv_safety.safe_cell).
+    # Every cell was made safe for spreadsheets when the file was written (core.imports.safety.safe_cell).
     return FileResponse(
         job.rejected_file.open("rb"),
         as_attachment=True,

@@ -1,15 +1,10 @@
 """Bulk imports of accounts and contacts: the job with its progress and outcome, and saved column mappings."""
 
-from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
+from core.imports.jobs import ImportJobBase
+from core.imports.jobs import import_upload_path as import_upload_path  # named here by the first migrations
 from tenancy.models import TenantOwned
-
-
-def import_upload_path(job: "ImportJob", filename: str) -> str:
-    # Files carry their tenant in the path, like every other tenant-owned thing.
-    return f"imports/tenant-{job.tenant_id}/{timezone.now():%Y%m%d%H%M%S}-{filename}"
 
 
 class ImportKind(models.TextChoices):
@@ -42,27 +37,21 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class ImportJob(TenantOwned):
+class ImportJob(TenantOwned, ImportJobBase):
+    """An import of accounts, contacts or health's records: the upload, its column mapping, the run's
+    progress and outcome (core.imports.jobs)."""
+
+    queued_status = ImportStatus.QUEUED
+    running_status = ImportStatus.RUNNING
+    finished_statuses = (ImportStatus.DONE, ImportStatus.REJECTED, ImportStatus.FAILED)
+    complete_statuses = (ImportStatus.DONE, ImportStatus.REJECTED)
+
     kind = models.CharField(max_length=32, choices=ImportKind.choices)
-    file = models.FileField(upload_to=import_upload_path)
-    original_name = models.CharField(max_length=255)
     encoding = models.CharField(max_length=16, blank=True)
     headers = models.JSONField(default=list)
     mapping = models.JSONField(default=dict, help_text="Target field -> column header.")
     mode = models.CharField(max_length=16, choices=ImportMode.choices, default=ImportMode.ALL_OR_NOTHING)
     status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
-    total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(default=0)
-    updated_count = models.PositiveIntegerField(default=0)
-    rejected_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, help_text="The first errors: line, column, value, reason.")
-    message = models.CharField(max_length=500, blank=True)
-    rejected_file = models.FileField(upload_to=import_upload_path, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -70,16 +59,6 @@ class ImportJob(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} from {self.original_name}"
-
-    @property
-    def progress_pct(self) -> int:
-        if not self.total_rows:
-            return 100 if self.status in (ImportStatus.DONE, ImportStatus.REJECTED) else 0
-        return min(100, round(100 * self.processed_rows / self.total_rows))
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (ImportStatus.DONE, ImportStatus.REJECTED, ImportStatus.FAILED)
 
 
 class ImportMapping(TenantOwned):

@@ -6,7 +6,7 @@ sweep (imports_requeue_all) sends again a job queued while the broker was down o
 and the run of a record kind is ours, registered in HealthConfig.ready() through
 accounts.imports.registry, since accounts may never import health.
 
-record_import_create  reads the bounded head of the upload (accounts.imports.reading.read_upload) and
+record_import_create  reads the bounded head of the upload (core.imports.reading.read_upload) and
                       refuses a bad file or header at once; stores the file, queues the job
 record_import_run     the worker's part: reads the whole file, checks every row, writes in the job's
                       mode, and records counts, errors, the rejected rows and progress on the job
@@ -17,18 +17,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
 
-from accounts.imports.reading import read_upload
-from accounts.imports.runner import (
-    import_job_finish,
-    import_job_read,
-    import_job_refuse,
-    import_job_save,
-    rejected_rows_csv,
-)
+from accounts.imports.runner import import_job_read, import_job_refuse
 from accounts.imports.selectors import import_job_get, import_job_list
 from accounts.imports.services import import_job_enqueue, import_job_new
-from accounts.imports.validation import Checked, RowError
 from accounts.models import ImportJob, ImportMode, ImportStatus
+from core.imports.jobs import Checked, RowError, job_finish, job_save, rejected_rows_csv
+from core.imports.reading import read_upload
 from tenancy.models import Tenant, User
 
 from . import services
@@ -99,7 +93,7 @@ def record_import_run(job: ImportJob) -> ImportJob:
         found, _ignored = find_columns(table, kind)
     except ValidationError as error:
         return import_job_refuse(job, error)
-    import_job_save(job, total_rows=len(table), processed_rows=0, encoding=table.encoding, mapping=found)
+    job_save(job, total_rows=len(table), processed_rows=0, encoding=table.encoding, mapping=found)
     checker = RowChecker(tenant=tenant, kind=kind, table=table, found=found)
     checked = Checked(values=[None] * len(table))
     for index in range(len(table)):
@@ -111,7 +105,7 @@ def record_import_run(job: ImportJob) -> ImportJob:
     def count_progress(index: int) -> None:
         # Counted while the service checks the records: most of the run (parsing the cells took a fifth of it).
         if index and index % PROGRESS_EVERY == 0:
-            import_job_save(job, processed_rows=index)
+            job_save(job, processed_rows=index)
 
     try:
         result = services.record_bulk_upsert(
@@ -142,12 +136,12 @@ def record_import_run(job: ImportJob) -> ImportJob:
         message = f"Imported {created + updated} {kind.plural.lower()}: {created} created, {updated} updated."
         if rejected:
             message += f" {rejected} rows were rejected: download them, fix them and import that file."
-    return import_job_finish(
+    return job_finish(
         job,
         status,
         errors=checked.all_errors(),
         message=message,
-        rejected_csv=rejected_rows_csv(table, checked) if rejected else None,
+        rejected_csv=rejected_rows_csv(table, checked.reasons()) if rejected else None,
         processed_rows=len(table),
         created_count=created,
         updated_count=updated,

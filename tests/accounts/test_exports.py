@@ -10,10 +10,10 @@ import pytest
 from django_scopes import scope
 
 from accounts import exports, selectors, services
-from accounts.csv_safety import safe_cell
 from accounts.models import Account
 from accounts.services.custom_fields import custom_field_definitions
 from core import tenant_time
+from core.imports.safety import safe_cell
 from tenancy.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -37,7 +37,7 @@ def test_import_runs_on_the_worker_with_progress(worker, finished_tasks, tenant_
 def test_the_worker_counts_the_rows_and_reports_a_broken_line_the_upload_did_not_read(
     worker, finished_tasks, tenant_a, alice, monkeypatch
 ):
-    from accounts.imports import reading
+    from core.imports import reading
 
     # The upload reads 256 bytes of the CSV; the worker, in its own process, reads the whole file.
     monkeypatch.setattr(reading, "HEAD_BYTES", 256)

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django_scopes import scope
 
 from accounts import services
-from accounts.csv_safety import safe_cell
 from accounts.imports import selectors
 from accounts.imports import services as imports
 from accounts.imports.mapping import guess_mapping, target_fields
@@ -31,6 +30,8 @@ from accounts.models import (
     TierChangeReason,
 )
 from accounts.tasks import import_job_run_task
+from core.imports.safety import safe_cell
+from tenancy.leases import task_lease
 
 from .conftest import keep_arr_by_contracts, make_account
 
@@ -505,7 +506,7 @@ def test_a_redelivered_run_takes_over_a_job_whose_worker_died(tenant_a, alice, b
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportStatus.RUNNING,
             mode=ImportMode.ALL_OR_NOTHING,
-            started_at=timezone.now() - imports.import_job_lease() - timedelta(seconds=1),
+            started_at=timezone.now() - task_lease() - timedelta(seconds=1),
         )
         finished = imports.import_job_run(job_id=job.pk, tenant=tenant_a)
         assert finished.status == ImportStatus.DONE and finished.created_count == 3
@@ -518,7 +519,7 @@ def test_a_run_waits_while_another_may_still_hold_the_job(tenant_a, alice):
         ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, started_at=timezone.now())
         with pytest.raises(imports.ImportJobBusy) as busy:
             imports.import_job_run(job_id=job.pk, tenant=tenant_a)
-        assert 0 < busy.value.retry_in <= imports.import_job_lease().total_seconds() + 1
+        assert 0 < busy.value.retry_in <= task_lease().total_seconds() + 1
         assert not Account.objects.exists()
 
 
@@ -689,7 +690,7 @@ def test_a_header_at_the_limit_is_read(tenant_a, settings):
 @pytest.fixture
 def small_head(monkeypatch):
     """An upload reads 256 bytes of a CSV instead of 1 MB: a file of a few dozen rows stands for a large one."""
-    from accounts.imports import reading
+    from core.imports import reading
 
     monkeypatch.setattr(reading, "HEAD_BYTES", 256)
 

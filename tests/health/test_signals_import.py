@@ -14,12 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope
 
-from accounts.imports import reading
 from accounts.imports import services as account_imports
 from accounts.models import ImportJob, ImportKind, ImportMode, ImportStatus
 from accounts.tasks import imports_requeue_all
+from core.imports import reading
 from health.models import Invoice, Meeting, NpsResponse, SubscriptionChange, SupportTicket
 from health.records import import_jobs
+from tenancy.leases import task_lease
 from tenancy.models import Role
 
 from .signal_helpers import account, contact, count
@@ -367,7 +368,7 @@ def test_the_beats_sweep_sends_a_record_import_queued_while_the_broker_was_down(
 def test_a_run_whose_worker_died_is_taken_over_once_its_lease_ran_out(tenant_a, book):
     job = upload(tenant_a, "nps", "account_external_id,score,responded_on\next-1,9,2025-03-01\n")
     with scope(tenant=tenant_a):
-        stale = timezone.now() - account_imports.import_job_lease() - timedelta(seconds=1)
+        stale = timezone.now() - task_lease() - timedelta(seconds=1)
         ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, started_at=stale)
         finished = account_imports.import_job_run(job_id=job.pk, tenant=tenant_a)
         assert account_imports.import_job_run(job_id=job.pk, tenant=tenant_a) is None
