@@ -9,10 +9,10 @@ from communications.api import delivery as communication_delivery_api
 from communications.api import entries as communication_entries_api
 from communications.api import imports as communication_imports_api
 from communications.api import preferences as communication_preferences_api
-from health import api as health_api
-from health.records import api as records_api
-from health.scoring import api as scoring_api
-from health.scoring import model_api as health_model_api
+from health.api import model as health_model_api
+from health.api import records as records_api
+from health.api import scores as scoring_api
+from health.api import usage as health_api
 from journeys.api import analytics as journey_analytics_api
 from journeys.api import plans as plans_api
 from journeys.api import tracks as journeys_api

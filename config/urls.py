@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from accounts.urls import urlpatterns as accounts_urlpatterns
 from dashboard.urls import account_urlpatterns as account_360_urlpatterns
+from health.urls import tracking_urlpatterns
 from tenancy.forms import EmailAuthenticationForm
 
 from . import api_docs
@@ -31,7 +32,7 @@ urlpatterns = [
     # The operator's Django admin (staff only); tenant admins use /admin/.
     path("django-admin/", admin.site.urls),
     # The Segment/RudderStack-compatible tracking API (write keys, not sessions).
-    path("v1/", include("health.ingestion.urls")),
+    path("v1/", include((tracking_urlpatterns, "ingestion"))),
     path("api/v1/", include(("config.api_urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs.SwaggerView.as_view(url_name="api-schema"), name="api-docs"),

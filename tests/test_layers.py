@@ -64,8 +64,9 @@ def namespace_apps() -> dict[str, str | None]:
     for namespace, (_prefix, resolver) in get_resolver().namespace_dict.items():
         module = resolver.urlconf_name
         if isinstance(module, list | tuple):
-            # A list wired in config/urls.py (accounts' routes with dashboard's account 360): the app it names.
-            top = namespace
+            # A list wired in config/urls.py: the app it names (accounts' routes with dashboard's account 360),
+            # or else the app of its first view (health's tracking API, the `ingestion` namespace).
+            top = namespace if namespace in ORDER else module[0].callback.__module__.split(".")[0]
         else:
             top = (module.__name__ if isinstance(module, ModuleType) else str(module)).split(".")[0]
         apps[namespace] = top if top in ORDER else None

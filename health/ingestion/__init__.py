@@ -7,5 +7,7 @@
 - writer.py: raw events, the catalogue, and the attribution of earlier events;
 - rollups.py: the daily rollups, added to per batch and rebuilt from raw events;
 - services.py: `ingest`, the one entry point of the views, the demo and backfills;
-- views.py, urls.py: POST /v1/batch, /v1/track, /v1/identify, /v1/group, /v1/page, /v1/screen, /v1/alias.
+
+Its endpoints (POST /v1/batch, /v1/track, /v1/identify, /v1/group, /v1/page, /v1/screen, /v1/alias) are
+health/views/ingestion.py, routed by health.urls.tracking_urlpatterns.
 """

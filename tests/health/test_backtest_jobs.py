@@ -14,9 +14,9 @@ from django_scopes import scope
 from accounts import services as account_services
 from accounts.models import Account
 from core import tenant_time
+from health.forms.model import HealthModelEditor
 from health.scoring import backtest, backtest_jobs
 from health.scoring import services as scoring
-from health.scoring.forms import HealthModelEditor
 
 from .scoring_helpers import account, people, save_model, send, uses
 from .test_model_views import EDIT, _post_data

@@ -9,9 +9,9 @@ from django_scopes import scope
 
 from accounts.models import Account
 from core import tenant_time
+from health.forms.model import HealthModelForm
 from health.models import HealthModel, RecomputeRun
 from health.scoring import services as scoring
-from health.scoring.forms import HealthModelForm
 from health.scoring.measures import MEASURES
 from tenancy.models import Role
 

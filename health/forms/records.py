@@ -6,8 +6,8 @@ from django.conf import settings
 from accounts.imports.reading import megabytes
 from accounts.models import ImportMode
 
-from .import_jobs import MAX_ROWS
-from .kinds import KINDS
+from ..records.import_jobs import MAX_ROWS
+from ..records.kinds import KINDS
 
 MODES = [
     (ImportMode.ALL_OR_NOTHING, "All or nothing: import only if every row is valid"),

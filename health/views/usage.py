@@ -15,8 +15,8 @@ from tenancy.permissions import Capability, membership_can
 from tenancy.selectors import api_key_list
 from tenancy.shortcuts import get_or_404, member_required, safe_next
 
-from . import selectors, services
-from .forms import EventDefinitionForm, IngestionSettingsForm
+from .. import selectors, services
+from ..forms.usage import EventDefinitionForm, IngestionSettingsForm
 
 EVENTS_PER_PAGE = 50
 ERRORS_PER_PAGE = 50

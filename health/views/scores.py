@@ -18,9 +18,9 @@ from tenancy.permissions import Capability, membership_can, require
 from tenancy.shortcuts import get_or_404, member_required
 
 from ..models import Severity, SignalKind, SignalStatus
-from . import selectors, services
-from .explain import describe
-from .measures import BY_KEY, FAMILY_LABELS
+from ..scoring import selectors, services
+from ..scoring.explain import describe
+from ..scoring.measures import BY_KEY, FAMILY_LABELS
 
 SIGNALS_PER_PAGE = 50
 TREND_DAYS = 90

@@ -13,8 +13,8 @@ from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet
 from tenancy.permissions import Capability
 
-from . import selectors, services
-from .models import EventDefinition, EventRollup, IngestionError
+from .. import selectors, services
+from ..models import EventDefinition, EventRollup, IngestionError
 
 
 class EventDefinitionSerializer(serializers.ModelSerializer):

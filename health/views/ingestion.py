@@ -16,9 +16,9 @@ from tenancy.credentials import presented_secret
 from tenancy.models import ApiKey, ApiKeyKind
 from tenancy.parsing import storable_text
 
-from .parsing import RequestRejected, batch_calls, load_object, read_body
-from .services import ingest
-from .timestamps import BadTimestamp, parse_timestamp
+from ..ingestion.parsing import RequestRejected, batch_calls, load_object, read_body
+from ..ingestion.services import ingest
+from ..ingestion.timestamps import BadTimestamp, parse_timestamp
 
 logger = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from tenancy.permissions import Capability
 from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 from tenancy.shortcuts import get_or_404, member_required
 
+from ..forms.model import HealthModelEditor
 from ..models import Band, HealthModel, RunStatus
-from . import backtest, backtest_jobs, runs, selectors, services
-from .forms import HealthModelEditor
+from ..scoring import backtest, backtest_jobs, runs, selectors, services
 
 RUNS_SHOWN = 20
 BAND_COLOURS = {Band.GREEN: "#198754", Band.YELLOW: "#ffc107", Band.RED: "#dc3545"}

@@ -1,6 +1,6 @@
 """REST API of the health model: its versions (health-models; admins save a new one), recompute runs
 (recompute-runs; admins start one) and the backtest of the models in effect (health-backtest, for
-leaders and admins). Same services as the pages in admin_views.py. Registered in config/api_urls.py."""
+leaders and admins). Same services as the pages in views/model.py. Registered in config/api_urls.py."""
 
 from django.core.exceptions import ValidationError
 from django_filters import rest_framework as filters
@@ -17,7 +17,7 @@ from tenancy.permissions import Capability
 from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 
 from ..models import Band, HealthModel, RecomputeRun, RunKind, RunStatus
-from . import backtest, backtest_jobs, runs, selectors, services
+from ..scoring import backtest, backtest_jobs, runs, selectors, services
 
 SEGMENTS = [("", "All segments"), *Segment.choices]
 ALL_SEGMENTS = "all_segments"  # the filter's word for the blank segment: a blank filter value means "any"

@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from ..models import HealthModel
-from .measures import BY_KEY, FAMILY_LABELS, MEASURES, OPS, Measure
+from ..scoring.measures import BY_KEY, FAMILY_LABELS, MEASURES, OPS, Measure
 
 CURVE_HELP = "raw:points pairs, e.g. 0:0, 0.4:40, 0.7:100 (linear in between, flat beyond the ends)"
 RULES_HELP = "One rule a line or separated by ';', first match wins: >= 10 : 100; >= 3 : 50; = gold : 80"

@@ -25,9 +25,9 @@ from tenancy.permissions import Capability, RolePermission, membership_can
 
 from ..models import Invoice, Meeting, NpsResponse, SubscriptionChange, SupportTicket
 from ..models.records import Record
-from . import selectors, services
-from .kinds import INVOICE, MEETING, NPS, SUBSCRIPTION_CHANGE, TICKET, RecordKind
-from .serializers import (
+from ..records import selectors, services
+from ..records.kinds import INVOICE, MEETING, NPS, SUBSCRIPTION_CHANGE, TICKET, RecordKind
+from .record_serializers import (
     BulkResultSerializer,
     InvoiceSerializer,
     InvoiceWriteSerializer,

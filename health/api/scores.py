@@ -17,7 +17,7 @@ from tenancy.filters import TenantFilterSet
 from tenancy.models import Tenant
 
 from ..models import Band, ContactHealth, HealthScore, HealthSignal, Severity, SignalKind, SignalStatus
-from . import selectors, services
+from ..scoring import selectors, services
 
 
 class HealthScoreSerializer(serializers.ModelSerializer):

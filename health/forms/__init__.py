@@ -1,0 +1,1 @@
+"""Health's forms, one module per feature (usage, records, model)."""
