@@ -1,7 +1,7 @@
-"""Background work of communications: the outbox sweep on the beat and the per-tenant sending task.
-Tasks take ids, enter the tenant scope (TenantTask) and call a service; the rules live in
-services/outbox.py. The internal-notification and import tasks live in notify_tasks.py, imported here
-because the worker discovers `<app>.tasks` only."""
+"""Background work of communications: the outbox sweep on the beat and the per-tenant sending task, the
+digests, internal notifications and campaign imports. Tasks take ids, enter the tenant scope (TenantTask)
+and call a service; the rules live in services/. The notification and import tasks keep the names they
+were registered under in notify_tasks.py (explicit `name=`), so queued messages still find them."""
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
@@ -11,7 +11,7 @@ from django_scopes import scope
 from tenancy.models import Tenant
 from tenancy.tasks import TenantTask
 
-from . import notify_tasks  # noqa: F401  (registers its tasks with the worker)
+from .models import Notification, NotificationStatus
 from .services import claims, digests, outbox
 
 
@@ -83,3 +83,47 @@ def digests_sweep() -> int:
 def digests_send_task(self, *, tenant_id: int) -> int:
     """Send the digests whose period is over; a failing backend raises and the task retries with backoff."""
     return digests.digests_send_due(tenant=Tenant.objects.get(pk=tenant_id), now=timezone.now())
+
+
+@shared_task(
+    name="communications.notify_tasks.notification_send_task",
+    base=TenantTask,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=5,
+    default_retry_delay=30,
+)
+def notification_send_task(self, *, tenant_id: int, notification_id: int) -> str:
+    from .services.notifications import NotificationNotSent, notification_send
+
+    notification = (
+        Notification.objects.select_related("tenant", "account", "recipient")
+        .filter(tenant_id=tenant_id, pk=notification_id)
+        .first()
+    )
+    if notification is None or notification.status == NotificationStatus.SENT:
+        return "nothing to send"
+    try:
+        notification_send(notification=notification)
+    except NotificationNotSent as error:
+        # Backoff: 30 s, 1, 2, 4, 8 min; the row keeps the last error for the settings page.
+        raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
+    return "sent"
+
+
+@shared_task(
+    name="communications.notify_tasks.calendar_import_run_task",
+    base=TenantTask,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def calendar_import_run_task(self, *, tenant_id: int, import_id: int) -> str:
+    from .services.imports import calendar_import_run
+
+    tenant = Tenant.objects.get(pk=tenant_id)
+    # A message that comes back after its worker died finds the import running: that run is over, take it.
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    result = calendar_import_run(tenant=tenant, import_id=import_id, takeover=redelivered)
+    return result.status if result is not None else "ran already"

@@ -24,7 +24,7 @@ from communications.models import (
     PreferenceChange,
     PreferenceChoice,
 )
-from communications.personalisation import entry_preview
+from communications.selectors.personalisation import entry_preview
 from communications.services import outbox, preferences, tracking
 from communications.services.notifications import NotificationNotSent, notification_raise, notification_send
 from communications.services.owner_tasks import owner_task_complete

@@ -246,7 +246,7 @@ def _assert_demo_communications(acme):
         OwnerTask,
         PreferenceChange,
     )
-    from communications.reports import engagement_report
+    from communications.selectors.reports import engagement_report
     from tenancy.models import Team
 
     now, today = timezone.now(), tenant_time.today(acme)

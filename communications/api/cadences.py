@@ -19,6 +19,7 @@ from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet
 from tenancy.permissions import Capability, membership_can
 
+from .. import selectors
 from ..models import Cadence, CadenceAnchor, CadenceStep, Enrollment, EnrollmentStatus
 from ..services import cadences as cadence_services
 from ..services import enrollment_end
@@ -299,7 +300,7 @@ class EnrollmentViewSet(TenantViewSetMixin, mixins.ListModelMixin, mixins.Retrie
     search_fields = ["account__name", "cadence__name"]
 
     def tenant_queryset(self, tenant) -> QuerySet[Enrollment]:
-        return cadence_services.enrollments_filtered(tenant=tenant)
+        return selectors.enrollments_filtered(tenant=tenant)
 
     def _answer(self, enrollment: Enrollment, code: int = status.HTTP_200_OK) -> Response:
         enrollment = self.tenant_queryset(self.request.tenant).get(pk=enrollment.pk)

@@ -20,6 +20,7 @@ from tenancy.api_support import DateTimeField, TenantViewSetMixin
 from tenancy.filters import DateTimeFilter, TenantFilterSet
 from tenancy.permissions import Capability, RolePermission, membership_can
 
+from .. import selectors
 from ..models import (
     CalendarEntry,
     Channel,
@@ -233,7 +234,7 @@ class CommunicationTaskViewSet(
     search_fields = ["entry__subject", "entry__account__name"]
 
     def tenant_queryset(self, tenant) -> QuerySet[OwnerTask]:
-        return task_services.owner_tasks_for(tenant=tenant)
+        return selectors.owner_tasks(tenant=tenant, status=None)
 
     @extend_schema(request=TaskDoneSerializer, responses=CommunicationTaskSerializer)
     @action(detail=True, methods=["post"])

@@ -23,7 +23,7 @@ from tenancy.filters import DateTimeFilter, TenantFilterSet
 from tenancy.models import Team
 from tenancy.permissions import Capability, may_assign_to, membership_can
 
-from .. import personalisation, selectors
+from .. import selectors
 from ..models import Approval, ApprovalDecision, CalendarEntry, Channel, EntrySource, EntryStatus, MessageType
 from ..services import conflicts as conflict_services
 from ..services import entries as entry_services
@@ -130,7 +130,7 @@ class CalendarEntryViewSet(
         engagement = selectors.entry_engagement(tenant=tenant, entry=entry, deliveries=deliveries)
         context = {
             **self.get_serializer_context(),
-            "recipients": entry_services.entry_recipients(entry),
+            "recipients": selectors.entry_recipients(entry),
             "conflicts": conflict_services.entries_conflicts(tenant=tenant, entries=[entry]).get(entry.pk, []),
             "deliveries": {
                 "total": len(deliveries),
@@ -239,12 +239,12 @@ class CalendarEntryViewSet(
         query = validated(PreviewQuerySerializer(data=request.query_params, context=self.get_serializer_context()))
         contact = query.get("contact")
         if contact is None:
-            recipients = entry_services.entry_recipients(entry)
+            recipients = selectors.entry_recipients(entry)
             if not recipients:
                 raise exceptions.ValidationError({"contact": ["The entry reaches nobody yet: name a contact."]})
             contact = recipients[0]
         check_contacts_of(entry.account, [contact], field="contact")
-        preview = personalisation.entry_preview(entry=entry, contact=contact)
+        preview = selectors.entry_preview(entry=entry, contact=contact)
         return Response(
             PreviewSerializer(
                 {

@@ -16,6 +16,7 @@ from tenancy.models import Team
 from tenancy.permissions import Capability, RolePermission, membership_can
 from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 
+from .. import selectors
 from ..models import CalendarImport
 from ..services import imports as import_services
 from .fields import team_field
@@ -88,7 +89,7 @@ class CalendarImportViewSet(
     filterset_class = CalendarImportFilter
 
     def tenant_queryset(self, tenant) -> QuerySet[CalendarImport]:
-        return import_services.calendar_import_list(tenant=tenant)
+        return selectors.calendar_import_list(tenant=tenant)
 
     @extend_schema(
         request={"multipart/form-data": CalendarImportUploadSerializer},

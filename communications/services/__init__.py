@@ -14,37 +14,12 @@ from .claims import outbox_claim, outbox_has_due
 from .conflicts import Conflict, blackout_for, entries_conflicts
 from .digests import digest_period, digests_send_due
 from .enrollment_end import enrollment_complete_if_done, enrollment_exit, enrollments_exit_for_anchor
-from .entries import (
-    cap_reason,
-    entry_approve,
-    entry_cancel,
-    entry_create,
-    entry_recipients,
-    entry_reject,
-    entry_schedule,
-    entry_update,
-)
-from .feeds import (
-    feed_create,
-    feed_delete,
-    feed_list,
-    feed_rotate,
-)
-from .imports import (
-    calendar_import_create,
-    calendar_import_run,
-)
-from .notifications import (
-    notification_raise,
-    notification_send,
-)
+from .entries import cap_reason, entry_approve, entry_cancel, entry_create, entry_reject, entry_schedule, entry_update
+from .feeds import feed_create, feed_delete, feed_rotate
+from .imports import calendar_import_create, calendar_import_run
+from .notifications import notification_raise, notification_send
 from .outbox import DeliveryResult, entry_deliver, outbox_send_due
-from .owner_tasks import (
-    owner_task_complete,
-    owner_task_note,
-    owner_task_open,
-    owner_tasks_for,
-)
+from .owner_tasks import owner_task_complete, owner_task_note, owner_task_open
 from .preferences import (
     BadLink,
     contact_from_link,
@@ -70,11 +45,7 @@ from .settings import (
     send_permissions,
     slack_webhook_masked,
 )
-from .tracking import (
-    delivery_mark_read,
-    engagement_event_log,
-    tracked_body,
-)
+from .tracking import delivery_mark_read, engagement_event_log, tracked_body
 
 __all__ = [
     "BadLink",
@@ -111,13 +82,11 @@ __all__ = [
     "entry_cancel",
     "entry_create",
     "entry_deliver",
-    "entry_recipients",
     "entry_reject",
     "entry_schedule",
     "entry_update",
     "feed_create",
     "feed_delete",
-    "feed_list",
     "feed_rotate",
     "frequency_cap_save",
     "frequency_caps",
@@ -131,7 +100,6 @@ __all__ = [
     "owner_task_complete",
     "owner_task_note",
     "owner_task_open",
-    "owner_tasks_for",
     "preference_allows",
     "preference_link",
     "preference_set",

@@ -8,28 +8,15 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Account, Contact, ContactRole
 from core import tenant_time
 from tenancy.models import Tenant, User
 
-from .. import cadence_defaults
-from ..models import (
-    Cadence,
-    CadenceAnchor,
-    CadenceStep,
-    CalendarEntry,
-    Enrollment,
-    EnrollmentStatus,
-    EntrySource,
-    EntryStatus,
-)
-from ..personalisation import render
-from .enrollment_end import (
-    UNSENT,
-)
+from ..composing.merge import render
+from ..defaults import cadences as cadence_defaults
+from ..models import Cadence, CadenceAnchor, CadenceStep, CalendarEntry, Enrollment, EnrollmentStatus, EntrySource
 from .entries import entry_create
 
 # Who a step without its own audience reaches first: the people who carry the account's use.
@@ -307,48 +294,3 @@ def signal_cadence_triggers(*, tenant: Tenant) -> set[str]:
             "trigger", flat=True
         )
     )
-
-
-# Reads the pages and the API share
-
-
-def cadences_list(*, tenant: Tenant) -> QuerySet[Cadence]:
-    return Cadence.objects.filter(tenant=tenant).annotate(
-        step_count=Count("steps", distinct=True),
-        active_count=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.ACTIVE), distinct=True),
-    )
-
-
-def cadence_get(*, tenant: Tenant, cadence_id: int) -> Cadence:
-    return Cadence.objects.get(tenant=tenant, pk=cadence_id)
-
-
-def cadence_step_get(*, tenant: Tenant, step_id: int) -> CadenceStep:
-    return CadenceStep.objects.select_related("cadence").get(tenant=tenant, pk=step_id)
-
-
-def cadence_steps(*, tenant: Tenant, cadence: Cadence) -> QuerySet[CadenceStep]:
-    return CadenceStep.objects.filter(tenant=tenant, cadence=cadence).order_by("offset_days", "position", "id")
-
-
-def enrollment_get(*, tenant: Tenant, enrollment_id: int) -> Enrollment:
-    return Enrollment.objects.select_related("cadence", "account").get(tenant=tenant, pk=enrollment_id)
-
-
-def enrollments_filtered(
-    *, tenant: Tenant, cadence_id: int | None = None, status: str = "", account_id: int | None = None
-) -> QuerySet[Enrollment]:
-    """Enrolments with their cadence and account, and how many of their entries were sent, are still to
-    go and were cancelled: three counts in the same query."""
-    rows = Enrollment.objects.filter(tenant=tenant).select_related("cadence", "account", "account__owner")
-    if cadence_id:
-        rows = rows.filter(cadence_id=cadence_id)
-    if status:
-        rows = rows.filter(status=status)
-    if account_id:
-        rows = rows.filter(account_id=account_id)
-    return rows.annotate(
-        sent_count=Count("entries", filter=Q(entries__status=EntryStatus.SENT)),
-        planned_count=Count("entries", filter=Q(entries__status__in=UNSENT)),
-        cancelled_count=Count("entries", filter=Q(entries__status=EntryStatus.CANCELLED)),
-    ).order_by("-enrolled_at", "-id")

@@ -18,8 +18,9 @@ from health.peers import accounts_open_p1_tickets
 from renewals.peers import accounts_in_renewal_negotiation, accounts_next_renewal
 from tenancy.models import Team, Tenant
 
+from ..composing.merge import outline
 from ..models import BlackoutKind, BlackoutRule, CalendarEntry, EntryStatus, MessageType
-from ..personalisation import outline, title_contexts
+from ..selectors.personalisation import title_contexts
 from .caps import week_start
 from .settings import blackout_rules, teams_per_week
 

@@ -18,7 +18,7 @@ from core import tenant_time
 from core.text import plural
 from tenancy.models import Tenant
 
-from .. import email as outgoing
+from ..composing import email as outgoing
 from ..models import Delivery, DeliveryStatus, Digest, PreferenceChoice
 from .preferences import digest_reason, list_unsubscribe_headers, preference_link
 

@@ -10,10 +10,9 @@ from django.utils import timezone
 from tenancy.models import Tenant, User
 
 from ..models import CalendarEntry, Enrollment, EnrollmentStatus, EntryStatus
+from ..selectors.cadences import UNSENT
 from .entries import entry_cancel
 
-# Not sent yet: an exit cancels these. A failed entry keeps its failure; a sending one is already leaving.
-UNSENT = (EntryStatus.DRAFT, EntryStatus.PENDING_APPROVAL, EntryStatus.SCHEDULED, EntryStatus.DEFERRED)
 # What keeps an enrolment active: a sending entry may still come back as scheduled (a retry) or deferred.
 STILL_TO_GO = (*UNSENT, EntryStatus.SENDING)
 

@@ -8,7 +8,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account, Contact
-from accounts.selectors import contact_role_q
 from core.text import moment
 from tenancy.models import Membership, Team, Tenant, User
 from tenancy.permissions import Capability, membership_can
@@ -23,7 +22,8 @@ from ..models import (
     OwnerTask,
     OwnerTaskStatus,
 )
-from ..personalisation import entry_merge_problems
+from ..selectors.entries import entry_recipients
+from ..selectors.personalisation import entry_merge_problems
 from .caps import cap_check, channel_noun
 from .settings import communication_settings, may_send, send_denial
 
@@ -49,17 +49,6 @@ def _membership(tenant: Tenant, user: User | None) -> Membership | None:
     if user is None:
         return None
     return Membership.objects.filter(tenant=tenant, user=user).first()
-
-
-def entry_recipients(entry: CalendarEntry) -> list[Contact]:
-    """Who the entry reaches now: every active contact of the account with its audience role, or else
-    its named active contacts."""
-    if entry.audience_role:
-        found = Contact.objects.filter(tenant_id=entry.tenant_id, account_id=entry.account_id, is_active=True)
-        return list(found.filter(contact_role_q(entry.audience_role)).order_by("name", "id"))
-    if entry.pk is None:
-        return []
-    return list(entry.contacts.filter(is_active=True).order_by("name", "id"))
 
 
 def _set_contacts(entry: CalendarEntry, contacts) -> None:

@@ -5,37 +5,27 @@ rotating it replaces the digest, which makes the old link answer 404 at once.
 """
 
 import datetime as dt
-import hashlib
 import secrets
 from urllib.parse import urlsplit
 
 import icalendar
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from accounts.models import Account
 from core.text import moment
-from tenancy.models import Membership, Tenant, User
-from tenancy.parsing import parse_id
+from tenancy.models import Tenant, User
 
 from ..models import CalendarEntry, CalendarFeed, EntryStatus, FeedKind
-from ..personalisation import entries_titled, entry_title
+from ..selectors.feeds import feed_digest, feed_entries
+from ..selectors.personalisation import entries_titled, entry_title
 
-# What a subscribed calendar shows: the recent past and the year ahead, never the whole history.
-FEED_DAYS_BACK = 90
-FEED_DAYS_AHEAD = 400
-FEED_MAX_ENTRIES = 2000
 # Calendar apps need an end; a touchpoint takes about this long in the owner's day.
 EVENT_LENGTH = dt.timedelta(minutes=30)
 PRODID = "-//postsale//Communications calendar//EN"
-
-
-def feed_digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def _new_secret(tenant_id: int) -> tuple[str, str]:
@@ -48,20 +38,6 @@ def feed_url(secret: str) -> str:
     """The absolute link of a feed, for a calendar app."""
     path = reverse("communications:feed_ics", kwargs={"token": secret})
     return settings.SITE_URL.rstrip("/") + path
-
-
-def feed_list(*, tenant: Tenant, user: User) -> QuerySet[CalendarFeed]:
-    """The feeds a user has: their own, and the account feeds they created."""
-    return (
-        CalendarFeed.objects.filter(tenant=tenant)
-        .filter(Q(kind=FeedKind.USER, user=user) | Q(kind=FeedKind.ACCOUNT, created_by=user))
-        .select_related("account")
-        .order_by("kind", "account__name", "id")
-    )
-
-
-def feed_get(*, tenant: Tenant, user: User, feed_id: int) -> CalendarFeed:
-    return feed_list(tenant=tenant, user=user).get(pk=feed_id)
 
 
 def feed_create(*, tenant: Tenant, kind: str, by: User, account: Account | None = None) -> tuple[CalendarFeed, str]:
@@ -107,44 +83,6 @@ def feeds_delete_for_member(*, tenant: Tenant, user: User) -> int:
     account feeds they made: the links stop working for good, and re-adding them brings none back."""
     deleted, _ = CalendarFeed.objects.filter(tenant=tenant).filter(Q(user=user) | Q(created_by=user)).delete()
     return deleted
-
-
-def feed_for_token(token: str) -> CalendarFeed | None:
-    """The feed a secret opens, from whichever tenant issued it; None when it is unknown, rotated, or its
-    person is no longer an active member of the tenant."""
-    tenant_part = (token or "").partition(".")[0]
-    tenant_id = parse_id(tenant_part)
-    if not token or len(token) > 100 or tenant_id is None:
-        return None
-    with scopes_disabled():
-        feed = (
-            CalendarFeed.objects.select_related("tenant", "user", "account", "created_by")
-            .filter(tenant_id=tenant_id, token_hash=feed_digest(token))
-            .first()
-        )
-        if feed is None:
-            return None
-        person = feed.user if feed.kind == FeedKind.USER else feed.created_by
-        if person is None or not person.is_active:
-            return None
-        if not Membership.objects.filter(tenant_id=feed.tenant_id, user=person, is_active=True).exists():
-            return None
-    return feed
-
-
-def feed_entries(*, feed: CalendarFeed, now: dt.datetime | None = None) -> list[CalendarEntry]:
-    """The entries a feed shows: a user's are the entries of accounts they own and the entries they own."""
-    now = now or timezone.now()
-    entries = CalendarEntry.objects.filter(
-        tenant_id=feed.tenant_id,
-        scheduled_at__gte=now - dt.timedelta(days=FEED_DAYS_BACK),
-        scheduled_at__lt=now + dt.timedelta(days=FEED_DAYS_AHEAD),
-    ).exclude(status=EntryStatus.DRAFT)
-    if feed.kind == FeedKind.USER:
-        entries = entries.filter(Q(account__owner_id=feed.user_id) | Q(owner_id=feed.user_id))
-    else:
-        entries = entries.filter(account_id=feed.account_id)
-    return list(entries.select_related("account").order_by("scheduled_at", "id")[:FEED_MAX_ENTRIES])
 
 
 def _name(feed: CalendarFeed) -> str:

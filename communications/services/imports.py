@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.imports.reading import check_size, read_head, read_table
+from core.imports.reading import check_size, read_head, read_table
 from core.text import plural
 from tenancy.models import Team, Tenant, User
 from tenancy.queue import enqueue, enqueue_on_commit, requeue_before
@@ -33,14 +33,6 @@ BATCH_SIZE = 200
 MAX_STORED_ERRORS = 500
 
 
-def calendar_import_list(*, tenant: Tenant):
-    return CalendarImport.objects.filter(tenant=tenant).select_related("created_by").order_by("-created_at", "-id")
-
-
-def calendar_import_get(*, tenant: Tenant, import_id: int) -> CalendarImport:
-    return calendar_import_list(tenant=tenant).get(pk=import_id)
-
-
 def calendar_import_create(
     *, tenant: Tenant, uploaded_file: UploadedFile, team: str, by: User | None
 ) -> CalendarImport:
@@ -48,7 +40,7 @@ def calendar_import_create(
 
     The rows are read, counted and checked by the run: an upload answers as fast for 500,000 rows as for 50.
     """
-    from ..notify_tasks import calendar_import_run_task
+    from ..tasks import calendar_import_run_task
 
     if team not in Team.values:
         raise ValidationError({"team": "Choose the team whose sends the file holds."})
@@ -74,7 +66,7 @@ def calendar_import_create(
 def calendar_imports_requeue(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     """Send again the runs of imports uploaded long ago and never started (their message was lost: the
     broker was down); the run's claim makes a second message harmless."""
-    from ..notify_tasks import calendar_import_run_task
+    from ..tasks import calendar_import_run_task
 
     waiting = CalendarImport.objects.filter(
         tenant=tenant,
@@ -235,11 +227,3 @@ def calendar_import_run(
         raise
     _save(calendar_import, status=CalendarImport.Status.DONE, message=_message(run)[:500], finished_at=timezone.now())
     return calendar_import
-
-
-def import_progress_pct(calendar_import: CalendarImport) -> int:
-    if calendar_import.status == CalendarImport.Status.DONE:
-        return 100
-    if not calendar_import.total_rows:
-        return 0
-    return min(100, round(100 * calendar_import.processed_rows / calendar_import.total_rows))

@@ -39,7 +39,7 @@ def notification_raise(
 ) -> Notification:
     """The notification for `source_key`, made and queued the first time; a second raise returns the
     first one and sends nothing. The recipient defaults to the account's CSM."""
-    from ..notify_tasks import notification_send_task
+    from ..tasks import notification_send_task
 
     existing = Notification.objects.filter(tenant=tenant, source_key=source_key).first()
     if existing is not None:
@@ -160,7 +160,7 @@ def notification_test(*, tenant: Tenant, by: User) -> str:
 def notifications_on_health_signals(*, tenant: Tenant, signals: Iterable) -> list[Notification]:
     """Alert each account's CSM of its new risk signals (health's batch news), with each signal's own
     sentence, once per signal: a few queries for the whole batch, then one send task per alert."""
-    from ..notify_tasks import notification_send_task
+    from ..tasks import notification_send_task
 
     alerted = {f"health_signal:{s.pk}": s for s in signals if s.kind in ALERTED_SIGNAL_KINDS}
     if not alerted:
@@ -204,7 +204,7 @@ def notifications_on_health_signals(*, tenant: Tenant, signals: Iterable) -> lis
 def notifications_requeue(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     """Send again the notifications made long ago and never tried (their message was lost: the broker was
     down). A failed one retries through its own task; a sent one is never sent again."""
-    from ..notify_tasks import notification_send_task
+    from ..tasks import notification_send_task
 
     waiting = Notification.objects.filter(
         tenant=tenant,

@@ -44,16 +44,9 @@ from core import tenant_time
 from core.text import moment
 from tenancy.models import Membership, Tenant
 
-from .. import email as outgoing
-from ..models import (
-    CalendarEntry,
-    Channel,
-    Delivery,
-    DeliveryStatus,
-    EntryStatus,
-    MessageType,
-)
-from ..personalisation import account_context, entry_render
+from ..composing import email as outgoing
+from ..models import CalendarEntry, Channel, Delivery, DeliveryStatus, EntryStatus, MessageType
+from ..selectors.personalisation import account_context, entry_render
 from .caps import cap_check
 from .claims import imported_mark_sent, outbox_claim
 from .conflicts import blackout_for

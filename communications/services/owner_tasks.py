@@ -4,14 +4,13 @@ outbox hands them to the entry's owner as a task due when the entry is, and the 
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Contact
-from tenancy.models import Tenant, User
+from tenancy.models import User
 
 from ..models import CalendarEntry, Channel, OwnerTask, OwnerTaskStatus
-from ..personalisation import entry_render, entry_title
+from ..selectors.personalisation import entry_render, entry_title
 
 VERBS = {Channel.CALL: "Call", Channel.WEBINAR: "Invite to the webinar", Channel.COMMUNITY: "Post for"}
 
@@ -55,13 +54,3 @@ def owner_task_complete(*, task: OwnerTask, by: User, note: str = "", at: dt.dat
         task.note = f"{task.note}\n{done_note}"[-500:] if task.note else done_note[:500]
     task.save(update_fields=["status", "done_at", "note"])
     return task
-
-
-def owner_tasks_for(*, tenant: Tenant, owner: User | None = None, status: str | None = None) -> QuerySet[OwnerTask]:
-    """The tasks of one owner (None: everybody's), optionally of one status, soonest due first."""
-    found = OwnerTask.objects.filter(tenant=tenant).select_related("entry", "entry__account", "owner")
-    if owner is not None:
-        found = found.filter(owner=owner)
-    if status:
-        found = found.filter(status=status)
-    return found.order_by("due_at", "id")

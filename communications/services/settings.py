@@ -9,7 +9,7 @@ from django.db import transaction
 
 from tenancy.models import Membership, Role, Team, Tenant
 
-from ..defaults import BLACKOUT_RULES, FREQUENCY_CAPS, default_send_permissions
+from ..defaults.rules import BLACKOUT_RULES, FREQUENCY_CAPS, default_send_permissions
 from ..models import (
     BlackoutKind,
     BlackoutRule,

@@ -1,2 +1,2 @@
-"""Communications pages: each area keeps its views in its own module (calendar, entries, approvals, tasks, and
-the other helpers' areas), all under the `communications` namespace."""
+"""Communications pages, one module per feature (the names of forms/, selectors/ and services/), all under
+the `communications` namespace and routed in communications/urls.py."""

@@ -10,9 +10,9 @@ from django.views.decorators.http import require_GET, require_POST
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.shortcuts import get_or_404, member_required, safe_next
 
-from .. import personalisation, selectors, services
-from ..forms import DecisionForm
-from ..personalisation import entry_title
+from .. import selectors, services
+from ..forms.approvals import DecisionForm
+from ..selectors.personalisation import entry_title
 from ..services.conflicts import entries_conflicts
 from .calendar import decorate
 from .entries import outcome_sentence
@@ -27,7 +27,7 @@ def approval_list(request: HttpRequest) -> HttpResponse:
     pending = list(selectors.approvals_pending(tenant=tenant)[:APPROVALS_SHOWN])
     decorate(pending, entries_conflicts(tenant=tenant, entries=pending) if pending else {}, tenant=tenant)
     decided = list(selectors.approvals_decided(tenant=tenant))
-    personalisation.entries_titled(tenant=tenant, entries=[approval.entry for approval in decided])
+    selectors.entries_titled(tenant=tenant, entries=[approval.entry for approval in decided])
     return render(
         request,
         "communications/approvals/index.html",

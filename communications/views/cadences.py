@@ -19,7 +19,8 @@ from tenancy.listing import query_without
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.shortcuts import get_or_404, member_required, safe_next
 
-from ..cadence_forms import CadenceForm, CadenceStepForm, EnrolForm, EnrollmentFilterForm, ExitForm, merge_field_help
+from .. import selectors
+from ..forms.cadences import CadenceForm, CadenceStepForm, EnrolForm, EnrollmentFilterForm, ExitForm, merge_field_help
 from ..models import Cadence, CadenceStep, EnrollmentStatus
 from ..services import cadences as service
 from ..services import enrollment_end
@@ -30,11 +31,11 @@ SECTION = "communications"
 
 
 def _cadence(request: HttpRequest, cadence_id: int) -> Cadence:
-    return get_or_404(service.cadence_get, tenant=request.tenant, cadence_id=cadence_id)
+    return get_or_404(selectors.cadence_get, tenant=request.tenant, cadence_id=cadence_id)
 
 
 def _step(request: HttpRequest, step_id: int) -> CadenceStep:
-    return get_or_404(service.cadence_step_get, tenant=request.tenant, step_id=step_id)
+    return get_or_404(selectors.cadence_step_get, tenant=request.tenant, step_id=step_id)
 
 
 @require_GET
@@ -45,7 +46,7 @@ def cadence_list(request: HttpRequest) -> HttpResponse:
         request,
         "communications/cadences/list.html",
         {
-            "cadences": list(service.cadences_list(tenant=request.tenant)),
+            "cadences": list(selectors.cadences_list(tenant=request.tenant)),
             "may_configure": membership_can(request.membership, Capability.CONFIGURE),
             "section": SECTION,
         },
@@ -56,7 +57,7 @@ def _detail(request: HttpRequest, cadence: Cadence, *, status: int = 200, **form
     may_configure = membership_can(request.membership, Capability.CONFIGURE)
     context = {
         "cadence": cadence,
-        "steps": list(service.cadence_steps(tenant=request.tenant, cadence=cadence)),
+        "steps": list(selectors.cadence_steps(tenant=request.tenant, cadence=cadence)),
         "active_count": cadence.enrollments.filter(status=EnrollmentStatus.ACTIVE).count(),
         "may_configure": may_configure,
         "merge_fields": merge_field_help(),
@@ -158,7 +159,7 @@ def enrollment_list(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data if form.is_valid() else {}
     # Another tenant's id finds nothing here: the filter then shows every account's enrolments.
     account = Account.objects.filter(tenant=request.tenant, pk=data["account"]).first() if data.get("account") else None
-    rows = service.enrollments_filtered(
+    rows = selectors.enrollments_filtered(
         tenant=request.tenant,
         cadence_id=int(data["cadence"]) if data.get("cadence") else None,
         status=data.get("status") or "",
@@ -226,7 +227,7 @@ def enrol(request: HttpRequest, account_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @member_required()
 def enrollment_exit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    enrollment = get_or_404(service.enrollment_get, tenant=request.tenant, enrollment_id=enrollment_id)
+    enrollment = get_or_404(selectors.enrollment_get, tenant=request.tenant, enrollment_id=enrollment_id)
     require(request, Capability.EDIT, enrollment)
     form = ExitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -240,7 +241,7 @@ def enrollment_exit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
                 f"{enrollment.account.name} left {enrollment.cadence.name}; its messages not sent yet are cancelled.",
             )
             return redirect(safe_next(request) or reverse("communications:enrollments"))
-    planned = service.enrollments_filtered(tenant=request.tenant).get(pk=enrollment.pk).planned_count
+    planned = selectors.enrollments_filtered(tenant=request.tenant).get(pk=enrollment.pk).planned_count
     return render(
         request,
         "communications/cadences/exit.html",

@@ -14,8 +14,8 @@ from tenancy.models import Role
 from tenancy.permissions import Capability, membership_can
 from tenancy.shortcuts import get_or_404, member_required
 
-from .. import personalisation, selectors
-from ..forms import CalendarFilterForm
+from .. import selectors
+from ..forms.calendar import CalendarFilterForm
 from ..models import Channel, MessageType
 from ..selectors import LIST, MONTH, SCOPE_ACCOUNT, SCOPE_ALL, SCOPE_MINE, VIEWS, WEEK
 from ..services.conflicts import entries_conflicts
@@ -53,7 +53,7 @@ def _params(request: HttpRequest, account: Account | None) -> QueryDict:
 def decorate(entries: list, conflicts: dict, *, tenant) -> list:
     """What a chip or a row shows beside the entry's own fields, and its title (the subject with the
     account's merge fields filled in, for all entries at once)."""
-    personalisation.entries_titled(tenant=tenant, entries=entries)
+    selectors.entries_titled(tenant=tenant, entries=entries)
     for entry in entries:
         entry.conflicts = conflicts.get(entry.pk, [])
         entry.icon = CHANNEL_ICONS.get(entry.channel, "•")
@@ -147,7 +147,7 @@ def account_card(request: HttpRequest, account_id: int) -> HttpResponse:
     card = selectors.account_touchpoints(tenant=tenant, account=account, now=tenant_time.now(tenant))
     decorate(card.upcoming, {}, tenant=tenant)
     if card.last_sent is not None:
-        personalisation.entries_titled(tenant=tenant, entries=[card.last_sent])
+        selectors.entries_titled(tenant=tenant, entries=[card.last_sent])
     return render(
         request,
         "communications/account/_card.html",

@@ -20,10 +20,11 @@ from tenancy.parsing import parse_id
 from tenancy.permissions import Capability, may_assign_to, membership_can, require
 from tenancy.shortcuts import get_or_404, member_required, safe_next
 
-from .. import personalisation, selectors, services
-from ..forms import CancelForm, EntryForm
+from .. import selectors, services
+from ..composing.merge import MERGE_FIELDS
+from ..forms.entries import CancelForm, EntryForm
 from ..models import CalendarEntry, EntryStatus
-from ..personalisation import entry_title
+from ..selectors.personalisation import entry_title
 from ..services.conflicts import entries_conflicts
 from ..services.entries import FINAL
 from ..services.outbox import TASK_CHANNELS
@@ -94,7 +95,7 @@ def _form_page(request: HttpRequest, form: EntryForm, entry: CalendarEntry | Non
             "form": form,
             "entry": entry,
             "account": account,
-            "merge_fields": personalisation.MERGE_FIELDS,
+            "merge_fields": MERGE_FIELDS,
             "zone": request.tenant.time_zone,
             "nav_active": "calendar",
             "section": "communications",
@@ -154,8 +155,8 @@ def entry_page(request: HttpRequest, entry: CalendarEntry, cancel_form: CancelFo
     conflicts = entries_conflicts(tenant=tenant, entries=[entry])
     decorate([entry], conflicts, tenant=request.tenant)
     deliveries = selectors.entry_deliveries(tenant=tenant, entry=entry)
-    recipients = services.entry_recipients(entry)
-    problems = personalisation.entry_merge_problems(entry=entry) if entry.status in EDITABLE else []
+    recipients = selectors.entry_recipients(entry)
+    problems = selectors.entry_merge_problems(entry=entry) if entry.status in EDITABLE else []
     return render(
         request,
         "communications/entries/detail.html",
@@ -199,9 +200,9 @@ def entry_preview(request: HttpRequest, entry_id: int) -> HttpResponse:
     chosen = request.GET.get("contact", "")
     contact = next((c for c in candidates if str(c.pk) == chosen), None)
     if contact is None:
-        recipients = services.entry_recipients(entry)
+        recipients = selectors.entry_recipients(entry)
         contact = recipients[0] if recipients else (candidates[0] if candidates else None)
-    preview = personalisation.entry_preview(entry=entry, contact=contact) if contact is not None else None
+    preview = selectors.entry_preview(entry=entry, contact=contact) if contact is not None else None
     context = {
         "entry": entry,
         "account": entry.account,

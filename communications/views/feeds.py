@@ -11,13 +11,14 @@ from django_scopes import scope
 
 from tenancy.shortcuts import get_or_404, member_required
 
+from .. import selectors
+from ..forms.feeds import FeedCreateForm
 from ..models import CalendarFeed, FeedKind
-from ..more_forms import FeedCreateForm
 from ..services import feeds as feed_services
 
 
 def _feed(request: HttpRequest, feed_id: int) -> CalendarFeed:
-    return get_or_404(feed_services.feed_get, tenant=request.tenant, user=request.user, feed_id=feed_id)
+    return get_or_404(selectors.feed_get, tenant=request.tenant, user=request.user, feed_id=feed_id)
 
 
 def _page(request: HttpRequest, form: FeedCreateForm, new_feed: CalendarFeed | None = None, new_url: str = ""):
@@ -29,7 +30,7 @@ def _page(request: HttpRequest, form: FeedCreateForm, new_feed: CalendarFeed | N
         {
             "section": "communications",
             "form": form,
-            "feeds": feed_services.feed_list(tenant=request.tenant, user=request.user),
+            "feeds": selectors.feed_list(tenant=request.tenant, user=request.user),
             "new_feed_id": new_feed.pk if new_feed else None,
             "new_url": new_url,
         },
@@ -78,7 +79,7 @@ def feed_delete(request: HttpRequest, feed_id: int) -> HttpResponse:
 @require_GET
 def feed_ics(request: HttpRequest, token: str) -> HttpResponse:
     """Public: the secret in the link is the credential (calendar apps cannot sign in)."""
-    feed = feed_services.feed_for_token(token)
+    feed = selectors.feed_for_token(token)
     if feed is None:
         raise Http404("No such feed.")
     with scope(tenant=feed.tenant), timezone.override(feed.tenant.zone):

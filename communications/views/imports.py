@@ -13,8 +13,9 @@ from tenancy.permissions import Capability, membership_can, require
 from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 from tenancy.shortcuts import get_or_404, member_required
 
+from .. import selectors
+from ..forms.imports import CalendarImportForm
 from ..models import CalendarImport
-from ..more_forms import CalendarImportForm
 from ..services import import_rows
 from ..services import imports as import_services
 
@@ -23,7 +24,7 @@ FINISHED = (CalendarImport.Status.DONE, CalendarImport.Status.FAILED)
 
 
 def _import(request: HttpRequest, import_id: int) -> CalendarImport:
-    return get_or_404(import_services.calendar_import_get, tenant=request.tenant, import_id=import_id)
+    return get_or_404(selectors.calendar_import_get, tenant=request.tenant, import_id=import_id)
 
 
 @require_http_methods(["GET", "POST"])
@@ -50,7 +51,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
                 else:
                     messages.success(request, f"Importing {calendar_import.original_name}: the progress shows below.")
                 return redirect("communications:import_detail", import_id=calendar_import.pk)
-    imports = import_services.calendar_import_list(tenant=request.tenant)
+    imports = selectors.calendar_import_list(tenant=request.tenant)
     page = Paginator(imports, IMPORTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -69,7 +70,7 @@ def _status_context(calendar_import: CalendarImport) -> dict:
     return {
         "job": calendar_import,
         "finished": calendar_import.status in FINISHED,
-        "progress": import_services.import_progress_pct(calendar_import),
+        "progress": selectors.import_progress_pct(calendar_import),
         "max_errors": import_services.MAX_STORED_ERRORS,
     }
 

@@ -1,5 +1,5 @@
 """The engagement report (open, click and unsubscribe rates by type, cadence and team; the promotional-
-over-educational mix) and its CSV. Any member reads it; every figure comes from communications/reports.py."""
+over-educational mix) and its CSV. Any member reads it; every figure comes from communications/selectors/reports.py."""
 
 import csv
 
@@ -7,12 +7,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from accounts.csv_safety import safe_cell
 from core import tenant_time
+from core.imports.safety import safe_cell
 from tenancy.shortcuts import member_required
 
-from ..more_forms import ReportPeriodForm
-from ..reports import DIMENSIONS, MIX_SHOWN, EngagementReport, engagement_report, report_csv_rows
+from ..forms.reports import ReportPeriodForm
+from ..selectors.reports import DIMENSIONS, MIX_SHOWN, EngagementReport, engagement_report, report_csv_rows
 
 
 def _report(request: HttpRequest) -> tuple[ReportPeriodForm, EngagementReport]:

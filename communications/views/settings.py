@@ -15,8 +15,8 @@ from tenancy.permissions import Capability, membership_can
 from tenancy.shortcuts import member_required
 
 from .. import services
+from ..forms.settings import BlackoutRuleForm, FrequencyCapsForm, SettingsForm
 from ..models import BlackoutKind, Channel, MessageType, Notification
-from ..more_forms import BlackoutRuleForm, FrequencyCapsForm, SettingsForm
 from ..services.notifications import notification_test
 
 # Viewers send nothing, so the matrix has no row for them.

@@ -15,8 +15,8 @@ from tenancy.permissions import Capability, membership_can
 from tenancy.shortcuts import get_or_404, member_required
 
 from .. import selectors
-from ..more_forms import EngagementLogForm
-from ..personalisation import entry_title
+from ..forms.tracking import EngagementLogForm
+from ..selectors.personalisation import entry_title
 from ..services import tracking
 
 # The smallest transparent GIF: 1x1, one colour.
@@ -26,7 +26,7 @@ NO_STORE = "no-store, no-cache, must-revalidate, max-age=0"
 
 @require_GET
 def track_open(request: HttpRequest, token: str) -> HttpResponse:
-    delivery = tracking.delivery_for_token(token)
+    delivery = selectors.delivery_for_token(token)
     if delivery is None:
         raise Http404("Unknown message.")
     with scope(tenant=delivery.tenant):
@@ -41,7 +41,7 @@ def track_open(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def track_click(request: HttpRequest, token: str) -> HttpResponse:
-    delivery = tracking.delivery_for_token(token)
+    delivery = selectors.delivery_for_token(token)
     if delivery is None:
         raise Http404("Unknown message.")
     url, signature = request.GET.get("u", ""), request.GET.get("s", "")

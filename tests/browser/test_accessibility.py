@@ -8,7 +8,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from ..communications.helpers import at_local, contact_of, entry_for
+from ..communications.builders import at_local, contact_of, entry_for
 from ..factories import PASSWORD
 from ..renewals.helpers import contract_for, make_account, renewal_of
 

@@ -4,11 +4,11 @@ import pytest
 from django_scopes import scope
 from playwright.sync_api import expect
 
-from communications import services
+from communications import selectors
 from communications.models import CalendarEntry, EntryStatus
 from core.text import day
 
-from ..communications.helpers import contact_of, entry_for, make_account
+from ..communications.builders import contact_of, entry_for, make_account
 from ..factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -64,4 +64,4 @@ def test_a_csm_schedules_an_email_over_the_cap_and_sees_it_deferred_with_its_rea
     expect(chip).to_contain_text("deferred")
     expect(chip).to_contain_text(reason)
     with scope(tenant=tenant_a):
-        assert services.entry_recipients(entry) == [jane]
+        assert selectors.entry_recipients(entry) == [jane]

@@ -7,8 +7,16 @@ from playwright.sync_api import expect
 from communications.models import EntryStatus
 from tenancy.leases import task_lease
 
-from ..communications.helpers import contact_of, entry_for, make_account, reload_entry
-from ..communications.test_outbox import WorkerKilled, monday, send_due, sent_to
+from ..communications.builders import (
+    WorkerKilled,
+    contact_of,
+    entry_for,
+    make_account,
+    monday,
+    reload_entry,
+    send_due,
+    sent_to,
+)
 from ..factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -20,7 +28,7 @@ def test_the_owner_of_a_partly_sent_entry_sends_it_to_the_contact_it_did_not_rea
     john = contact_of(tenant_a, hooli, 2, name="John Doe")
     entry = entry_for(tenant_a, hooli, at=monday(tenant_a), contacts=[jane, john], by=bob, subject="Tips")
     # The worker sending it is killed after handing Jane's message over; the next one sends John's.
-    settings.EMAIL_BACKEND = "tests.communications.test_outbox.DyingBackend"
+    settings.EMAIL_BACKEND = "tests.communications.builders.DyingBackend"
     with pytest.raises(WorkerKilled):
         send_due(tenant_a, monday(tenant_a, 10, 1))
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

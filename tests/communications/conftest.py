@@ -3,7 +3,7 @@ Jane in another role defines its own `jane`)."""
 
 import pytest
 
-from .helpers import contact_of, make_account
+from .builders import contact_of, make_account
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from tenancy.models import Role, Team
 
 from ..conftest import add_member
 from ..factories import UserFactory
-from .helpers import at_local, contact_of, entry_for, make_account, reload_entry
+from .builders import at_local, contact_of, entry_for, make_account, reload_entry
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from accounts import services as accounts_services
 from communications.models import CalendarEntry, Enrollment, EnrollmentStatus, EntryStatus
 from communications.services import enrollment_end, entries, outbox
 
-from .helpers import contact_of, custom_cadence, enrol, entries_of, today
+from .builders import contact_of, custom_cadence, enrol, entries_of, today
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +126,7 @@ def test_a_failed_entry_scheduled_again_by_hand_reopens_its_enrolment(tenant_a, 
 
 
 def test_an_entry_retried_after_a_failed_attempt_keeps_it_active(tenant_a, account, jane, settings):
-    settings.EMAIL_BACKEND = "tests.communications.test_outbox.FailingBackend"
+    settings.EMAIL_BACKEND = "tests.communications.builders.FailingBackend"
     enrollment = enrol(tenant_a, custom_cadence(tenant_a, [(0, 0, {})]), account, today(tenant_a))
 
     send_due(tenant_a, timezone.now() + dt.timedelta(minutes=1))

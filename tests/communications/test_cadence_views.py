@@ -11,7 +11,7 @@ from communications.services import cadences, enrollment_end
 from core import tenant_time
 from tenancy.models import Role
 
-from .helpers import contact_of, make_account
+from .builders import contact_of, make_account
 
 pytestmark = pytest.mark.django_db
 

@@ -27,7 +27,7 @@ from journeys.models import JourneyTrack
 from renewals import services as renewal_services
 from renewals.models import Renewal
 
-from .helpers import contact_of, custom_cadence, enrol, entries_of, make_account, today
+from .builders import contact_of, custom_cadence, enrol, entries_of, make_account, today
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from tenancy.models import Role, Team
 
 from ..conftest import add_member
 from ..factories import UserFactory
-from .helpers import at_local, contact_of, entry_for, make_account
+from .builders import at_local, contact_of, entry_for, make_account
 
 pytestmark = pytest.mark.django_db
 

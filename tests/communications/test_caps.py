@@ -9,7 +9,7 @@ from django_scopes import scope
 from communications import services
 from communications.models import EntryStatus
 
-from .helpers import at_local, contact_of, entry_for, reload_entry
+from .builders import at_local, contact_of, entry_for, reload_entry
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from core import tenant_time
 from tenancy.models import Team
 
 from ..health.signal_helpers import signal
-from ..renewals.helpers import contract_for
-from .helpers import at_local, contact_of, entry_for, make_account
+from ..renewals.builders import contract_for
+from .builders import at_local, contact_of, entry_for, make_account
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from communications import services
 from communications.models import Delivery, DeliveryStatus, Digest, PreferenceChange
 from communications.services import digests, outbox
 
-from .helpers import at_local, contact_of, entry_for, make_account
+from .builders import at_local, contact_of, entry_for, make_account
 
 pytestmark = pytest.mark.django_db
 

@@ -4,13 +4,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django_scopes import scope
 
-from communications import services
+from communications import selectors, services
 from communications.models import CalendarEntry, EntryStatus
 from tenancy.models import Team
 
 from ..conftest import add_member
 from ..factories import UserFactory
-from .helpers import at_local, contact_of, entry_for, make_account, reload_entry
+from .builders import at_local, contact_of, entry_for, make_account, reload_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_an_audience_role_reaches_the_active_contacts_holding_it(tenant_a, accou
     entry = entry_for(tenant_a, account, at=at_local(tenant_a, 2030, 12, 2), audience_role="champion")
 
     with scope(tenant=tenant_a):
-        assert services.entry_recipients(entry) == [champion, sponsor]
+        assert selectors.entry_recipients(entry) == [champion, sponsor]
     assert entry.recipient_count == 2
 
 

@@ -13,7 +13,7 @@ from communications.models import CalendarFeed, FeedKind
 from communications.services import feeds
 from tenancy.models import Role
 
-from .helpers import at_local, contact_of, entry_for, make_account
+from .builders import at_local, contact_of, entry_for, make_account
 
 pytestmark = pytest.mark.django_db
 

@@ -5,13 +5,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django_scopes import scope
 
 from communications import services
-from communications.defaults import default_send_permissions
+from communications.defaults.rules import default_send_permissions
 from communications.models import Approval, ApprovalDecision, Channel, EntryStatus, MessageType
 from tenancy.models import Membership, Role, Team
 
 from ..conftest import add_member
 from ..factories import UserFactory
-from .helpers import at_local, contact_of, entry_for, reload_entry
+from .builders import at_local, contact_of, entry_for, reload_entry
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from communications.services.import_rows import column_mapping, sample_csv
 from communications.services.imports import calendar_import_run
 from tenancy.models import Role
 
-from .helpers import contact_of, make_account
+from .builders import contact_of, make_account
 
 pytestmark = pytest.mark.django_db
 
@@ -182,7 +182,7 @@ def test_import_list_costs_bounded_queries(
 @pytest.fixture
 def small_head(monkeypatch):
     """An upload reads 256 bytes of a CSV instead of 1 MB: a file of a few dozen rows stands for a large one."""
-    from accounts.imports import reading
+    from core.imports import reading
 
     monkeypatch.setattr(reading, "HEAD_BYTES", 256)
 

@@ -1,11 +1,6 @@
 """Internal notifications: a raise is once per source, Slack gets {"text": …} on a real local HTTP server,
 the CSM gets an email, a failing webhook is retried and recorded, and health's signals raise them."""
 
-import json
-import queue
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -14,7 +9,6 @@ from django_scopes import scope
 
 from communications import services
 from communications.models import Notification, NotificationStatus
-from communications.notify_tasks import notification_send_task
 from communications.services.notifications import (
     NotificationNotSent,
     notification_raise,
@@ -22,57 +16,13 @@ from communications.services.notifications import (
     notifications_on_health_signals,
     slack_post,
 )
+from communications.tasks import notification_send_task
 from config.celery import app as celery_app
 from health.models import HealthSignal
 
+from .builders import Webhook
+
 pytestmark = pytest.mark.django_db
-
-
-class Webhook:
-    """A Slack incoming webhook on localhost: records each JSON body; answers `statuses` in turn, then 200."""
-
-    def __init__(self, statuses=(), redirect_to=""):
-        self.received = queue.Queue()
-        self.statuses = list(statuses)
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                hook.received.put((self.headers["Content-Type"], json.loads(body)))
-                status = hook.statuses.pop(0) if hook.statuses else 200
-                self.send_response(status)
-                if redirect_to:
-                    self.send_header("Location", redirect_to)
-                self.end_headers()
-                self.wfile.write(b"ok" if status == 200 else b"invalid_payload")
-
-            def do_GET(self):
-                hook.received.put(("GET", None))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        # A local stand-in for the tenant's Slack incoming webhook.
-        self.url = f"http://127.0.0.1:{self.server.server_port}/incoming-webhook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def bodies(self) -> list[dict]:
-        found = []
-        while not self.received.empty():
-            found.append(self.received.get_nowait())
-        return found
 
 
 @pytest.fixture(autouse=True)

@@ -2,14 +2,11 @@
 a failing email backend retries with backoff and then fails; a dead worker's claim is taken over."""
 
 import datetime as dt
-from smtplib import SMTPServerDisconnected
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
-from django.core.mail.backends.base import BaseEmailBackend
-from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.utils import timezone
 from django_scopes import scope
 
@@ -17,7 +14,6 @@ from accounts import services as accounts_services
 from communications import services
 from communications.models import (
     CalendarEntry,
-    Delivery,
     DeliveryStatus,
     EntryStatus,
     OwnerTask,
@@ -25,75 +21,34 @@ from communications.models import (
     PreferenceChange,
     PreferenceChoice,
 )
+from communications.selectors.owner_tasks import owner_tasks
 from communications.services import claims, outbox
-from communications.services.owner_tasks import owner_task_complete, owner_tasks_for
+from communications.services.owner_tasks import owner_task_complete
 from communications.tasks import outbox_sweep
 from core.text import day
 from tenancy.leases import task_lease
 from tenancy.models import Membership, Role, Team
 
 from ..health.signal_helpers import signal
-from .helpers import at_local, contact_of, entry_for, reload_entry
+from .builders import (
+    FlakyBackend,
+    WorkerKilled,
+    at_local,
+    contact_of,
+    deliveries,
+    entry_for,
+    monday,
+    reload_entry,
+    send_due,
+    sent_to,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-class FailingBackend(BaseEmailBackend):
-    """An SMTP server that is down: every message is refused (what leaves the machine, nothing else)."""
-
-    def send_messages(self, messages):
-        raise SMTPServerDisconnected("Connection unexpectedly closed")
-
-
-class FlakyBackend(LocmemBackend):
-    """Delivers like the test backend, but refuses the first message to each address in `refuse_once`."""
-
-    refuse_once: set[str] = set()
-
-    def send_messages(self, messages):
-        for message in messages:
-            if message.to[0] in self.refuse_once:
-                self.refuse_once.discard(message.to[0])
-                raise SMTPServerDisconnected(f"{message.to[0]}: 421 try again later")
-        return super().send_messages(messages)
-
-
-class WorkerKilled(BaseException):
-    """What a worker killed mid-send looks like from inside: nothing after this line runs."""
-
-
-class DyingBackend(LocmemBackend):
-    """Hands the message to the server, then the worker is killed before it can record that."""
-
-    def send_messages(self, messages):
-        super().send_messages(messages)
-        raise WorkerKilled
 
 
 @pytest.fixture
 def john(tenant_a, account):
     return contact_of(tenant_a, account, 2, name="John Doe")
-
-
-MONDAY = (2030, 12, 2)
-
-
-def monday(tenant, hour=10, minute=0):
-    return at_local(tenant, *MONDAY, hour, minute)
-
-
-def send_due(tenant, now) -> int:
-    with scope(tenant=tenant):
-        return outbox.outbox_send_due(tenant=tenant, now=now)
-
-
-def deliveries(tenant, entry) -> list[Delivery]:
-    with scope(tenant=tenant):
-        return list(Delivery.objects.filter(tenant=tenant, entry=entry).select_related("contact").order_by("key"))
-
-
-def sent_to() -> list[str]:
-    return [message.to[0] for message in mail.outbox]
 
 
 def test_a_due_email_is_sent_once_to_each_recipient(tenant_a, account, jane, john, bob):
@@ -299,13 +254,13 @@ def test_a_call_becomes_a_task_for_its_owner_and_is_logged_done(tenant_a, accoun
     send_due(tenant_a, monday(tenant_a, 10, 2))
 
     with scope(tenant=tenant_a):
-        (task,) = owner_tasks_for(tenant=tenant_a, owner=bob, status=OwnerTaskStatus.OPEN)
+        (task,) = owner_tasks(tenant=tenant_a, owner=bob, status=OwnerTaskStatus.OPEN)
         assert (task.entry_id, task.due_at) == (entry.pk, monday(tenant_a))
         assert task.note == "Call Jane Roe, John Doe: Educational touchpoint"
         owner_task_complete(task=task, by=bob, note="Talked about the rollout")
         task.refresh_from_db()
         assert task.status == OwnerTaskStatus.DONE and "Talked about the rollout" in task.note
-        assert list(owner_tasks_for(tenant=tenant_a, owner=bob, status=OwnerTaskStatus.OPEN)) == []
+        assert list(owner_tasks(tenant=tenant_a, owner=bob, status=OwnerTaskStatus.OPEN)) == []
     entry = reload_entry(tenant_a, entry)
     assert entry.status == EntryStatus.SENT
     assert entry.status_reason == "Handed to Bob Csm as a task due 2 Dec 2030, 10:00."
@@ -334,7 +289,7 @@ def test_an_sms_is_a_task_with_its_text(tenant_a, account, jane):
 
 
 def test_a_failing_backend_retries_with_backoff_then_fails_with_the_reason(tenant_a, account, jane, settings):
-    settings.EMAIL_BACKEND = "tests.communications.test_outbox.FailingBackend"
+    settings.EMAIL_BACKEND = "tests.communications.builders.FailingBackend"
     entry = entry_for(tenant_a, account, at=monday(tenant_a), contacts=[jane])
     now = monday(tenant_a, 10, 1)
 
@@ -362,7 +317,7 @@ def test_a_failing_backend_retries_with_backoff_then_fails_with_the_reason(tenan
 
 
 def test_a_retry_never_sends_again_to_whoever_was_reached(tenant_a, account, settings):
-    settings.EMAIL_BACKEND = "tests.communications.test_outbox.FlakyBackend"
+    settings.EMAIL_BACKEND = "tests.communications.builders.FlakyBackend"
     people = [contact_of(tenant_a, account, n) for n in range(1, 6)]
     FlakyBackend.refuse_once = {people[2].email}
     entry = entry_for(tenant_a, account, at=monday(tenant_a), contacts=people)
@@ -403,7 +358,7 @@ def test_a_dead_workers_claim_is_taken_over_after_the_stale_limit(tenant_a, acco
 def test_a_message_whose_worker_died_while_sending_is_not_sent_again(tenant_a, account, jane, john, settings):
     entry = entry_for(tenant_a, account, at=monday(tenant_a), contacts=[jane, john])
     start = monday(tenant_a, 10, 1)
-    settings.EMAIL_BACKEND = "tests.communications.test_outbox.DyingBackend"
+    settings.EMAIL_BACKEND = "tests.communications.builders.DyingBackend"
     with pytest.raises(WorkerKilled):
         send_due(tenant_a, start)
     assert sent_to() == [jane.email]

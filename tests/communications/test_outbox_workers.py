@@ -16,7 +16,7 @@ from communications.models import Delivery, DeliveryStatus, EntryStatus
 from communications.tasks import outbox_send_task
 from config.celery import app as celery_app
 
-from .helpers import contact_of, entry_for, make_account, reload_entry
+from .builders import contact_of, entry_for, make_account, reload_entry
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 

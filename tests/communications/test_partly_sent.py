@@ -13,8 +13,7 @@ from communications.models import DeliveryStatus, EntryStatus
 from tenancy.leases import task_lease
 from tenancy.models import Role
 
-from .helpers import contact_of, entry_for, reload_entry
-from .test_outbox import WorkerKilled, deliveries, monday, send_due, sent_to
+from .builders import WorkerKilled, contact_of, deliveries, entry_for, monday, reload_entry, send_due, sent_to
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +26,7 @@ def partly_sent(tenant_a, account, jane, bob, settings):
     max_ = contact_of(tenant_a, account, 3, name="Max Moe")
     entry = entry_for(tenant_a, account, at=monday(tenant_a), contacts=[jane, john, max_], by=bob)
     start = monday(tenant_a, 10, 1)
-    settings.EMAIL_BACKEND = "tests.communications.test_outbox.DyingBackend"
+    settings.EMAIL_BACKEND = "tests.communications.builders.DyingBackend"
     with pytest.raises(WorkerKilled):
         send_due(tenant_a, start)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

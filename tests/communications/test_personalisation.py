@@ -10,15 +10,16 @@ from django.test import Client
 from django.utils import timezone
 from django_scopes import scope
 
-from communications import personalisation, services
-from communications.personalisation import MERGE_FIELDS, entry_merge_problems, entry_preview, merge_context, render
+from communications import services
+from communications.composing.merge import MERGE_FIELDS, USAGE_PATTERN, render
+from communications.selectors.personalisation import entry_merge_problems, entry_preview, merge_context
 from core import tenant_time
 from core.text import day
 from renewals import peers as renewal_peers
 from renewals import services as renewal_services
 
 from ..health.usage_helpers import post, track, write_key
-from .helpers import contact_of, entry_for, make_account
+from .builders import contact_of, entry_for, make_account
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +69,7 @@ def test_known_fields_are_filled_from_the_context(tenant_a, account, jane, bob):
 def test_every_documented_field_is_in_the_context(tenant_a, account, jane, bob):
     context = context_for(tenant_a, account, jane, owner=bob)
 
-    documented = {name for name in MERGE_FIELDS if name != personalisation.USAGE_PATTERN}
+    documented = {name for name in MERGE_FIELDS if name != USAGE_PATTERN}
     assert documented <= set(context)
     assert all(value is None or isinstance(value, str) for value in context.values())
 
@@ -253,7 +254,7 @@ def test_preview_with_a_real_contact_marks_what_is_missing(tenant_a, account, ja
 
 
 def test_outline_shows_a_template_readably_without_looking_anything_up():
-    from communications.personalisation import outline
+    from communications.composing.merge import outline
 
     text = 'Hi {{ contact.first_name | default:"there" }}: your renewal on {{ renewal.date }} {{ settings.SECRET_KEY }}'
     assert outline(text) == "Hi there: your renewal on [renewal date] {{ settings.SECRET_KEY }}"

@@ -19,7 +19,7 @@ from communications.services.preferences import (
     unsubscribe_url,
 )
 
-from .helpers import at_local, contact_of, entry_for, make_account
+from .builders import at_local, contact_of, entry_for, make_account
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django_scopes import scope
 from communications.models import EngagementEvent, PreferenceChange
 from communications.services.preferences import contact_preferences, preference_link, unsubscribe_url
 
-from .helpers import at_local, contact_of, entry_for
+from .builders import at_local, contact_of, entry_for
 
 pytestmark = pytest.mark.django_db
 

@@ -11,11 +11,11 @@ from django.urls import reverse
 from django_scopes import scope
 
 from communications.models import Delivery
-from communications.reports import NO_CADENCE, engagement_report
+from communications.selectors.reports import NO_CADENCE, engagement_report
 from communications.services import outbox, tracking
 from communications.services.preferences import unsubscribe_one_click
 
-from .helpers import at_local, contact_of, entry_for, make_account
+from .builders import at_local, contact_of, entry_for, make_account
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django_scopes import scope
 from communications import services
 from tenancy.models import Role
 
-from .test_notifications import Webhook
+from .builders import Webhook
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from communications.services import feeds
 from communications.services.owner_tasks import owner_task_note
 from core import text
 
-from ..renewals.helpers import contract_for, renewal_of
-from .helpers import at_local, entry_for
+from ..renewals.builders import contract_for, renewal_of
+from .builders import at_local, entry_for
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from communications.models import Delivery, EngagementEvent, EngagementKind
 from communications.services import outbox, tracking
 from tenancy.models import Role
 
-from .helpers import at_local, contact_of, entry_for, make_account
+from .builders import at_local, contact_of, entry_for, make_account
 
 pytestmark = pytest.mark.django_db
 

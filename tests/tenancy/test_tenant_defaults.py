@@ -8,7 +8,7 @@ from django.urls import reverse
 from django_scopes import scope
 
 from accounts.models import ServiceModelSettings, ServiceTier
-from communications import cadence_defaults
+from communications.defaults import cadences as cadence_defaults
 from communications.models import (
     BlackoutRule,
     Cadence,

@@ -11,10 +11,10 @@ from core import tenant_time
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.shortcuts import get_or_404, member_required, safe_next
 
-from .. import personalisation, selectors
-from ..forms import TaskDoneForm
+from .. import selectors
+from ..forms.owner_tasks import TaskDoneForm
 from ..models import OwnerTaskStatus
-from ..personalisation import entry_title
+from ..selectors.personalisation import entry_title
 from ..services.owner_tasks import owner_task_complete
 
 TASKS_SHOWN = 200
@@ -31,7 +31,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         task.overdue = task.due_at < now
         task.may_complete = membership_can(request.membership, Capability.EDIT, task)
     done = list(selectors.owner_tasks(tenant=tenant, owner=request.user, status=OwnerTaskStatus.DONE)[:DONE_SHOWN])
-    personalisation.entries_titled(tenant=tenant, entries=[task.entry for task in [*open_tasks, *done]])
+    selectors.entries_titled(tenant=tenant, entries=[task.entry for task in [*open_tasks, *done]])
     return render(
         request,
         "communications/tasks/index.html",

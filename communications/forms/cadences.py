@@ -6,9 +6,10 @@ from accounts.models import ContactRole
 from health.peers import Band
 from tenancy.models import Team, Tenant
 
-from .forms import SMALL_SELECT, format_fallbacks
-from .models import Cadence, CadenceStep, Channel, EnrollmentStatus, MessageType
-from .personalisation import MERGE_FIELDS
+from ..composing.merge import MERGE_FIELDS
+from ..models import Cadence, CadenceStep, Channel, EnrollmentStatus, MessageType
+from .calendar import SMALL_SELECT
+from .entries import format_fallbacks
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -19,7 +19,7 @@ and editable there. Offsets are days from the anchor (negative: before it); hour
 from accounts.models import ContactRole
 from tenancy.models import Team
 
-from .models import CadenceAnchor, Channel, MessageType
+from ..models import CadenceAnchor, Channel, MessageType
 
 MT, CH = MessageType, Channel
 CS, LEADERSHIP, MARKETING, SALES = Team.CUSTOMER_SUCCESS, Team.LEADERSHIP, Team.MARKETING, Team.SALES

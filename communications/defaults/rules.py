@@ -8,7 +8,7 @@ announcements. Support only sends ticket-related communications. Leadership send
 
 from tenancy.models import Role, Team
 
-from .models import BlackoutKind, Channel, MessageType
+from ..models import BlackoutKind, Channel, MessageType
 
 # channel -> (per week, per month); channels not listed have no cap.
 FREQUENCY_CAPS: dict[str, tuple[int | None, int | None]] = {Channel.EMAIL: (2, 8)}

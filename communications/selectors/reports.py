@@ -15,7 +15,7 @@ from django.db.models import Count, F, Q
 from core import tenant_time
 from tenancy.models import Team, Tenant
 
-from .models import (
+from ..models import (
     CalendarEntry,
     Channel,
     Delivery,
@@ -25,7 +25,7 @@ from .models import (
     PreferenceChange,
     PreferenceChoice,
 )
-from .selectors import PLANNED
+from .calendar import PLANNED
 
 NO_CADENCE = "No cadence (planned by hand or imported)"
 # The entries that reach or will reach the customer: the mix counts these.

@@ -1,29 +1,19 @@
-"""Reads of the master calendar that the pages share: the entries of a period (tenant, a CSM's accounts or
-one account, with filters), an entry with what happened to it, the approvals queue, the owners' tasks and
-the account card. Periods are the tenant's: a month is a calendar month and a week an ISO week (Mon-Sun)
-in the tenant's time zone."""
+"""Reads of the master calendar: the entries of a period (tenant, a CSM's accounts or one account, with
+filters) and the account card. Periods are the tenant's: a month is a calendar month and a week an ISO week
+(Mon-Sun) in the tenant's time zone."""
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import QuerySet
 
-from accounts.models import Account, Contact
+from accounts.models import Account
 from core import tenant_time, text
 from tenancy.models import Tenant, User
 
-from .models import (
-    Approval,
-    ApprovalDecision,
-    CalendarEntry,
-    Delivery,
-    DeliveryStatus,
-    EngagementEvent,
-    EntryStatus,
-    OwnerTask,
-    OwnerTaskStatus,
-)
+from ..models import CalendarEntry, EntryStatus
+from .entries import entry_list
 
 MONTH, WEEK, LIST = "month", "week", "list"
 VIEWS = (MONTH, WEEK, LIST)
@@ -87,10 +77,6 @@ def calendar_period(*, tenant: Tenant, view: str, anchor: dt.date) -> Period:
     )
 
 
-def entry_list(*, tenant: Tenant) -> QuerySet[CalendarEntry]:
-    return CalendarEntry.objects.filter(tenant=tenant).select_related("account", "owner")
-
-
 def calendar_entries(
     *,
     tenant: Tenant,
@@ -134,96 +120,6 @@ def entries_by_day(entries, *, tenant: Tenant, first: dt.date, last: dt.date) ->
     return days
 
 
-def entry_get(*, tenant: Tenant, entry_id: int) -> CalendarEntry:
-    return entry_list(tenant=tenant).select_related("created_by", "enrollment__cadence").get(pk=entry_id)
-
-
-def entry_contacts(*, tenant: Tenant, entry: CalendarEntry) -> list[Contact]:
-    return list(Contact.objects.filter(tenant=tenant, calendar_entries=entry).order_by("name", "id"))
-
-
-def entry_approvals(*, tenant: Tenant, entry: CalendarEntry) -> list[Approval]:
-    return list(Approval.objects.filter(tenant=tenant, entry=entry).select_related("by"))
-
-
-def entry_deliveries(*, tenant: Tenant, entry: CalendarEntry) -> list[Delivery]:
-    return list(Delivery.objects.filter(tenant=tenant, entry=entry).select_related("contact").order_by("id"))
-
-
-REACHED = (DeliveryStatus.SENT, DeliveryStatus.AVAILABLE, DeliveryStatus.READ)
-
-
-@dataclass(frozen=True)
-class Reach:
-    """How many of the entry's recipients it reached, and how many a worker stopped while sending to."""
-
-    reached: int
-    intended: int
-    unreached: int
-
-
-def entry_reach(deliveries: list[Delivery]) -> Reach:
-    return Reach(
-        reached=sum(d.status in REACHED for d in deliveries),
-        intended=len(deliveries),
-        unreached=sum(d.status == DeliveryStatus.SENDING for d in deliveries),
-    )
-
-
-@dataclass
-class Engagement:
-    deliveries: int = 0
-    opened: int = 0
-    clicked: int = 0
-    events: dict[str, int] = field(default_factory=dict)
-    logged: list = field(default_factory=list)
-
-
-def entry_engagement(*, tenant: Tenant, entry: CalendarEntry, deliveries: list[Delivery]) -> Engagement:
-    """How the entry's deliveries were received: opens and clicks per delivery, and the events logged."""
-    events = EngagementEvent.objects.filter(tenant=tenant, entry=entry)
-    counts = dict(events.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
-    return Engagement(
-        deliveries=len(deliveries),
-        opened=sum(1 for d in deliveries if d.opened_at),
-        clicked=sum(1 for d in deliveries if d.clicked_at),
-        events=counts,
-        logged=list(events.filter(kind__in=("reply", "meeting")).select_related("contact", "logged_by")[:20]),
-    )
-
-
-def approvals_pending(*, tenant: Tenant) -> QuerySet[CalendarEntry]:
-    """Bulk sends waiting for a leader or an admin, the earliest due first, with who asked."""
-    requests = Approval.objects.filter(tenant=tenant, decision=ApprovalDecision.REQUESTED).select_related("by")
-    return (
-        entry_list(tenant=tenant)
-        .filter(status=EntryStatus.PENDING_APPROVAL)
-        .prefetch_related(Prefetch("approvals", queryset=requests, to_attr="requests"))
-        .order_by("scheduled_at", "id")
-    )
-
-
-def approvals_decided(*, tenant: Tenant, limit: int = 20) -> list[Approval]:
-    return list(
-        Approval.objects.filter(tenant=tenant)
-        .exclude(decision=ApprovalDecision.REQUESTED)
-        .select_related("entry__account", "by")
-        .order_by("-at", "-id")[:limit]
-    )
-
-
-def owner_tasks(*, tenant: Tenant, owner: User, status: str = OwnerTaskStatus.OPEN) -> QuerySet[OwnerTask]:
-    """A person's calls, webinars, community posts and SMS, the earliest due first (done: the latest first)."""
-    tasks = OwnerTask.objects.filter(tenant=tenant, owner=owner, status=status).select_related(
-        "entry__account", "owner"
-    )
-    return tasks.order_by("due_at", "id") if status == OwnerTaskStatus.OPEN else tasks.order_by("-done_at", "-id")
-
-
-def owner_task_get(*, tenant: Tenant, task_id: int) -> OwnerTask:
-    return OwnerTask.objects.select_related("entry__account", "owner").get(tenant=tenant, pk=task_id)
-
-
 @dataclass
 class AccountTouchpoints:
     upcoming: list[CalendarEntry]
@@ -244,9 +140,3 @@ def account_touchpoints(*, tenant: Tenant, account: Account, now: dt.datetime, s
 
 def status_counts(entries: list[CalendarEntry]) -> dict[str, int]:
     return dict(Counter(entry.status for entry in entries))
-
-
-def contacts_of(*, tenant: Tenant, account_id: int | None) -> QuerySet[Contact]:
-    if not account_id:
-        return Contact.objects.none()
-    return Contact.objects.filter(tenant=tenant, account_id=account_id, is_active=True).order_by("name")

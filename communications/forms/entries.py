@@ -1,6 +1,6 @@
-"""Forms of the calendar pages. Plain forms that hand their data to communications.services, which holds the
-rules (governance, caps, merge fields, approvals); choices are this tenant's accounts, contacts and people,
-and times are entered in the tenant's time zone."""
+"""Forms of a calendar entry's pages. Plain forms that hand their data to communications.services, which
+holds the rules (governance, caps, merge fields, approvals); choices are this tenant's accounts, contacts and
+people, and times are entered in the tenant's time zone."""
 
 import datetime as dt
 
@@ -13,46 +13,8 @@ from core import tenant_time
 from tenancy.models import Team, Tenant
 from tenancy.parsing import parse_id
 
-from . import selectors
-from .models import CalendarEntry, Channel, EntryStatus, MessageType
-from .selectors import SCOPE_ACCOUNT, SCOPE_ALL, SCOPE_MINE, VIEWS
-
-SMALL_SELECT = {"class": "form-select form-select-sm"}
-
-
-class CalendarFilterForm(forms.Form):
-    """The calendar's view, period anchor, scope and filters; anything invalid falls back to the default."""
-
-    view = forms.ChoiceField(required=False, choices=[(v, v.title()) for v in VIEWS], widget=forms.HiddenInput)
-    date = forms.DateField(required=False, widget=forms.HiddenInput)
-    scope = forms.ChoiceField(
-        required=False,
-        choices=[(SCOPE_ALL, "Every account"), (SCOPE_MINE, "My accounts"), (SCOPE_ACCOUNT, "One account")],
-        widget=forms.Select(attrs=SMALL_SELECT),
-    )
-    account = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    team = forms.ChoiceField(
-        required=False, choices=[("", "Every team"), *Team.choices], widget=forms.Select(attrs=SMALL_SELECT)
-    )
-    message_type = forms.ChoiceField(
-        required=False,
-        label="Type",
-        choices=[("", "Every type"), *MessageType.choices],
-        widget=forms.Select(attrs=SMALL_SELECT),
-    )
-    channel = forms.ChoiceField(
-        required=False, choices=[("", "Every channel"), *Channel.choices], widget=forms.Select(attrs=SMALL_SELECT)
-    )
-    status = forms.ChoiceField(
-        required=False,
-        choices=[("", "Any status but cancelled"), *EntryStatus.choices],
-        widget=forms.Select(attrs=SMALL_SELECT),
-    )
-
-    def values(self) -> dict:
-        if self.is_valid():
-            return self.cleaned_data
-        return dict.fromkeys(self.fields, "") | {"date": None, "account": None}
+from .. import selectors
+from ..models import CalendarEntry, Channel, MessageType
 
 
 def parse_fallbacks(text: str) -> dict[str, str]:
@@ -167,11 +129,3 @@ class CancelForm(forms.Form):
     reason = forms.CharField(
         label="Why cancel it?", max_length=300, help_text="Kept on the entry, e.g. 'Covered in the QBR instead'."
     )
-
-
-class DecisionForm(forms.Form):
-    note = forms.CharField(label="Note", max_length=500, required=False)
-
-
-class TaskDoneForm(forms.Form):
-    note = forms.CharField(label="Note", max_length=500, required=False)
