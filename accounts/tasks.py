@@ -4,8 +4,8 @@ from celery import shared_task
 from django_scopes import scope
 
 from core import tenant_time
+from core.work import tenant_task
 from tenancy.models import Tenant
-from tenancy.tasks import TenantTask
 
 from . import services
 
@@ -19,7 +19,7 @@ def tier_overrides_expire_all() -> int:
     return len(tenant_ids)
 
 
-@shared_task(base=TenantTask, bind=True)
+@tenant_task()
 def tier_overrides_expire_task(self, *, tenant_id: int) -> int:
     tenant = Tenant.objects.get(pk=tenant_id)
     return services.tier_overrides_expire(tenant=tenant, today=tenant_time.today(tenant))
@@ -39,7 +39,7 @@ def imports_requeue_all() -> int:
 
 # A failed import is marked FAILED with its reason and not retried (importing the file again
 # is safe). A redelivered task whose job another run still holds waits for that run's lease.
-@shared_task(base=TenantTask, bind=True, max_retries=3)
+@tenant_task(max_retries=3)
 def import_job_run_task(self, *, tenant_id: int, import_job_id: int) -> int:
     # Imported here: the import code loads pandas, which no other task of this module needs.
     from .imports.services import ImportJobBusy, import_job_run

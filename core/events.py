@@ -40,6 +40,8 @@ from tenancy.leases import task_lease
 from tenancy.models import OutboxEvent, Tenant
 from tenancy.queue import enqueue
 
+from .work import claim_one
+
 __all__ = ["Event", "announce", "events_paused", "receives"]
 
 logger = logging.getLogger(__name__)
@@ -121,7 +123,7 @@ def event_dispatch(*, tenant: Tenant, event_id: int) -> bool:
     with scopes_disabled():
         rows = OutboxEvent.objects.filter(tenant=tenant, pk=event_id, dispatched_at__isnull=True)
         # Claim first: the on-commit dispatch and the sweep's may arrive together.
-        if not rows.filter(free, attempts__lt=MAX_ATTEMPTS).update(claimed_until=now + task_lease()):
+        if not claim_one(rows.filter(free, attempts__lt=MAX_ATTEMPTS), claimed_until=now + task_lease()):
             return False
         row = rows.get()
         this = OutboxEvent.objects.filter(tenant=tenant, pk=row.pk)

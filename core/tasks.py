@@ -5,13 +5,13 @@ from celery import shared_task
 from django.utils import timezone
 
 from tenancy.models import Tenant
-from tenancy.tasks import TenantTask
 
 from . import events
+from .work import tenant_task
 
 
-@shared_task(base=TenantTask)
-def events_dispatch(*, tenant_id: int, event_id: int) -> bool:
+@tenant_task()
+def events_dispatch(self, *, tenant_id: int, event_id: int) -> bool:
     # Receivers' failures are the row's to record and retry (events.event_dispatch), not Celery's.
     return events.event_dispatch(tenant=Tenant.objects.get(pk=tenant_id), event_id=event_id)
 
