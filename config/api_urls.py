@@ -4,11 +4,14 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from communications.api import approvals as communication_approvals_api
 from communications.api import cadences as communication_cadences_api
-from communications.api import delivery as communication_delivery_api
 from communications.api import entries as communication_entries_api
 from communications.api import imports as communication_imports_api
+from communications.api import notifications as communication_notifications_api
+from communications.api import owner_tasks as communication_owner_tasks_api
 from communications.api import preferences as communication_preferences_api
+from communications.api import tracking as communication_tracking_api
 from health.api import model as health_model_api
 from health.api import records as records_api
 from health.api import scores as scoring_api
@@ -64,7 +67,7 @@ router.register("expansion-opportunities", pipeline_api.ExpansionOpportunityView
 router.register("runway-steps", renewal_settings_api.RunwayStepViewSet, basename="runway-step")
 router.register("outcome-reasons", renewal_settings_api.OutcomeReasonViewSet, basename="outcome-reason")
 router.register("calendar-entries", communication_entries_api.CalendarEntryViewSet, basename="calendar-entry")
-router.register("approvals", communication_entries_api.ApprovalViewSet, basename="approval")
+router.register("approvals", communication_approvals_api.ApprovalViewSet, basename="approval")
 router.register("calendar-imports", communication_imports_api.CalendarImportViewSet, basename="calendar-import")
 router.register("cadences", communication_cadences_api.CadenceViewSet, basename="cadence")
 router.register("cadence-steps", communication_cadences_api.CadenceStepViewSet, basename="cadence-step")
@@ -72,13 +75,13 @@ router.register("enrollments", communication_cadences_api.EnrollmentViewSet, bas
 router.register(
     "contact-preferences", communication_preferences_api.ContactPreferencesViewSet, basename="contact-preference"
 )
-router.register("deliveries", communication_delivery_api.DeliveryViewSet, basename="delivery")
-router.register("engagement-events", communication_delivery_api.EngagementEventViewSet, basename="engagement-event")
+router.register("deliveries", communication_tracking_api.DeliveryViewSet, basename="delivery")
+router.register("engagement-events", communication_tracking_api.EngagementEventViewSet, basename="engagement-event")
 router.register(
-    "communication-tasks", communication_delivery_api.CommunicationTaskViewSet, basename="communication-task"
+    "communication-tasks", communication_owner_tasks_api.CommunicationTaskViewSet, basename="communication-task"
 )
-router.register("notifications", communication_delivery_api.NotificationViewSet, basename="notification")
-router.register("in-app-messages", communication_delivery_api.InAppMessageViewSet, basename="in-app-message")
+router.register("notifications", communication_notifications_api.NotificationViewSet, basename="notification")
+router.register("in-app-messages", communication_tracking_api.InAppMessageViewSet, basename="in-app-message")
 
 urlpatterns = [
     path("me/", tenancy_api.MeView.as_view(), name="me"),

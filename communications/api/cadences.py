@@ -17,21 +17,23 @@ from core.api import NamedChoiceField, TenantPrimaryKeyRelatedField, validated
 from health.peers import Band
 from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet
+from tenancy.models import Tenant
 from tenancy.permissions import Capability, membership_can
 
 from .. import selectors
 from ..models import Cadence, CadenceAnchor, CadenceStep, Enrollment, EnrollmentStatus
 from ..services import cadences as cadence_services
 from ..services import enrollment_end
-from .fields import (
-    anchor_field,
-    audience_role_field,
-    channel_field,
-    message_type_field,
-    team_field,
-    tenant_accounts,
-    tenant_cadences,
-)
+from .calendar import audience_role_field, channel_field, message_type_field, team_field, tenant_accounts
+
+
+def anchor_field(**kwargs) -> NamedChoiceField:
+    return NamedChoiceField(choices=CadenceAnchor.choices, enum_name="CadenceAnchorEnum", **kwargs)
+
+
+def tenant_cadences(tenant: Tenant) -> QuerySet[Cadence]:
+    return Cadence.objects.filter(tenant=tenant)
+
 
 # --- cadences and steps ------------------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """REST API of the master calendar: calendar entries (created and changed under the same rules as the pages,
-with `schedule`, `cancel`, `approve`, `reject` and `preview`) and the approvals of bulk sends (read only).
+with `schedule`, `cancel`, `approve`, `reject` and `preview`), and their shapes: what is read and what a
+write may carry.
 
 Viewers read; a CSM plans entries on accounts they own and changes the entries they own; leaders and admins
 change any and decide on bulk sends. What may be sent (the send-permission matrix), merge fields, approval and
@@ -10,48 +11,231 @@ from collections import Counter
 
 from django.db.models import Prefetch, QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, status, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import Contact
-from core.api import validated
+from accounts.models import Account, Contact
+from core.api import TenantPrimaryKeyRelatedField, validated
 from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import DateTimeFilter, TenantFilterSet
-from tenancy.models import Team
+from tenancy.models import Team, User
 from tenancy.permissions import Capability, may_assign_to, membership_can
 
 from .. import selectors
-from ..models import Approval, ApprovalDecision, CalendarEntry, Channel, EntrySource, EntryStatus, MessageType
+from ..models import CalendarEntry, Channel, EntrySource, EntryStatus, MessageType
 from ..services import conflicts as conflict_services
 from ..services import entries as entry_services
 from ..services import resend as resend_services
-from .entry_serializers import (
-    ApprovalNoteSerializer,
-    ApprovalSerializer,
-    CalendarEntryDetailSerializer,
-    CalendarEntrySerializer,
-    EntryCreateSerializer,
-    EntryUpdateSerializer,
-    PreviewQuerySerializer,
-    PreviewSerializer,
-    ReasonSerializer,
-    RejectionSerializer,
+from .approvals import ApprovalNoteSerializer, ApprovalSerializer, RejectionSerializer, require_manage
+from .calendar import (
+    TenantDateTimeField,
+    audience_role_field,
+    channel_field,
+    check_contacts_of,
+    entry_source_field,
+    entry_status_field,
+    filter_owner,
+    message_type_field,
+    team_field,
+    tenant_accounts,
+    tenant_contacts,
+    tenant_owners,
 )
-from .fields import check_contacts_of, filter_owner
+
+
+class CalendarEntrySerializer(serializers.ModelSerializer):
+    account_name = serializers.CharField(source="account.name", read_only=True)
+    contacts = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True, help_text="The named contacts; empty when the audience is a role."
+    )
+    audience_role = audience_role_field(read_only=True)
+    message_type = message_type_field(read_only=True)
+    channel = channel_field(read_only=True)
+    team = team_field(read_only=True)
+    scheduled_at = TenantDateTimeField(read_only=True)
+    planned_at = TenantDateTimeField(
+        read_only=True, allow_null=True, help_text="Where it was planned before a cap or a blackout moved it."
+    )
+    source = entry_source_field(read_only=True)
+    status = entry_status_field(read_only=True)
+    status_reason = serializers.CharField(
+        read_only=True, help_text="Why it was deferred, is waiting for approval, was refused or failed."
+    )
+    partly_sent = serializers.BooleanField(
+        source="is_partly_sent",
+        read_only=True,
+        help_text="Sent, but a worker stopped while sending to `unreached_count` recipients (whether it left "
+        "is unknown); POST .../resend/ sends it to them.",
+    )
+    unreached_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = CalendarEntry
+        fields = [
+            "id",
+            "account",
+            "account_name",
+            "contacts",
+            "audience_role",
+            "message_type",
+            "channel",
+            "team",
+            "owner",
+            "scheduled_at",
+            "planned_at",
+            "subject",
+            "body",
+            "fallbacks",
+            "source",
+            "status",
+            "status_reason",
+            "recipient_count",
+            "needs_approval",
+            "enrollment",
+            "cadence_step",
+            "calendar_import",
+            "external_ref",
+            "attempts",
+            "sent_at",
+            "partly_sent",
+            "unreached_count",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class RecipientSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    email = serializers.EmailField(allow_blank=True)
+
+
+class ConflictSerializer(serializers.Serializer):
+    kind = serializers.CharField(
+        help_text="same_day (one contact touched twice that day), teams_same_week or blackout."
+    )
+    message = serializers.CharField()
+
+
+class DeliverySummarySerializer(serializers.Serializer):
+    total = serializers.IntegerField(help_text="Recipients it was meant for (one delivery each).")
+    reached = serializers.IntegerField(help_text="Of those, reached: sent, or available and read in-app.")
+    by_status = serializers.DictField(child=serializers.IntegerField(), help_text="Deliveries per status.")
+    opened = serializers.IntegerField(help_text="Deliveries opened at least once.")
+    clicked = serializers.IntegerField(help_text="Deliveries with at least one click.")
+    events = serializers.DictField(child=serializers.IntegerField(), help_text="Engagement events per kind.")
+
+
+class CalendarEntryDetailSerializer(CalendarEntrySerializer):
+    """One entry with who it reaches now, the conflicts it has with the rest of the calendar, how its
+    deliveries went and every step of its approval."""
+
+    recipients = serializers.SerializerMethodField()
+    conflicts = serializers.SerializerMethodField()
+    deliveries = serializers.SerializerMethodField()
+    approvals = serializers.SerializerMethodField()
+
+    class Meta(CalendarEntrySerializer.Meta):
+        fields = [*CalendarEntrySerializer.Meta.fields, "recipients", "conflicts", "deliveries", "approvals"]
+        read_only_fields = fields
+
+    @extend_schema_field(RecipientSerializer(many=True))
+    def get_recipients(self, entry: CalendarEntry) -> list[dict]:
+        return RecipientSerializer(self.context["recipients"], many=True).data
+
+    @extend_schema_field(ConflictSerializer(many=True))
+    def get_conflicts(self, entry: CalendarEntry) -> list[dict]:
+        return ConflictSerializer(self.context["conflicts"], many=True).data
+
+    @extend_schema_field(DeliverySummarySerializer)
+    def get_deliveries(self, entry: CalendarEntry) -> dict:
+        return DeliverySummarySerializer(self.context["deliveries"]).data
+
+    @extend_schema_field(ApprovalSerializer(many=True))
+    def get_approvals(self, entry: CalendarEntry) -> list[dict]:
+        return ApprovalSerializer(self.context["approvals"], many=True).data
+
+
+def _contacts_field(**kwargs) -> TenantPrimaryKeyRelatedField:
+    return TenantPrimaryKeyRelatedField(
+        model=Contact,
+        rows=tenant_contacts,
+        many=True,
+        required=False,
+        help_text="Contacts of the account; leave empty and give `audience_role` to reach everyone with a role.",
+        **kwargs,
+    )
+
+
+class EntryWriteFields(serializers.Serializer):
+    contacts = _contacts_field()
+    audience_role = audience_role_field(required=False)
+    message_type = message_type_field(required=False)
+    channel = channel_field(required=False)
+    team = team_field(
+        required=False, help_text="The team it speaks for; default: the sender's team, else customer success."
+    )
+    owner = TenantPrimaryKeyRelatedField(
+        model=User, rows=tenant_owners, required=False, help_text="Default: the caller. Others' for leaders/admins."
+    )
+    scheduled_at = TenantDateTimeField(required=False, help_text="ISO 8601; without an offset, the tenant's zone.")
+    subject = serializers.CharField(max_length=200, required=False)
+    body = serializers.CharField(required=False, allow_blank=True)
+    fallbacks = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        help_text='Values for merge fields that may be empty, e.g. {"contact.first_name": "there"}.',
+    )
+
+
+class EntryCreateSerializer(EntryWriteFields):
+    account = TenantPrimaryKeyRelatedField(model=Account, rows=tenant_accounts)
+    message_type = message_type_field()
+    scheduled_at = TenantDateTimeField(help_text="ISO 8601; without an offset, the tenant's zone.")
+    subject = serializers.CharField(max_length=200)
+    schedule = serializers.BooleanField(
+        default=True, help_text="false keeps a draft; true runs the rules at once (the answer's status says how)."
+    )
+
+
+class EntryUpdateSerializer(EntryWriteFields):
+    """Only the fields given change; a scheduled entry is checked again."""
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, help_text="Why it is cancelled: shown on the calendar.")
+
+
+class PreviewQuerySerializer(serializers.Serializer):
+    contact = TenantPrimaryKeyRelatedField(
+        model=Contact,
+        rows=tenant_contacts,
+        required=False,
+        help_text="A contact of the entry's account; default: its first recipient.",
+    )
+
+
+class PreviewSerializer(serializers.Serializer):
+    contact = serializers.IntegerField()
+    subject = serializers.CharField()
+    body = serializers.CharField(allow_blank=True)
+    missing = serializers.ListField(
+        child=serializers.CharField(), help_text="Merge fields with no value and no fallback: they block sending."
+    )
+    unknown = serializers.ListField(
+        child=serializers.CharField(), help_text="Names that are not merge fields: they block sending."
+    )
 
 
 def require_account_edit(request: Request, account) -> None:
     """EDIT on the account a new entry is for (object permissions only cover the URL's object)."""
     if not membership_can(request.membership, Capability.EDIT, account):
         raise exceptions.PermissionDenied("CSMs plan touchpoints only on the accounts they own.")
-
-
-def require_manage(request: Request) -> None:
-    if not membership_can(request.membership, Capability.MANAGE):
-        raise exceptions.PermissionDenied("Only a CS leader or an admin approves or rejects a bulk send.")
 
 
 def check_owner(request: Request, owner) -> None:
@@ -256,30 +440,3 @@ class CalendarEntryViewSet(
                 }
             ).data
         )
-
-
-class ApprovalFilter(TenantFilterSet):
-    entry = filters.NumberFilter(field_name="entry_id", help_text="A calendar entry id.")
-    account = filters.NumberFilter(field_name="entry__account_id", help_text="An account id.")
-    decision = filters.ChoiceFilter(choices=ApprovalDecision.choices)
-
-    class Meta:
-        model = Approval
-        fields = ["entry", "account", "decision"]
-
-
-class ApprovalViewSet(TenantViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Every step of every bulk send's approval, newest first: the request (with the recipient count then)
-    and the leader's or admin's decision with its note. History: decided through calendar-entries' `approve`
-    and `reject`, never changed here."""
-
-    model = Approval
-    serializer_class = ApprovalSerializer
-    filterset_class = ApprovalFilter
-    lookup_url_kwarg = "approval_id"
-    http_method_names = ["get", "head", "options"]
-    ordering_fields = ["at"]
-    search_fields: list[str] = []
-
-    def tenant_queryset(self, tenant) -> QuerySet[Approval]:
-        return Approval.objects.filter(tenant=tenant).select_related("entry").order_by("-at", "-id")

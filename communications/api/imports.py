@@ -19,7 +19,7 @@ from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 from .. import selectors
 from ..models import CalendarImport
 from ..services import imports as import_services
-from .fields import team_field
+from .calendar import team_field
 
 
 class CalendarImportSerializer(serializers.ModelSerializer):

@@ -12,13 +12,17 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 
 from accounts.models import Contact
-from core.api import TenantPrimaryKeyRelatedField, require_edit, validated
+from core.api import NamedChoiceField, TenantPrimaryKeyRelatedField, require_edit, validated
 from tenancy.api_support import TenantViewSetMixin
 from tenancy.filters import TenantFilterSet
 
 from ..models import ContactPreference, MessageType, PreferenceChange, PreferenceChoice
 from ..services import preferences as preference_services
-from .fields import message_type_field, preference_choice_field, tenant_contacts
+from .calendar import message_type_field, tenant_contacts
+
+
+def preference_choice_field(**kwargs) -> NamedChoiceField:
+    return NamedChoiceField(choices=PreferenceChoice.choices, enum_name="PreferenceChoiceEnum", **kwargs)
 
 
 class PreferencesSerializer(serializers.Serializer):

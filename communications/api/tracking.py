@@ -1,10 +1,8 @@
 """REST API of what left the outbox and what came back: deliveries (one message to one contact), engagement
-events (opens and clicks tracked, replies and meetings logged here), the owners' tasks for calls, webinars,
-community posts and SMS (communication-tasks, with `done`), internal notifications, and the in-app messages
-the customer's product fetches for a contact (in-app-messages, with `read`).
+events (opens and clicks tracked, replies and meetings logged here), and the in-app messages the customer's
+product fetches for a contact (in-app-messages, with `read`).
 
-Viewers read; a CSM logs engagement on the entries of accounts they own and completes their own tasks;
-leaders and admins any.
+Viewers read; a CSM logs engagement on the entries of accounts they own; leaders and admins any.
 """
 
 from django.db.models import QuerySet
@@ -20,35 +18,20 @@ from tenancy.api_support import DateTimeField, TenantViewSetMixin
 from tenancy.filters import DateTimeFilter, TenantFilterSet
 from tenancy.permissions import Capability, RolePermission, membership_can
 
-from .. import selectors
-from ..models import (
-    CalendarEntry,
-    Channel,
-    Delivery,
-    DeliveryStatus,
-    EngagementEvent,
-    EngagementKind,
-    Notification,
-    NotificationStatus,
-    OwnerTask,
-    OwnerTaskStatus,
-)
-from ..services import owner_tasks as task_services
+from ..models import CalendarEntry, Channel, Delivery, DeliveryStatus, EngagementEvent, EngagementKind
 from ..services import tracking
-from .fields import (
-    TenantDateTimeField,
-    channel_field,
-    delivery_status_field,
-    engagement_kind_field,
-    filter_owner,
-    task_status_field,
-    tenant_contacts,
-    tenant_entries,
-)
+from .calendar import TenantDateTimeField, channel_field, tenant_contacts, tenant_entries
+
+
+def delivery_status_field(**kwargs) -> NamedChoiceField:
+    return NamedChoiceField(choices=DeliveryStatus.choices, enum_name="DeliveryStatusEnum", **kwargs)
+
+
+def engagement_kind_field(**kwargs) -> NamedChoiceField:
+    return NamedChoiceField(choices=EngagementKind.choices, enum_name="EngagementKindEnum", **kwargs)
+
 
 IN_APP_SHOWN = (DeliveryStatus.AVAILABLE, DeliveryStatus.READ)
-
-# --- deliveries --------------------------------------------------------------------------------------------------
 
 
 class DeliverySerializer(serializers.ModelSerializer):
@@ -108,9 +91,6 @@ class DeliveryViewSet(TenantViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
 
     def tenant_queryset(self, tenant) -> QuerySet[Delivery]:
         return Delivery.objects.filter(tenant=tenant).select_related("entry", "contact").order_by("-created_at", "-id")
-
-
-# --- engagement events -------------------------------------------------------------------------------------------
 
 
 class EngagementEventSerializer(serializers.ModelSerializer):
@@ -181,114 +161,6 @@ class EngagementEventViewSet(
             at=data.get("at"),
         )
         return Response(self.get_serializer(event).data, status=status.HTTP_201_CREATED)
-
-
-# --- the owners' tasks -------------------------------------------------------------------------------------------
-
-
-class CommunicationTaskSerializer(serializers.ModelSerializer):
-    account = serializers.IntegerField(source="entry.account_id", read_only=True)
-    account_name = serializers.CharField(source="entry.account.name", read_only=True)
-    subject = serializers.CharField(source="entry.subject", read_only=True)
-    channel = channel_field(source="entry.channel", read_only=True)
-    status = task_status_field(read_only=True)
-
-    class Meta:
-        model = OwnerTask
-        fields = ["id", "entry", "account", "account_name", "subject", "channel", "owner", "due_at", "status"]
-        fields += ["note", "done_at"]
-        read_only_fields = fields
-
-
-class TaskDoneSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-
-
-class CommunicationTaskFilter(TenantFilterSet):
-    owner = filters.CharFilter(method="filter_owner", help_text="'me' (the caller) or the owner's user id.")
-    status = filters.ChoiceFilter(choices=OwnerTaskStatus.choices)
-    account = filters.NumberFilter(field_name="entry__account_id", help_text="An account id.")
-    entry = filters.NumberFilter(field_name="entry_id", help_text="A calendar entry id.")
-    due_before = DateTimeFilter(field_name="due_at", lookup_expr="lt", help_text="Due before (ISO 8601).")
-
-    class Meta:
-        model = OwnerTask
-        fields = ["owner", "status", "account", "entry", "due_before"]
-
-    def filter_owner(self, queryset, name, value):
-        return filter_owner(self, queryset, "owner_id", value)
-
-
-class CommunicationTaskViewSet(
-    TenantViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
-    """Calls, webinars, community posts and SMS the outbox handed to their entry's owner, soonest due first.
-    `done` logs one done with a note (its owner, a leader or an admin)."""
-
-    model = OwnerTask
-    serializer_class = CommunicationTaskSerializer
-    filterset_class = CommunicationTaskFilter
-    lookup_url_kwarg = "task_id"
-    http_method_names = ["get", "post", "head", "options"]
-    ordering_fields = ["due_at"]
-    search_fields = ["entry__subject", "entry__account__name"]
-
-    def tenant_queryset(self, tenant) -> QuerySet[OwnerTask]:
-        return selectors.owner_tasks(tenant=tenant, status=None)
-
-    @extend_schema(request=TaskDoneSerializer, responses=CommunicationTaskSerializer)
-    @action(detail=True, methods=["post"])
-    def done(self, request, *args, **kwargs):
-        task = self.get_object()
-        data = validated(TaskDoneSerializer(data=request.data))
-        task = task_services.owner_task_complete(task=task, by=request.user, note=data["note"])
-        return Response(self.get_serializer(task).data)
-
-
-# --- internal notifications --------------------------------------------------------------------------------------
-
-
-class NotificationSerializer(serializers.ModelSerializer):
-    status = NamedChoiceField(choices=NotificationStatus.choices, enum_name="NotificationStatusEnum", read_only=True)
-
-    class Meta:
-        model = Notification
-        fields = ["id", "account", "recipient", "text", "source_key", "status", "slack_sent", "email_sent"]
-        fields += ["error", "attempts", "created_at", "sent_at"]
-        read_only_fields = fields
-
-
-class NotificationFilter(TenantFilterSet):
-    account = filters.NumberFilter(field_name="account_id", help_text="An account id.")
-    recipient = filters.CharFilter(method="filter_recipient", help_text="'me' (the caller) or a user id.")
-    status = filters.ChoiceFilter(choices=NotificationStatus.choices)
-
-    class Meta:
-        model = Notification
-        fields = ["account", "recipient", "status"]
-
-    def filter_recipient(self, queryset, name, value):
-        return filter_owner(self, queryset, "recipient_id", value)
-
-
-class NotificationViewSet(
-    TenantViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
-    """Internal alerts for CSMs (Slack and email), newest first, with what reached each channel."""
-
-    model = Notification
-    serializer_class = NotificationSerializer
-    filterset_class = NotificationFilter
-    lookup_url_kwarg = "notification_id"
-    http_method_names = ["get", "head", "options"]
-    ordering_fields = ["created_at"]
-    search_fields = ["text"]
-
-    def tenant_queryset(self, tenant) -> QuerySet[Notification]:
-        return Notification.objects.filter(tenant=tenant).order_by("-created_at", "-id")
-
-
-# --- in-app messages ---------------------------------------------------------------------------------------------
 
 
 class InAppMessageSerializer(serializers.ModelSerializer):

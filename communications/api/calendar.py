@@ -1,5 +1,5 @@
-"""What the communications API's serializers share: the tenant's rows a client may name, one named enum per
-choice set, and times read in the tenant's zone.
+"""The master calendar's vocabulary that every communications API module shares: the tenant's rows a client
+may name, one named enum per choice set, and times read in the tenant's zone.
 
 Every related id a client sends is chosen among the request tenant's rows only (TenantPrimaryKeyRelatedField):
 another tenant's id reads 'Invalid pk "7" - object does not exist.', like an id that exists nowhere.
@@ -16,19 +16,7 @@ from tenancy.models import Team, Tenant, User
 from tenancy.parsing import parse_id
 
 from .. import selectors
-from ..models import (
-    Cadence,
-    CadenceAnchor,
-    CalendarEntry,
-    Channel,
-    DeliveryStatus,
-    EngagementKind,
-    EntrySource,
-    EntryStatus,
-    MessageType,
-    OwnerTaskStatus,
-    PreferenceChoice,
-)
+from ..models import CalendarEntry, Channel, EntrySource, EntryStatus, MessageType
 
 ROLE_OR_BLANK = [("", "The named contacts"), *ContactRole.choices]
 
@@ -57,26 +45,6 @@ def entry_source_field(**kwargs) -> NamedChoiceField:
     return NamedChoiceField(choices=EntrySource.choices, enum_name="CalendarEntrySourceEnum", **kwargs)
 
 
-def anchor_field(**kwargs) -> NamedChoiceField:
-    return NamedChoiceField(choices=CadenceAnchor.choices, enum_name="CadenceAnchorEnum", **kwargs)
-
-
-def delivery_status_field(**kwargs) -> NamedChoiceField:
-    return NamedChoiceField(choices=DeliveryStatus.choices, enum_name="DeliveryStatusEnum", **kwargs)
-
-
-def engagement_kind_field(**kwargs) -> NamedChoiceField:
-    return NamedChoiceField(choices=EngagementKind.choices, enum_name="EngagementKindEnum", **kwargs)
-
-
-def task_status_field(**kwargs) -> NamedChoiceField:
-    return NamedChoiceField(choices=OwnerTaskStatus.choices, enum_name="CommunicationTaskStatusEnum", **kwargs)
-
-
-def preference_choice_field(**kwargs) -> NamedChoiceField:
-    return NamedChoiceField(choices=PreferenceChoice.choices, enum_name="PreferenceChoiceEnum", **kwargs)
-
-
 class TenantDateTimeField(DateTimeField):
     """A time in the API: a naive value ("2026-12-07T09:00") is read in the tenant's zone, and times are
     answered with the tenant's offset, so "9:00" means 9:00 where the tenant works."""
@@ -85,9 +53,6 @@ class TenantDateTimeField(DateTimeField):
         request = self.context.get("request")
         tenant = getattr(request, "tenant", None)
         return tenant.zone if tenant is not None else super().default_timezone()
-
-
-# --- the tenant's rows a payload may name --------------------------------------------------------------------------
 
 
 def tenant_accounts(tenant: Tenant) -> QuerySet[Account]:
@@ -104,10 +69,6 @@ def tenant_owners(tenant: Tenant) -> QuerySet[User]:
 
 def tenant_entries(tenant: Tenant) -> QuerySet[CalendarEntry]:
     return selectors.entry_list(tenant=tenant)
-
-
-def tenant_cadences(tenant: Tenant) -> QuerySet[Cadence]:
-    return Cadence.objects.filter(tenant=tenant)
 
 
 def check_contacts_of(account: Account, contacts: list[Contact], field: str = "contacts") -> None:
