@@ -155,7 +155,7 @@ def _assert_demo_renewals(acme):
 
     from accounts.models import Account
     from health.models import HealthSignal
-    from renewals import metrics
+    from renewals.selectors import metrics
     from renewals.models import Checkpoint, Contract, ExpansionOpportunity, Renewal
 
     today = tenant_time.today(acme)

@@ -1,6 +1,6 @@
 """REST API of the renewal metrics (renewal-metrics): GRR, NRR and logo churn of a period, for the whole book
 or per segment, service tier, CSM or signup cohort, and the expansion pipeline's figures. The definitions are
-in renewals/metrics.py; the metrics page shows the same numbers."""
+in renewals.selectors.metrics; the metrics page shows the same numbers."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -10,8 +10,9 @@ from rest_framework.response import Response
 from core import tenant_time
 from core.api import NamedChoiceField, validated
 
-from ..metrics import GROUPINGS, Period, period_for, pipeline_metrics, retention
 from ..models import OpportunityStage
+from ..reporting.periods import Period, period_for
+from ..selectors.metrics import GROUPINGS, pipeline_metrics, retention
 
 GROUP_BY = [name for name in GROUPINGS if name != "tenant"]
 MONEY = {"max_digits": None, "decimal_places": 2}

@@ -13,7 +13,6 @@ from .forecast import (
     renewal_refresh_forecast,
     renewal_review_acknowledge,
     renewal_set_forecast,
-    renewal_suggest_forecast,
     renewals_refresh_forecast,
 )
 from .outcomes import contracts_auto_renew, renewal_close
@@ -52,7 +51,6 @@ __all__ = [
     "renewal_set_forecast",
     "renewal_settings",
     "renewal_settings_update",
-    "renewal_suggest_forecast",
     "renewals_refresh_forecast",
     "runway_plan",
     "runway_step_delete",

@@ -1,177 +1,24 @@
-"""The forecast of a renewal: what the data suggests (health band and trend, open signals, the runway's
-progress, a cancellation), with its reasons; the owner's override with a reason; every change kept; and
-the leader's review when override and data disagree late in the runway."""
+"""The forecast of a renewal: the suggestion stored with its reasons (what the data says is read in
+renewals.selectors.forecast); the owner's override with a reason; every change kept; and the leader's review
+when override and data disagree late in the runway."""
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from core import tenant_time
-from core.text import day, plural
-from health.peers import (
-    SEVERITY_RANK,
-    HealthSignal,
-    Severity,
-    SignalKind,
-    accounts_latest_scores,
-    accounts_open_signals,
-)
 from tenancy.models import Tenant, User
 
-from ..models import Checkpoint, CheckpointStatus, Forecast, ForecastChange, Renewal, RenewalStatus
+from ..models import Forecast, ForecastChange, Renewal, RenewalStatus
+from ..selectors.forecast import Suggestion, forecast_facts, renewal_suggest_forecast, suggest
 from .settings import renewal_settings
 
-# A fall of this many points over 30 days takes the suggestion one step down.
-FALLING_TREND_POINTS = 10
-# This many open risk signals make the renewal at risk whatever the band says.
-RISK_SIGNALS_FOR_AT_RISK = 3
-
-BAND_FORECAST = {"green": Forecast.COMMIT, "yellow": Forecast.BEST_CASE, "red": Forecast.AT_RISK}
-RISK_KINDS = {
-    SignalKind.POWER_USER_INACTIVE,
-    SignalKind.SCORE_DROP,
-    SignalKind.LATE_PAYMENT,
-    SignalKind.NPS_DETRACTOR,
-    SignalKind.TICKET_SPIKE,
-}
-UPSIDE_KINDS = {SignalKind.EXPANSION, SignalKind.LOCKED_FEATURE}
 REVIEW_REASON_MAX = 300
 SUGGESTION_FIELDS = ["suggested_forecast", "suggestion_reasons", "suggested_at", "forecast"]
 REVIEW_FIELDS = ["needs_review", "review_reason", "reviewed_by", "reviewed_at"]
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    category: str
-    # Plain sentences a CSM reads on the renewal.
-    reasons: list[str]
-    # The same facts in a few words, for the leader's review line ("health red (34)").
-    highlights: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Facts:
-    """What the suggestion reads about one renewal, gathered for many renewals at once."""
-
-    score: int | None
-    band: str
-    latest_score: int | None = None
-    delta_30: int | None = None
-    signals: list[HealthSignal] = field(default_factory=list)
-    open_checkpoints: list[Checkpoint] = field(default_factory=list)
-    cancelled_on: dt.date | None = None
-    cancellation_note: str = ""
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text if text.endswith((".", "!", "?")) else f"{text}."
-
-
-def _down(category: str, steps: int = 1) -> str:
-    return [Forecast.AT_RISK, Forecast.BEST_CASE, Forecast.COMMIT][max(Forecast.rank(category) - steps, 0)]
-
-
-def is_risk_signal(signal: HealthSignal) -> bool:
-    if signal.kind == SignalKind.BAND_CHANGE:
-        return (signal.data or {}).get("to") == "red"
-    return signal.kind in RISK_KINDS
-
-
-def suggest(facts: Facts, today: dt.date) -> Suggestion:
-    """The rules, on facts already gathered: no queries."""
-    reasons: list[str] = []
-    highlights: list[str] = []
-    if facts.score is None or facts.band not in BAND_FORECAST:
-        category = Forecast.BEST_CASE
-        reasons.append("No health score yet.")
-        highlights.append("no health score yet")
-    else:
-        category = BAND_FORECAST[facts.band]
-        reasons.append(f"Health is {facts.band} ({facts.score}).")
-        highlights.append(f"health {facts.band} ({facts.score})")
-
-    if facts.delta_30 is not None and facts.delta_30 <= -FALLING_TREND_POINTS and facts.latest_score is not None:
-        category = _down(category)
-        before = facts.latest_score - facts.delta_30
-        reasons.append(f"Health fell {-facts.delta_30} points in 30 days ({before} to {facts.latest_score}).")
-        highlights.append(f"health fell {-facts.delta_30} points in 30 days")
-
-    ordered = sorted(facts.signals, key=lambda s: (SEVERITY_RANK.get(s.severity, 9), s.raised_on, s.pk or 0))
-    risks = [s for s in ordered if is_risk_signal(s)]
-    reasons.extend(_sentence(s.message) for s in risks)
-    if any(s.severity == Severity.HIGH for s in risks):
-        category = _down(category)
-    if len(risks) >= RISK_SIGNALS_FOR_AT_RISK:
-        category = Forecast.AT_RISK
-    if risks:
-        high = sum(1 for s in risks if s.severity == Severity.HIGH)
-        phrase = plural(len(risks), "open risk signal")
-        highlights.append(phrase + (f" ({high} high)" if high else ""))
-
-    overdue = [c for c in facts.open_checkpoints if c.is_overdue(today)]
-    if overdue:
-        overdue.sort(key=lambda c: (c.due_on, c.position))
-        category = _down(category)
-        listed = ", ".join(f"{c.title} (due {day(c.due_on)})" for c in overdue)
-        reasons.append(f"{plural(len(overdue), 'checkpoint')} overdue: {listed}.")
-        highlights.append(f"{plural(len(overdue), 'checkpoint')} overdue")
-
-    if facts.cancelled_on:
-        category = Forecast.AT_RISK
-        note = f": {facts.cancellation_note.strip().rstrip('.')}" if facts.cancellation_note.strip() else ""
-        reasons.append(f"Customer gave notice on {day(facts.cancelled_on)}{note}.")
-        highlights.append(f"customer gave notice on {day(facts.cancelled_on)}")
-
-    # Upside is worth knowing, but a renewal is not safer because the customer might buy more.
-    reasons.extend(_sentence(s.message) for s in ordered if s.kind in UPSIDE_KINDS)
-    return Suggestion(category=category, reasons=reasons, highlights=highlights)
-
-
-def _gather(*, tenant: Tenant, renewals: list[Renewal]) -> dict[int, Facts]:
-    """Facts for every renewal in five queries, however many renewals. Read from the database, not from
-    the instances: a caller's account or contract may be older than what health or a cancellation wrote."""
-    renewal_ids = [r.pk for r in renewals]
-    rows = Renewal.objects.filter(tenant=tenant, pk__in=renewal_ids).values(
-        "pk",
-        "account_id",
-        "account__health_score",
-        "account__health_band",
-        "contract__cancelled_on",
-        "contract__cancellation_note",
-    )
-    account_ids = sorted({r.account_id for r in renewals})
-    latest = accounts_latest_scores(tenant=tenant, account_ids=account_ids, fields=("day", "score", "delta_30"))
-    signals = accounts_open_signals(tenant=tenant, account_ids=account_ids)
-    checkpoints: dict[int, list[Checkpoint]] = defaultdict(list)
-    for checkpoint in Checkpoint.objects.filter(
-        tenant=tenant, renewal_id__in=renewal_ids, status=CheckpointStatus.OPEN
-    ):
-        checkpoints[checkpoint.renewal_id].append(checkpoint)
-    facts = {}
-    for row in rows:
-        score = latest.get(row["account_id"])
-        facts[row["pk"]] = Facts(
-            score=row["account__health_score"],
-            band=row["account__health_band"] or "",
-            latest_score=score.score if score else None,
-            delta_30=score.delta_30 if score else None,
-            signals=signals.get(row["account_id"], []),
-            open_checkpoints=checkpoints.get(row["pk"], []),
-            cancelled_on=row["contract__cancelled_on"],
-            cancellation_note=row["contract__cancellation_note"] or "",
-        )
-    return facts
-
-
-def renewal_suggest_forecast(*, renewal: Renewal, today: dt.date) -> Suggestion:
-    """What the data says about this renewal today, with its reasons."""
-    return suggest(_gather(tenant=renewal.tenant, renewals=[renewal])[renewal.pk], today)
 
 
 def _label(category: str) -> str:
@@ -258,7 +105,7 @@ def renewals_refresh_forecast(*, tenant: Tenant, today: dt.date, account_ids: It
         renewals = list(found)
         if not renewals:
             return 0
-        facts = _gather(tenant=tenant, renewals=renewals)
+        facts = forecast_facts(tenant=tenant, renewals=renewals)
         changes = [
             change
             for renewal in renewals

@@ -17,9 +17,8 @@ from tenancy.models import Role
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.shortcuts import get_or_404, member_required
 
-from .. import contract_selectors as selectors
 from .. import services
-from ..contract_forms import (
+from ..forms.contracts import (
     AUTO_RENEW_NO,
     AUTO_RENEW_YES,
     AmendmentForm,
@@ -29,6 +28,7 @@ from ..contract_forms import (
     ContractForm,
 )
 from ..models import Contract, ContractStatus
+from ..selectors import contracts as selectors
 
 CONTRACTS_PER_PAGE = 25
 DETAIL_TEMPLATE = "renewals/contracts/detail.html"

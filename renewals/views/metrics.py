@@ -1,5 +1,5 @@
 """The retention metrics page (GRR, NRR, logo churn, renewal rate, by group and over time) and its CSV.
-Any member reads them; every figure comes from renewals/metrics.py."""
+Any member reads them; every figure comes from renewals.selectors.metrics."""
 
 import csv
 
@@ -11,8 +11,8 @@ from accounts.csv_safety import safe_cell
 from core import tenant_time
 from tenancy.shortcuts import member_required
 
-from ..metrics import GROUPINGS, RetentionReport, retention_report
-from ..metrics_forms import MetricsPeriodForm
+from ..forms.metrics import MetricsPeriodForm
+from ..selectors.metrics import GROUPINGS, RetentionReport, retention_report
 
 HEADINGS = {"segment": "By segment", "tier": "By service tier", "csm": "By CSM", "cohort": "By signup cohort"}
 CSV_COLUMNS = [

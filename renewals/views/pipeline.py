@@ -19,16 +19,16 @@ from tenancy.models import Role
 from tenancy.permissions import Capability, may_assign_to, membership_can, require
 from tenancy.shortcuts import get_or_404, member_required, safe_next
 
-from .. import pipeline_selectors as selectors
 from .. import services
-from ..metrics import pipeline_metrics
-from ..models import ExpansionOpportunity, OpportunityStage
-from ..pipeline_forms import (
+from ..forms.pipeline import (
     OpportunityEditForm,
     OpportunityForm,
     OpportunityMoveForm,
     PipelineFilterForm,
 )
+from ..models import ExpansionOpportunity, OpportunityStage
+from ..selectors import pipeline as selectors
+from ..selectors.metrics import pipeline_metrics
 
 OPPORTUNITIES_PER_PAGE = 25
 MOVE_PARTIAL = "renewals/pipeline/_move_form.html"

@@ -18,16 +18,8 @@ from tenancy.permissions import Capability, may_assign_to, membership_can, requi
 from tenancy.shortcuts import get_or_404, member_required
 
 from .. import selectors, services
-from ..forms import (
-    DEFAULT_WINDOW,
-    OVERDUE,
-    WINDOWS,
-    AssignForm,
-    ForecastOverrideForm,
-    OutcomeForm,
-    RenewalFilterForm,
-    ReviewAcknowledgeForm,
-)
+from ..forms.forecast import ForecastOverrideForm, ReviewAcknowledgeForm
+from ..forms.renewals import DEFAULT_WINDOW, OVERDUE, WINDOWS, AssignForm, OutcomeForm, RenewalFilterForm
 from ..models import Forecast, Lever, Renewal, RenewalStatus
 
 RENEWALS_PER_PAGE = 25

@@ -16,7 +16,7 @@ from tenancy.permissions import Capability, membership_can
 from tenancy.shortcuts import get_or_404, member_required
 
 from .. import selectors, services
-from ..forms import OutcomeReasonForm, RenewalSettingsForm, RunwayStepForm
+from ..forms.settings import OutcomeReasonForm, RenewalSettingsForm, RunwayStepForm
 from ..models import OutcomeReason, RunwayStep
 
 

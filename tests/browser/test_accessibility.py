@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from ..communications.builders import at_local, contact_of, entry_for
 from ..factories import PASSWORD
-from ..renewals.helpers import contract_for, make_account, renewal_of
+from ..renewals.builders import contract_for, make_account, renewal_of
 
 pytestmark = pytest.mark.browser
 

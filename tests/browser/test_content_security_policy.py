@@ -13,7 +13,7 @@ from accounts.models import CustomFieldDefinition
 
 from ..factories import PASSWORD
 from ..journeys.test_plans import measure, objective
-from ..renewals.helpers import contract_for, make_account, renewal_of, today_of
+from ..renewals.builders import contract_for, make_account, renewal_of, today_of
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ from renewals import selectors
 from renewals.models import ForecastChange
 
 from ..factories import PASSWORD
-from ..renewals.helpers import contract_for, make_account, renewal_of, today_of
+from ..renewals.builders import contract_for, make_account, renewal_of, today_of
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,7 @@ from renewals import services
 from renewals.models import ContractAmendment, OutcomeReason
 from tenancy.models import Role
 
-from .helpers import checkpoints_of, contract_for, make_account, reload_contract, renewal_of, today_of
+from .builders import checkpoints_of, contract_for, make_account, reload_contract, renewal_of, today_of
 
 pytestmark = pytest.mark.django_db
 

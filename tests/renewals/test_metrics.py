@@ -10,11 +10,12 @@ from django_scopes import scope
 
 from accounts.cohorts import quarter_label
 from accounts.services import tiers_create_defaults
-from renewals import metrics, services
-from renewals.metrics import period_for
+from renewals import services
 from renewals.models import AmendmentKind, Outcome, OutcomeReason, ReasonApplies, Renewal
+from renewals.reporting.periods import period_for
+from renewals.selectors import metrics
 
-from .helpers import make_account
+from .builders import make_account
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,10 @@ from django_scopes import scope
 
 from accounts.cohorts import quarter_label
 from core import tenant_time
-from renewals.metrics import period_for
+from renewals.reporting.periods import period_for
 from tenancy.models import Role
 
-from .helpers import make_account
+from .builders import make_account
 from .test_metrics import build_book, contract
 
 PAGE = reverse("renewals:metrics")

@@ -28,7 +28,7 @@ from renewals.models import (
 from renewals.signals import renewal_closed
 from tenancy.models import OutboxEvent
 
-from .helpers import checkpoints_of, contract_for, make_account, reload_contract, reload_renewal, renewal_of, today_of
+from .builders import checkpoints_of, contract_for, make_account, reload_contract, reload_renewal, renewal_of, today_of
 
 pytestmark = pytest.mark.django_db
 

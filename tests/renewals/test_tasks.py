@@ -9,7 +9,7 @@ from django_scopes import scope
 from renewals.models import Outcome, Renewal, RenewalStatus
 from renewals.tasks import renewals_refresh_task
 
-from .helpers import contract_for, make_account, renewal_of
+from .builders import contract_for, make_account, renewal_of
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 

@@ -11,7 +11,7 @@ from renewals import selectors, services
 from renewals.models import CheckpointStatus, ForecastChange, OutcomeReason, RenewalStatus
 from tenancy.models import Role
 
-from .helpers import checkpoints_of, contract_for, make_account, reload_renewal, renewal_of, today_of
+from .builders import checkpoints_of, contract_for, make_account, reload_renewal, renewal_of, today_of
 
 pytestmark = pytest.mark.django_db
 

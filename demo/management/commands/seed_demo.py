@@ -22,8 +22,8 @@ from demo import health as health_demo
 from demo import journeys as journeys_demo
 from demo import renewals as renewals_demo
 from demo import tenancy as tenancy_demo
-from renewals.metrics import retention
-from renewals.metrics_periods import period_for
+from renewals.reporting.periods import period_for
+from renewals.selectors.metrics import retention
 from tenancy.models import Tenant
 
 

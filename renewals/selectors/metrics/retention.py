@@ -1,27 +1,5 @@
-"""Retention metrics for leaders: GRR, NRR, logo churn and renewal rate, for any period and grouping.
-
-Definitions (the metrics page says them in the same words):
-
-- **ARR of an account on a day d**: the sum over its contracts in force on d (start_on <= d <= end_on) of the
-  contract's ARR at signing plus its amendments effective on or before d. A contract past its end whose
-  renewal is still open (no outcome recorded yet) stays in force until the outcome is recorded, for days up to
-  today: a renewal being negotiated is not churn yet.
-- **Period**: [start, end), the end excluded (Q1 2027 is [2027-01-01, 2027-04-01)). A period still running
-  is measured up to today: its ending ARR is today's.
-- **Cohort of the period**: the accounts with ARR on its first day. Starting ARR is theirs on that day; new
-  logos signed during the period are not counted (they are shown apart).
-- For each account of the cohort, its ARR at the end: 0 is **churn** (of its whole starting ARR), below its
-  start is **contraction** (the difference), above is **expansion** (the difference).
-- **GRR** = (starting - churn - contraction) / starting; **NRR** = (starting - churn - contraction +
-  expansion) / starting; None when the starting ARR is 0. **Logo churn rate** = churned accounts / accounts.
-- **Renewal rate**: of the renewals due in the period that have an outcome, the share renewed, expanded or
-  contracted (not churned).
-- Groupings: the whole book, segment, service tier, CSM (account owner) and signup cohort (quarter of the
-  account's signing date); the account's current attributes are used (see metrics_groups.py).
-
-ARR is read set-based: two queries (contracts in force, their amendments) however many accounts, and one
-more for the accounts' attributes; the days of a trend share the same two queries.
-"""
+"""Retention of a period: GRR, NRR and logo churn of its cohort, the trend of the last quarters, and the
+metrics page's whole report (the definitions are in renewals.selectors.metrics)."""
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
@@ -30,32 +8,11 @@ from decimal import Decimal
 from core import tenant_time
 from tenancy.models import Tenant
 
-from .metrics_arr import ZERO, account_arr_at, account_arr_on, percent, ratio
-from .metrics_groups import GROUPINGS, AccountGroups, account_groups, check_grouping
-from .metrics_periods import PERIOD_KINDS, Period, last_quarters, period_for
-from .metrics_pipeline import PipelineMetrics, StageTotal, pipeline_metrics
-from .metrics_renewals import RenewalRateRow, renewal_rates
-
-__all__ = [
-    "GROUPINGS",
-    "PERIOD_KINDS",
-    "Period",
-    "PipelineMetrics",
-    "RenewalRateRow",
-    "RetentionReport",
-    "RetentionRow",
-    "StageTotal",
-    "TrendPoint",
-    "account_arr_at",
-    "account_arr_on",
-    "period_for",
-    "pipeline_metrics",
-    "renewal_rates",
-    "retention",
-    "retention_report",
-    "retention_trend",
-]
-
+from ...reporting.periods import Period, last_quarters
+from ...reporting.rates import percent, ratio
+from .arr import ZERO, account_arr_at
+from .groups import GROUPINGS, AccountGroups, account_groups, check_grouping
+from .renewal_rates import RenewalRateRow, renewal_rates
 
 # Retention ------------------------------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from django.db.models import Count, Sum
 
 from tenancy.models import Tenant, User
 
-from .models import ExpansionOpportunity, OpportunityStage
+from ...models import ExpansionOpportunity, OpportunityStage
 
 ZERO = Decimal(0)
 

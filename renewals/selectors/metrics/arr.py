@@ -1,6 +1,6 @@
-"""ARR of each account on a day, read set-based; the ratio and percentage helpers of the metrics.
+"""ARR of each account on a day, read set-based.
 
-See renewals/metrics.py for the definitions. Two queries (contracts in force, their amendments) for any
+See renewals.selectors.metrics for the definitions. Two queries (contracts in force, their amendments) for any
 number of accounts and days.
 """
 
@@ -14,21 +14,9 @@ from django.db.models import Q
 from core import tenant_time
 from tenancy.models import Tenant
 
-from .models import Contract, ContractAmendment, RenewalStatus
+from ...models import Contract, ContractAmendment, RenewalStatus
 
 ZERO = Decimal(0)
-RATE_PLACES = Decimal("0.000001")
-
-
-def ratio(part, whole) -> Decimal | None:
-    """part / whole as a Decimal to six places (1.0925 is 109.25%); None when there is no whole."""
-    if not whole:
-        return None
-    return (Decimal(part) / Decimal(whole)).quantize(RATE_PLACES)
-
-
-def percent(rate: Decimal | None) -> Decimal | None:
-    return None if rate is None else (rate * 100).quantize(Decimal("0.01"))
 
 
 def account_arr_at(

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from tenancy.models import Tenant
 
-from .metrics_arr import percent, ratio
-from .metrics_groups import RENEWAL_ACCOUNT_FIELDS, check_grouping, groups_from_row
-from .models import Outcome, Renewal
+from ...models import Outcome, Renewal
+from ...reporting.rates import percent, ratio
+from .groups import RENEWAL_ACCOUNT_FIELDS, check_grouping, groups_from_row
 
 RENEWED_OUTCOMES = (Outcome.RENEWED, Outcome.EXPANDED, Outcome.CONTRACTED)
 

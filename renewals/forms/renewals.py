@@ -1,5 +1,5 @@
-"""Forms of the renewals pages. Plain forms (and model forms for the settings): each hands its data to a
-service, which holds the rules; choices are the tenant's own people and reasons."""
+"""Forms of the renewals list and a renewal's page: the list's filters, the owner, the outcome. Plain forms:
+each hands its data to a service, which holds the rules; choices are the tenant's own people and reasons."""
 
 from django import forms
 
@@ -8,11 +8,10 @@ from accounts.selectors import assignable_owners
 from tenancy.listing import OWNER_ALL, OWNER_ME
 from tenancy.models import Tenant
 
-from . import services
-from .models import CheckpointStatus, Forecast, Lever, Outcome, OutcomeReason, RenewalSettings, RunwayStep
+from .. import services
+from ..models import Forecast, Lever, Outcome, OutcomeReason
+from . import SMALL_INPUT, SMALL_SELECT
 
-SMALL_SELECT = {"class": "form-select form-select-sm"}
-SMALL_INPUT = {"class": "form-control form-control-sm"}
 WINDOWS = [("30", "Next 30 days"), ("60", "Next 60 days"), ("90", "Next 90 days"), ("180", "Next 180 days")]
 OVERDUE = "overdue"
 DEFAULT_WINDOW = "90"
@@ -49,40 +48,12 @@ class RenewalFilterForm(forms.Form):
         ]
 
 
-class TaskFilterForm(forms.Form):
-    owner = forms.ChoiceField(required=False, label="Owner", widget=forms.Select(attrs=SMALL_SELECT))
-
-    def __init__(self, data=None, *, tenant: Tenant, **kwargs):
-        super().__init__(data, **kwargs)
-        self.fields["owner"].choices = [(OWNER_ME, "My tasks"), (OWNER_ALL, "Everyone's tasks"), *owner_choices(tenant)]
-
-
-class ForecastOverrideForm(forms.Form):
-    # The reason is the service's to require: its message says what the reason is for.
-    category = forms.ChoiceField(label="Forecast category", choices=Forecast.choices)
-    reason = forms.CharField(
-        label="Why?",
-        max_length=300,
-        required=False,
-        help_text="Kept with the change, e.g. 'Champion left; the new VP questions the budget'.",
-    )
-
-
-class ReviewAcknowledgeForm(forms.Form):
-    note = forms.CharField(label="Note", max_length=300, required=False)
-
-
 class AssignForm(forms.Form):
     owner = forms.TypedChoiceField(label="Owner", coerce=int, widget=forms.Select(attrs=SMALL_SELECT))
 
     def __init__(self, data=None, *, tenant: Tenant, **kwargs):
         super().__init__(data, **kwargs)
         self.fields["owner"].choices = owner_choices(tenant)
-
-
-class CheckpointCompleteForm(forms.Form):
-    status = forms.ChoiceField(choices=[(CheckpointStatus.DONE, "Done"), (CheckpointStatus.SKIPPED, "Skipped")])
-    note = forms.CharField(max_length=500, required=False)
 
 
 class OutcomeForm(forms.Form):
@@ -120,28 +91,3 @@ class OutcomeForm(forms.Form):
     def reason_object(self) -> OutcomeReason | None:
         wanted = self.cleaned_data.get("reason")
         return next((r for r in self.reasons if r.pk == wanted), None)
-
-
-class RunwayStepForm(forms.ModelForm):
-    class Meta:
-        model = RunwayStep
-        fields = ["segment", "days_before", "title", "description", "is_active"]
-        labels = {"days_before": "Days before the end (T-minus)"}
-
-
-class OutcomeReasonForm(forms.ModelForm):
-    class Meta:
-        model = OutcomeReason
-        fields = ["label", "applies_to", "position", "is_active"]
-
-
-class RenewalSettingsForm(forms.ModelForm):
-    class Meta:
-        model = RenewalSettings
-        fields = ["review_window_days", "product_led_auto_renew", "default_notice_days", "expansion_estimate_pct"]
-        labels = {
-            "review_window_days": "Review window (days before the end)",
-            "product_led_auto_renew": "Product-led contracts auto-renew by default",
-            "default_notice_days": "Default notice period (days)",
-            "expansion_estimate_pct": "Expansion estimate (% of the account's ARR)",
-        }

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from accounts.models import Account, AccountStatus
 from tenancy.models import Tenant
 
-from .models import Contract, ContractAmendment
+from ..models import Contract, ContractAmendment
 
 CONTRACT_SORTS = {
     "end": ("end_on", "account__name"),

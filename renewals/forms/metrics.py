@@ -6,7 +6,7 @@ from django import forms
 
 from core.text import day
 
-from .metrics_periods import DEFAULT_PERIOD, PERIOD_KINDS, Period, period_for
+from ..reporting.periods import DEFAULT_PERIOD, PERIOD_KINDS, Period, period_for
 
 DATE_ERRORS = {"invalid": "Enter the date as YYYY-MM-DD, for example 2026-03-31."}
 LONGEST_YEARS = 10

@@ -9,7 +9,7 @@ from django.db.models.functions import RowNumber
 
 from tenancy.models import Tenant
 
-from .models import ContractAmendment, ExpansionOpportunity, OpportunitySource, OpportunityStage
+from ..models import ContractAmendment, ExpansionOpportunity, OpportunitySource, OpportunityStage
 
 BOARD_COLUMN_CARDS = 25
 # Won and lost pile up: the board shows those closed in the last 90 days, the list shows them all.

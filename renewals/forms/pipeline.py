@@ -7,14 +7,10 @@ from accounts.selectors import assignable_owners
 from tenancy.listing import OWNER_ALL, OWNER_ME
 from tenancy.models import Tenant, User
 
-from .contract_selectors import contract_accounts
-from .models import ExpansionOpportunity, OpportunityKind, OpportunitySource, OpportunityStage
-from .pipeline_selectors import SOURCE_SIGNAL
-
-SMALL_SELECT = {"class": "form-select form-select-sm"}
-SMALL_INPUT = {"class": "form-control form-control-sm"}
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-MONEY = {"max_digits": 14, "decimal_places": 2}
+from ..models import ExpansionOpportunity, OpportunityKind, OpportunitySource, OpportunityStage
+from ..selectors.contracts import contract_accounts
+from ..selectors.pipeline import SOURCE_SIGNAL
+from . import DATE_INPUT, MONEY, SMALL_INPUT, SMALL_SELECT
 
 
 class PipelineFilterForm(forms.Form):
