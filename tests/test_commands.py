@@ -155,8 +155,8 @@ def _assert_demo_renewals(acme):
 
     from accounts.models import Account
     from health.models import HealthSignal
-    from renewals.selectors import metrics
     from renewals.models import Checkpoint, Contract, ExpansionOpportunity, Renewal
+    from renewals.selectors import metrics
 
     today = tenant_time.today(acme)
     accounts = Account.objects.filter(tenant=acme)
