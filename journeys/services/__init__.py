@@ -14,6 +14,7 @@ from .status import (
     expectations_for,
     expected_met,
     stage_expectation_update,
+    track_status_deferred,
     track_status_refresh,
     tracks_refresh_status,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "track_create",
     "track_end",
     "track_rename",
+    "track_status_deferred",
     "track_status_refresh",
     "track_transition",
     "tracks_flag_for_review",

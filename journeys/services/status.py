@@ -10,6 +10,9 @@
 """
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,6 +28,8 @@ from .flags import flag_clear, flag_raise, flag_refresh
 
 REFRESH_BATCH = 500
 Bounds = tuple[int, int | None]
+# Inside `track_status_deferred`: the tracks whose status waits for the end of the block, by id.
+_deferred: ContextVar[dict[int, Tenant] | None] = ContextVar("journeys_track_status_deferred", default=None)
 
 
 def expectations_ensure(*, tenant: Tenant) -> None:
@@ -144,5 +149,41 @@ def tracks_refresh_status(
 
 
 def track_status_refresh(*, track: JourneyTrack) -> JourneyTrack:
+    pending = _deferred.get()
+    if pending is not None:
+        pending[track.pk] = track.tenant
+        return track
     tracks_refresh_status(tenant=track.tenant, tracks=[track])
     return track
+
+
+@contextmanager
+def track_status_deferred() -> Iterator[None]:
+    """For a bulk replay of history (the demo): each track moved or ticked in the block is judged once, when
+    it ends, instead of after every move and tick (each of which reads the account's health again). What
+    the tracks end with is the same: the last judgement is the one that stays, and a move clears what an
+    earlier one raised. A track that ends inside the block is judged just before (`track_status_settle`),
+    so it keeps its last stay's checklist count, as it would have. Nothing is judged if the block fails."""
+    if _deferred.get() is not None:  # nested: the outer block judges them
+        yield
+        return
+    pending: dict[int, Tenant] = {}
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    by_tenant: dict[Tenant, list[int]] = {}
+    for track_id, tenant in pending.items():
+        by_tenant.setdefault(tenant, []).append(track_id)
+    for tenant, ids in by_tenant.items():
+        tracks = JourneyTrack.objects.filter(tenant=tenant, pk__in=ids, ended_at__isnull=True).select_related("account")
+        tracks_refresh_status(tenant=tenant, tracks=list(tracks.order_by("pk")))
+
+
+def track_status_settle(*, track: JourneyTrack) -> None:
+    """Judge a track now if its judgement waits in a `track_status_deferred` block (before it ends)."""
+    pending = _deferred.get()
+    if pending is not None and pending.pop(track.pk, None) is not None:
+        fresh = JourneyTrack.objects.select_related("account").get(tenant_id=track.tenant_id, pk=track.pk)
+        tracks_refresh_status(tenant=track.tenant, tracks=[fresh])

@@ -32,7 +32,7 @@ from ..models import (
 )
 from ..signals import announce_transition
 from .flags import flags_after_move
-from .status import track_status_refresh
+from .status import track_status_refresh, track_status_settle
 
 
 def _announce(transition: StageTransition) -> None:
@@ -245,6 +245,8 @@ def track_end(
     if not reason_text.strip():
         raise ValidationError({"reason_text": "Say why the track ends, e.g. the department stopped using the product."})
     at = at or timezone.now()
+    # A judgement deferred by a bulk replay happens on the last day of the stay, so the count it keeps is its own.
+    track_status_settle(track=track)
     states = tracks_criteria(tenant=track.tenant, tracks=[track])[track.pk]
     transition = StageTransition.objects.create(
         tenant=track.tenant,
