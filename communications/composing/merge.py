@@ -25,6 +25,7 @@ from tenancy.models import Tenant, User
 
 USAGE_FIELD = re.compile(r"^usage\.([a-z0-9_]+)\.month$")
 USAGE_PATTERN = "usage.<event>.month"
+
 # The whole context a template can reach: name -> what it holds (shown on the entry form and in the docs).
 MERGE_FIELDS: dict[str, str] = {
     "contact.first_name": "The recipient's first name, e.g. Jane",
@@ -46,6 +47,7 @@ MERGE_FIELDS: dict[str, str] = {
     "usage.top_feature.month": "The event the account used most this calendar month, e.g. Report Exported",
     "tenant.name": "Your company's name, as the sender",
 }
+
 # {{ anything }}: what is inside is parsed below; {% anything %}: a block tag, never run.
 _VARIABLE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _BLOCK = re.compile(r"\{%.*?%\}", re.DOTALL)

@@ -14,9 +14,7 @@ from ..models import CalendarEntry, CalendarFeed, EntryStatus, FeedKind
 
 # What a subscribed calendar shows: the recent past and the year ahead, never the whole history.
 FEED_DAYS_BACK = 90
-
 FEED_DAYS_AHEAD = 400
-
 FEED_MAX_ENTRIES = 2000
 
 

@@ -16,7 +16,6 @@ from .entries import entry_cancel
 # What keeps an enrolment active: a sending entry may still come back as scheduled (a retry) or deferred.
 STILL_TO_GO = (*UNSENT, EntryStatus.SENDING)
 
-
 SETTLED_WORDS = ((EntryStatus.SENT, "sent"), (EntryStatus.FAILED, "failed"), (EntryStatus.CANCELLED, "cancelled"))
 
 
