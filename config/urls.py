@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from accounts.urls import urlpatterns as accounts_urlpatterns
 from dashboard.urls import account_urlpatterns as account_360_urlpatterns
 from health.urls import tracking_urlpatterns
-from tenancy.forms import EmailAuthenticationForm
+from workspace.forms import EmailAuthenticationForm
 
 from . import api_docs
 from .healthz import healthz
@@ -37,7 +37,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs.SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", api_docs.RedocView.as_view(url_name="api-schema"), name="api-redoc"),
-    path("", include("tenancy.urls")),
+    path("", include("workspace.urls")),
     # The account 360 is dashboard's page (it composes every app's card) at the account's own address and name.
     path("accounts/", include(([*accounts_urlpatterns, *account_360_urlpatterns], "accounts"))),
     path("journeys/", include("journeys.urls")),

@@ -2,7 +2,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.views.book import account_page_context
-from tenancy.shortcuts import member_required
+from core.web import member_required
 
 
 @member_required()

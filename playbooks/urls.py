@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenancy.shortcuts import SectionView
+from core.web import SectionView
 
 app_name = "playbooks"
 

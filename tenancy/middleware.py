@@ -5,7 +5,7 @@ from django.utils import timezone
 from django_scopes import scope
 
 from . import selectors, services
-from .api_support import error_response
+from .api_errors import error_response
 from .credentials import presented_secret
 
 SESSION_TENANT_KEY = "tenant_id"

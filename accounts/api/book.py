@@ -14,9 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from core import tenant_time
-from core.api import WRITE_METHODS, require_edit, validated
-from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import TenantFilterSet
+from core.api import WRITE_METHODS, TenantFilterSet, TenantViewSetMixin, require_edit, validated
 from tenancy.permissions import Capability, may_assign_to, membership_can
 
 from .. import selectors, services

@@ -5,9 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from core.api import WRITE_METHODS, validated
-from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import TenantFilterSet
+from core.api import WRITE_METHODS, TenantFilterSet, TenantViewSetMixin, validated
 from tenancy.permissions import Capability
 
 from .. import selectors, services

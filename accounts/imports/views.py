@@ -9,10 +9,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.imports.jobs import MAX_STORED_ERRORS
-from tenancy.forms_support import apply_errors
+from core.web import apply_errors, get_or_404, member_required
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
-from tenancy.shortcuts import get_or_404, member_required
 
 from ..models import ImportJob, ImportStatus
 from . import selectors, services

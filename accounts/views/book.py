@@ -9,10 +9,9 @@ from django.views.decorators.http import require_POST
 
 from core import tenant_time
 from core.text import day
-from tenancy.forms_support import apply_errors
+from core.web import apply_errors, get_or_404, member_required
 from tenancy.models import Role
 from tenancy.permissions import Capability, may_assign_to, membership_can, require
-from tenancy.shortcuts import get_or_404, member_required
 
 from .. import selectors, services
 from ..economics import account_economics

@@ -6,9 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from tenancy.forms_support import apply_errors
+from core.web import apply_errors, get_or_404, member_required
 from tenancy.permissions import Capability
-from tenancy.shortcuts import get_or_404, member_required
 
 from .. import selectors, services
 from ..forms import CustomFieldForm, ServiceModelPolicyForm, ServiceTierForm

@@ -5,9 +5,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from tenancy.forms_support import apply_errors
+from core.web import apply_errors, get_or_404, member_required
 from tenancy.permissions import Capability, require
-from tenancy.shortcuts import get_or_404, member_required
 
 from .. import selectors, services
 from ..forms import ContactForm

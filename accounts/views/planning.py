@@ -3,8 +3,8 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core.web import member_required
 from tenancy.permissions import Capability, membership_can
-from tenancy.shortcuts import member_required
 
 from .. import selectors, services
 from ..economics import capacity_plan, capacity_totals

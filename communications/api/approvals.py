@@ -6,9 +6,7 @@ from django_filters import rest_framework as filters
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.request import Request
 
-from core.api import NamedChoiceField
-from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import TenantFilterSet
+from core.api import NamedChoiceField, TenantFilterSet, TenantViewSetMixin
 from tenancy.permissions import Capability, membership_can
 
 from ..models import Approval, ApprovalDecision

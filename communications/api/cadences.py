@@ -13,10 +13,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Account
-from core.api import NamedChoiceField, TenantPrimaryKeyRelatedField, validated
+from core.api import NamedChoiceField, TenantFilterSet, TenantPrimaryKeyRelatedField, TenantViewSetMixin, validated
 from health.peers import Band
-from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import TenantFilterSet
 from tenancy.models import Tenant
 from tenancy.permissions import Capability, membership_can
 

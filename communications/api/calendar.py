@@ -10,8 +10,7 @@ from rest_framework import exceptions
 
 from accounts import selectors as account_selectors
 from accounts.models import Account, Contact, ContactRole
-from core.api import NamedChoiceField
-from tenancy.api_support import DateTimeField
+from core.api import DateTimeField, NamedChoiceField
 from tenancy.models import Team, Tenant, User
 from tenancy.parsing import parse_id
 

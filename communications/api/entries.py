@@ -18,9 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Account, Contact
-from core.api import TenantPrimaryKeyRelatedField, validated
-from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import DateTimeFilter, TenantFilterSet
+from core.api import DateTimeFilter, TenantFilterSet, TenantPrimaryKeyRelatedField, TenantViewSetMixin, validated
 from tenancy.models import Team, User
 from tenancy.permissions import Capability, may_assign_to, membership_can
 

@@ -9,9 +9,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from core.api import NamedChoiceField, validated
-from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import TenantFilterSet
+from core.api import NamedChoiceField, TenantFilterSet, TenantViewSetMixin, validated
 from tenancy.models import Team
 from tenancy.permissions import Capability, RolePermission, membership_can
 from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch

@@ -4,9 +4,7 @@ from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, viewsets
 
-from core.api import NamedChoiceField
-from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import TenantFilterSet
+from core.api import NamedChoiceField, TenantFilterSet, TenantViewSetMixin
 
 from ..models import Notification, NotificationStatus
 from .calendar import filter_owner

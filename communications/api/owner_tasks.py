@@ -8,9 +8,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import NamedChoiceField, validated
-from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import DateTimeFilter, TenantFilterSet
+from core.api import DateTimeFilter, NamedChoiceField, TenantFilterSet, TenantViewSetMixin, validated
 
 from .. import selectors
 from ..models import OwnerTask, OwnerTaskStatus

@@ -12,9 +12,14 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 
 from accounts.models import Contact
-from core.api import NamedChoiceField, TenantPrimaryKeyRelatedField, require_edit, validated
-from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import TenantFilterSet
+from core.api import (
+    NamedChoiceField,
+    TenantFilterSet,
+    TenantPrimaryKeyRelatedField,
+    TenantViewSetMixin,
+    require_edit,
+    validated,
+)
 
 from ..models import ContactPreference, MessageType, PreferenceChange, PreferenceChoice
 from ..services import preferences as preference_services

@@ -13,9 +13,15 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Contact
-from core.api import NamedChoiceField, TenantPrimaryKeyRelatedField, validated
-from tenancy.api_support import DateTimeField, TenantViewSetMixin
-from tenancy.filters import DateTimeFilter, TenantFilterSet
+from core.api import (
+    DateTimeField,
+    DateTimeFilter,
+    NamedChoiceField,
+    TenantFilterSet,
+    TenantPrimaryKeyRelatedField,
+    TenantViewSetMixin,
+    validated,
+)
 from tenancy.permissions import Capability, RolePermission, membership_can
 
 from ..models import CalendarEntry, Channel, Delivery, DeliveryStatus, EngagementEvent, EngagementKind

@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from core.web import get_or_404, member_required, safe_next
 from tenancy.permissions import Capability, membership_can, require
-from tenancy.shortcuts import get_or_404, member_required, safe_next
 
 from .. import selectors, services
 from ..forms.approvals import DecisionForm

@@ -14,10 +14,8 @@ from accounts import selectors as account_selectors
 from accounts.models import Account
 from core import tenant_time
 from core.text import day, plural
-from tenancy.forms_support import apply_errors
-from tenancy.listing import query_without
+from core.web import apply_errors, get_or_404, member_required, query_without, safe_next
 from tenancy.permissions import Capability, membership_can, require
-from tenancy.shortcuts import get_or_404, member_required, safe_next
 
 from .. import selectors
 from ..forms.cadences import CadenceForm, CadenceStepForm, EnrolForm, EnrollmentFilterForm, ExitForm, merge_field_help

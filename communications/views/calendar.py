@@ -9,10 +9,9 @@ from django.views.decorators.http import require_GET
 from accounts import selectors as account_selectors
 from accounts.models import Account
 from core import tenant_time
-from tenancy.listing import query_without
+from core.web import get_or_404, member_required, query_without
 from tenancy.models import Role
 from tenancy.permissions import Capability, membership_can
-from tenancy.shortcuts import get_or_404, member_required
 
 from .. import selectors
 from ..forms.calendar import CalendarFilterForm

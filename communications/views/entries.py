@@ -14,11 +14,10 @@ from accounts.models import Account
 from accounts.selectors import assignable_owner
 from core import tenant_time
 from core.text import moment, plural
-from tenancy.forms_support import apply_errors
+from core.web import apply_errors, get_or_404, member_required, safe_next
 from tenancy.models import Role
 from tenancy.parsing import parse_id
 from tenancy.permissions import Capability, may_assign_to, membership_can, require
-from tenancy.shortcuts import get_or_404, member_required, safe_next
 
 from .. import selectors, services
 from ..composing.merge import MERGE_FIELDS

@@ -9,7 +9,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_scopes import scope
 
-from tenancy.shortcuts import get_or_404, member_required
+from core.web import get_or_404, member_required
 
 from .. import selectors
 from ..forms.feeds import FeedCreateForm

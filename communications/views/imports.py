@@ -8,10 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tenancy.forms_support import apply_errors
+from core.web import apply_errors, get_or_404, member_required
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
-from tenancy.shortcuts import get_or_404, member_required
 
 from .. import selectors
 from ..forms.imports import CalendarImportForm

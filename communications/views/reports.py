@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from core import tenant_time
 from core.imports.safety import safe_cell
-from tenancy.shortcuts import member_required
+from core.web import member_required
 
 from ..forms.reports import ReportPeriodForm
 from ..selectors.reports import DIMENSIONS, MIX_SHOWN, EngagementReport, engagement_report, report_csv_rows

@@ -9,10 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from tenancy.forms_support import apply_errors
+from core.web import apply_errors, member_required
 from tenancy.models import Role, Team
 from tenancy.permissions import Capability, membership_can
-from tenancy.shortcuts import member_required
 
 from .. import services
 from ..forms.settings import BlackoutRuleForm, FrequencyCapsForm, SettingsForm

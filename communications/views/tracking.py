@@ -10,9 +10,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django_scopes import scope
 
-from tenancy.forms_support import apply_errors
+from core.web import apply_errors, get_or_404, member_required
 from tenancy.permissions import Capability, membership_can
-from tenancy.shortcuts import get_or_404, member_required
 
 from .. import selectors
 from ..forms.tracking import EngagementLogForm

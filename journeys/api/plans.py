@@ -10,9 +10,14 @@ from rest_framework.response import Response
 
 from accounts import selectors as account_selectors
 from accounts.models import Account
-from core.api import NamedChoiceField, TenantPrimaryKeyRelatedField, require_edit, validated
-from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import TenantFilterSet
+from core.api import (
+    NamedChoiceField,
+    TenantFilterSet,
+    TenantPrimaryKeyRelatedField,
+    TenantViewSetMixin,
+    require_edit,
+    validated,
+)
 from tenancy.models import Tenant, User
 from tenancy.permissions import RolePermission
 

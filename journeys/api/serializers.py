@@ -10,8 +10,7 @@ from rest_framework import serializers
 
 from accounts import selectors as account_selectors
 from accounts.models import Account, Segment
-from core.api import NamedChoiceField, TenantPrimaryKeyRelatedField
-from tenancy.api_support import DateTimeField
+from core.api import DateTimeField, NamedChoiceField, TenantPrimaryKeyRelatedField
 from tenancy.models import Tenant
 
 from ..criteria import RULES

@@ -15,9 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Segment
-from core.api import validated
-from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import DateTimeFilter, TenantFilterSet
+from core.api import DateTimeFilter, TenantFilterSet, TenantViewSetMixin, validated
 from tenancy.parsing import parse_id
 from tenancy.permissions import Capability, membership_can
 

@@ -10,10 +10,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors as account_selectors
 from accounts.models import Account
 from core import tenant_time
-from tenancy.forms_support import apply_errors
+from core.web import apply_errors, get_or_404, member_required, safe_next
 from tenancy.parsing import parse_id
 from tenancy.permissions import Capability, membership_can, require
-from tenancy.shortcuts import get_or_404, member_required, safe_next
 
 from .. import selectors, services
 from ..forms import (

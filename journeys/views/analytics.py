@@ -11,8 +11,8 @@ from accounts.csv_safety import safe_cell
 from accounts.models import Segment, ServiceTier
 from core import tenant_time
 from core.text import day
+from core.web import member_required
 from tenancy.models import Membership
-from tenancy.shortcuts import member_required
 
 from ..analytics import DIMENSIONS, AnalyticsFilters, analytics_filters, journey_analytics
 from ..analytics_outcomes import analytics_chart_data, analytics_csv_rows

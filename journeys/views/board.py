@@ -8,10 +8,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from core import tenant_time
-from tenancy.listing import OWNER_ME, list_params, owner_filtered, query_without
+from core.web import OWNER_ME, get_or_404, list_params, member_required, owner_filtered, query_without, safe_next
 from tenancy.models import Role
 from tenancy.permissions import Capability, membership_can, require
-from tenancy.shortcuts import get_or_404, member_required, safe_next
 
 from .. import selectors, services
 from ..forms import FlagConfirmForm, FlagDismissForm, FlagFilterForm, TrackFilterForm

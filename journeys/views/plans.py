@@ -14,9 +14,8 @@ from accounts import selectors as account_selectors
 from accounts.models import Account
 from core import tenant_time
 from core.text import day
-from tenancy.forms_support import apply_errors
+from core.web import apply_errors, get_or_404, member_required, safe_next
 from tenancy.permissions import Capability, membership_can, require
-from tenancy.shortcuts import get_or_404, member_required, safe_next
 
 from .. import plan_selectors as selectors
 from ..plan_forms import MeasurementForm, MilestoneForm, ObjectiveFilterForm, ObjectiveForm

@@ -15,9 +15,7 @@ from rest_framework.response import Response
 
 from accounts.models import Account
 from core import tenant_time
-from core.api import NamedChoiceField, TenantPrimaryKeyRelatedField, validated
-from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import TenantFilterSet
+from core.api import NamedChoiceField, TenantFilterSet, TenantPrimaryKeyRelatedField, TenantViewSetMixin, validated
 from tenancy.permissions import Capability, membership_can
 
 from .. import services

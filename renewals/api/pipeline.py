@@ -12,9 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Account, Segment
-from core.api import NamedChoiceField, TenantPrimaryKeyRelatedField, validated
-from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import TenantFilterSet
+from core.api import NamedChoiceField, TenantFilterSet, TenantPrimaryKeyRelatedField, TenantViewSetMixin, validated
 from tenancy.models import User
 from tenancy.permissions import RolePermission, may_assign_to
 

@@ -15,9 +15,7 @@ from rest_framework.response import Response
 
 from accounts.models import Segment
 from core import tenant_time
-from core.api import validated
-from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import TenantFilterSet
+from core.api import TenantFilterSet, TenantViewSetMixin, validated
 from tenancy.parsing import parse_id
 from tenancy.permissions import Capability, RolePermission, may_assign_to, require
 

@@ -10,9 +10,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from accounts.models import Segment
-from core.api import NamedChoiceField, validated
-from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import TenantFilterSet
+from core.api import NamedChoiceField, TenantFilterSet, TenantViewSetMixin, validated
 from tenancy.permissions import Capability
 
 from .. import services

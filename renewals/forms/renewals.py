@@ -5,7 +5,7 @@ from django import forms
 
 from accounts.models import Segment
 from accounts.selectors import assignable_owners
-from tenancy.listing import OWNER_ALL, OWNER_ME
+from core.web import OWNER_ALL, OWNER_ME
 from tenancy.models import Tenant
 
 from .. import services

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from tenancy.listing import OWNER_ALL, OWNER_ME
+from core.web import OWNER_ALL, OWNER_ME
 from tenancy.models import Tenant
 
 from ..models import CheckpointStatus

@@ -7,8 +7,8 @@ from django.views.decorators.http import require_GET
 
 from accounts import selectors as account_selectors
 from core import tenant_time
+from core.web import get_or_404, member_required
 from tenancy.permissions import Capability, membership_can
-from tenancy.shortcuts import get_or_404, member_required
 
 from .. import selectors
 

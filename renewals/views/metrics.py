@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.csv_safety import safe_cell
 from core import tenant_time
-from tenancy.shortcuts import member_required
+from core.web import member_required
 
 from ..forms.metrics import MetricsPeriodForm
 from ..selectors.metrics import GROUPINGS, RetentionReport, retention_report

@@ -11,11 +11,9 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.selectors import assignable_owner, assignable_owners
 from core import tenant_time
 from core.text import day, money
-from tenancy.forms_support import apply_errors
-from tenancy.listing import OWNER_ME, list_params, owner_filtered, query_without
+from core.web import OWNER_ME, apply_errors, get_or_404, list_params, member_required, owner_filtered, query_without
 from tenancy.models import Tenant
 from tenancy.permissions import Capability, may_assign_to, membership_can, require
-from tenancy.shortcuts import get_or_404, member_required
 
 from .. import selectors, services
 from ..forms.forecast import ForecastOverrideForm, ReviewAcknowledgeForm

@@ -11,9 +11,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Segment
-from tenancy.forms_support import apply_errors
+from core.web import apply_errors, get_or_404, member_required
 from tenancy.permissions import Capability, membership_can
-from tenancy.shortcuts import get_or_404, member_required
 
 from .. import selectors, services
 from ..forms.settings import OutcomeReasonForm, RenewalSettingsForm, RunwayStepForm

@@ -11,9 +11,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.selectors import assignable_owners
 from core import tenant_time
 from core.text import day
-from tenancy.listing import OWNER_ALL, OWNER_ME
+from core.web import OWNER_ALL, OWNER_ME, get_or_404, member_required, safe_next
 from tenancy.permissions import Capability, membership_can, require
-from tenancy.shortcuts import get_or_404, member_required, safe_next
 
 from .. import selectors, services
 from ..forms.tasks import CheckpointCompleteForm, TaskFilterForm

@@ -10,8 +10,7 @@ from django import forms
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tenancy.api_support import DateTimeField
-from tenancy.filters import DateTimeFilter
+from core.api import DateTimeField, DateTimeFilter
 from tenancy.parsing import MAX_ID, MAX_OFFSET, BadTime, parse_api_datetime, parse_id, rfc3339, storable_text
 
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)$")

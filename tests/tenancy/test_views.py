@@ -178,7 +178,7 @@ def test_get_or_404_turns_only_a_missing_object_into_a_404(tenant_a):
     from django.http import Http404
 
     from accounts import selectors as account_selectors
-    from tenancy.shortcuts import get_or_404
+    from core.web import get_or_404
 
     with scope(tenant=tenant_a):
         with pytest.raises(Http404):

@@ -8,10 +8,9 @@ from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from . import invitations, selectors, services
-from .api_support import TenantViewSetMixin
-from .filters import TenantFilterSet
-from .models import (
+from core.api import TenantFilterSet, TenantViewSetMixin
+from tenancy import invitations, selectors, services
+from tenancy.models import (
     ApiKey,
     ApiKeyKind,
     Invitation,
@@ -22,7 +21,7 @@ from .models import (
     Tenant,
     normalise_currency,
 )
-from .permissions import Capability, membership_can
+from tenancy.permissions import Capability, membership_can
 
 
 class TenantSerializer(serializers.ModelSerializer):

@@ -13,7 +13,12 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import invitations, selectors, services
+from core.web import apply_errors, get_or_404, member_required, safe_next
+from tenancy import invitations, selectors, services
+from tenancy.middleware import SESSION_TENANT_KEY
+from tenancy.models import ApiKey, ApiKeyKind, InvitationStatus, Membership, Role
+from tenancy.permissions import Capability, may_revoke_api_key
+
 from .forms import (
     ApiKeyCreateForm,
     InvitationAcceptForm,
@@ -22,11 +27,6 @@ from .forms import (
     TenantCreateForm,
     TenantForm,
 )
-from .forms_support import apply_errors
-from .middleware import SESSION_TENANT_KEY
-from .models import ApiKey, ApiKeyKind, InvitationStatus, Membership, Role
-from .permissions import Capability, may_revoke_api_key
-from .shortcuts import get_or_404, member_required, safe_next
 
 MEMBERS_PER_PAGE = 50
 
@@ -35,7 +35,7 @@ MEMBERS_PER_PAGE = 50
 def no_tenant(request: HttpRequest) -> HttpResponse:
     if request.membership is not None:
         return redirect("dashboard:home")
-    return render(request, "tenancy/no_tenant.html")
+    return render(request, "workspace/no_tenant.html")
 
 
 @require_POST
@@ -64,7 +64,7 @@ def tenant_list(request: HttpRequest) -> HttpResponse:
             request.session[SESSION_TENANT_KEY] = tenant.pk
             messages.success(request, f"Created {tenant.name}; you are its admin.")
             return redirect("tenancy:admin_home")
-    return render(request, "tenancy/tenant_list.html", {"memberships": memberships, "form": form})
+    return render(request, "workspace/tenant_list.html", {"memberships": memberships, "form": form})
 
 
 @member_required(Capability.CONFIGURE)
@@ -72,7 +72,7 @@ def admin_home(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
     return render(
         request,
-        "tenancy/admin_home.html",
+        "workspace/admin_home.html",
         {
             "member_count": selectors.membership_list(tenant=tenant).filter(is_active=True).count(),
             "write_key_count": selectors.api_key_list(tenant=tenant, kind=ApiKeyKind.WRITE_KEY)
@@ -92,7 +92,7 @@ def tenant_settings(request: HttpRequest) -> HttpResponse:
         services.tenant_update(tenant=request.tenant, **form.cleaned_data)
         messages.success(request, "Tenant settings saved.")
         return redirect("tenancy:tenant_settings")
-    return render(request, "tenancy/tenant_settings.html", {"form": form})
+    return render(request, "workspace/tenant_settings.html", {"form": form})
 
 
 @member_required(Capability.CONFIGURE)
@@ -108,7 +108,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     more = open_invitations.count() - len(pending) if len(pending) == MEMBERS_PER_PAGE else 0
     return render(
         request,
-        "tenancy/member_list.html",
+        "workspace/member_list.html",
         {
             "page": page,
             "query": query,
@@ -134,7 +134,7 @@ def member_invite(request: HttpRequest) -> HttpResponse:
                 "they become a member when they accept the emailed link.",
             )
             return redirect("tenancy:member_list")
-    return render(request, "tenancy/member_form.html", {"form": form, "title": "Invite a member"})
+    return render(request, "workspace/member_form.html", {"form": form, "title": "Invite a member"})
 
 
 @require_POST
@@ -176,16 +176,16 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if problem:
         # Gone for everyone (used, withdrawn, expired), or only not for the one signed in.
         status = 403 if invitation.status == InvitationStatus.PENDING else 410
-        return render(request, "tenancy/invitation_accept.html", {**context, "problem": problem}, status=status)
+        return render(request, "workspace/invitation_accept.html", {**context, "problem": problem}, status=status)
     if user is not None:
         if request.method == "POST":
             try:
                 return _joined(request, invitations.invitation_accept(invitation=invitation, user=user))
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
-        return render(request, "tenancy/invitation_accept.html", context)
+        return render(request, "workspace/invitation_accept.html", context)
     if invitations.invitation_has_account(invitation):
-        return render(request, "tenancy/invitation_accept.html", {**context, "sign_in": True})
+        return render(request, "workspace/invitation_accept.html", {**context, "sign_in": True})
     form = InvitationAcceptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -199,7 +199,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         else:
             login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
             return _joined(request, membership)
-    return render(request, "tenancy/invitation_accept.html", {**context, "form": form})
+    return render(request, "workspace/invitation_accept.html", {**context, "form": form})
 
 
 def _joined(request: HttpRequest, membership: Membership) -> HttpResponse:
@@ -221,7 +221,7 @@ def member_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
             messages.success(request, f"Saved {membership.user.email}.")
             return redirect("tenancy:member_list")
     return render(
-        request, "tenancy/member_form.html", {"form": form, "membership": membership, "title": membership.user}
+        request, "workspace/member_form.html", {"form": form, "membership": membership, "title": membership.user}
     )
 
 
@@ -236,7 +236,7 @@ def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Removed {membership.user.email} from {request.tenant.name}.")
         return redirect("tenancy:member_list")
-    return render(request, "tenancy/member_remove.html", {"membership": membership})
+    return render(request, "workspace/member_remove.html", {"membership": membership})
 
 
 def _key_page(request: HttpRequest, *, kind: ApiKeyKind, keys, template: str, owner=None) -> HttpResponse:
@@ -261,21 +261,21 @@ def _key_page(request: HttpRequest, *, kind: ApiKeyKind, keys, template: str, ow
 @member_required(Capability.CONFIGURE)
 def write_key_list(request: HttpRequest) -> HttpResponse:
     keys = selectors.api_key_list(tenant=request.tenant, kind=ApiKeyKind.WRITE_KEY)
-    return _key_page(request, kind=ApiKeyKind.WRITE_KEY, keys=keys, template="tenancy/write_key_list.html")
+    return _key_page(request, kind=ApiKeyKind.WRITE_KEY, keys=keys, template="workspace/write_key_list.html")
 
 
 @member_required(Capability.CONFIGURE)
 def api_token_admin_list(request: HttpRequest) -> HttpResponse:
     keys = selectors.api_key_list(tenant=request.tenant, kind=ApiKeyKind.PERSONAL)
     page = Paginator(keys, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "tenancy/api_token_admin_list.html", {"page": page})
+    return render(request, "workspace/api_token_admin_list.html", {"page": page})
 
 
 @member_required()
 def my_tokens(request: HttpRequest) -> HttpResponse:
     keys = selectors.api_key_list(tenant=request.tenant, kind=ApiKeyKind.PERSONAL, user=request.user)
     return _key_page(
-        request, kind=ApiKeyKind.PERSONAL, keys=keys, template="tenancy/my_tokens.html", owner=request.user
+        request, kind=ApiKeyKind.PERSONAL, keys=keys, template="workspace/my_tokens.html", owner=request.user
     )
 
 

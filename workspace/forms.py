@@ -3,7 +3,7 @@ import zoneinfo
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from .models import Membership, Role, Team, Tenant, normalise_currency
+from tenancy.models import Membership, Role, Team, Tenant, normalise_currency
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 

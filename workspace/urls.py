@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import views
 
+# The namespace stays "tenancy", as before these pages left the tenancy app: "tenancy:no_tenant" and its siblings
+# are named by every app's templates and code, and URL names, like paths, do not change.
 app_name = "tenancy"
 
 urlpatterns = [
