@@ -1,2 +1,3 @@
-"""What every domain app shares and none owns: tenant time, and (as issue 16 goes on) the web, API, text,
-background-work and import kits. It sits between tenancy and accounts in the layer order and has no models."""
+"""What every domain app shares and none owns: tenant time and text, events (core.events), the web kit (core.web),
+the API kit (core.api), background work (core.work) and file imports (core.imports). It sits between tenancy and
+workspace in the layer order and has no models."""
