@@ -21,6 +21,7 @@ from core.api import (
     validated,
 )
 
+from .. import selectors
 from ..models import ContactPreference, MessageType, PreferenceChange, PreferenceChoice
 from ..services import preferences as preference_services
 from .calendar import message_type_field, tenant_contacts
@@ -51,7 +52,7 @@ class ContactPreferencesSerializer(serializers.ModelSerializer):
     def get_preferences(self, contact: Contact) -> dict:
         # From the rows prefetched for the whole page.
         chosen = {row.message_type: row.choice for row in contact.communication_preferences.all()}
-        return preference_services.preferences_with_defaults(chosen)
+        return selectors.preferences_with_defaults(chosen)
 
 
 class PreferenceChoiceSerializer(serializers.Serializer):

@@ -46,6 +46,7 @@ from .personalisation import (
     merge_context,
     title_contexts,
 )
+from .preferences import contact_preferences, preferences_with_defaults
 from .reports import engagement_report
 from .tracking import delivery_for_token, split_public_token
 
@@ -74,6 +75,7 @@ __all__ = [
     "calendar_import_get",
     "calendar_import_list",
     "calendar_period",
+    "contact_preferences",
     "contacts_of",
     "delivery_for_token",
     "engagement_report",
@@ -102,6 +104,7 @@ __all__ = [
     "merge_context",
     "owner_task_get",
     "owner_tasks",
+    "preferences_with_defaults",
     "split_public_token",
     "status_counts",
     "title_contexts",

@@ -23,7 +23,6 @@ from .owner_tasks import owner_task_complete, owner_task_note, owner_task_open
 from .preferences import (
     BadLink,
     contact_from_link,
-    contact_preferences,
     list_unsubscribe_headers,
     preference_allows,
     preference_link,
@@ -68,7 +67,6 @@ __all__ = [
     "communication_settings",
     "communication_settings_update",
     "contact_from_link",
-    "contact_preferences",
     "delivery_mark_read",
     "digest_period",
     "digests_send_due",

@@ -26,6 +26,7 @@ from ..models import (
     PreferenceChange,
     PreferenceChoice,
 )
+from ..selectors.preferences import contact_preferences
 
 LINK_SALT = "communications.preference-link"
 # What "unsubscribe from marketing" turns off; account-related messages keep coming, as the seed says.
@@ -35,21 +36,6 @@ CHOOSABLE = [t for t in MessageType.values if t != MessageType.TRANSACTIONAL]
 
 class BadLink(Exception):
     """A preference or unsubscribe link that was tampered with, or whose contact is gone."""
-
-
-def preferences_with_defaults(chosen: dict[str, str]) -> dict[str, str]:
-    """Every message type with its choice, from the rows a contact has (no row: every message;
-    transactional: always, whatever a row says)."""
-    return {
-        t: PreferenceChoice.EVERY if t == MessageType.TRANSACTIONAL else chosen.get(t, PreferenceChoice.EVERY)
-        for t in MessageType.values
-    }
-
-
-def contact_preferences(*, contact: Contact) -> dict[str, str]:
-    """Every message type with the contact's choice."""
-    found = ContactPreference.objects.filter(tenant_id=contact.tenant_id, contact=contact)
-    return preferences_with_defaults(dict(found.values_list("message_type", "choice")))
 
 
 @transaction.atomic

@@ -12,12 +12,12 @@ from django.views.decorators.http import require_http_methods
 from django_scopes import scope
 
 from ..models import MessageType, PreferenceChange, PreferenceChoice
+from ..selectors.preferences import contact_preferences
 from ..services.preferences import (
     CHOOSABLE,
     MARKETING,
     BadLink,
     contact_from_link,
-    contact_preferences,
     preference_set,
     unsubscribe_one_click,
 )

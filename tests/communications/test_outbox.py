@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_scopes import scope
 
 from accounts import services as accounts_services
-from communications import services
+from communications import selectors, services
 from communications.models import (
     CalendarEntry,
     DeliveryStatus,
@@ -113,7 +113,7 @@ def test_non_transactional_email_carries_one_click_unsubscribe_and_the_preferenc
     response = client.post(urlsplit(unsubscribe.strip("<>").split(">")[0]).path, {"List-Unsubscribe": "One-Click"})
     assert response.status_code < 400
     with scope(tenant=tenant_a):
-        assert services.preferences.contact_preferences(contact=jane)["educational"] == PreferenceChoice.NONE
+        assert selectors.contact_preferences(contact=jane)["educational"] == PreferenceChoice.NONE
 
 
 def test_transactional_email_has_no_unsubscribe_headers_and_no_preference_footer(tenant_a, account, jane):

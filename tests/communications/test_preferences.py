@@ -6,10 +6,10 @@ from django.core.exceptions import ValidationError
 from django_scopes import scope
 
 from communications.models import EngagementEvent, EngagementKind, PreferenceChange
+from communications.selectors.preferences import contact_preferences
 from communications.services.preferences import (
     BadLink,
     contact_from_link,
-    contact_preferences,
     list_unsubscribe_headers,
     preference_allows,
     preference_link,

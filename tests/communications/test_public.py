@@ -5,7 +5,8 @@ from django.test import Client
 from django_scopes import scope
 
 from communications.models import EngagementEvent, PreferenceChange
-from communications.services.preferences import contact_preferences, preference_link, unsubscribe_url
+from communications.selectors.preferences import contact_preferences
+from communications.services.preferences import preference_link, unsubscribe_url
 
 from .builders import at_local, contact_of, entry_for
 
