@@ -21,7 +21,7 @@ def profile_batch(tenant, day: dt.date, account_ids: list[int]) -> str:
     from django.db import connection
     from django_scopes import scope
 
-    from health.scoring.services import accounts_score_day
+    from health.services.scores import accounts_score_day
 
     sql_time: dict[str, list] = defaultdict(lambda: [0, 0.0])
 

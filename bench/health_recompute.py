@@ -148,7 +148,7 @@ def plan_run(tenant):
 
     from config.celery import app
     from health.models import RecomputeBatch
-    from health.scoring import runs
+    from health.services import runs
 
     app.conf.task_always_eager = False
     app.conf.broker_url = "memory://"
@@ -173,7 +173,8 @@ def run_check(tenant, run) -> None:
 def _work(item, tenant) -> None:
     from django_scopes import scope
 
-    from health.scoring import runs, services
+    from health.services import runs
+    from health.services import scores as services
 
     with scope(tenant=tenant):
         if item[0] == "batch":
@@ -190,7 +191,7 @@ def _worker(tenant_id: int, items, ready, go, done) -> None:
     from django_scopes import scope
 
     from accounts.models import Account
-    from health.scoring import services
+    from health.services import scores as services
     from tenancy.models import Tenant
 
     tenant = Tenant.objects.get(pk=tenant_id)
@@ -246,7 +247,7 @@ def on_demand(tenant, count: int) -> tuple[float, float, float]:
     from django_scopes import scope
 
     from accounts.models import Account
-    from health.scoring.services import account_recompute
+    from health.services.scores import account_recompute
 
     rng = random.Random(11)
     times = []
@@ -269,7 +270,7 @@ def people_as_of(tenant, day: dt.date, chunks: list[list[int]]) -> None:
     from django.db import connection, transaction
     from django_scopes import scope
 
-    from health.scoring import services
+    from health.services import scores as services
 
     with scope(tenant=tenant), transaction.atomic():
         with connection.cursor() as cursor:
@@ -318,7 +319,7 @@ def main() -> None:
         from django_scopes import scope
 
         from accounts.models import Account
-        from health.scoring import runs
+        from health.services import runs
         from tenancy.models import Tenant
 
         data = reused(DATABASE_URL, log) if args.reuse else generate(DATABASE_URL, args.scale, log)

@@ -23,9 +23,9 @@ from core import tenant_time
 from demo.tenancy import DemoPeople
 from health.ingestion.services import ingest
 from health.models import HealthModel
-from health.records.kinds import KINDS
-from health.records.services import record_bulk_upsert
+from health.models.record_kinds import KINDS
 from health.scoring.measures import MEASURES, Family
+from health.services.records import record_bulk_upsert
 
 USAGE_DAYS = 120
 _ADOPTION = {m.key for m in MEASURES if m.family == Family.ADOPTION}
@@ -78,7 +78,7 @@ def usage_plan(
 def seed(people: DemoPeople, *, today: dt.date | None = None, days: int = USAGE_DAYS) -> dict[str, int]:
     """Usage through `ingest`, as the SDKs would send it, then the tickets, invoices, subscription
     changes, meetings and NPS answers that go with each account's story."""
-    from health import services as health_services
+    from health.services import usage as health_services
 
     tenant = people.tenant
     today = today or tenant_time.today(tenant)
@@ -323,7 +323,7 @@ SCORE_HISTORY_DAYS = 90
 def seed_scores(people: DemoPeople, *, today: dt.date | None = None, days: int = SCORE_HISTORY_DAYS) -> int:
     """The health model (defaults, and product-led accounts scored on usage alone), then daily
     scores for the last `days` days from the rollups, oldest first, and today's signals."""
-    from health.scoring import services as scoring
+    from health.services import scores as scoring
 
     tenant = people.tenant
     today = today or tenant_time.today(tenant)

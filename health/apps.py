@@ -10,8 +10,8 @@ class HealthConfig(AppConfig):
         from accounts.imports.registry import register_import_runner
 
         from . import receivers  # noqa: F401  (connects the receivers)
-        from .records.import_jobs import record_import_run
-        from .records.kinds import KINDS
+        from .models.record_kinds import KINDS
+        from .services.record_imports import record_import_run
 
         # The record import's jobs are accounts' ImportJob, run by accounts' task, which may not import us.
         for key in KINDS:

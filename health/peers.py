@@ -24,8 +24,8 @@ from .models import (
     TicketPriority,
     TicketStatus,
 )
-from .scoring.backtest import register_decided_outcomes
-from .scoring.selectors import SEVERITY_RANK
+from .selectors.scores import SEVERITY_RANK
+from .services.backtest import register_decided_outcomes
 
 __all__ = [
     "SEVERITY_RANK",

@@ -4,7 +4,7 @@ first recompute scores with the defaults an admin then tunes."""
 from core.events import receives
 from tenancy.signals import tenant_created
 
-from .scoring.services import health_models_in_effect
+from .services.scores import health_models_in_effect
 
 
 @receives(tenant_created)

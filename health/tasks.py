@@ -12,7 +12,7 @@ from tenancy.tasks import TenantTask
 def health_recompute_sweep() -> dict[str, int]:
     """On the beat: claim each tenant's nightly run once its clock passes 02:00, and hand out again
     the batches whose worker died. Cheap when there is nothing to do, so it runs every few minutes."""
-    from .scoring import runs
+    from .services import runs
 
     claimed = recovered = 0
     for tenant in Tenant.objects.order_by("pk"):
@@ -44,7 +44,7 @@ def ingestion_errors_purge_task(self, *, tenant_id: int) -> int:
 
 @shared_task(base=TenantTask, bind=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def recompute_batch_task(self, *, tenant_id: int, batch_id: int) -> bool:
-    from .scoring import runs
+    from .services import runs
 
     return runs.batch_process(tenant=Tenant.objects.get(pk=tenant_id), batch_id=batch_id)
 
@@ -54,7 +54,7 @@ def backtest_report_task(self, *, tenant_id: int, key: str, today: str) -> int:
     """Build the backtest report the page or the API asked for; returns the outcomes it scored."""
     import datetime as dt
 
-    from .scoring import backtest_jobs
+    from .services import backtest_jobs
 
     report = backtest_jobs.backtest_report_build(
         tenant=Tenant.objects.get(pk=tenant_id), key=key, today=dt.date.fromisoformat(today)
@@ -67,7 +67,7 @@ def backtest_preview_task(self, *, tenant_id: int, key: str, segment: str, setti
     """Build the editor's preview of unsaved settings; returns the outcomes the candidate was scored on."""
     import datetime as dt
 
-    from .scoring import backtest_jobs
+    from .services import backtest_jobs
 
     comparison = backtest_jobs.backtest_preview_build(
         tenant=Tenant.objects.get(pk=tenant_id),

@@ -176,7 +176,7 @@ def make_record_import(tenant: Tenant) -> int:
 
     from accounts.imports import services as import_services
     from accounts.models import ImportMode
-    from health.records import import_jobs
+    from health.services import record_imports as import_jobs
 
     data = (
         "account_external_id,external_id,subject,opened_at\n"
@@ -199,8 +199,8 @@ def make_record_import(tenant: Tenant) -> int:
 def _make_signal(tenant: Tenant, kind_key: str, **fields) -> int:
     """A signal record of tenant A's canary account, made through the service the API and imports use."""
     from accounts.models import Account, Contact
-    from health.records import services as record_services
-    from health.records.kinds import KINDS
+    from health.models.record_kinds import KINDS
+    from health.services import records as record_services
 
     with scope(tenant=tenant):
         kind = KINDS[kind_key]
@@ -291,7 +291,7 @@ def make_health_score(tenant: Tenant) -> int:
     """Today's snapshot of the canary account, through the recompute its page offers."""
     from accounts.models import Account
     from health.models import HealthScore
-    from health.scoring import services as scoring_services
+    from health.services import scores as scoring_services
 
     with scope(tenant=tenant):
         account = Account.objects.get(tenant=tenant, external_id="canary-account")
@@ -312,7 +312,7 @@ def make_health_signal(tenant: Tenant) -> int:
 
     from accounts.models import Account
     from health.models import HealthSignal, Severity, SignalKind
-    from health.scoring import detection
+    from health.services import detection
 
     with scope(tenant=tenant):
         account = Account.objects.get(tenant=tenant, external_id="canary-account")
@@ -336,7 +336,7 @@ def make_measure_key(tenant: Tenant) -> str:
 
 def make_recompute_run(tenant: Tenant) -> int:
     """An on-demand recompute of tenant A, started as the admin's button does."""
-    from health.scoring import runs
+    from health.services import runs
 
     with scope(tenant=tenant):
         return runs.run_start_manual(tenant=tenant, by=None).pk
@@ -344,7 +344,7 @@ def make_recompute_run(tenant: Tenant) -> int:
 
 def make_health_model(tenant: Tenant) -> int:
     """A second version of tenant A's all-segments model, saved as the editor saves one."""
-    from health.scoring import services as scoring_services
+    from health.services import scores as scoring_services
 
     with scope(tenant=tenant):
         saved = scoring_services.health_model_save(

@@ -26,7 +26,7 @@ from communications.services.imports import calendar_imports_requeue
 from communications.services.notifications import notification_raise, notifications_requeue
 from config.celery import app as celery_app
 from health.models import RecomputeRun, RunStatus
-from health.scoring import runs
+from health.services import runs
 from tenancy.leases import task_lease
 from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 

@@ -10,14 +10,14 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from accounts.models import Segment
-from core.api import NamedChoiceField, validated
-from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import TenantFilterSet
+from core.api import NamedChoiceField, TenantFilterSet, TenantViewSetMixin, validated
 from tenancy.permissions import Capability
 from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 
 from ..models import Band, HealthModel, RecomputeRun, RunKind, RunStatus
-from ..scoring import backtest, backtest_jobs, runs, selectors, services
+from ..selectors import scores as selectors
+from ..services import backtest, backtest_jobs, runs
+from ..services import scores as services
 
 SEGMENTS = [("", "All segments"), *Segment.choices]
 ALL_SEGMENTS = "all_segments"  # the filter's word for the blank segment: a blank filter value means "any"

@@ -29,7 +29,7 @@ from ..models import (
     SupportTicket,
     TicketStatus,
 )
-from ..records.services import CREATED, REJECTED, UNSAVED, UPDATED
+from ..services.records import CREATED, REJECTED, UNSAVED, UPDATED
 
 CHUNK = 500
 

@@ -18,15 +18,14 @@ from rest_framework.response import Response
 
 from accounts.models import Account, ImportMode
 from accounts.parsing import parse_bool
-from core.api import WRITE_METHODS, validated
-from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import TenantFilterSet
+from core.api import WRITE_METHODS, TenantFilterSet, TenantViewSetMixin, validated
 from tenancy.permissions import Capability, RolePermission, membership_can
 
 from ..models import Invoice, Meeting, NpsResponse, SubscriptionChange, SupportTicket
+from ..models.record_kinds import INVOICE, MEETING, NPS, SUBSCRIPTION_CHANGE, TICKET, RecordKind
 from ..models.records import Record
-from ..records import selectors, services
-from ..records.kinds import INVOICE, MEETING, NPS, SUBSCRIPTION_CHANGE, TICKET, RecordKind
+from ..selectors import records as selectors
+from ..services import records as services
 from .record_serializers import (
     BulkResultSerializer,
     InvoiceSerializer,

@@ -11,13 +11,19 @@ from rest_framework.response import Response
 
 from accounts import selectors as account_selectors
 from accounts.models import Account
-from core.api import NamedChoiceField, TenantPrimaryKeyRelatedField, require_edit, validated
-from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import TenantFilterSet
+from core.api import (
+    NamedChoiceField,
+    TenantFilterSet,
+    TenantPrimaryKeyRelatedField,
+    TenantViewSetMixin,
+    require_edit,
+    validated,
+)
 from tenancy.models import Tenant
 
 from ..models import Band, ContactHealth, HealthScore, HealthSignal, Severity, SignalKind, SignalStatus
-from ..scoring import selectors, services
+from ..selectors import scores as selectors
+from ..services import scores as services
 
 
 class HealthScoreSerializer(serializers.ModelSerializer):

@@ -9,12 +9,12 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from tenancy.api_support import TenantViewSetMixin
-from tenancy.filters import TenantFilterSet
+from core.api import TenantFilterSet, TenantViewSetMixin
 from tenancy.permissions import Capability
 
-from .. import selectors, services
 from ..models import EventDefinition, EventRollup, IngestionError
+from ..selectors import usage as selectors
+from ..services import usage as services
 
 
 class EventDefinitionSerializer(serializers.ModelSerializer):

@@ -6,8 +6,8 @@ from django.conf import settings
 from accounts.imports.reading import megabytes
 from accounts.models import ImportMode
 
-from ..records.import_jobs import MAX_ROWS
-from ..records.kinds import KINDS
+from ..models.record_kinds import KINDS
+from ..services.record_imports import MAX_ROWS
 
 MODES = [
     (ImportMode.ALL_OR_NOTHING, "All or nothing: import only if every row is valid"),

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import forms
 
-from ..services import MAX_POINTS, MAX_RETENTION_DAYS
+from ..services.usage import MAX_POINTS, MAX_RETENTION_DAYS
 
 
 class EventDefinitionForm(forms.Form):

@@ -1,12 +1,30 @@
 """Scores from inputs under a health model: each measure's points, the weighted mean of the measures
 that have data, the band. Pure: no queries, so a candidate model can be scored before it is saved."""
 
+import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from tenancy.models import Tenant
 
 from ..models import HealthModel
-from .inputs import Inputs
 from .measures import MEASURES, Family, curve_points, points_by_rules, points_on_sorted_curve
+
+
+@dataclass
+class Inputs:
+    """Raw values (NaN: no data) and the facts that explanations and signals quote, as
+    health.selectors.inputs.measure_inputs reads them."""
+
+    tenant: Tenant  # whose money and days the sentences quote
+    day: dt.date
+    accounts: pd.DataFrame  # index account_id: name, segment, seats_purchased, arr, ... custom values
+    raw: pd.DataFrame  # index account_id, a column per measure key
+    details: dict[int, dict[str, dict]] = field(default_factory=dict)
+    contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    facts: dict[int, dict] = field(default_factory=dict)  # advanced use, locked clicks, ticket spike, ...
 
 
 @dataclass

@@ -11,14 +11,16 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.models import Segment
 from core.text import day
+from core.web import get_or_404, member_required
 from tenancy.parsing import parse_id
 from tenancy.permissions import Capability
 from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
-from tenancy.shortcuts import get_or_404, member_required
 
 from ..forms.model import HealthModelEditor
 from ..models import Band, HealthModel, RunStatus
-from ..scoring import backtest, backtest_jobs, runs, selectors, services
+from ..selectors import scores as selectors
+from ..services import backtest, backtest_jobs, runs
+from ..services import scores as services
 
 RUNS_SHOWN = 20
 BAND_COLOURS = {Band.GREEN: "#198754", Band.YELLOW: "#ffc107", Band.RED: "#dc3545"}

@@ -13,14 +13,15 @@ from accounts import selectors as account_selectors
 from accounts.imports.views import rejected_rows_response
 from accounts.models import ImportJob
 from core.imports.jobs import MAX_STORED_ERRORS
-from tenancy.forms_support import apply_errors
+from core.web import apply_errors, get_or_404, member_required
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
-from tenancy.shortcuts import get_or_404, member_required
 
 from ..forms.records import RecordImportForm
-from ..records import import_jobs, imports, selectors
-from ..records.kinds import KINDS
+from ..models.record_kinds import KINDS
+from ..selectors import records as selectors
+from ..services import record_import_checks as imports
+from ..services import record_imports as import_jobs
 
 TIMELINE_ITEMS = 50
 JOBS_PER_PAGE = 20

@@ -12,15 +12,15 @@ from accounts import selectors as account_selectors
 from accounts.models import Account
 from core import tenant_time
 from core.text import plural
-from tenancy.listing import OWNER_ALL, OWNER_ME
+from core.web import OWNER_ALL, OWNER_ME, get_or_404, member_required
 from tenancy.models import Role
 from tenancy.permissions import Capability, membership_can, require
-from tenancy.shortcuts import get_or_404, member_required
 
 from ..models import Severity, SignalKind, SignalStatus
-from ..scoring import selectors, services
 from ..scoring.explain import describe
 from ..scoring.measures import BY_KEY, FAMILY_LABELS
+from ..selectors import scores as selectors
+from ..services import scores as services
 
 SIGNALS_PER_PAGE = 50
 TREND_DAYS = 90

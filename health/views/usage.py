@@ -9,14 +9,14 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from tenancy.forms_support import apply_errors
+from core.web import apply_errors, get_or_404, member_required, safe_next
 from tenancy.models import ApiKeyKind
 from tenancy.permissions import Capability, membership_can
 from tenancy.selectors import api_key_list
-from tenancy.shortcuts import get_or_404, member_required, safe_next
 
-from .. import selectors, services
 from ..forms.usage import EventDefinitionForm, IngestionSettingsForm
+from ..selectors import usage as selectors
+from ..services import usage as services
 
 EVENTS_PER_PAGE = 50
 ERRORS_PER_PAGE = 50

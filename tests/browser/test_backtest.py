@@ -4,7 +4,7 @@ from django.urls import reverse
 from django_scopes import scope
 from playwright.sync_api import expect
 
-from health.scoring import backtest_jobs
+from health.services import backtest_jobs
 
 from ..factories import PASSWORD
 from ..health.test_backtest_jobs import _book, _key

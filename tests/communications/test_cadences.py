@@ -21,7 +21,7 @@ from communications.models import (
 from communications.services import cadences, enrollment_end, outbox
 from core.text import day
 from health.models import HealthSignal, Severity, SignalKind
-from health.scoring import detection
+from health.services import detection
 from journeys import services as journey_services
 from journeys.models import JourneyTrack
 from renewals import services as renewal_services

@@ -11,13 +11,13 @@ import uuid
 from django_scopes import scope
 
 from accounts import services as account_services
-from health import services as health_services
 from health.ingestion.services import ingest
 from health.models import HealthScore, HealthSignal, SignalStatus
-from health.records import services as record_services
-from health.records.kinds import KINDS
-from health.scoring import services as scoring
+from health.models.record_kinds import KINDS
 from health.scoring.measures import MEASURES
+from health.services import records as record_services
+from health.services import scores as scoring
+from health.services import usage as health_services
 
 from ..accounts.conftest import make_account
 

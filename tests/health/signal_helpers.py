@@ -3,8 +3,8 @@
 from django_scopes import scope
 
 from accounts import services as account_services
-from health.records import services
-from health.records.kinds import KINDS
+from health.models.record_kinds import KINDS
+from health.services import records as services
 
 from ..accounts.conftest import make_account
 

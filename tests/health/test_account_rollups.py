@@ -12,11 +12,11 @@ from django.core.management import call_command
 from django.db.models import Count, Min, Q, Sum
 from django_scopes import scope
 
-from health import services
 from health.ingestion.rollups import account_rollups_rebuild
 from health.ingestion.services import ingest
 from health.models import AccountRollup, ContactHealth, EventRollup
-from health.scoring import usage
+from health.selectors import adoption as usage
+from health.services import usage as services
 
 from .scoring_helpers import DAY, account, ago, catalogue, people, score_day, send, uses
 from .test_rollups import _story

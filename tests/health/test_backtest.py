@@ -10,8 +10,8 @@ from django_scopes import scope
 from accounts import services as account_services
 from accounts.models import Account
 from health.models import HealthModel
-from health.scoring import backtest
-from health.scoring import services as scoring
+from health.services import backtest
+from health.services import scores as scoring
 from renewals import services as renewal_services
 from renewals.models import Outcome, Renewal
 

@@ -15,8 +15,8 @@ from accounts import services as account_services
 from accounts.models import Account
 from core import tenant_time
 from health.forms.model import HealthModelEditor
-from health.scoring import backtest, backtest_jobs
-from health.scoring import services as scoring
+from health.services import backtest, backtest_jobs
+from health.services import scores as scoring
 
 from .scoring_helpers import account, people, save_model, send, uses
 from .test_model_views import EDIT, _post_data

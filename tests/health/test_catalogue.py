@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django_scopes import scope
 
-from health import services
 from health.ingestion.services import ingest
+from health.services import usage as services
 
 from .usage_helpers import account, contact, definitions, rollups, track
 

@@ -8,8 +8,8 @@ from django_scopes import scope
 
 from accounts import services as account_services
 from accounts.models import Account, Contact
-from health import services
 from health.ingestion.services import ingest
+from health.services import usage as services
 
 from .usage_helpers import account, contact, errors, raw_events, rollups, track
 

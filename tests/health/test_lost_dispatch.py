@@ -13,11 +13,11 @@ from django_scopes import scope
 from communications.models import Enrollment, EnrollmentStatus, Notification
 from core import events
 from health.models import HealthSignal, SignalStatus
-from health.scoring import detection
+from health.services import detection
 from journeys.models import TrackFlag
 from renewals.models import ExpansionOpportunity, ForecastChange, Renewal
 
-from ..renewals.builders import contract_for, make_account, today_of
+from ..renewals.helpers import contract_for, make_account, today_of
 
 pytestmark = pytest.mark.django_db
 

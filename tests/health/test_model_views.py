@@ -11,8 +11,8 @@ from accounts.models import Account
 from core import tenant_time
 from health.forms.model import HealthModelForm
 from health.models import HealthModel, RecomputeRun
-from health.scoring import services as scoring
 from health.scoring.measures import MEASURES
+from health.services import scores as scoring
 from tenancy.models import Role
 
 from .scoring_helpers import account, people, send, uses

@@ -14,7 +14,7 @@ from django_scopes import scope
 from config.celery import app as celery_app
 from health.ingestion.services import ingest
 from health.models import HealthScore, RecomputeBatch, RecomputeRun, RunStatus
-from health.scoring import runs
+from health.services import runs
 from health.tasks import health_recompute_sweep
 from tenancy.leases import task_lease
 

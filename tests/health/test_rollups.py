@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_scopes import scope
 
-from health import services
 from health.ingestion.services import ingest
 from health.models import EventRollup
+from health.services import usage as services
 
 from .usage_helpers import account, contact, raw_events, rollups, track
 

@@ -13,7 +13,7 @@ from accounts import services as account_services
 from core import tenant_time
 from health.ingestion.services import ingest
 from health.models import HealthScore, HealthSignal, SignalKind, SignalStatus
-from health.scoring import services as scoring_services
+from health.services import scores as scoring_services
 from tenancy.models import Role
 
 from .signal_helpers import account, signal

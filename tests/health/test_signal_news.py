@@ -9,11 +9,11 @@ from django.utils import timezone
 from django_scopes import scope
 
 from health.models import HealthSignal
-from health.scoring import detection
+from health.services import detection
 from health.signals import signals_announce
 from renewals.models import Renewal
 
-from ..renewals.builders import contract_for, make_account
+from ..renewals.helpers import contract_for, make_account
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from accounts.models import ImportJob, ImportKind, ImportMode, ImportStatus
 from accounts.tasks import imports_requeue_all
 from core.imports import reading
 from health.models import Invoice, Meeting, NpsResponse, SubscriptionChange, SupportTicket
-from health.records import import_jobs
+from health.services import record_imports as import_jobs
 from tenancy.leases import task_lease
 from tenancy.models import Role
 

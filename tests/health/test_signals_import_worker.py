@@ -5,8 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_scopes import scope
 
 from accounts.models import ImportJob, ImportStatus
-from health.records import import_jobs
-from health.records.import_jobs import PROGRESS_EVERY
+from health.services import record_imports as import_jobs
+from health.services.record_imports import PROGRESS_EVERY
 
 from .signal_helpers import account, count
 

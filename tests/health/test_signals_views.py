@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope
 
-from health.records import selectors
+from health.selectors import records as selectors
 from tenancy.models import Role
 
 from .signal_helpers import account, contact, signal

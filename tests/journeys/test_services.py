@@ -17,7 +17,7 @@ from accounts.models import ImportKind, ImportMode
 from core import tenant_time
 from core.events import receives
 from health.models import HealthSignal, Severity, SignalKind
-from health.scoring import detection
+from health.services import detection
 from journeys import services
 from journeys.models import (
     CriterionCheck,

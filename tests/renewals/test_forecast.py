@@ -2,7 +2,7 @@
 leader's review inside the window, idempotent refreshes, and the health signals that trigger them.
 
 Health scores are another app's data that the forecast reads: the scores are written with health's own
-writers (health.scoring.writing, and accounts' account_health_update for the account's columns) on purpose,
+writers (health.services.score_writes, and accounts' account_health_update for the account's columns) on purpose,
 to set exact figures; signals go through health's signals_sync, which announces them on commit like the
 nightly run does."""
 
@@ -17,14 +17,14 @@ from django_scopes import scope
 from accounts.services import account_health_update
 from core.text import day
 from health.models import HealthScore, HealthSignal, Severity, SignalKind
-from health.scoring import writing
-from health.scoring.detection import Wanted, signals_sync
-from health.scoring.services import health_model_current
+from health.services import score_writes as writing
+from health.services.detection import Wanted, signals_sync
+from health.services.scores import health_model_current
 from renewals import services
 from renewals.models import Checkpoint, Contract, Forecast, ForecastChange, RenewalStatus
 from renewals.services.forecast import renewals_refresh_forecast
 
-from .builders import contract_for, make_account, reload_renewal, renewal_of, today_of
+from .helpers import contract_for, make_account, reload_renewal, renewal_of, today_of
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django_scopes import scope
 
 from health.models import HealthSignal, Severity, SignalKind, SignalStatus
-from health.scoring.detection import Wanted, signals_sync
+from health.services.detection import Wanted, signals_sync
 from renewals import services
 from renewals.models import (
     AmendmentKind,
@@ -20,7 +20,7 @@ from renewals.models import (
     OpportunityStage,
 )
 
-from .builders import contract_for, make_account, reload_contract, today_of
+from .helpers import contract_for, make_account, reload_contract, today_of
 
 pytestmark = pytest.mark.django_db
 

@@ -9,12 +9,12 @@ from django.urls import reverse
 from django_scopes import scope
 
 from health.models import Severity, SignalKind
-from health.scoring.detection import Wanted, signals_sync
+from health.services.detection import Wanted, signals_sync
 from renewals import services
 from renewals.models import ContractAmendment, ExpansionOpportunity
 from tenancy.models import Role
 
-from .builders import contract_for, make_account, reload_contract, today_of
+from .helpers import contract_for, make_account, reload_contract, today_of
 
 pytestmark = pytest.mark.django_db
 

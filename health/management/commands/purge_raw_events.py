@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scope
 
 from core.text import plural
-from health.services import raw_events_purge
+from health.services.usage import raw_events_purge
 from tenancy.models import Tenant
 
 

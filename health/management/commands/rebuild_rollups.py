@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scope
 
 from health.management.tenants import tenant_from_slug
-from health.services import account_rollups_rebuild, rollups_rebuild
+from health.services.usage import account_rollups_rebuild, rollups_rebuild
 
 
 class Command(BaseCommand):

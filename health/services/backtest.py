@@ -25,10 +25,10 @@ from core import tenant_time
 from tenancy.models import Tenant
 
 from ..models import Band, HealthModel
-from .engine import AccountScore, score_inputs
-from .inputs import Inputs, measure_inputs
-from .services import ModelsInEffect, health_models_in_effect
-from .usage import usage_first_day
+from ..scoring.engine import AccountScore, Inputs, score_inputs
+from ..selectors.adoption import usage_first_day
+from ..selectors.inputs import measure_inputs
+from .scores import ModelsInEffect, health_models_in_effect
 
 HORIZONS = (30, 60, 90)
 LEAD_WINDOW = 90  # days before a churn in which a red score counts as a warning

@@ -24,9 +24,9 @@ from accounts.models import ImportMode
 from tenancy.models import Tenant
 
 from ..models import Invoice, Meeting, MeetingStatus, SubscriptionChange, SubscriptionChangeKind, SupportTicket
+from ..models.record_kinds import RecordKind, kind_of
 from ..models.records import Record
-from . import selectors
-from .kinds import RecordKind, kind_of
+from ..selectors import records as selectors
 
 Errors = dict[str, list[str]]
 

@@ -8,9 +8,9 @@ from accounts.models import Account
 from tenancy.models import Tenant
 from tenancy.parsing import storable_text
 
+from ..models.record_kinds import KINDS, RecordKind
 from ..models.records import Record
-from .kinds import KINDS, RecordKind
-from .timeline import timeline_item
+from .record_timeline import timeline_item
 
 # SQLite allows a few thousand parameters per query; PostgreSQL more. Chunks stay under both.
 CHUNK = 1000

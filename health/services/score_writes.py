@@ -13,7 +13,7 @@ from django.db import connection
 from tenancy.pg_arrays import rows_per_statement, rows_source
 
 from ..models import ContactHealth, HealthScore
-from .rows import query_rows
+from ..selectors.rows import query_rows
 
 SCORE_COLUMNS = {
     "account_id": "bigint",

@@ -21,7 +21,7 @@ from tenancy.models import Tenant, User
 from tenancy.queue import enqueue_on_commit
 
 from ..models import RecomputeBatch, RecomputeRun, RunKind, RunStatus
-from .services import accounts_score_day
+from .scores import accounts_score_day
 
 # A batch is a task of a second or two: each query reads a thousand accounts at once, so the fixed
 # costs of a statement and of a batch are shared by more accounts than with a few hundred, and a

@@ -25,9 +25,9 @@ from core.imports.jobs import Checked, RowError, job_finish, job_save, rejected_
 from core.imports.reading import read_upload
 from tenancy.models import Tenant, User
 
-from . import services
-from .imports import RowChecker, find_columns
-from .kinds import KINDS
+from ..models.record_kinds import KINDS
+from . import records
+from .record_import_checks import RowChecker, find_columns
 
 # The run holds every row in memory and writes them in one transaction (all or nothing needs both), and
 # must end well within the task's time limit (CELERY_TASK_SOFT_TIME_LIMIT, 5 minutes): 100,000 tickets
@@ -108,7 +108,7 @@ def record_import_run(job: ImportJob) -> ImportJob:
             job_save(job, processed_rows=index)
 
     try:
-        result = services.record_bulk_upsert(
+        result = records.record_bulk_upsert(
             tenant=tenant,
             kind=kind,
             rows=checked.values,
@@ -123,7 +123,7 @@ def record_import_run(job: ImportJob) -> ImportJob:
         for name, messages in problems.items():
             column = checker.column_of(name)
             checked.reject(index, RowError(table.lines[index], column, checker.cell(column, index), " ".join(messages)))
-    created, updated = result.count(services.CREATED), result.count(services.UPDATED)
+    created, updated = result.count(records.CREATED), result.count(records.UPDATED)
     rejected = len(checked.errors)
     if rejected and job.mode != ImportMode.VALID_ROWS:
         status = ImportStatus.REJECTED

@@ -25,7 +25,7 @@ from accounts.parsing import parse_bool, parse_choice, parse_date, parse_decimal
 from tenancy.models import Tenant
 
 from ..models import MeetingKind, MeetingStatus, SubscriptionChangeKind, TicketPriority, TicketSentiment, TicketStatus
-from .kinds import RecordKind
+from ..models.record_kinds import RecordKind
 
 PRIORITY_WORDS = {"urgent": "p1", "high": "p2", "normal": "p3", "medium": "p3", "low": "p4"}
 

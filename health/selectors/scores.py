@@ -25,10 +25,10 @@ from ..models import (
     SubscriptionChangeKind,
     SupportTicket,
 )
-from .engine import contributions
-from .explain import describe
+from ..scoring.engine import contributions
+from ..scoring.explain import describe
+from ..scoring.measures import BY_KEY, FAMILY_LABELS, Family
 from .inputs import EXECUTIVE_MEETING, WINDOW_DAYS, day_end, ticket_open_at
-from .measures import BY_KEY, FAMILY_LABELS, Family
 
 MAX_ROWS = 200
 SEVERITY_RANK = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2, Severity.OPPORTUNITY: 3}

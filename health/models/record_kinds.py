@@ -1,9 +1,9 @@
-"""The five kinds of record and what differs between them; the rest of the package is written once for all."""
+"""The five kinds of record and what differs between them; services, selectors, the API and the import are
+written once for all of them."""
 
 from dataclasses import dataclass
 
-from ..models import Invoice, Meeting, NpsResponse, SubscriptionChange, SupportTicket
-from ..models.records import Record
+from .records import Invoice, Meeting, NpsResponse, Record, SubscriptionChange, SupportTicket
 
 
 @dataclass(frozen=True)

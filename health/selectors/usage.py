@@ -8,8 +8,8 @@ from django.utils import timezone
 from core import tenant_time
 from tenancy.models import Tenant
 
-from .models import EventDefinition, EventRollup, IngestionError, IngestionSettings
-from .models.usage import DEFAULT_GROUP_TRAITS
+from ..models import EventDefinition, EventRollup, IngestionError, IngestionSettings
+from ..models.usage import DEFAULT_GROUP_TRAITS
 
 
 def ingestion_settings_for(*, tenant: Tenant) -> IngestionSettings:

@@ -11,9 +11,8 @@ from django.utils import timezone
 from core import text
 
 from ..models import HealthModel, HealthSignal, Severity, SignalKind, SignalStatus
+from ..scoring.engine import AccountScore, Inputs
 from ..signals import signals_announce
-from .engine import AccountScore
-from .inputs import Inputs
 
 SCORE_DROP_POINTS = 15
 BAND_CHANGE_MIN_POINTS = 5

@@ -14,11 +14,11 @@ from core import tenant_time
 from tenancy.models import Tenant, User
 
 from ..models import HealthModel, HealthScore
-from . import detection, writing
-from .engine import AccountScore, score_inputs
-from .explain import explain
-from .inputs import Inputs, measure_inputs
-from .measures import BY_KEY, OPS, default_measure_settings
+from ..scoring.engine import AccountScore, Inputs, score_inputs
+from ..scoring.explain import explain
+from ..scoring.measures import BY_KEY, OPS, default_measure_settings
+from ..selectors.inputs import measure_inputs
+from . import detection, score_writes
 
 MAX_WEIGHT = 100
 HISTORY_BATCH = 2_000  # accounts per transaction when scoring past days
@@ -250,7 +250,7 @@ def accounts_score_day(
                 computed_at=now,
             )
         )
-    writing.health_scores_upsert(tenant_id=tenant.pk, scores=rows)
+    score_writes.health_scores_upsert(tenant_id=tenant.pk, scores=rows)
     if detect:
         _contacts_write(tenant, day, inputs)
         _accounts_write(tenant, scores)
@@ -298,7 +298,7 @@ def _contacts_write(tenant: Tenant, day: dt.date, inputs: Inputs) -> None:
             strict=True,
         )
     )
-    writing.contact_health_upsert(tenant_id=tenant.pk, account_ids=inputs.accounts.index.tolist(), rows=rows)
+    score_writes.contact_health_upsert(tenant_id=tenant.pk, account_ids=inputs.accounts.index.tolist(), rows=rows)
 
 
 def _accounts_write(tenant: Tenant, scores: dict[int, AccountScore]) -> None:

@@ -6,7 +6,6 @@ the same inputs under another model without reading anything again.
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 import pandas as pd
 from django.db.models import Avg, Count, Max, Q, Sum
@@ -27,23 +26,11 @@ from ..models import (
     SupportTicket,
     TicketStatus,
 )
-from .measures import MEASURES, TICKET_WEIGHTS
-from .usage import WINDOW_DAYS, account_usage, account_used_before, contact_usage, power_users
+from ..scoring.engine import Inputs
+from ..scoring.measures import MEASURES, TICKET_WEIGHTS
+from .adoption import WINDOW_DAYS, account_usage, account_used_before, contact_usage, power_users
 
 __all__ = ["WINDOW_DAYS", "Inputs", "day_end", "measure_inputs", "ticket_open_at"]
-
-
-@dataclass
-class Inputs:
-    """Raw values (NaN: no data) and the facts that explanations and signals quote."""
-
-    tenant: Tenant  # whose money and days the sentences quote
-    day: dt.date
-    accounts: pd.DataFrame  # index account_id: name, segment, seats_purchased, arr, ... custom values
-    raw: pd.DataFrame  # index account_id, a column per measure key
-    details: dict[int, dict[str, dict]] = field(default_factory=dict)
-    contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
-    facts: dict[int, dict] = field(default_factory=dict)  # advanced use, locked clicks, ticket spike, ...
 
 
 # What a measure counts, in one place for the scores and for the pages that show the rows behind them.

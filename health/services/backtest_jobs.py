@@ -24,7 +24,7 @@ from tenancy.queue import enqueue
 
 from ..models import HealthModel
 from .backtest import BacktestReport, Comparison, backtest_compare, backtest_run
-from .services import ModelsInEffect, health_models_in_effect
+from .scores import ModelsInEffect, health_models_in_effect
 
 RESULT_SECONDS = 3600
 # A build that has said nothing for this long is taken for dead (its worker gone): the next ask starts again.

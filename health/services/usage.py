@@ -13,13 +13,13 @@ from accounts.models import CustomFieldDefinition
 from core import tenant_time
 from tenancy.models import Tenant
 
-from .ingestion.rollups import account_rollups_rebuild as account_rollups_rebuild
-from .ingestion.rollups import default_points, hold_points
-from .ingestion.rollups import rollups_rebuild as rollups_rebuild
-from .ingestion.traits import group_trait_target_problem
-from .models import AccountRollup, EventDefinition, EventRollup, IngestionSettings, RawEvent
-from .models.usage import DEFAULT_GROUP_TRAITS
-from .selectors import ingestion_settings_for
+from ..ingestion.rollups import account_rollups_rebuild as account_rollups_rebuild
+from ..ingestion.rollups import default_points, hold_points
+from ..ingestion.rollups import rollups_rebuild as rollups_rebuild
+from ..ingestion.traits import group_trait_target_problem
+from ..models import AccountRollup, EventDefinition, EventRollup, IngestionSettings, RawEvent
+from ..models.usage import DEFAULT_GROUP_TRAITS
+from ..selectors.usage import ingestion_settings_for
 
 MAX_POINTS = Decimal("9999.99")
 FLAGS = ("is_core", "is_advanced", "is_locked", "is_upgrade_page")
