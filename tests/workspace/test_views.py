@@ -172,17 +172,3 @@ def test_admin_changes_a_members_role_and_team(alice, bob, login, tenant_a):
     with scope(tenant=tenant_a):
         bobs.refresh_from_db()
     assert (bobs.role, bobs.team, bobs.is_active) == (Role.LEADER, Team.SALES, True)
-
-
-def test_get_or_404_turns_only_a_missing_object_into_a_404(tenant_a):
-    from django.http import Http404
-
-    from accounts import selectors as account_selectors
-    from core.web import get_or_404
-
-    with scope(tenant=tenant_a):
-        with pytest.raises(Http404):
-            get_or_404(account_selectors.account_get, tenant=tenant_a, account_id=987654321)
-        # A call with the wrong arguments is a bug, shown as one instead of hidden behind "Not found".
-        with pytest.raises(TypeError):
-            get_or_404(account_selectors.account_get, tenant=tenant_a, no_such_argument=1)
