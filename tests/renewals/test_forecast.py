@@ -24,7 +24,7 @@ from renewals import services
 from renewals.models import Checkpoint, Contract, Forecast, ForecastChange, RenewalStatus
 from renewals.services.forecast import renewals_refresh_forecast
 
-from .helpers import contract_for, make_account, reload_renewal, renewal_of, today_of
+from .builders import contract_for, make_account, reload_renewal, renewal_of, today_of
 
 pytestmark = pytest.mark.django_db
 

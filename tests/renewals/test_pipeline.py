@@ -20,7 +20,7 @@ from renewals.models import (
     OpportunityStage,
 )
 
-from .helpers import contract_for, make_account, reload_contract, today_of
+from .builders import contract_for, make_account, reload_contract, today_of
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from renewals import services
 from renewals.models import ContractAmendment, ExpansionOpportunity
 from tenancy.models import Role
 
-from .helpers import contract_for, make_account, reload_contract, today_of
+from .builders import contract_for, make_account, reload_contract, today_of
 
 pytestmark = pytest.mark.django_db
 
