@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 
-from . import selectors
-from .permissions import Capability, membership_can
+from tenancy import selectors
+from tenancy.permissions import Capability, membership_can
 
 
 def tenancy(request: HttpRequest) -> dict:
