@@ -24,13 +24,16 @@ from renewals.api import metrics as renewal_metrics_api
 from renewals.api import pipeline as pipeline_api
 from renewals.api import renewals as renewals_api
 from renewals.api import settings as renewal_settings_api
-from workspace import api as workspace_api
+from workspace.api import invitations as workspace_invitations_api
+from workspace.api import keys as workspace_keys_api
+from workspace.api import members as workspace_members_api
+from workspace.api import tenants as workspace_tenants_api
 
 router = DefaultRouter(trailing_slash=True)
-router.register("members", workspace_api.MembershipViewSet, basename="membership")
-router.register("invitations", workspace_api.InvitationViewSet, basename="invitation")
-router.register("api-tokens", workspace_api.ApiTokenViewSet, basename="api-token")
-router.register("write-keys", workspace_api.WriteKeyViewSet, basename="write-key")
+router.register("members", workspace_members_api.MembershipViewSet, basename="membership")
+router.register("invitations", workspace_invitations_api.InvitationViewSet, basename="invitation")
+router.register("api-tokens", workspace_keys_api.ApiTokenViewSet, basename="api-token")
+router.register("write-keys", workspace_keys_api.WriteKeyViewSet, basename="write-key")
 router.register("accounts", accounts_api.AccountViewSet, basename="account")
 router.register("contacts", accounts_api.ContactViewSet, basename="contact")
 router.register("tiers", accounts_api.ServiceTierViewSet, basename="tier")
@@ -84,9 +87,9 @@ router.register("notifications", communication_notifications_api.NotificationVie
 router.register("in-app-messages", communication_tracking_api.InAppMessageViewSet, basename="in-app-message")
 
 urlpatterns = [
-    path("me/", workspace_api.MeView.as_view(), name="me"),
-    path("whoami/", workspace_api.WhoAmIView.as_view(), name="whoami"),
-    path("tenant/", workspace_api.TenantView.as_view(), name="tenant"),
+    path("me/", workspace_tenants_api.MeView.as_view(), name="me"),
+    path("whoami/", workspace_tenants_api.WhoAmIView.as_view(), name="whoami"),
+    path("tenant/", workspace_tenants_api.TenantView.as_view(), name="tenant"),
     path("ingestion-settings/", health_api.IngestionSettingsView.as_view(), name="ingestion-settings"),
     path("health-backtest/", health_model_api.HealthBacktestView.as_view(), name="health-backtest"),
     path("journey-analytics/", journey_analytics_api.JourneyAnalyticsView.as_view(), name="journey-analytics"),

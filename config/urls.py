@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from accounts.urls import urlpatterns as accounts_urlpatterns
 from dashboard.urls import account_urlpatterns as account_360_urlpatterns
 from health.urls import tracking_urlpatterns
-from workspace.forms import EmailAuthenticationForm
+from workspace.forms.sign_in import EmailAuthenticationForm
 
 from . import api_docs
 from .healthz import healthz

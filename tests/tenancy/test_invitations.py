@@ -340,9 +340,9 @@ def test_two_submits_of_one_link_make_one_person_and_one_member(tenant_a, alice)
 
 
 def test_the_members_page_says_how_many_more_invitations_are_pending(tenant_a, alice, login, monkeypatch):
-    import workspace.views
+    from workspace.views import members
 
-    monkeypatch.setattr(workspace.views, "MEMBERS_PER_PAGE", 2)
+    monkeypatch.setattr(members, "MEMBERS_PER_PAGE", 2)
     with scope(tenant=tenant_a):
         for n in range(3):
             invitations.invitation_create(
