@@ -6,18 +6,6 @@ from core.web import member_required
 
 
 @member_required()
-def home(request: HttpRequest) -> HttpResponse:
-    """The CSM's morning page: who needs attention today and why."""
-    return render(request, "dashboard/home.html")
-
-
-@member_required()
-def reports(request: HttpRequest) -> HttpResponse:
-    """The CS leader's portfolio reports."""
-    return render(request, "dashboard/reports.html")
-
-
-@member_required()
 def account_360(request: HttpRequest, account_id: int) -> HttpResponse:
     """The account 360: accounts' facts, tier and contacts with the health, journey, renewals, communications
     and timeline cards, each of which its own app serves after the page."""
