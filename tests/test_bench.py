@@ -13,7 +13,7 @@ from django_scopes import scope
 from accounts.models import Account, Contact
 from bench import health_data, import_accounts, ingest_batch, request_overhead
 from health.models import AccountRollup, EventRollup, RawEvent
-from tests.health.usage_helpers import basic
+from tests.health.builders import basic
 
 ON_POSTGRESQL = django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 

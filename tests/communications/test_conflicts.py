@@ -11,7 +11,7 @@ from communications.services.conflicts import BLACKOUT, SAME_DAY, TEAMS_SAME_WEE
 from core import tenant_time
 from tenancy.models import Team
 
-from ..health.signal_helpers import signal
+from ..health.builders import record as signal
 from ..renewals.builders import contract_for
 from .builders import at_local, contact_of, entry_for, make_account
 

@@ -29,7 +29,7 @@ from core.text import day
 from tenancy.leases import task_lease
 from tenancy.models import Membership, Role, Team
 
-from ..health.signal_helpers import signal
+from ..health.builders import record as signal
 from .builders import (
     FlakyBackend,
     WorkerKilled,

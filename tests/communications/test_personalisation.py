@@ -18,7 +18,7 @@ from core.text import day
 from renewals import peers as renewal_peers
 from renewals import services as renewal_services
 
-from ..health.usage_helpers import post, track, write_key
+from ..health.builders import post, track, write_key
 from .builders import contact_of, entry_for, make_account
 
 pytestmark = pytest.mark.django_db

@@ -18,11 +18,21 @@ from health.models import AccountRollup, ContactHealth, EventRollup
 from health.selectors import adoption as usage
 from health.services import usage as services
 
-from .scoring_helpers import DAY, account, ago, catalogue, people, score_day, send, uses
+from .builders import (
+    DAY,
+    account,
+    ago,
+    catalogue,
+    contact,
+    people,
+    rollups,
+    score_day,
+    send,
+    track,
+    tracked_account,
+    uses,
+)
 from .test_rollups import _story
-from .usage_helpers import account as usage_account
-from .usage_helpers import contact as usage_contact
-from .usage_helpers import rollups, track
 
 pytestmark = pytest.mark.django_db
 
@@ -46,8 +56,8 @@ def summed(tenant) -> list[tuple]:
 
 def test_ingestion_keeps_the_account_rollups_the_sum_of_the_peoples(tenant_a, tenant_b):
     _story(tenant_a)
-    acme = usage_account(tenant_b, "acme")
-    usage_contact(tenant_b, acme, "u1")
+    acme = tracked_account(tenant_b, "acme")
+    contact(tenant_b, acme, "u1")
     ingest(tenant=tenant_b, calls=[track("u1", timestamp="2026-03-01T10:00:00Z")])
 
     assert account_rollups(tenant_a) == summed(tenant_a)
@@ -56,8 +66,8 @@ def test_ingestion_keeps_the_account_rollups_the_sum_of_the_peoples(tenant_a, te
 
 
 def test_a_retried_batch_adds_nothing_to_the_account_rollups(tenant_a):
-    acme = usage_account(tenant_a, "acme")
-    usage_contact(tenant_a, acme, "u1")
+    acme = tracked_account(tenant_a, "acme")
+    contact(tenant_a, acme, "u1")
     calls = [track("u1", timestamp=f"2026-03-0{day}T10:00:00Z") for day in (1, 1, 2)]
     ingest(tenant=tenant_a, calls=calls)
     once = account_rollups(tenant_a)

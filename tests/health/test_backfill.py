@@ -10,7 +10,7 @@ from django_scopes import scope
 
 from health.models import RawEvent
 
-from .usage_helpers import account, contact, rollups
+from .builders import contact, rollups, tracked_account
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def _jsonl(tmp_path, lines) -> str:
 
 
 def test_jsonl_backfill_counts_once_however_often_it_runs(tenant_a, tmp_path, capsys):
-    acme = account(tenant_a, "acme-1")
+    acme = tracked_account(tenant_a, "acme-1")
     jane = contact(tenant_a, acme, "u1")
     path = _jsonl(
         tmp_path,
@@ -46,7 +46,7 @@ def test_jsonl_backfill_counts_once_however_often_it_runs(tenant_a, tmp_path, ca
 
 
 def test_csv_backfill_attributes_by_group_column(tenant_a, tmp_path, capsys):
-    acme = account(tenant_a, "acme-1")
+    acme = tracked_account(tenant_a, "acme-1")
     path = tmp_path / "events.csv"
     path.write_text(
         "type,event,userId,groupId,timestamp,properties\n"

@@ -15,7 +15,7 @@ from health.services import scores as scoring
 from renewals import services as renewal_services
 from renewals.models import Outcome, Renewal
 
-from .scoring_helpers import DAY, account, people, save_model, send, uses
+from .builders import DAY, account, people, save_model, send, uses
 
 pytestmark = pytest.mark.django_db
 

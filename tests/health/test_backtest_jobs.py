@@ -18,7 +18,7 @@ from health.forms.model import HealthModelEditor
 from health.services import backtest, backtest_jobs
 from health.services import scores as scoring
 
-from .scoring_helpers import account, people, save_model, send, uses
+from .builders import account, people, save_model, send, uses
 from .test_model_views import EDIT, _post_data
 
 pytestmark = pytest.mark.django_db

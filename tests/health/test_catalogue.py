@@ -9,7 +9,7 @@ from django_scopes import scope
 from health.ingestion.services import ingest
 from health.services import usage as services
 
-from .usage_helpers import account, contact, definitions, rollups, track
+from .builders import contact, definitions, rollups, track, tracked_account
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ API = "/api/v1/event-definitions/"
 
 @pytest.fixture
 def usage(tenant_a):
-    acme = account(tenant_a, "acme")
+    acme = tracked_account(tenant_a, "acme")
     contact(tenant_a, acme, "u1")
     calls = [
         track("u1", timestamp="2026-03-01T10:00:00Z"),
@@ -56,7 +56,7 @@ def test_new_points_re_weight_the_rollups(tenant_a, usage):
 def test_points_for_an_event_not_seen_yet(tenant_a):
     with scope(tenant=tenant_a):
         services.event_definition_set(tenant=tenant_a, name="Report Published", points=9, is_core=True)
-    acme = account(tenant_a, "acme")
+    acme = tracked_account(tenant_a, "acme")
     contact(tenant_a, acme, "u1")
     ingest(tenant=tenant_a, calls=[track("u1", event="Report Published")])
     assert rollups(tenant_a)[0][4:] == (1, Decimal("9.00"))

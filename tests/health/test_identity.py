@@ -11,7 +11,7 @@ from accounts.models import Account, Contact
 from health.ingestion.services import ingest
 from health.services import usage as services
 
-from .usage_helpers import account, contact, errors, raw_events, rollups, track
+from .builders import contact, errors, raw_events, rollups, track, tracked_account
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def test_group_creates_the_account_from_traits_and_links_the_person(tenant_a):
 
 
 def test_a_bad_trait_is_noted_and_the_link_still_made(tenant_a):
-    existing = account(tenant_a, "acme", seats_purchased=10)
+    existing = tracked_account(tenant_a, "acme", seats_purchased=10)
     traits = {"employees": "lots", "industry": "Retail"}
     calls = [{"type": "group", "userId": "u1", "groupId": "acme", "traits": traits}]
     ingest(tenant=tenant_a, calls=calls)
@@ -66,7 +66,7 @@ def test_a_bad_trait_is_noted_and_the_link_still_made(tenant_a):
 def test_a_trait_problem_names_the_call_that_sent_the_trait(tenant_a):
     """Two group calls for one account, and two identify calls for one person, in one batch: their traits
     are merged, but a bad trait's note carries the messageId of the call that sent it, not of the last."""
-    acme = account(tenant_a, "acme")
+    acme = tracked_account(tenant_a, "acme")
     contact(tenant_a, acme, "u1")
     calls = [
         {"type": "group", "userId": "u1", "groupId": "acme", "messageId": "g-bad", "traits": {"employees": "many"}},
@@ -85,7 +85,7 @@ def test_a_trait_problem_names_the_call_that_sent_the_trait(tenant_a):
 
 
 def test_an_arr_trait_does_not_overrule_the_contracts_and_the_other_traits_apply(tenant_a):
-    existing = account(tenant_a, "acme", seats_purchased=10)
+    existing = tracked_account(tenant_a, "acme", seats_purchased=10)
     with scope(tenant=tenant_a):
         # What renewals does once the account has contracts.
         account_services.account_update(account=existing, by=None, arr=Decimal(50_000), arr_from_contracts=True)
@@ -107,13 +107,13 @@ def test_unknown_groups_are_not_created_when_the_tenant_says_so(tenant_a):
         assert not Account.objects.filter(tenant=tenant_a).exists()
     assert "do not create accounts" in errors(tenant_a)[0].reason
     # The tenant's own mapping applies to accounts that exist.
-    known = account(tenant_a, "known")
+    known = tracked_account(tenant_a, "known")
     ingest(tenant=tenant_a, calls=[{"type": "group", "userId": "u1", "groupId": "known", "traits": {"company": "K"}}])
     assert _account(tenant_a, "known").name == "K" and _contact(tenant_a, "u1").account_id == known.pk
 
 
 def test_identify_keeps_a_known_contact_current(tenant_a):
-    acme = account(tenant_a, "acme")
+    acme = tracked_account(tenant_a, "acme")
     contact(tenant_a, acme, "u1", name="J", email="old@acme.example")
     traits = {"firstName": "Jane", "lastName": "Roe", "email": "jane@acme.example", "title": "VP"}
     traits["roles"] = ["champion"]
@@ -153,7 +153,7 @@ def test_new_person_waits_for_a_group_call_then_everything_counts(tenant_a):
 
 
 def test_context_group_id_links_a_new_person_to_a_known_account(tenant_a):
-    acme = account(tenant_a, "acme")
+    acme = tracked_account(tenant_a, "acme")
     ingest(tenant=tenant_a, calls=[track("u7", context={"groupId": "acme"})])
     person = _contact(tenant_a, "u7")
     assert person.account_id == acme.pk
@@ -161,7 +161,7 @@ def test_context_group_id_links_a_new_person_to_a_known_account(tenant_a):
 
 
 def test_unknown_context_group_waits_for_its_account(tenant_a):
-    acme = account(tenant_a, "acme")
+    acme = tracked_account(tenant_a, "acme")
     contact(tenant_a, acme, "u1")
     ingest(tenant=tenant_a, calls=[track("u1", context={"groupId": "beta"})])
     # Not guessed from the person's account: the event said it was for beta.
@@ -176,7 +176,7 @@ def test_unknown_context_group_waits_for_its_account(tenant_a):
 
 @pytest.mark.parametrize("link", ["identify", "alias"])
 def test_anonymous_events_count_once_linked(tenant_a, link):
-    acme = account(tenant_a, "acme")
+    acme = tracked_account(tenant_a, "acme")
     person = contact(tenant_a, acme, "u1")
     ingest(
         tenant=tenant_a,
@@ -218,7 +218,7 @@ def test_anonymous_person_linked_before_they_have_a_contact(tenant_a):
 
 
 def test_identify_group_and_alias_are_kept_but_never_roll_up(tenant_a):
-    account(tenant_a, "acme")
+    tracked_account(tenant_a, "acme")
     calls = [
         {"type": "group", "userId": "u1", "groupId": "acme"},
         {"type": "identify", "userId": "u1", "traits": {"name": "Jane"}},
@@ -230,7 +230,7 @@ def test_identify_group_and_alias_are_kept_but_never_roll_up(tenant_a):
 
 
 def test_usage_moves_the_contacts_last_seen_forward_only(tenant_a):
-    acme = account(tenant_a, "acme-1")
+    acme = tracked_account(tenant_a, "acme-1")
     jane = contact(tenant_a, acme, "u1")
     ingest(
         tenant=tenant_a,

@@ -14,7 +14,7 @@ from health.ingestion.limits import MAX_BATCH_EVENTS
 from tenancy import services as tenancy_services
 from tenancy.models import ApiKeyKind
 
-from .usage_helpers import account, basic, contact, errors, post, raw_events, rollups, track, write_key
+from .builders import basic, contact, errors, post, raw_events, rollups, track, tracked_account, write_key
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def key(tenant_a):
 
 @pytest.fixture
 def acme(tenant_a):
-    acme = account(tenant_a, "acme")
+    acme = tracked_account(tenant_a, "acme")
     contact(tenant_a, acme, "u1")
     return acme
 
@@ -206,7 +206,7 @@ def test_a_retried_batch_counts_once(client, tenant_a, key, acme):
 
 
 def test_another_tenants_group_id_never_attaches(client, tenant_a, tenant_b, key):
-    theirs = account(tenant_b, "acme-1", name="Bravo's Acme")
+    theirs = tracked_account(tenant_b, "acme-1", name="Bravo's Acme")
     response = post(client, BATCH, {"batch": [track(user_id="u9", context={"groupId": "acme-1"})]}, secret=key)
     assert response.status_code == 200
     [event] = raw_events(tenant_a)

@@ -13,7 +13,7 @@ from health.ingestion.services import ingest, ingestion_errors_purge
 from health.models import IngestionError
 from health.tasks import ingestion_errors_purge_sweep
 
-from .usage_helpers import errors
+from .builders import errors
 
 REFUSED = {"type": "track", "userId": "u1"}  # no event name
 

@@ -12,7 +12,7 @@ from django_scopes import scope
 from accounts.models import Account
 from health.ingestion.storable import MAX_DEPTH
 
-from .usage_helpers import errors, post, raw_events, track, write_key
+from .builders import errors, post, raw_events, track, write_key
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from accounts.models import Contact
 from health.ingestion.services import ingest
 from health.ingestion.writer import LAST_SEEN_STEP
 
-from .usage_helpers import account, contact, raw_events, rollups, track
+from .builders import contact, raw_events, rollups, track, tracked_account
 
 ON_POSTGRESQL = django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 DAY = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
@@ -22,7 +22,7 @@ DAY = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 
 def _people(tenant, accounts: int, people: int) -> list[tuple[str, str]]:
     """(userId, groupId) of `people` contacts spread over `accounts` accounts."""
-    made = [account(tenant, f"acct-{a}") for a in range(accounts)]
+    made = [tracked_account(tenant, f"acct-{a}") for a in range(accounts)]
     pairs = []
     for n in range(people):
         home = made[n % accounts]
@@ -71,7 +71,7 @@ def _last_seen(tenant, user_id: str) -> dt.datetime | None:
 
 @pytest.mark.django_db
 def test_last_seen_moves_when_a_step_or_more_ahead_and_never_back(tenant_a):
-    acme = account(tenant_a, "acme-1")
+    acme = tracked_account(tenant_a, "acme-1")
     contact(tenant_a, acme, "u1")
     contact(tenant_a, acme, "u2")
     assert _last_seen(tenant_a, "u1") is None
@@ -102,8 +102,8 @@ def test_last_seen_moves_when_a_step_or_more_ahead_and_never_back(tenant_a):
 
 @pytest.mark.django_db
 def test_last_seen_of_another_tenants_person_is_never_moved(tenant_a, tenant_b):
-    mine = contact(tenant_a, account(tenant_a, "acme-1"), "u1")
-    theirs = contact(tenant_b, account(tenant_b, "acme-1"), "u1")
+    mine = contact(tenant_a, tracked_account(tenant_a, "acme-1"), "u1")
+    theirs = contact(tenant_b, tracked_account(tenant_b, "acme-1"), "u1")
     ingest(tenant=tenant_a, calls=[track("u1", timestamp=DAY.isoformat())])
     with scope(tenant=tenant_b):
         theirs.refresh_from_db()
@@ -129,7 +129,7 @@ def test_a_batch_waits_for_no_other_batch_holding_its_people(tenant_a):
     """Another batch has moved Jane's last-seen time and not committed yet (it holds her row). A batch of
     Jane's that does not move her (within the step) writes nothing to her row, so it takes no lock on it
     and goes through at once; before the step, every batch rewrote every person's row and queued here."""
-    acme = account(tenant_a, "acme-1")
+    acme = tracked_account(tenant_a, "acme-1")
     jane = contact(tenant_a, acme, "u1")
     ingest(tenant=tenant_a, calls=[track("u1", timestamp=DAY.isoformat(), context={"groupId": "acme-1"})])
     holder = _other_connection()
@@ -165,7 +165,7 @@ def test_awkward_text_is_stored_exactly_as_sent(tenant_a):
     """Each column goes to PostgreSQL as one array literal, where quotes, backslashes, braces, commas and
     the word NULL mean something: every value must still arrive as it was sent."""
     awkward = ['say "hi"', "back\\slash", "{braces}", "a,b", "NULL", "", "line\nbreak", "Grüße ✓", "'single'"]
-    acme = account(tenant_a, 'acme "one", {1}')
+    acme = tracked_account(tenant_a, 'acme "one", {1}')
     contact(tenant_a, acme, 'u\\1,"x"')
     calls = [
         track(

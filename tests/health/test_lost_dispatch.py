@@ -17,7 +17,7 @@ from health.services import detection
 from journeys.models import TrackFlag
 from renewals.models import ExpansionOpportunity, ForecastChange, Renewal
 
-from ..renewals.helpers import contract_for, make_account, today_of
+from ..renewals.builders import contract_for, make_account, today_of
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from core import tenant_time
 from health.models import HealthModel, RecomputeRun
 from tenancy.models import Role
 
-from .scoring_helpers import account, people, save_model, send, uses
+from .builders import account, people, save_model, send, uses
 
 pytestmark = pytest.mark.django_db
 

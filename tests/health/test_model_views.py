@@ -15,7 +15,7 @@ from health.scoring.measures import MEASURES
 from health.services import scores as scoring
 from tenancy.models import Role
 
-from .scoring_helpers import account, people, send, uses
+from .builders import account, people, send, uses
 
 pytestmark = pytest.mark.django_db
 

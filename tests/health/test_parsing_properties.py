@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from health.ingestion.parsing import Call, CallRejected, RequestRejected, batch_calls, load_object, normalise
 from health.ingestion.storable import MAX_DEPTH, text_problem
 
-from .usage_helpers import errors, post, raw_events, write_key
+from .builders import errors, post, raw_events, write_key
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 DEEP = "@deep@"  # stands in the JSON text for a value nested `n` levels, spliced in after json.dumps

@@ -18,14 +18,14 @@ from health.services import runs
 from health.tasks import health_recompute_sweep
 from tenancy.leases import task_lease
 
-from .usage_helpers import account, contact, track
+from .builders import contact, track, tracked_account
 
 BERLIN_NIGHT = dt.datetime(2026, 11, 30, 1, 30, tzinfo=dt.UTC)  # 02:30 in Berlin, 01:30 in London
 
 
 def _book(tenant, count: int) -> list[int]:
     """`count` accounts, the first with a product user active most days of November."""
-    made = [account(tenant, f"acc-{n:04d}", seats_purchased=4) for n in range(count)]
+    made = [tracked_account(tenant, f"acc-{n:04d}", seats_purchased=4) for n in range(count)]
     contact(tenant, made[0], "u-1", name="Jane Roe")
     calls = [
         track("u-1", timestamp=f"2026-11-{day:02d}T10:00:00Z", context={"groupId": "acc-0000"}) for day in range(1, 30)

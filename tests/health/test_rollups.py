@@ -13,7 +13,7 @@ from health.ingestion.services import ingest
 from health.models import EventRollup
 from health.services import usage as services
 
-from .usage_helpers import account, contact, raw_events, rollups, track
+from .builders import contact, raw_events, rollups, track, tracked_account
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ UTC = dt.UTC
 
 def _story(tenant) -> None:
     """Usage over several days and people, with late links and points set mid-way."""
-    acme, beta = account(tenant, "acme"), account(tenant, "beta")
+    acme, beta = tracked_account(tenant, "acme"), tracked_account(tenant, "beta")
     contact(tenant, acme, "u1")
     contact(tenant, beta, "u2")
     ingest(
@@ -123,7 +123,7 @@ def test_impossible_times_are_refused(tenant_a):
 
 
 def test_clock_skew_over_http(client, tenant_a):
-    from .usage_helpers import post, write_key
+    from .builders import post, write_key
 
     secret = write_key(tenant_a)
     now = timezone.now()
@@ -136,7 +136,7 @@ def test_clock_skew_over_http(client, tenant_a):
 
 
 def test_purge_removes_old_raw_events_and_keeps_rollups(tenant_a, tenant_b):
-    acme = account(tenant_a, "acme")
+    acme = tracked_account(tenant_a, "acme")
     contact(tenant_a, acme, "u1")
     now = timezone.now()
     with scope(tenant=tenant_a):

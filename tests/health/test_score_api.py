@@ -8,7 +8,7 @@ from core import tenant_time
 from health.models import ContactHealth, HealthScore, SignalKind
 from tenancy.models import Role
 
-from .signal_helpers import account
+from .builders import book_account
 from .test_score_views import person, story, used
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +74,7 @@ def test_contact_health_lists_people_with_power_users_first(tenant_a, alice, api
 
 
 def test_recompute_returns_todays_snapshot(tenant_a, alice, api_as):
-    acme = account(tenant_a, 1)
+    acme = book_account(tenant_a, 1)
     person(tenant_a, acme, "jane-1", "Jane Roe")
     used(tenant_a, "jane-1", days_ago=2, times=4)
     response = api_as(alice, tenant_a).post(RECOMPUTE, {"account": acme.pk}, format="json")
@@ -89,7 +89,7 @@ def test_recompute_returns_todays_snapshot(tenant_a, alice, api_as):
 
 
 def test_recompute_needs_edit_on_the_account(tenant_a, bob, member_of, api_as):
-    own, other = account(tenant_a, 1, owner=bob), account(tenant_a, 2)
+    own, other = book_account(tenant_a, 1, owner=bob), book_account(tenant_a, 2)
     api = api_as(bob, tenant_a)
     assert api.post(RECOMPUTE, {"account": own.pk}, format="json").status_code == 200
     refused = api.post(RECOMPUTE, {"account": other.pk}, format="json")

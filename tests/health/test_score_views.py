@@ -16,8 +16,7 @@ from health.models import HealthScore, HealthSignal, SignalKind, SignalStatus
 from health.services import scores as scoring_services
 from tenancy.models import Role
 
-from .signal_helpers import account, signal
-from .usage_helpers import track
+from .builders import book_account, record, track
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +43,7 @@ def story(tenant, *, owner=None, n: int = 1, history_days: int = 14):
     """An account with two active people and one who stopped 40 days ago (the heaviest user, so a
     power user gone quiet), an open P1 ticket, a ticket closed with CSAT, a detractor and a late
     invoice; scored for the last `history_days` days and today."""
-    acme = account(tenant, n, owner=owner)
+    acme = book_account(tenant, n, owner=owner)
     with scope(tenant=tenant):
         acme.seats_purchased = 10
         acme.save(update_fields=["seats_purchased"])
@@ -56,8 +55,8 @@ def story(tenant, *, owner=None, n: int = 1, history_days: int = 14):
         used(tenant, f"sam-{n}", days_ago=days_ago + 1, event="Dashboard Viewed")
     used(tenant, f"olga-{n}", days_ago=40, times=60)
     now = timezone.now()
-    signal(tenant, "ticket", account=acme, subject="SSO down", priority="p1", opened_at=now - dt.timedelta(days=2))
-    signal(
+    record(tenant, "ticket", account=acme, subject="SSO down", priority="p1", opened_at=now - dt.timedelta(days=2))
+    record(
         tenant,
         "ticket",
         account=acme,
@@ -69,8 +68,8 @@ def story(tenant, *, owner=None, n: int = 1, history_days: int = 14):
         csat=2,
     )
     today = tenant_time.today(tenant)
-    signal(tenant, "nps", account=acme, contact=jane, score=3, comment="Too slow", responded_on=today)
-    signal(
+    record(tenant, "nps", account=acme, contact=jane, score=3, comment="Too slow", responded_on=today)
+    record(
         tenant,
         "invoice",
         account=acme,
@@ -123,7 +122,7 @@ def test_health_page_shows_score_explanation_trend_measures_signals_and_people(t
 
 
 def test_health_page_without_a_snapshot_offers_the_recompute(tenant_a, alice, login):
-    acme = account(tenant_a, 1)
+    acme = book_account(tenant_a, 1)
     response = login(alice).get(health_url(acme))
     assert response.status_code == 200
     body = response.content.decode()
@@ -148,7 +147,7 @@ def test_account_page_has_a_health_card_that_links_to_the_health_page(tenant_a, 
 
 def test_book_shows_the_health_band_and_sorts_by_score(tenant_a, alice, login):
     weak = story(tenant_a, n=1, history_days=0)
-    strong = account(tenant_a, 2)
+    strong = book_account(tenant_a, 2)
     with scope(tenant=tenant_a):
         person(tenant_a, strong, "fan-2", "Fan")
     for days_ago in range(0, 30, 3):
@@ -231,7 +230,7 @@ def test_drill_down_of_usage_trends_compares_the_windows(tenant_a, alice, login)
 
 
 def test_recompute_writes_todays_snapshot_and_says_the_new_score(tenant_a, alice, login):
-    acme = account(tenant_a, 1)
+    acme = book_account(tenant_a, 1)
     person(tenant_a, acme, "jane-1", "Jane Roe")
     used(tenant_a, "jane-1", days_ago=1, times=3)
     response = login(alice).post(
@@ -247,7 +246,7 @@ def test_recompute_writes_todays_snapshot_and_says_the_new_score(tenant_a, alice
 
 
 def test_recompute_without_data_says_there_is_no_score(tenant_a, alice, login):
-    acme = account(tenant_a, 1)
+    acme = book_account(tenant_a, 1)
     response = login(alice).post(
         reverse("health:account_health_recompute", kwargs={"account_id": acme.pk}), follow=True
     )
@@ -255,8 +254,8 @@ def test_recompute_without_data_says_there_is_no_score(tenant_a, alice, login):
 
 
 def test_csm_recomputes_only_the_accounts_they_own_and_a_viewer_none(tenant_a, bob, member_of, login):
-    own = account(tenant_a, 1, owner=bob)
-    other = account(tenant_a, 2)
+    own = book_account(tenant_a, 1, owner=bob)
+    other = book_account(tenant_a, 2)
     bob_client = login(bob)
     recompute = "health:account_health_recompute"
     assert bob_client.post(reverse(recompute, kwargs={"account_id": own.pk})).status_code == 302
@@ -301,7 +300,7 @@ def test_signals_page_filters_and_links_to_the_account(tenant_a, alice, bob, log
 def test_signals_page_shows_resolved_ones_on_asking(tenant_a, alice, login):
     acme = story(tenant_a, history_days=0)
     # The account answers again as a promoter: the next recompute resolves the detractor signal.
-    signal(tenant_a, "nps", account=acme, score=10, responded_on=tenant_time.today(tenant_a))
+    record(tenant_a, "nps", account=acme, score=10, responded_on=tenant_time.today(tenant_a))
     with scope(tenant=tenant_a):
         scoring_services.account_recompute(account=acme)
     client = login(alice)
@@ -319,8 +318,8 @@ def test_signals_page_costs_the_same_for_5_rows_as_for_50(tenant_a, alice, login
     def detractors(start: int, count: int) -> None:
         ids = []
         for n in range(start, start + count):
-            acme = account(tenant_a, n, owner=alice)
-            signal(tenant_a, "nps", account=acme, score=2, responded_on=today)
+            acme = book_account(tenant_a, n, owner=alice)
+            record(tenant_a, "nps", account=acme, score=2, responded_on=today)
             ids.append(acme.pk)
         with scope(tenant=tenant_a):
             scoring_services.accounts_score_day(tenant=tenant_a, day=today, account_ids=ids)

@@ -5,7 +5,7 @@ import pytest
 
 from core.text import day_of
 
-from .scoring_helpers import DAY, DEFAULT_WEIGHTS, ago, jane_story, save_model, score_day, send, snapshot, uses
+from .builders import DAY, DEFAULT_WEIGHTS, ago, jane_story, save_model, score_day, send, snapshot, uses
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django_scopes import scope
 
 from accounts import services as account_services
 
-from .scoring_helpers import (
+from .builders import (
     DAY,
     account,
     ago,
@@ -21,7 +21,7 @@ from .scoring_helpers import (
     save_model,
     score_day,
     send,
-    track,
+    track_on,
     uses,
 )
 
@@ -34,12 +34,12 @@ pytestmark = pytest.mark.django_db
 def test_active_seats_are_people_active_in_the_last_30_tenant_days_over_seats(tenant_a):
     acme, beta = account(tenant_a, 1, seats=10), account(tenant_a, 2, seats=10)
     team = people(tenant_a, acme, 8)
-    calls = [track(p, "Logged In", ago(2)) for p in team[:6]]
+    calls = [track_on(p, "Logged In", ago(2)) for p in team[:6]]
     # 23:30 UTC on day -30 is 01:30 on day -29 in Berlin: inside the 30 days.
-    calls.append(track(team[6], "Logged In", ago(30), at="23:30"))
+    calls.append(track_on(team[6], "Logged In", ago(30), at="23:30"))
     # Day -30 at noon is outside; 23:30 UTC on DAY is the next day in Berlin: person 8 is not active.
-    calls += [track(team[7], "Logged In", ago(30)), track(team[7], "Logged In", DAY, at="23:30")]
-    calls += [track(p, "Logged In", ago(5)) for p in people(tenant_a, beta, 4)]
+    calls += [track_on(team[7], "Logged In", ago(30)), track_on(team[7], "Logged In", DAY, at="23:30")]
+    calls += [track_on(p, "Logged In", ago(5)) for p in people(tenant_a, beta, 4)]
     send(tenant_a, calls)
 
     scores = score_day(tenant_a, DAY, acme, beta, detect=False)
@@ -54,7 +54,7 @@ def test_active_seats_are_people_active_in_the_last_30_tenant_days_over_seats(te
 
 def test_active_seats_need_seats_purchased(tenant_a):
     acme = account(tenant_a, 1, seats=0)
-    send(tenant_a, [track(p, "Logged In", ago(1)) for p in people(tenant_a, acme, 3)])
+    send(tenant_a, [track_on(p, "Logged In", ago(1)) for p in people(tenant_a, acme, 3)])
     assert measure(tenant_a, DAY, acme, "active_seats")["points"] is None
 
 
@@ -64,7 +64,7 @@ def test_power_users_are_the_top_share_by_points_and_the_least_active_one_counts
     catalogue(tenant_a, "Report Created", points=10)
     # Jane: 6 x 10 = 60 points, last on day -23; the other four: 1 point each yesterday.
     calls = uses(jane, "Report Created", ago(60), ago(50), ago(40), ago(30), ago(25), ago(23))
-    calls += [track(p, "Logged In", ago(1)) for p in others]
+    calls += [track_on(p, "Logged In", ago(1)) for p in others]
     send(tenant_a, calls)
 
     power = measure(tenant_a, DAY, acme, "power_users")
@@ -87,7 +87,7 @@ def test_a_contact_whose_role_says_power_user_counts_once_seen(tenant_a):
             )
             for external_id, name in (("sam", "Sam Idle"), ("tom", "Tom Gone"))
         )
-    send(tenant_a, [track(p, "Logged In", ago(2)) for p in active] + [track(tom, "Logged In", ago(100))])
+    send(tenant_a, [track_on(p, "Logged In", ago(2)) for p in active] + [track_on(tom, "Logged In", ago(100))])
     power = measure(tenant_a, DAY, acme, "power_users")
     # Tom was seen 100 days ago, outside the 90-day window: 90 days away, beyond the curve's last
     # point (30, 0). Sam was never seen at all, so he is no power user yet.
@@ -125,10 +125,10 @@ def test_core_trend_compares_the_last_30_days_with_the_average_30_of_the_60_befo
 def test_seat_saturation_is_people_seen_in_90_days_over_seats(tenant_a):
     full, some = account(tenant_a, 1, seats=10), account(tenant_a, 2, seats=10)
     crowd = people(tenant_a, full, 10)
-    calls = [track(p, "Logged In", ago(1)) for p in crowd[:6]]
-    calls += [track(p, "Logged In", ago(89)) for p in crowd[6:9]]
-    calls.append(track(crowd[9], "Logged In", ago(90)))  # one day too old
-    calls += [track(p, "Logged In", ago(50)) for p in people(tenant_a, some, 6)]
+    calls = [track_on(p, "Logged In", ago(1)) for p in crowd[:6]]
+    calls += [track_on(p, "Logged In", ago(89)) for p in crowd[6:9]]
+    calls.append(track_on(crowd[9], "Logged In", ago(90)))  # one day too old
+    calls += [track_on(p, "Logged In", ago(50)) for p in people(tenant_a, some, 6)]
     send(tenant_a, calls)
 
     scores = score_day(tenant_a, DAY, full, some, detect=False)

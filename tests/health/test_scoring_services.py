@@ -9,7 +9,7 @@ from django_scopes import scope
 from accounts.models import Account
 from health.models import ContactHealth, HealthModel, HealthScore
 
-from .scoring_helpers import (
+from .builders import (
     DAY,
     account,
     ago,
@@ -22,7 +22,7 @@ from .scoring_helpers import (
     send,
     snapshot,
     snapshots,
-    track,
+    track_on,
     uses,
 )
 
@@ -91,7 +91,7 @@ def test_an_account_without_any_data_has_no_score(tenant_a):
 
 def test_a_segment_model_changes_only_that_segments_scores(tenant_a):
     smb, mid = account(tenant_a, 1, segment="smb"), account(tenant_a, 2, segment="mid_market")
-    calls = [track(p, "Logged In", ago(1)) for p in people(tenant_a, smb, 4) + people(tenant_a, mid, 4)]
+    calls = [track_on(p, "Logged In", ago(1)) for p in people(tenant_a, smb, 4) + people(tenant_a, mid, 4)]
     send(tenant_a, calls)
     # Both: active 4/10 = 40, power user 1 day = 100, saturation 4/10 = 40, 1 feature = 10, no trend
     # or week before: (15x40 + 15x100 + 5x40 + 5x10) / 40 = 58.75.
@@ -153,7 +153,7 @@ def test_a_day_without_detection_writes_the_snapshot_only(tenant_a):
 
 def test_an_account_that_stopped_using_the_product_scores_zero_adoption_not_missing_data(tenant_a):
     gone, never = account(tenant_a, 1, seats=10), account(tenant_a, 2, seats=10)
-    send(tenant_a, [track(p, "Logged In", day) for p in people(tenant_a, gone, 3) for day in (ago(100), ago(90))])
+    send(tenant_a, [track_on(p, "Logged In", day) for p in people(tenant_a, gone, 3) for day in (ago(100), ago(90))])
     for target, n in ((gone, 1), (never, 2)):
         record(
             tenant_a,
@@ -191,7 +191,7 @@ def test_a_segment_models_power_user_share_applies_to_its_accounts(tenant_a):
         # One busy person (4 logins), four with one each: the busy one is the top 20%.
         send(
             tenant_a,
-            uses(busy, "Logged In", ago(1), ago(2), ago(3), ago(4)) + [track(p, "Logged In", ago(1)) for p in rest],
+            uses(busy, "Logged In", ago(1), ago(2), ago(3), ago(4)) + [track_on(p, "Logged In", ago(1)) for p in rest],
         )
     save_model(tenant_a, segment="smb", weights={"active_seats": 1, "power_users": 1}, power_user_share=1)
     score_day(tenant_a, DAY, smb, mid)

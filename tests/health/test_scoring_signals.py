@@ -12,7 +12,7 @@ from core.events import receives
 from health.models import HealthSignal, SignalStatus
 from health.signals import signals_changed
 
-from .scoring_helpers import (
+from .builders import (
     DAY,
     DEFAULT_WEIGHTS,
     account,
@@ -28,7 +28,7 @@ from .scoring_helpers import (
     score_day,
     send,
     signals,
-    track,
+    track_on,
     uses,
 )
 
@@ -181,7 +181,8 @@ def test_seat_saturation_with_advanced_use_is_an_expansion_signal_until_seats_ar
     catalogue(tenant_a, "Workflow Automated", is_advanced=True)
     crowd = people(tenant_a, acme, 9)
     send(
-        tenant_a, [track(p, "Logged In", ago(3)) for p in crowd] + uses(crowd[0], "Workflow Automated", ago(2), ago(1))
+        tenant_a,
+        [track_on(p, "Logged In", ago(3)) for p in crowd] + uses(crowd[0], "Workflow Automated", ago(2), ago(1)),
     )
     run(DAY, acme)
     run(DAY, acme)
@@ -199,7 +200,7 @@ def test_seat_saturation_with_advanced_use_is_an_expansion_signal_until_seats_ar
 
 def test_saturation_without_advanced_use_is_no_expansion_signal(tenant_a, run):
     acme = account(tenant_a, 1, seats=10)
-    send(tenant_a, [track(p, "Logged In", ago(3)) for p in people(tenant_a, acme, 9)])
+    send(tenant_a, [track_on(p, "Logged In", ago(3)) for p in people(tenant_a, acme, 9)])
     run(DAY, acme)
     assert signals(tenant_a, acme, kind="expansion") == []
 

@@ -17,7 +17,7 @@ from segment.analytics.request import APIError
 
 from accounts.models import Account, Contact
 
-from .usage_helpers import definitions, errors, raw_events, rollups, write_key
+from .builders import definitions, errors, raw_events, rollups, write_key
 
 SDKS = {"segment": SegmentClient, "rudderstack": RudderClient}
 

@@ -13,7 +13,7 @@ from health.services import detection
 from health.signals import signals_announce
 from renewals.models import Renewal
 
-from ..renewals.helpers import contract_for, make_account
+from ..renewals.builders import contract_for, make_account
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from tenancy.models import Role
 
 from ..conftest import add_member
 from ..factories import TenantFactory, UserFactory
-from .signal_helpers import account, contact, count, signal
+from .builders import book_account, contact, count, record
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def _ticket(**fields) -> dict:
 @pytest.fixture
 def book(tenant_a, bob):
     """ext-1 owned by bob, with Jane (jane-1); ext-2 owned by nobody, with Max (max-2)."""
-    first, second = account(tenant_a, 1, owner=bob), account(tenant_a, 2)
+    first, second = book_account(tenant_a, 1, owner=bob), book_account(tenant_a, 2)
     return {
         "ext-1": first,
         "ext-2": second,
@@ -92,7 +92,7 @@ def test_ticket_rules_answer_in_the_error_format(tenant_a, alice, book, api_as):
 
 def test_another_tenants_account_and_contact_are_unknown(tenant_a, alice, book, api_as):
     tenant_b = TenantFactory(slug="bravo")
-    theirs = account(tenant_b, 9)
+    theirs = book_account(tenant_b, 9)
     their_contact = contact(tenant_b, theirs, "theirs-1")
     client = api_as(alice, tenant_a)
     by_id = client.post(TICKETS, {"account": theirs.pk, "subject": "x", "opened_at": OPENED}, format="json")
@@ -107,8 +107,8 @@ def test_another_tenants_account_and_contact_are_unknown(tenant_a, alice, book, 
 
 
 def test_ticket_filters(tenant_a, alice, book, api_as):
-    signal(tenant_a, "ticket", account=book["ext-1"], subject="Old", opened_at=dt.datetime(2025, 1, 5, tzinfo=dt.UTC))
-    signal(
+    record(tenant_a, "ticket", account=book["ext-1"], subject="Old", opened_at=dt.datetime(2025, 1, 5, tzinfo=dt.UTC))
+    record(
         tenant_a,
         "ticket",
         account=book["ext-1"],
@@ -117,7 +117,7 @@ def test_ticket_filters(tenant_a, alice, book, api_as):
         status="pending",
         opened_at=dt.datetime(2025, 3, 1, 23, 30, tzinfo=dt.UTC),  # 2 March in Berlin
     )
-    signal(tenant_a, "ticket", account=book["ext-2"], subject="Other", opened_at=dt.datetime(2025, 2, 1, tzinfo=dt.UTC))
+    record(tenant_a, "ticket", account=book["ext-2"], subject="Other", opened_at=dt.datetime(2025, 2, 1, tzinfo=dt.UTC))
     client = api_as(alice, tenant_a)
 
     def subjects(**params) -> list[str]:
@@ -139,7 +139,7 @@ def test_ticket_list_costs_the_same_for_five_or_fifty(tenant_a, alice, book, api
 
     def add(n: int) -> None:
         for i in range(n):
-            signal(
+            record(
                 tenant_a,
                 "ticket",
                 account=book["ext-1"],
@@ -245,7 +245,7 @@ def test_bulk_is_all_or_nothing_by_default(tenant_a, alice, book, api_as):
 
 
 def test_bulk_partial_saves_the_valid_items_and_upserts(tenant_a, alice, book, api_as):
-    known = signal(
+    known = record(
         tenant_a, "ticket", account=book["ext-1"], external_id="zd-1", subject="Before", opened_at=timezone.now()
     )
     items = [
@@ -353,7 +353,7 @@ def test_meetings_and_subscription_changes_create_and_bulk(tenant_a, alice, book
 
 def test_viewer_reads_but_writes_nothing(tenant_a, book, member_of, api_as):
     viewer = api_as(member_of(Role.VIEWER), tenant_a)
-    signal(tenant_a, "ticket", account=book["ext-1"], subject="Seen", opened_at=timezone.now())
+    record(tenant_a, "ticket", account=book["ext-1"], subject="Seen", opened_at=timezone.now())
     assert viewer.get(TICKETS).status_code == 200
     denied = viewer.post(TICKETS, _ticket(), format="json")
     assert denied.status_code == 403 and denied.json()["error"]["code"] == "permission_denied"
@@ -365,7 +365,7 @@ def test_csm_writes_for_own_accounts_only_and_never_in_bulk(tenant_a, bob, book,
     assert client.post(TICKETS, _ticket(), format="json").status_code == 201  # ext-1 is bob's
     others = client.post(TICKETS, _ticket(account_external_id="ext-2"), format="json")
     assert others.status_code == 403
-    theirs = signal(
+    theirs = record(
         tenant_a, "ticket", account=book["ext-2"], external_id="zd-9", subject="x", opened_at=timezone.now()
     )
     assert client.patch(f"{TICKETS}{theirs.pk}/", {"status": "closed"}, format="json").status_code == 403
@@ -390,14 +390,14 @@ def test_leaders_bulk_with_their_token_and_only_admins_delete(tenant_a, alice, b
 
 
 def test_another_tenants_admin_sees_none_of_it(tenant_a, alice, book, charlie, tenant_b, api_as):
-    ticket = signal(
+    ticket = record(
         tenant_a, "ticket", account=book["ext-1"], external_id="zd-1", subject="x", opened_at=timezone.now()
     )
     client = api_as(charlie, tenant_b)
     assert client.get(TICKETS).json()["results"] == []
     assert client.get(f"{TICKETS}{ticket.pk}/").status_code == 404
     # The same external id in another tenant is another record, not an update of tenant A's.
-    account(tenant_b, 1)
+    book_account(tenant_b, 1)
     assert client.post(TICKETS, _ticket(external_id="zd-1"), format="json").status_code == 201
     assert count(tenant_a, "ticket") == 1
 

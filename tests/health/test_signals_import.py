@@ -23,7 +23,7 @@ from health.services import record_imports as import_jobs
 from tenancy.leases import task_lease
 from tenancy.models import Role
 
-from .signal_helpers import account, contact, count
+from .builders import book_account, contact, count
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ TICKETS_CSV = (
 
 @pytest.fixture
 def book(tenant_a):
-    first, second = account(tenant_a, 1), account(tenant_a, 2)
+    first, second = book_account(tenant_a, 1), book_account(tenant_a, 2)
     return {"ext-1": first, "ext-2": second, "jane": contact(tenant_a, first, "jane-1", email="jane@acme.example")}
 
 

@@ -8,7 +8,7 @@ from accounts.models import ImportJob, ImportStatus
 from health.services import record_imports as import_jobs
 from health.services.record_imports import PROGRESS_EVERY
 
-from .signal_helpers import account, count
+from .builders import book_account, count
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -16,7 +16,7 @@ ROWS = 2 * PROGRESS_EVERY + 500  # progress is counted more than once on the way
 
 
 def test_a_record_import_runs_on_the_worker_through_accounts_task(worker, finished_tasks, tenant_a, alice):
-    account(tenant_a, 1)
+    book_account(tenant_a, 1)
     lines = ["account_external_id,external_id,score,responded_on"]
     lines += [f"ext-1,w-{n:05d},{n % 11},2025-03-01" for n in range(ROWS)]
     lines.append("ext-9,w-unknown,7,2025-03-01")

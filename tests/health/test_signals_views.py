@@ -10,7 +10,7 @@ from django_scopes import scope
 from health.selectors import records as selectors
 from tenancy.models import Role
 
-from .signal_helpers import account, contact, signal
+from .builders import book_account, contact, record
 
 pytestmark = pytest.mark.django_db
 
@@ -20,11 +20,11 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 @pytest.fixture
 def story(tenant_a, bob):
     """An account with a P1 ticket, a late invoice, a detractor, a held QBR with an executive, and a promoter."""
-    acme = account(tenant_a, 1, owner=bob)
+    acme = book_account(tenant_a, 1, owner=bob)
     jane = contact(tenant_a, acme, "jane-1")
     now = timezone.now()
-    signal(tenant_a, "ticket", account=acme, subject="SSO down", priority="p1", opened_at=now - dt.timedelta(days=1))
-    signal(
+    record(tenant_a, "ticket", account=acme, subject="SSO down", priority="p1", opened_at=now - dt.timedelta(days=1))
+    record(
         tenant_a,
         "invoice",
         account=acme,
@@ -34,8 +34,8 @@ def story(tenant_a, bob):
         due_on=dt.date(2025, 1, 31),
         paid_on=dt.date(2025, 2, 12),
     )
-    signal(tenant_a, "nps", account=acme, contact=jane, score=3, comment="Too slow", responded_on=dt.date(2025, 1, 20))
-    signal(
+    record(tenant_a, "nps", account=acme, contact=jane, score=3, comment="Too slow", responded_on=dt.date(2025, 1, 20))
+    record(
         tenant_a,
         "meeting",
         account=acme,
@@ -45,8 +45,8 @@ def story(tenant_a, bob):
         executive_present=True,
         scheduled_at=now - dt.timedelta(days=10),
     )
-    signal(tenant_a, "subscription_change", account=acme, kind="seats_removed", effective_on=dt.date(2024, 12, 1))
-    signal(tenant_a, "nps", account=account(tenant_a, 2), score=10, responded_on=dt.date(2025, 1, 21))
+    record(tenant_a, "subscription_change", account=acme, kind="seats_removed", effective_on=dt.date(2024, 12, 1))
+    record(tenant_a, "nps", account=book_account(tenant_a, 2), score=10, responded_on=dt.date(2025, 1, 21))
     return acme
 
 
@@ -79,13 +79,13 @@ def test_timeline_merges_the_five_kinds_newest_first_with_their_tone(tenant_a, s
 
 
 def test_tones_of_the_other_outcomes(tenant_a):
-    acme = account(tenant_a, 1)
+    acme = book_account(tenant_a, 1)
     now = timezone.now()
-    signal(
+    record(
         tenant_a, "meeting", account=acme, kind="check_in", status="no_show", scheduled_at=now - dt.timedelta(days=1)
     )
-    signal(tenant_a, "ticket", account=acme, subject="How to", csat=5, opened_at=now - dt.timedelta(days=2))
-    signal(
+    record(tenant_a, "ticket", account=acme, subject="How to", csat=5, opened_at=now - dt.timedelta(days=2))
+    record(
         tenant_a,
         "invoice",
         account=acme,
@@ -94,7 +94,7 @@ def test_tones_of_the_other_outcomes(tenant_a):
         due_on=dt.date(2020, 1, 31),
         paid_on=dt.date(2020, 1, 30),
     )
-    signal(tenant_a, "nps", account=acme, score=7, responded_on=dt.date(2020, 2, 1))
+    record(tenant_a, "nps", account=acme, score=7, responded_on=dt.date(2020, 2, 1))
     with scope(tenant=tenant_a):
         items = selectors.account_timeline(tenant=tenant_a, account=acme)
     assert [(item["title"], item["tone"]) for item in items] == [
@@ -122,10 +122,10 @@ def test_the_card_is_a_partial_and_the_page_a_full_page(tenant_a, story, bob, lo
 
 
 def test_the_full_page_pages_through_older_items(tenant_a, login, alice):
-    acme = account(tenant_a, 1)
+    acme = book_account(tenant_a, 1)
     start = dt.date(2024, 1, 1)
     for day in range(60):
-        signal(
+        record(
             tenant_a, "nps", account=acme, score=8, comment=f"day {day}", responded_on=start + dt.timedelta(days=day)
         )
     url = reverse("health:account_timeline", args=[acme.pk])
@@ -152,20 +152,20 @@ def test_the_account_page_loads_the_card_with_htmx(tenant_a, story, bob, login):
 
 
 def test_an_account_without_signals_says_how_they_arrive(tenant_a, alice, login):
-    acme = account(tenant_a, 1)
+    acme = book_account(tenant_a, 1)
     card = login(alice).get(reverse("health:account_timeline", args=[acme.pk]), **HTMX).content.decode()
     assert "No tickets, invoices, subscription changes, meetings or NPS responses yet." in card
 
 
 def test_the_card_costs_the_same_for_five_or_fifty_items(tenant_a, alice, login, django_assert_max_num_queries):
-    acme = account(tenant_a, 1)
+    acme = book_account(tenant_a, 1)
     jane = contact(tenant_a, acme, "jane-1")
     url = reverse("health:account_timeline", args=[acme.pk])
     client = login(alice)
 
     def add(n: int) -> None:
         for i in range(n):
-            signal(tenant_a, "nps", account=acme, contact=jane, score=i % 11, responded_on=dt.date(2025, 1, 1))
+            record(tenant_a, "nps", account=acme, contact=jane, score=i % 11, responded_on=dt.date(2025, 1, 1))
 
     add(5)
     with django_assert_max_num_queries(20) as few:

@@ -5,14 +5,14 @@ import pytest
 from health.ingestion.services import ingest
 from tenancy.models import Role
 
-from .usage_helpers import account, contact, track
+from .builders import contact, track, tracked_account
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def two_accounts(tenant_a):
-    acme, beta = account(tenant_a, "acme"), account(tenant_a, "beta")
+    acme, beta = tracked_account(tenant_a, "acme"), tracked_account(tenant_a, "beta")
     contact(tenant_a, acme, "u1")
     contact(tenant_a, beta, "u2")
     ingest(

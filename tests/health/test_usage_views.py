@@ -8,13 +8,13 @@ from health.ingestion.services import ingest
 from health.models import IngestionSettings
 from tenancy.models import Role
 
-from .usage_helpers import account, contact, track
+from .builders import contact, track, tracked_account
 
 pytestmark = pytest.mark.django_db
 
 
 def test_overview_links_to_catalogue_errors_and_settings(tenant_a, alice, login):
-    acme = account(tenant_a, "acme")
+    acme = tracked_account(tenant_a, "acme")
     contact(tenant_a, acme, "u1")
     ingest(tenant=tenant_a, calls=[track("u1"), track("u1", event="Logged In"), {"type": "track", "event": "x"}])
     page = login(alice).get(reverse("health:index"))

@@ -388,7 +388,7 @@ def test_a_health_signal_refreshes_the_account_renewals(tenant_a, acme, contract
 
 
 def test_the_real_scoring_run_reaches_the_forecast(tenant_a, django_capture_on_commit_callbacks):
-    from ..health.scoring_helpers import DAY, ago, jane_story, score_day
+    from ..health.builders import DAY, ago, jane_story, score_day
 
     acme, _jane, _others = jane_story(tenant_a)
     contract = contract_for(tenant_a, acme, days_to_end=200)

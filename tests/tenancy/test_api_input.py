@@ -10,7 +10,8 @@ from django_scopes import scope
 
 from health.models import SupportTicket
 
-from ..health.signal_helpers import account, signal
+from ..health.builders import book_account as account
+from ..health.builders import record as signal
 
 pytestmark = pytest.mark.django_db
 

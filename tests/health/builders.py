@@ -1,23 +1,37 @@
-"""Building health-scoring fixtures through the services the product uses: accounts and people,
-usage sent through ingestion on known days, signal records, scoring a day, reading the results.
+"""Building health's test state through the services the product uses: accounts and people, usage sent through
+the tracking API or ingestion on known days, the customer's records, scoring a day, and reading the results
+(raw events, rollups, the catalogue, ingestion errors, snapshots, signals).
 
-Every fixture is placed around one fixed day, DAY, in the tenant's zone (Europe/Berlin): usage is
+Every scoring fixture is placed around one fixed day, DAY, in the tenant's zone (Europe/Berlin): usage is
 sent at 12:00 UTC, which is the same calendar day in Berlin all year round.
 """
 
+import base64
 import datetime as dt
+import gzip
+import json
 import uuid
 
 from django_scopes import scope
 
 from accounts import services as account_services
 from health.ingestion.services import ingest
-from health.models import HealthScore, HealthSignal, SignalStatus
+from health.models import (
+    EventDefinition,
+    EventRollup,
+    HealthScore,
+    HealthSignal,
+    IngestionError,
+    RawEvent,
+    SignalStatus,
+)
 from health.models.record_kinds import KINDS
 from health.scoring.measures import MEASURES
 from health.services import records as record_services
 from health.services import scores as scoring
 from health.services import usage as health_services
+from tenancy import services as tenancy_services
+from tenancy.models import ApiKeyKind
 
 from ..accounts.conftest import make_account
 
@@ -34,7 +48,28 @@ def noon(day: dt.date) -> dt.datetime:
 
 
 def account(tenant, n: int, *, seats: int = 10, segment: str = "mid_market", **fields):
+    """Account n (external id ext-n) with `seats` seats, for scoring."""
     return make_account(tenant, n, segment=segment, seats_purchased=seats, **fields)
+
+
+def book_account(tenant, n: int, *, owner=None):
+    """Account n (external id ext-n) as the test book makes it, for the records' tests."""
+    return make_account(tenant, n, owner=owner)
+
+
+def tracked_account(tenant, external_id: str, name: str = "", **fields):
+    """An account known by its external id (the Segment groupId), for the ingestion tests."""
+    with scope(tenant=tenant):
+        return account_services.account_create(
+            tenant=tenant, by=None, external_id=external_id, name=name or external_id, segment="mid_market", **fields
+        )
+
+
+def contact(tenant, account, external_id: str, name: str = "Jane Roe", **fields):
+    with scope(tenant=tenant):
+        return account_services.contact_create(
+            tenant=tenant, account=account, external_id=external_id, name=name, **fields
+        )
 
 
 def people(tenant, account, count: int, *, names: tuple[str, ...] = (), **fields) -> list:
@@ -56,7 +91,7 @@ def catalogue(tenant, name: str, points=None, **flags) -> None:
         health_services.event_definition_set(tenant=tenant, name=name, points=points, **flags)
 
 
-def track(contact, event: str, day: dt.date, *, at: str = "") -> dict:
+def track_on(contact, event: str, day: dt.date, *, at: str = "") -> dict:
     """A Segment track call by `contact` on `day` (at 12:00 UTC, or at the given "HH:MM" UTC)."""
     when = f"{day.isoformat()}T{at or '12:00'}:00Z"
     return {
@@ -74,13 +109,22 @@ def send(tenant, calls: list[dict]) -> None:
 
 
 def uses(contact, event: str, *days: dt.date) -> list[dict]:
-    return [track(contact, event, day) for day in days]
+    return [track_on(contact, event, day) for day in days]
 
 
-def record(tenant, kind_key: str, account, **fields):
-    """A support ticket, invoice, subscription change, meeting or NPS answer, through the signal service."""
+def record(tenant, kind_key: str, account=None, **fields):
+    """A support ticket, invoice, subscription change, meeting or NPS answer, through the records' service (the
+    account may be left out, or named otherwise in the fields, as a request would)."""
+    if account is not None:
+        fields = {"account": account, **fields}
     with scope(tenant=tenant):
-        return record_services.record_create(tenant=tenant, kind=KINDS[kind_key], fields={"account": account, **fields})
+        return record_services.record_create(tenant=tenant, kind=KINDS[kind_key], fields=fields)
+
+
+def count(tenant, kind_key: str) -> int:
+    """How many records of this kind the tenant has."""
+    with scope(tenant=tenant):
+        return KINDS[kind_key].model.objects.filter(tenant=tenant).count()
 
 
 def record_update(tenant, item, **fields):
@@ -167,3 +211,59 @@ def jane_story(tenant, n: int = 1, **fields):
 
 
 DEFAULT_WEIGHTS = {m.key: m.weight for m in MEASURES}
+
+
+# The tracking API: write keys, requests and the rows they leave.
+
+
+def write_key(tenant) -> str:
+    with scope(tenant=tenant):
+        _key, secret = tenancy_services.api_key_create(
+            tenant=tenant, kind=ApiKeyKind.WRITE_KEY, name="Web app", by=None
+        )
+    return secret
+
+
+def basic(secret: str) -> dict:
+    """The header the Segment and RudderStack SDKs send: the write key as Basic user name, no password."""
+    return {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"{secret}:".encode()).decode()}
+
+
+def post(client, path: str, body, *, secret: str | None = None, gzipped: bool = False, **extra):
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    if gzipped:
+        data = gzip.compress(data)
+        extra["HTTP_CONTENT_ENCODING"] = "gzip"
+    headers = basic(secret) if secret else {}
+    return client.post(path, data=data, content_type="application/json", **headers, **extra)
+
+
+def track(user_id: str | None = "u1", event: str = "Report Created", **fields) -> dict:
+    call = {"type": "track", "event": event, "messageId": str(uuid.uuid4()), **fields}
+    if user_id:
+        call["userId"] = user_id
+    return call
+
+
+def raw_events(tenant, **filters) -> list[RawEvent]:
+    with scope(tenant=tenant):
+        return list(RawEvent.objects.filter(tenant=tenant, **filters).order_by("timestamp", "id"))
+
+
+def rollups(tenant) -> list[tuple]:
+    """Every rollup row as (account_id, contact_id, name, day, count, points), in key order."""
+    with scope(tenant=tenant):
+        rows = EventRollup.objects.filter(tenant=tenant).values_list(
+            "account_id", "contact_id", "name", "day", "count", "points"
+        )
+        return sorted(rows, key=lambda r: (r[0], r[1] or 0, r[2], r[3]))
+
+
+def definitions(tenant) -> dict[str, EventDefinition]:
+    with scope(tenant=tenant):
+        return {d.name: d for d in EventDefinition.objects.filter(tenant=tenant)}
+
+
+def errors(tenant) -> list[IngestionError]:
+    with scope(tenant=tenant):
+        return list(IngestionError.objects.filter(tenant=tenant).order_by("id"))
