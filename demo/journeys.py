@@ -23,9 +23,9 @@ from demo.journeys_paths import Plan, cast, core_plan, enterprise_plans
 from demo.journeys_plans import seed_plans, value_documented_ticks
 from demo.tenancy import DemoPeople
 from journeys import services
-from journeys.criteria import exit_criteria_by_stage
 from journeys.defaults import DEFAULT_TRACK_NAME
 from journeys.models import CriterionKind, ExitCriterion, FlagKind, FlagStatus, JourneyTrack, Stage, TrackFlag
+from journeys.selectors.criteria import exit_criteria_by_stage
 from tenancy.models import Tenant, User
 
 ONB, ADO, RET, EXP, REN, ADV = Stage.values

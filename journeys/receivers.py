@@ -7,8 +7,8 @@ from health.peers import SignalKind, SignalStatus, signals_of
 from health.signals import signals_changed
 from tenancy.signals import tenant_created
 
-from .criteria import exit_criteria_ensure
 from .models import FlagKind, TrackFlag
+from .selectors.criteria import exit_criteria_ensure
 from .services import account_tracks_start, tracks_flag_for_review
 from .services.status import expectations_ensure
 

@@ -388,8 +388,8 @@ def make_stage_transition(tenant: Tenant) -> int:
 
 def make_exit_criterion(tenant: Tenant) -> int:
     """Onboarding's go-live confirmation: the tenant's default criteria, made on first use."""
-    from journeys.criteria import exit_criteria_ensure
     from journeys.models import ExitCriterion
+    from journeys.selectors.criteria import exit_criteria_ensure
 
     with scope(tenant=tenant):
         exit_criteria_ensure(tenant=tenant)

@@ -9,8 +9,7 @@ from rest_framework.response import Response
 from accounts.models import Segment
 from core.api import validated
 
-from ..analytics import DIMENSIONS, analytics_filters, journey_analytics
-from ..analytics_outcomes import GROUPS
+from ..selectors.analytics import DIMENSIONS, GROUPS, analytics_filters, journey_analytics
 
 
 class JourneyAnalyticsQuerySerializer(serializers.Serializer):

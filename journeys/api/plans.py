@@ -21,8 +21,8 @@ from core.api import (
 from tenancy.models import Tenant, User
 from tenancy.permissions import RolePermission
 
-from .. import plan_selectors as selectors
 from ..models import Measurement, Milestone, Objective, ObjectiveStatus
+from ..selectors import plans as selectors
 from ..services import plans as services
 
 READ_WRITE = ["get", "post", "patch", "delete", "head", "options"]

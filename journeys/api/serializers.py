@@ -13,7 +13,6 @@ from accounts.models import Account, Segment
 from core.api import DateTimeField, NamedChoiceField, TenantPrimaryKeyRelatedField
 from tenancy.models import Tenant
 
-from ..criteria import RULES
 from ..models import (
     CriterionCheck,
     CriterionKind,
@@ -31,6 +30,7 @@ from ..models import (
     TrackStatus,
     TransitionKind,
 )
+from ..selectors.criteria import RULES
 
 # One enum component per choice set: drf-spectacular would otherwise name them by field and collide
 # with other apps' `kind` and `status` enums.

@@ -20,7 +20,6 @@ from tenancy.parsing import parse_id
 from tenancy.permissions import Capability, membership_can
 
 from .. import services
-from ..criteria import exit_criteria_ensure, tracks_criteria
 from ..models import (
     CriterionCheck,
     CriterionKind,
@@ -35,6 +34,7 @@ from ..models import (
     TrackStatus,
     TransitionKind,
 )
+from ..selectors.criteria import exit_criteria_ensure, tracks_criteria
 from .serializers import (
     CriterionCheckCreateSerializer,
     CriterionCheckSerializer,

@@ -8,8 +8,8 @@ from django.utils.text import slugify
 
 from tenancy.models import Tenant
 
-from ..criteria import RULES, exit_criteria_ensure
 from ..models import CriterionKind, ExitCriterion, Stage
+from ..selectors.criteria import RULES, exit_criteria_ensure
 
 CRITERION_FIELDS = {"label", "kind", "rule", "threshold", "help_text", "position", "is_active"}
 

@@ -22,8 +22,8 @@ from accounts.models import Segment
 from tenancy.models import Tenant
 
 from .. import defaults
-from ..criteria import STATE_RULES, tracks_criteria
 from ..models import CriterionKind, FlagKind, JourneyTrack, Stage, StageExpectation, TrackStatus
+from ..selectors.criteria import STATE_RULES, tracks_criteria
 from .flags import flag_clear, flag_raise, flag_refresh
 
 REFRESH_BATCH = 500

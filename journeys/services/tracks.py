@@ -16,7 +16,6 @@ from accounts.models import Account
 from tenancy.models import Tenant, User
 
 from .. import defaults
-from ..criteria import CriterionState, tracks_criteria
 from ..models import (
     CriterionCheck,
     CriterionKind,
@@ -30,6 +29,7 @@ from ..models import (
     TrackStatus,
     TransitionKind,
 )
+from ..selectors.criteria import CriterionState, tracks_criteria
 from ..signals import announce_transition
 from .flags import flags_after_move
 from .status import track_status_refresh, track_status_settle

@@ -15,14 +15,8 @@ from tenancy.parsing import parse_id
 from tenancy.permissions import Capability, membership_can, require
 
 from .. import selectors, services
-from ..forms import (
-    CriterionToggleForm,
-    FlagConfirmForm,
-    TrackEditForm,
-    TrackEndForm,
-    TrackForm,
-    TransitionForm,
-)
+from ..forms.flags import FlagConfirmForm
+from ..forms.tracks import CriterionToggleForm, TrackEditForm, TrackEndForm, TrackForm, TransitionForm
 from ..models import CriterionKind, JourneyTrack, Stage, TransitionKind
 
 CARD_TRACKS = 6

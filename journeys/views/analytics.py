@@ -14,8 +14,14 @@ from core.text import day
 from core.web import member_required
 from tenancy.models import Membership
 
-from ..analytics import DIMENSIONS, AnalyticsFilters, analytics_filters, journey_analytics
-from ..analytics_outcomes import analytics_chart_data, analytics_csv_rows
+from ..selectors.analytics import (
+    DIMENSIONS,
+    AnalyticsFilters,
+    analytics_chart_data,
+    analytics_csv_rows,
+    analytics_filters,
+    journey_analytics,
+)
 
 
 class AnalyticsFilterForm(forms.Form):

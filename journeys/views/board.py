@@ -13,7 +13,8 @@ from tenancy.models import Role
 from tenancy.permissions import Capability, membership_can, require
 
 from .. import selectors, services
-from ..forms import FlagConfirmForm, FlagDismissForm, FlagFilterForm, TrackFilterForm
+from ..forms.flags import FlagConfirmForm, FlagDismissForm, FlagFilterForm
+from ..forms.tracks import TrackFilterForm
 from ..models import FlagStatus, Stage
 
 TRACKS_PER_PAGE = 50

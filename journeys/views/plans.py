@@ -17,8 +17,8 @@ from core.text import day
 from core.web import apply_errors, get_or_404, member_required, safe_next
 from tenancy.permissions import Capability, membership_can, require
 
-from .. import plan_selectors as selectors
-from ..plan_forms import MeasurementForm, MilestoneForm, ObjectiveFilterForm, ObjectiveForm
+from ..forms.plans import MeasurementForm, MilestoneForm, ObjectiveFilterForm, ObjectiveForm
+from ..selectors import plans as selectors
 from ..services import plans as services
 
 OBJECTIVES_PER_PAGE = 50

@@ -16,9 +16,9 @@ from core.web import apply_errors, get_or_404, member_required
 from tenancy.permissions import Capability, membership_can
 
 from .. import selectors, services
-from ..criteria import RULES
-from ..forms import ExitCriterionForm, ExpectationsForm
+from ..forms.settings import ExitCriterionForm, ExpectationsForm
 from ..models import ExitCriterion, Stage
+from ..selectors.criteria import RULES
 
 
 def _refreshed(request: HttpRequest) -> int:

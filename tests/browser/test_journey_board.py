@@ -6,8 +6,8 @@ from django_scopes import scope
 from playwright.sync_api import expect
 
 from journeys import services
-from journeys.criteria import exit_criteria_by_stage
 from journeys.models import ExitCriterion, JourneyTrack, StageTransition
+from journeys.selectors.criteria import exit_criteria_by_stage
 
 from ..accounts.conftest import make_account
 from ..factories import PASSWORD

@@ -24,8 +24,7 @@ from django_scopes import scope
 from accounts.services import account_deactivate, tiers_create_defaults
 from core import tenant_time
 from journeys import services
-from journeys.analytics import analytics_filters, journey_analytics
-from journeys.analytics_outcomes import analytics_csv_rows
+from journeys.selectors.analytics import analytics_csv_rows, analytics_filters, journey_analytics
 
 from ..accounts.conftest import make_account
 

@@ -10,7 +10,7 @@ from journeys import services
 from journeys.models import FlagKind, StageTransition
 from tenancy.models import Role
 
-from .helpers import criterion, make_account, reload, track_at
+from .builders import criterion, make_account, reload, track_at
 
 pytestmark = pytest.mark.django_db
 

@@ -33,7 +33,7 @@ from journeys.models import (
 from journeys.services import transition_kind_for
 from journeys.signals import track_flagged, track_transitioned
 
-from .helpers import criterion, data_criteria_off, make_account, reload, tick_manual, track_at
+from .builders import criterion, data_criteria_off, make_account, reload, tick_manual, track_at
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django_scopes import scope
 
 from journeys import services
-from journeys.criteria import exit_criteria_by_stage
 from journeys.models import ExitCriterion, JourneyTrack, StageExpectation, TrackStatus
+from journeys.selectors.criteria import exit_criteria_by_stage
 from tenancy.models import Role
 
 from ..accounts.conftest import make_account

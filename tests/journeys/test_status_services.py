@@ -9,7 +9,7 @@ from django_scopes import scope
 from journeys import services
 from journeys.models import FlagStatus, JourneyTrack, TrackFlag
 
-from .helpers import make_account, reload, tick_manual, track_at
+from .builders import make_account, reload, tick_manual, track_at
 
 pytestmark = pytest.mark.django_db
 

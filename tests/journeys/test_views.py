@@ -8,7 +8,6 @@ from django.utils import timezone
 from django_scopes import scope
 
 from journeys import selectors, services
-from journeys.criteria import exit_criteria_by_stage
 from journeys.models import (
     CriterionCheck,
     ExitCriterion,
@@ -19,6 +18,7 @@ from journeys.models import (
     TrackFlag,
     TransitionKind,
 )
+from journeys.selectors.criteria import exit_criteria_by_stage
 from tenancy.models import Role
 
 from ..accounts.conftest import make_account
@@ -129,7 +129,7 @@ def test_a_csm_sees_their_own_accounts_first_a_leader_everything(tenant_a, bob, 
 
 
 def test_a_full_column_links_to_the_rest_in_the_list(tenant_a, alice, login, monkeypatch):
-    monkeypatch.setattr(selectors, "BOARD_COLUMN_CARDS", 3)
+    monkeypatch.setattr(selectors.tracks, "BOARD_COLUMN_CARDS", 3)
     book(tenant_a, 5)
     response = login(alice).get(reverse("journeys:index"))
     onboarding = response.context["columns"][0]
@@ -416,7 +416,7 @@ def test_the_track_list_filters_sorts_and_pages(tenant_a, alice, login):
     assert [t.pk for t in response.context["page"]] == [late.pk]
     by_days = client.get(reverse("journeys:track_list"), {"sort": "-days"})
     assert next(iter(by_days.context["page"])).pk == late.pk
-    for sort in selectors.TRACK_SORTS:
+    for sort in selectors.tracks.TRACK_SORTS:
         assert client.get(reverse("journeys:track_list"), {"sort": sort}).status_code == 200
 
 

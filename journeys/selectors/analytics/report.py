@@ -18,7 +18,7 @@ Definitions (the analytics page says them in the same words):
 
 Every transition of the tenant that matches the filters is read in one query (`values_list`) and
 stays are derived in pandas by sorting each track's transitions by (at, id): no per-track query.
-Outcome groups (churn by path) and regression reasons are in analytics_outcomes.py.
+Outcome groups (churn by path) and regression reasons are in outcomes.py.
 """
 
 import datetime as dt
@@ -31,7 +31,7 @@ from accounts.models import Segment
 from core import tenant_time
 from tenancy.models import Tenant
 
-from .models import Stage, StageTransition, TransitionKind
+from ...models import Stage, StageTransition, TransitionKind
 
 DIMENSIONS = {"segment": "Segment", "tier": "Service tier", "cohort": "Signup cohort", "csm": "CSM"}
 NO_TIER, NO_OWNER = "No tier", "No owner"
@@ -323,7 +323,7 @@ def breakdowns_of(stays: pd.DataFrame, labels: pd.DataFrame) -> list[BreakdownGr
 def journey_analytics(*, tenant: Tenant, filters: AnalyticsFilters) -> JourneyAnalytics:
     """Every figure of the analytics page, its CSV and its API, for the tenant's transitions that match."""
     # The second half imports this module's figures; importing it here keeps the import one-way at load time.
-    from .analytics_outcomes import outcome_groups, regression_reasons
+    from .outcomes import outcome_groups, regression_reasons
 
     transitions = transitions_frame(tenant=tenant, filters=filters)
     if transitions.empty:

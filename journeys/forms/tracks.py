@@ -1,4 +1,5 @@
-"""Forms of the journey pages. Plain forms: each hands its data to a service, which holds the rules."""
+"""Forms of the board's filters and of an account's tracks: start, rename, end, move, tick
+a criterion. Plain forms: each hands its data to a service, which holds the rules."""
 
 from django import forms
 
@@ -8,11 +9,9 @@ from accounts.services.tiers import service_tiers
 from core.web import OWNER_ALL, OWNER_ME
 from tenancy.models import Tenant
 
-from .criteria import RULES, CriterionState
-from .models import CriterionKind, FlagKind, FlagStatus, RegressionReason, ScopeKind, Stage, TrackStatus
-
-SMALL_SELECT = {"class": "form-select form-select-sm"}
-SMALL_INPUT = {"class": "form-control form-control-sm"}
+from ..models import CriterionKind, RegressionReason, ScopeKind, Stage, TrackStatus
+from ..selectors.criteria import CriterionState
+from . import SMALL_INPUT, SMALL_SELECT
 
 
 class TrackFilterForm(forms.Form):
@@ -94,84 +93,3 @@ class CriterionToggleForm(forms.Form):
     def __init__(self, data=None, *, objectives, **kwargs):
         super().__init__(data, **kwargs)
         self.fields["objective"].choices = [("", "Any objective")] + [(o.pk, o.title) for o in objectives]
-
-
-class FlagFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        required=False, choices=[("", "Any status"), *FlagStatus.choices], widget=forms.Select(attrs=SMALL_SELECT)
-    )
-    kind = forms.ChoiceField(
-        required=False, choices=[("", "Any kind"), *FlagKind.choices], widget=forms.Select(attrs=SMALL_SELECT)
-    )
-    owner = forms.ChoiceField(
-        required=False,
-        label="Accounts",
-        choices=[(OWNER_ALL, "Everyone's accounts"), (OWNER_ME, "My accounts")],
-        widget=forms.Select(attrs=SMALL_SELECT),
-    )
-
-
-class FlagConfirmForm(forms.Form):
-    to_stage = forms.ChoiceField(required=False, choices=[("", "The suggested stage"), *Stage.choices])
-    note = forms.CharField(max_length=300, required=False)
-
-
-class FlagDismissForm(forms.Form):
-    note = forms.CharField(max_length=300, required=False)
-
-
-class ExitCriterionForm(forms.Form):
-    stage = forms.ChoiceField(choices=Stage.choices)
-    label = forms.CharField(max_length=160)
-    kind = forms.ChoiceField(choices=CriterionKind.choices)
-    rule = forms.ChoiceField(
-        required=False,
-        choices=[("", "— (manual)")] + [(key, label) for key, (label, _) in RULES.items()],
-        help_text="For data criteria: what the data must show.",
-    )
-    threshold = forms.DecimalField(required=False, max_digits=8, decimal_places=2)
-    help_text = forms.CharField(max_length=300, required=False)
-    is_active = forms.BooleanField(label="In use", required=False, initial=True)
-
-    def __init__(self, *args, editing: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        if editing:
-            # The key came from the label at creation and never changes; neither does the stage.
-            del self.fields["stage"]
-
-
-class ExpectationsForm(forms.Form):
-    """The stage x segment grid of expected days: min_<stage>_<segment> and max_<stage>_<segment>."""
-
-    def __init__(self, data=None, *, bounds: dict[tuple[str, str], tuple[int, int | None]], **kwargs):
-        super().__init__(data, **kwargs)
-        self.rows = []
-        for stage, stage_label in Stage.choices:
-            cells = []
-            for segment, segment_label in Segment.choices:
-                low, high = bounds.get((stage, segment), (0, None))
-                label = f"{stage_label}, {segment_label}"
-                low_name, high_name = f"min_{stage}_{segment}", f"max_{stage}_{segment}"
-                self.fields[low_name] = forms.IntegerField(
-                    min_value=0, initial=low, label=f"{label}: at least", widget=forms.NumberInput(attrs=SMALL_INPUT)
-                )
-                self.fields[high_name] = forms.IntegerField(
-                    min_value=0,
-                    required=False,
-                    initial=high,
-                    label=f"{label}: at most (empty = ongoing)",
-                    widget=forms.NumberInput(attrs=SMALL_INPUT),
-                )
-                cells.append((segment, self[low_name], self[high_name]))
-            self.rows.append((stage_label, cells))
-
-    def cells(self):
-        """(stage, segment, min, max) for every cell; call after is_valid()."""
-        for stage in Stage.values:
-            for segment in Segment.values:
-                yield (
-                    stage,
-                    segment,
-                    self.cleaned_data[f"min_{stage}_{segment}"],
-                    self.cleaned_data.get(f"max_{stage}_{segment}"),
-                )

@@ -9,7 +9,7 @@ from accounts.models import Account
 from core import tenant_time
 from tenancy.models import Tenant, User
 
-from .models import Measurement, Milestone, Objective, ObjectiveStatus
+from ..models import Measurement, Milestone, Objective, ObjectiveStatus
 
 # Statuses that are settled: a past due date is no longer a problem for them.
 CLOSED_STATUSES = (ObjectiveStatus.ACHIEVED, ObjectiveStatus.MISSED)

@@ -7,8 +7,8 @@ from django.utils import timezone
 from django_scopes import scope
 
 from journeys import services
-from journeys.criteria import exit_criteria_by_stage, exit_criteria_ensure
 from journeys.models import CriterionKind, ExitCriterion, JourneyTrack
+from journeys.selectors.criteria import exit_criteria_by_stage, exit_criteria_ensure
 
 from ..accounts.conftest import make_account
 

@@ -1,4 +1,5 @@
-"""Reads of journeys the pages share: the board, the track list, an account's journey, flags."""
+"""Reads of the board and the track list: tracks with what a card or a row shows, filtered
+and sorted, the board's columns and its Renewal column."""
 
 import datetime as dt
 from dataclasses import dataclass, field
@@ -6,25 +7,19 @@ from dataclasses import dataclass, field
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 
-from accounts.models import Account
 from renewals.peers import RenewalInRunway, renewals_in_runway
-from tenancy.models import Tenant, User
+from tenancy.models import Tenant
 
-from .criteria import CriterionState, exit_criteria_ensure, tracks_criteria
-from .models import (
-    ExitCriterion,
-    FlagStatus,
-    JourneyTrack,
-    Objective,
-    Stage,
-    StageExpectation,
-    StageTransition,
-    TrackFlag,
-    TrackStatus,
-)
+from ..models import FlagStatus, JourneyTrack, Stage, TrackFlag, TrackStatus
+
+BOARD_COLUMN_CARDS = 25
+
 
 BOARD_COLUMN_CARDS = 25
 # Most urgent first: a stalled track needs a look before one that is merely behind.
+SEVERITY = {TrackStatus.STALLED: 0, TrackStatus.BEHIND: 1, TrackStatus.ON_TRACK: 2, TrackStatus.ENDED: 3}
+
+
 SEVERITY = {TrackStatus.STALLED: 0, TrackStatus.BEHIND: 1, TrackStatus.ON_TRACK: 2, TrackStatus.ENDED: 3}
 TRACK_SORTS = {
     "account": ("account__name", "name"),
@@ -162,90 +157,3 @@ def board_renewals(
     moved = tracks.filter(stage=Stage.RENEWAL).values("account_id")
     accounts = tracks.exclude(account_id__in=moved).values("account_id")
     return renewals_in_runway(tenant=tenant, today=today, account_ids=accounts, limit=per_column or BOARD_COLUMN_CARDS)
-
-
-def account_renewal(*, tenant: Tenant, account: Account, today: dt.date) -> RenewalInRunway | None:
-    """The account's renewal in its runway, if one has begun: its journey page shows the renewal phase."""
-    found, _total = renewals_in_runway(tenant=tenant, today=today, account_ids=[account.pk], limit=1)
-    return found[0] if found else None
-
-
-@dataclass
-class TrackJourney:
-    """One track on the account journey page: its checklist, history and open flags."""
-
-    track: JourneyTrack
-    checklist: list[CriterionState]
-    transitions: list[StageTransition]
-    flags: list[TrackFlag]
-
-
-def account_journey(*, tenant: Tenant, account: Account) -> list[TrackJourney]:
-    """Every track of the account, active ones first, with their checklists, timelines and open flags."""
-    tracks = list(
-        track_list(tenant=tenant).filter(account=account).order_by(Case(When(ended_at__isnull=True, then=0), default=1))
-    )
-    checklists = tracks_criteria(tenant=tenant, tracks=tracks)
-    transitions: dict[int, list[StageTransition]] = {t.pk: [] for t in tracks}
-    for transition in StageTransition.objects.filter(tenant=tenant, track__in=tracks).select_related("by"):
-        transitions[transition.track_id].append(transition)
-    flags: dict[int, list[TrackFlag]] = {t.pk: [] for t in tracks}
-    by_pk = {t.pk: t for t in tracks}
-    for flag in TrackFlag.objects.filter(tenant=tenant, track__in=tracks, status=FlagStatus.OPEN):
-        flag.track = by_pk[flag.track_id]
-        flags[flag.track_id].append(with_back_stages(flag))
-    return [
-        TrackJourney(track=t, checklist=checklists[t.pk], transitions=transitions[t.pk][::-1], flags=flags[t.pk])
-        for t in tracks
-    ]
-
-
-def track_checklist(*, tenant: Tenant, track: JourneyTrack) -> list[CriterionState]:
-    return tracks_criteria(tenant=tenant, tracks=[track])[track.pk]
-
-
-def account_objectives(*, tenant: Tenant, account: Account) -> QuerySet[Objective]:
-    return Objective.objects.filter(tenant=tenant, account=account).order_by("due_on", "id")
-
-
-def flag_list(
-    *, tenant: Tenant, status: str = FlagStatus.OPEN, kind: str = "", owner: User | None = None
-) -> QuerySet[TrackFlag]:
-    flags = TrackFlag.objects.filter(tenant=tenant).select_related(
-        "track", "track__account", "track__account__owner", "resolved_by"
-    )
-    if status:
-        flags = flags.filter(status=status)
-    if kind:
-        flags = flags.filter(kind=kind)
-    if owner is not None:
-        flags = flags.filter(track__account__owner=owner)
-    return flags.order_by("-raised_at", "-id")
-
-
-def with_back_stages(flag: TrackFlag) -> TrackFlag:
-    """The stages a confirmed regression may go back to: only those before the track's stage."""
-    position = Stage.position(flag.track.stage)
-    flag.back_stages = [(value, label) for value, label in Stage.choices[:position] if value != flag.suggested_stage]
-    return flag
-
-
-def flag_get(*, tenant: Tenant, flag_id: int) -> TrackFlag:
-    return flag_list(tenant=tenant, status="").get(pk=flag_id)
-
-
-def exit_criterion_list(*, tenant: Tenant) -> dict[str, list[ExitCriterion]]:
-    """Every criterion per stage, in use or not, in the order the checklist shows them."""
-    exit_criteria_ensure(tenant=tenant)
-    by_stage: dict[str, list[ExitCriterion]] = {stage: [] for stage in Stage.values}
-    for criterion in ExitCriterion.objects.filter(tenant=tenant).order_by("position", "id"):
-        by_stage[criterion.stage].append(criterion)
-    return by_stage
-
-
-def exit_criterion_get(*, tenant: Tenant, criterion_id: int) -> ExitCriterion:
-    return ExitCriterion.objects.get(tenant=tenant, pk=criterion_id)
-
-
-def stage_expectation_list(*, tenant: Tenant) -> QuerySet[StageExpectation]:
-    return StageExpectation.objects.filter(tenant=tenant)

@@ -7,7 +7,7 @@ from accounts.models import Account
 from accounts.selectors import assignable_owners
 from tenancy.models import Tenant
 
-from .models import Milestone, Objective, ObjectiveStatus
+from ..models import Milestone, Objective, ObjectiveStatus
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 AMOUNT = {"max_digits": 14, "decimal_places": 2}

@@ -14,8 +14,8 @@ from core.text import day_of
 from health.peers import LatestHealth, accounts_latest_health
 from tenancy.models import Tenant
 
-from . import defaults
-from .models import CriterionCheck, CriterionKind, ExitCriterion, JourneyTrack, Objective
+from .. import defaults
+from ..models import CriterionCheck, CriterionKind, ExitCriterion, JourneyTrack, Objective
 
 
 @dataclass

@@ -23,9 +23,9 @@ import pandas as pd
 from accounts.models import AccountStatus
 from tenancy.models import Tenant
 
-from .analytics import DIMENSIONS, JourneyAnalytics, StageFigures, percent
-from .models import RegressionReason, Stage, TransitionKind
-from .services import expectations_for
+from ...models import RegressionReason, Stage, TransitionKind
+from ...services import expectations_for
+from .report import DIMENSIONS, JourneyAnalytics, StageFigures, percent
 
 ON_TIME, LATE, STILL = "on_time", "late", "still_onboarding"
 REGRESSED, NOT_REGRESSED = "regressed", "not_regressed"
