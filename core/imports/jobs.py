@@ -44,6 +44,8 @@ class ImportJobBase(models.Model):
     # Finished through every row (imported, or refused as a whole): the bar is full, whatever was counted.
     complete_statuses: ClassVar[tuple[str, ...]]
     status: Any
+    # From TenantOwned, which every concrete job also is.
+    tenant_id: int
 
     file = models.FileField(upload_to=import_upload_path)
     original_name = models.CharField(max_length=255)
@@ -150,7 +152,8 @@ def job_save(job: ImportJobBase, **fields: Any) -> None:
     """Write `fields` (progress, counts) to the job at once, without touching the rest of the row."""
     for name, value in fields.items():
         setattr(job, name, value)
-    type(job)._default_manager.filter(tenant_id=job.tenant_id, pk=job.pk).update(**fields)  # type: ignore[attr-defined]
+    jobs: QuerySet[Any] = type(job)._default_manager.all()
+    jobs.filter(tenant_id=job.tenant_id, pk=job.pk).update(**fields)
 
 
 def job_finish(

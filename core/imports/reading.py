@@ -207,7 +207,7 @@ def _delimiter(text: str) -> str:
     # (Excel writes ";" where the decimal separator is a comma).
     first_line = text.split("\n", 1)[0]
     counts = {d: first_line.count(d) for d in DELIMITERS}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
 
 
