@@ -1,13 +1,13 @@
 """What a CSV or Excel file of records holds: fixed column names per kind, and every row's checks.
 
-The file is read by accounts.imports.reading (encodings, delimiters, .xlsx, size limit, header
+The file is read by core.imports.reading (encodings, delimiters, .xlsx, size limit, header
 checks), so every import in the product refuses a bad file in the same words. Columns are found
 by name in any case and spacing ("Opened at" is opened_at); other columns are ignored and named
 on the result. An empty cell means "no value": a new record gets the default, a record matched
 by its external id keeps what it has.
 
 The upload checks the header (find_columns) and the import's job checks every row (RowChecker):
-see import_jobs.py.
+see record_imports.py.
 """
 
 import datetime as dt

@@ -20,8 +20,8 @@ from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 from ..forms.records import RecordImportForm
 from ..models.record_kinds import KINDS
 from ..selectors import records as selectors
-from ..services import record_import_checks as imports
-from ..services import record_imports as import_jobs
+from ..services import record_imports
+from ..services.record_import_checks import COLUMNS
 
 TIMELINE_ITEMS = 50
 JOBS_PER_PAGE = 20
@@ -55,7 +55,7 @@ def record_import(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 with queue_watch() as watch:
-                    job = import_jobs.record_import_create(
+                    job = record_imports.record_import_create(
                         tenant=request.tenant,
                         kind=form.cleaned_data["kind"],
                         mode=form.cleaned_data["mode"],
@@ -68,18 +68,18 @@ def record_import(request: HttpRequest) -> HttpResponse:
                 if watch.failed:
                     messages.warning(request, BACKGROUND_UNAVAILABLE)
                 return redirect("health:signal_import_job", record_import_id=job.pk)
-    jobs = import_jobs.record_import_list(tenant=request.tenant)
+    jobs = record_imports.record_import_list(tenant=request.tenant)
     context = {
         "form": form,
         "may_import": may_import,
         "page": Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page")),
-        "columns": [(kind, imports.COLUMNS[kind.key]) for kind in KINDS.values()],
+        "columns": [(kind, COLUMNS[kind.key]) for kind in KINDS.values()],
     }
     return render(request, "health/records/import.html", context)
 
 
 def _job(request: HttpRequest, record_import_id: int) -> ImportJob:
-    return get_or_404(import_jobs.record_import_get, tenant=request.tenant, record_import_id=record_import_id)
+    return get_or_404(record_imports.record_import_get, tenant=request.tenant, record_import_id=record_import_id)
 
 
 def _status(job: ImportJob) -> dict:
@@ -102,7 +102,7 @@ def _status(job: ImportJob) -> dict:
 @member_required(Capability.VIEW)
 def record_import_job(request: HttpRequest, record_import_id: int) -> HttpResponse:
     job = _job(request, record_import_id)
-    context = {"job": job, "ignored_columns": import_jobs.ignored_columns(job), **_status(job)}
+    context = {"job": job, "ignored_columns": record_imports.ignored_columns(job), **_status(job)}
     return render(request, "health/records/import_job.html", context)
 
 
