@@ -2,10 +2,7 @@
 forecast (the quarter, the months, what the data suggests), tasks, account (the account page's card),
 settings, contracts, pipeline and metrics (a package of its own). The names of all but metrics are here too."""
 
-from .account import (
-    AccountRenewalsCard,
-    account_renewals_card,
-)
+from .account import AccountRenewalsCard, account_renewals_card
 from .contracts import (
     contract_accounts,
     contract_amendments,
@@ -51,17 +48,8 @@ from .renewals import (
     renewals_sorted,
     renewals_upcoming,
 )
-from .settings import (
-    RunwayGrid,
-    outcome_reason_get,
-    runway_grid,
-    runway_step_get,
-)
-from .tasks import (
-    checkpoint_get,
-    checkpoint_tasks,
-    week_end,
-)
+from .settings import RunwayGrid, outcome_reason_get, runway_grid, runway_step_get
+from .tasks import checkpoint_get, checkpoint_tasks, week_end
 
 __all__ = [
     "AccountRenewalsCard",
