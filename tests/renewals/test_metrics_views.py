@@ -1,4 +1,4 @@
-"""The retention metrics page and its CSV export, on the hand-computed Q4 2025 of test_metrics."""
+"""The retention metrics page and its CSV export, on the hand-computed Q4 2025 of test_metrics_selectors."""
 
 import csv
 import datetime as dt
@@ -16,7 +16,7 @@ from renewals.reporting.periods import period_for
 from tenancy.models import Role
 
 from .builders import make_account
-from .test_metrics import build_book, contract
+from .test_metrics_selectors import build_book, contract
 
 PAGE = reverse("renewals:metrics")
 EXPORT = reverse("renewals:metrics_export")

@@ -11,7 +11,7 @@ from journeys.models import Measurement, Objective, ObjectiveStatus
 from tenancy.models import Role
 
 from ..accounts.conftest import make_account
-from .test_plans import measure, objective, reload
+from .test_plans_services import measure, objective, reload
 
 pytestmark = pytest.mark.django_db
 

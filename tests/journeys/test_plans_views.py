@@ -15,7 +15,7 @@ from journeys.services import plans as services
 from tenancy.models import Role
 
 from ..accounts.conftest import make_account
-from .test_plans import measure, objective, reload
+from .test_plans_services import measure, objective, reload
 
 pytestmark = pytest.mark.django_db
 
