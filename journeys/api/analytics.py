@@ -1,5 +1,5 @@
 """REST API of journey analytics (journey-analytics): the figures of the analytics page, with its filters.
-Registered in config/api_urls.py; the definitions are in journeys/analytics.py."""
+Registered in config/api_urls.py; the definitions are in journeys/selectors/analytics/report.py."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers

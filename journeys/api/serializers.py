@@ -131,7 +131,7 @@ class JourneyTrackSerializer(serializers.ModelSerializer):
 
 
 class CriterionStateSerializer(serializers.Serializer):
-    """One line of a track's current checklist, as `journeys.criteria.evaluate` judges it."""
+    """One line of a track's current checklist, as `journeys.selectors.criteria.evaluate` judges it."""
 
     criterion = serializers.IntegerField(source="criterion.pk")
     key = serializers.CharField(source="criterion.key")

@@ -15,13 +15,13 @@ class CriterionKind(models.TextChoices):
 
 
 class ExitCriterion(TenantOwned):
-    """What must hold before a track leaves a stage. A data criterion names a rule in journeys.criteria."""
+    """What must hold before a track leaves a stage. A data criterion names a rule in journeys.selectors.criteria."""
 
     stage = models.CharField(max_length=12, choices=Stage.choices)
     key = models.SlugField(max_length=40)
     label = models.CharField(max_length=160)
     kind = models.CharField(max_length=8, choices=CriterionKind.choices, default=CriterionKind.MANUAL)
-    # For data criteria: the rule's key (journeys.criteria.RULES) and its threshold where it takes one.
+    # For data criteria: the rule's key (journeys.selectors.criteria.RULES) and its threshold where it takes one.
     rule = models.CharField(max_length=32, blank=True)
     threshold = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     help_text = models.CharField(max_length=300, blank=True)
