@@ -15,12 +15,10 @@ from ..models import FlagStatus, JourneyTrack, Stage, TrackFlag, TrackStatus
 BOARD_COLUMN_CARDS = 25
 
 
-BOARD_COLUMN_CARDS = 25
 # Most urgent first: a stalled track needs a look before one that is merely behind.
 SEVERITY = {TrackStatus.STALLED: 0, TrackStatus.BEHIND: 1, TrackStatus.ON_TRACK: 2, TrackStatus.ENDED: 3}
 
 
-SEVERITY = {TrackStatus.STALLED: 0, TrackStatus.BEHIND: 1, TrackStatus.ON_TRACK: 2, TrackStatus.ENDED: 3}
 TRACK_SORTS = {
     "account": ("account__name", "name"),
     "-account": ("-account__name", "-name"),
