@@ -13,12 +13,8 @@ from tenancy.models import Tenant
 from ..models import FlagStatus, JourneyTrack, Stage, TrackFlag, TrackStatus
 
 BOARD_COLUMN_CARDS = 25
-
-
 # Most urgent first: a stalled track needs a look before one that is merely behind.
 SEVERITY = {TrackStatus.STALLED: 0, TrackStatus.BEHIND: 1, TrackStatus.ON_TRACK: 2, TrackStatus.ENDED: 3}
-
-
 TRACK_SORTS = {
     "account": ("account__name", "name"),
     "-account": ("-account__name", "-name"),
