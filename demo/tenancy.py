@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.core.mail import get_connection
 from django_scopes import scope
 
-from tenancy import invitations, services
+from tenancy import services
 from tenancy.models import ApiKeyKind, Membership, Role, Team, Tenant, User
 
 DEMO_PASSWORD = "postsale-demo"
@@ -71,11 +71,11 @@ def seed_people() -> DemoPeople:
         )
         services.api_key_create(tenant=acme, kind=ApiKeyKind.PERSONAL, name="CRM sync script", by=admin, user=admin)
         # A new CSM invited and not yet joined, so the members page shows a pending invitation.
-        invitation = invitations.invitation_create(
+        invitation = services.invitation_create(
             tenant=acme, email=PENDING_INVITEE, role=Role.CSM, team=Team.CUSTOMER_SUCCESS, by=admin, send=False
         )
         # The demo's addresses are not real: its link is "sent" to nobody.
-        invitations.invitation_send(invitation=invitation, connection=get_connection(DISCARD_EMAIL_BACKEND))
+        services.invitation_send(invitation=invitation, connection=get_connection(DISCARD_EMAIL_BACKEND))
     return DemoPeople(
         tenant=acme,
         admin=admin,

@@ -5,7 +5,7 @@ from celery.contrib.django.task import DjangoTask
 from django.core.management import call_command
 from django_scopes import scope
 
-from . import invitations
+from . import selectors, services
 from .models import Tenant
 
 
@@ -28,8 +28,8 @@ class TenantTask(DjangoTask):
 @shared_task(base=TenantTask, bind=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def invitation_send_task(self, *, tenant_id: int, invitation_id: int) -> int:
     tenant = Tenant.objects.get(pk=tenant_id)
-    invitation = invitations.invitation_get(tenant=tenant, invitation_id=invitation_id)
-    invitations.invitation_send(invitation=invitation)
+    invitation = selectors.invitation_get(tenant=tenant, invitation_id=invitation_id)
+    services.invitation_send(invitation=invitation)
     return invitation.pk
 
 

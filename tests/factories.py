@@ -39,25 +39,25 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def make_membership(tenant: Tenant) -> int:
-    from tenancy import invitations
+    from tenancy import services
 
     # Through the one way in: an invitation, accepted by a new person.
     with scope(tenant=tenant):
-        invitation = invitations.invitation_create(
+        invitation = services.invitation_create(
             tenant=tenant, email=f"{CANARY.lower()}-member@alpha.example", role=Role.CSM, team=Team.SUPPORT, by=None
         )
-        invitations.invitation_send(invitation=invitation)
-        membership = invitations.invitation_accept_as_new_person(
+        services.invitation_send(invitation=invitation)
+        membership = services.invitation_accept_as_new_person(
             invitation=invitation, full_name=f"{CANARY} Member", password=PASSWORD
         )
         return membership.pk
 
 
 def make_invitation(tenant: Tenant) -> int:
-    from tenancy import invitations
+    from tenancy import services
 
     with scope(tenant=tenant):
-        invitation = invitations.invitation_create(
+        invitation = services.invitation_create(
             tenant=tenant, email=f"{CANARY.lower()}-invitee@alpha.example", role=Role.VIEWER, team=Team.SALES, by=None
         )
         return invitation.pk

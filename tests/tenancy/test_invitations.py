@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope
 
-from tenancy import invitations
+from tenancy import services
 from tenancy.models import Invitation, InvitationStatus, Membership, Role, Team, User
 
 from ..conftest import add_member
@@ -29,7 +29,7 @@ LINK = re.compile(r"https?://\S+/invitations/(\S+)/")
 
 def _invite(tenant, email, by, *, role=Role.CSM, team=Team.SUPPORT, capture):
     with capture(execute=True), scope(tenant=tenant):
-        return invitations.invitation_create(tenant=tenant, email=email, role=role, team=team, by=by)
+        return services.invitation_create(tenant=tenant, email=email, role=role, team=team, by=by)
 
 
 def _link_in_last_mail() -> str:
@@ -190,9 +190,9 @@ def test_a_revoked_invitation_cannot_be_accepted_even_by_a_signed_in_invitee(
     invitation = _invite(tenant_a, gus.email, alice, capture=django_capture_on_commit_callbacks)
     link = _link_in_last_mail()
     with scope(tenant=tenant_a):
-        invitations.invitation_revoke(invitation=invitation)
+        services.invitation_revoke(invitation=invitation)
         with pytest.raises(ValidationError, match="withdrawn"):
-            invitations.invitation_accept(invitation=invitation, user=gus)
+            services.invitation_accept(invitation=invitation, user=gus)
     client.force_login(gus)
     assert client.post(link).status_code == 410
     assert _membership(tenant_a, gus.email) is None
@@ -288,17 +288,17 @@ def test_two_submits_of_one_link_make_one_person_and_one_member(tenant_a, alice)
     """The second submit waits for the first one's lock on the invitation, then finds it accepted (before,
     it failed on the address the first one had just taken)."""
     with scope(tenant=tenant_a):
-        invitation = invitations.invitation_create(
+        invitation = services.invitation_create(
             tenant=tenant_a, email="twin@alpha.example", role=Role.CSM, team=Team.SUPPORT, by=alice, send=False
         )
-        invitations.invitation_send(invitation=invitation)
+        services.invitation_send(invitation=invitation)
     first_in, release = threading.Event(), threading.Event()
     errors, refusals = [], []
 
     def first():
         try:
             with transaction.atomic():
-                invitations.invitation_accept_as_new_person(invitation=invitation, full_name="One", password=PASSWORD)
+                services.invitation_accept_as_new_person(invitation=invitation, full_name="One", password=PASSWORD)
                 first_in.set()
                 release.wait(20)
         except Exception as error:  # pragma: no cover - reported below
@@ -310,7 +310,7 @@ def test_two_submits_of_one_link_make_one_person_and_one_member(tenant_a, alice)
     def second():
         try:
             first_in.wait(20)
-            invitations.invitation_accept_as_new_person(invitation=invitation, full_name="Two", password=PASSWORD)
+            services.invitation_accept_as_new_person(invitation=invitation, full_name="Two", password=PASSWORD)
         except ValidationError as refusal:
             refusals.extend(refusal.messages)
         except Exception as error:  # pragma: no cover - reported below
@@ -345,7 +345,7 @@ def test_the_members_page_says_how_many_more_invitations_are_pending(tenant_a, a
     monkeypatch.setattr(members, "MEMBERS_PER_PAGE", 2)
     with scope(tenant=tenant_a):
         for n in range(3):
-            invitations.invitation_create(
+            services.invitation_create(
                 tenant=tenant_a, email=f"new{n}@alpha.example", role=Role.CSM, team=Team.CUSTOMER_SUCCESS, by=alice
             )
     response = login(alice).get(reverse("tenancy:member_list"))

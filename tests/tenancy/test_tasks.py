@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core import mail
 from django_scopes import scope
 
-from tenancy import invitations
+from tenancy import services
 from tenancy.models import Invitation, Role, Team
 from tenancy.tasks import invitation_send_task
 
@@ -19,7 +19,7 @@ def _run(result):
 
 def _invite(tenant, email, by):
     with scope(tenant=tenant):
-        return invitations.invitation_create(
+        return services.invitation_create(
             tenant=tenant, email=email, role=Role.CSM, team=Team.CUSTOMER_SUCCESS, by=by, send=False
         )
 
@@ -59,7 +59,7 @@ def test_task_without_tenant_refuses_to_run(worker, tenant_a, alice):
 
 def test_inviting_sends_the_link_after_commit(worker, finished_tasks, tenant_a, alice):
     with scope(tenant=tenant_a):
-        invitation = invitations.invitation_create(
+        invitation = services.invitation_create(
             tenant=tenant_a, email="late@alpha.example", role=Role.VIEWER, team=Team.SALES, by=alice
         )
     name, state = finished_tasks.get(timeout=60)

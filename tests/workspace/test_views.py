@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django_scopes import scope
 
-from tenancy import services
+from tenancy import selectors, services
 from tenancy.models import Membership, Role, Team, Tenant
 
 from ..conftest import add_member
@@ -143,7 +143,7 @@ def test_my_tokens_shows_a_new_token_once(bob, login, tenant_a):
     listed = web.get(reverse("tenancy:my_tokens")).content.decode()
     assert "Laptop script" in listed and 'data-testid="new-secret"' not in listed
     with scope(tenant=tenant_a):
-        assert services.selectors.api_key_list(tenant=tenant_a, kind="personal", user=bob).count() == 1
+        assert selectors.api_key_list(tenant=tenant_a, kind="personal", user=bob).count() == 1
 
 
 def test_times_are_shown_in_the_tenants_zone(alice, login, tenant_a):

@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api import TenantFilterSet, TenantViewSetMixin
-from tenancy import invitations
+from tenancy import selectors, services
 from tenancy.models import Invitation, InvitationStatus, Role, Team
 from tenancy.permissions import Capability
 
@@ -46,7 +46,7 @@ def invite(request) -> Response:
     """Invite the address the request names; both /invitations/ and /members/ answer the invitation, 201."""
     serializer = MembershipInviteSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    invitation = invitations.invitation_create(tenant=request.tenant, by=request.user, **serializer.validated_data)
+    invitation = services.invitation_create(tenant=request.tenant, by=request.user, **serializer.validated_data)
     location = reverse("api:invitation-detail", kwargs={"invitation_id": invitation.pk})
     return Response(
         InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED, headers={"Location": location}
@@ -77,7 +77,7 @@ class InvitationViewSet(
     ordering_fields = ["created_at", "expires_at"]
 
     def tenant_queryset(self, tenant):
-        return invitations.invitation_list(tenant=tenant)
+        return selectors.invitation_list(tenant=tenant)
 
     @extend_schema(request=MembershipInviteSerializer, responses={201: InvitationSerializer})
     def create(self, request):
@@ -87,10 +87,10 @@ class InvitationViewSet(
     @action(detail=True, methods=["post"])
     def resend(self, request, *args, **kwargs):
         """Email a new link (the earlier one stops working) that works for INVITATION_MAX_AGE_DAYS."""
-        invitation = invitations.invitation_resend(invitation=self.get_object())
+        invitation = services.invitation_resend(invitation=self.get_object())
         return Response(InvitationSerializer(invitation).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(description="Withdraws the invitation: its link stops working; it stays listed as revoked.")
     def destroy(self, request, *args, **kwargs):
-        invitations.invitation_revoke(invitation=self.get_object())
+        services.invitation_revoke(invitation=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

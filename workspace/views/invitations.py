@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.web import apply_errors, get_or_404, member_required
-from tenancy import invitations
+from tenancy import selectors, services
 from tenancy.middleware import SESSION_TENANT_KEY
 from tenancy.models import InvitationStatus, Membership
 from tenancy.permissions import Capability
@@ -19,9 +19,9 @@ from ..forms.invitations import InvitationAcceptForm
 @require_POST
 @member_required(Capability.CONFIGURE)
 def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
-    invitation = get_or_404(invitations.invitation_get, tenant=request.tenant, invitation_id=invitation_id)
+    invitation = get_or_404(selectors.invitation_get, tenant=request.tenant, invitation_id=invitation_id)
     try:
-        invitations.invitation_resend(invitation=invitation)
+        services.invitation_resend(invitation=invitation)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -32,9 +32,9 @@ def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
 @require_POST
 @member_required(Capability.CONFIGURE)
 def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
-    invitation = get_or_404(invitations.invitation_get, tenant=request.tenant, invitation_id=invitation_id)
+    invitation = get_or_404(selectors.invitation_get, tenant=request.tenant, invitation_id=invitation_id)
     try:
-        invitations.invitation_revoke(invitation=invitation)
+        services.invitation_revoke(invitation=invitation)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -46,12 +46,12 @@ def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """Public: the signed link is the credential. A signed-in person accepts as themselves (only as the
     invited address); someone without an account chooses their name and password."""
-    invitation = invitations.invitation_for_link(token)
+    invitation = selectors.invitation_for_link(token)
     if invitation is None:
         raise Http404("This invitation link is not valid: it may have been replaced by a newer one.")
     context = {"invitation": invitation, "tenant_invited": invitation.tenant}
     user = request.user if request.user.is_authenticated else None
-    problem = invitations.invitation_refusal(invitation, user=user)
+    problem = selectors.invitation_refusal(invitation, user=user)
     if problem:
         # Gone for everyone (used, withdrawn, expired), or only not for the one signed in.
         status = 403 if invitation.status == InvitationStatus.PENDING else 410
@@ -59,16 +59,16 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if user is not None:
         if request.method == "POST":
             try:
-                return _joined(request, invitations.invitation_accept(invitation=invitation, user=user))
+                return _joined(request, services.invitation_accept(invitation=invitation, user=user))
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
         return render(request, "workspace/invitation_accept.html", context)
-    if invitations.invitation_has_account(invitation):
+    if selectors.invitation_has_account(invitation):
         return render(request, "workspace/invitation_accept.html", {**context, "sign_in": True})
     form = InvitationAcceptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            membership = invitations.invitation_accept_as_new_person(
+            membership = services.invitation_accept_as_new_person(
                 invitation=invitation,
                 full_name=form.cleaned_data["full_name"],
                 password=form.cleaned_data["password1"],

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from core.web import apply_errors, get_or_404, member_required
-from tenancy import invitations, selectors, services
+from tenancy import selectors, services
 from tenancy.models import Membership
 from tenancy.permissions import Capability
 
@@ -26,7 +26,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
         members = members.filter(Q(user__email__icontains=query) | Q(user__full_name__icontains=query))
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     # Only the address: whoever is behind it is nobody here until they accept.
-    open_invitations = invitations.invitation_list(tenant=request.tenant, open_only=True)
+    open_invitations = selectors.invitation_list(tenant=request.tenant, open_only=True)
     pending = list(open_invitations[:MEMBERS_PER_PAGE])
     more = open_invitations.count() - len(pending) if len(pending) == MEMBERS_PER_PAGE else 0
     return render(
@@ -47,7 +47,7 @@ def member_invite(request: HttpRequest) -> HttpResponse:
     form = MembershipInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = invitations.invitation_create(tenant=request.tenant, by=request.user, **form.cleaned_data)
+            invitation = services.invitation_create(tenant=request.tenant, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:

@@ -5,9 +5,9 @@ their name and password), and only then becomes a member.
 The link is signed (SECRET_KEY) and names the tenant, the invitation and a random nonce; only the nonce's
 SHA-256 is kept, and sending again replaces it, so the newest link is the only one that works. It works
 once, until it expires (INVITATION_MAX_AGE_DAYS after it was sent), and not after a revocation.
-"""
 
-import hashlib
+The reads (the link's invitation, why it cannot be accepted) are tenancy.selectors.invitations."""
+
 import secrets
 from datetime import timedelta
 
@@ -17,91 +17,14 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import dateformat, timezone
-from django.utils.crypto import constant_time_compare
-from django_scopes import scope, scopes_disabled
+from django.utils import timezone
+from django_scopes import scope
 
-from .models import Invitation, InvitationStatus, Membership, Role, Team, Tenant, User
-from .queue import enqueue_on_commit
-
-LINK_SALT = "tenancy.invitation"
-
-
-def _digest(nonce: str) -> str:
-    return hashlib.sha256(nonce.encode()).hexdigest()
-
-
-# Reads
-
-
-def invitation_list(*, tenant: Tenant, open_only: bool = False) -> QuerySet[Invitation]:
-    invitations = Invitation.objects.filter(tenant=tenant).select_related("invited_by")
-    if open_only:
-        invitations = invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
-    return invitations.order_by("-created_at", "-id")
-
-
-def invitation_get(*, tenant: Tenant, invitation_id: int) -> Invitation:
-    return Invitation.objects.select_related("invited_by").get(tenant=tenant, pk=invitation_id)
-
-
-def invitation_for_link(token: str) -> Invitation | None:
-    """The invitation a link's token names, if the signature holds and it is the newest link sent;
-    whether it may still be accepted is `invitation_refusal`'s question."""
-    try:
-        payload = signing.loads(token or "", salt=LINK_SALT)
-        tenant_id, invitation_id, nonce = int(payload["t"]), int(payload["i"]), str(payload["n"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        return None
-    # Before any tenant is known: the signed tenant id leads the lookup.
-    with scopes_disabled():
-        invitation = (
-            Invitation.objects.select_related("tenant", "invited_by")
-            .filter(tenant_id=tenant_id, pk=invitation_id)
-            .first()
-        )
-    if invitation is None or not invitation.link_digest:
-        return None
-    if not constant_time_compare(invitation.link_digest, _digest(nonce)):
-        return None
-    return invitation
-
-
-def invitation_has_account(invitation: Invitation) -> bool:
-    """Whether the invited address has an account already (then its owner signs in to accept)."""
-    return User.objects.filter(email__iexact=invitation.email).exists()
-
-
-def _inviter(invitation: Invitation) -> str:
-    # Read only for a refusal: the invitation locked for an acceptance has no inviter loaded.
-    return invitation.invited_by.get_full_name() if invitation.invited_by else "an admin"
-
-
-def invitation_refusal(invitation: Invitation, *, user: User | None = None) -> str:
-    """Why the invitation cannot be accepted (by `user`, when someone is signed in), in words for the person
-    holding the link; "" when it can."""
-    status = invitation.status
-    if status == InvitationStatus.ACCEPTED:
-        return "This invitation has been accepted already; a link works only once. Sign in instead."
-    if status == InvitationStatus.REVOKED:
-        return f"This invitation was withdrawn. Ask {_inviter(invitation)} for a new one if you should have access."
-    if status == InvitationStatus.EXPIRED:
-        # The house style of core.text's day, which tenancy sits below (the day in UTC, as before).
-        expired_on = dateformat.format(invitation.expires_at, "j M Y")
-        return f"This invitation expired on {expired_on}. Ask {_inviter(invitation)} to send it again."
-    if user is not None and user.email.lower() != invitation.email:
-        # Only the invited address may join with it: a forwarded link is no consent of its owner's.
-        return (
-            f"This invitation is for {invitation.email}; you are signed in as {user.email}. "
-            "Sign out and open the link again."
-        )
-    return ""
-
-
-# Writes
+from ..models import Invitation, Membership, Role, Team, Tenant, User
+from ..queue import enqueue_on_commit
+from ..selectors.invitations import LINK_SALT, invitation_has_account, invitation_list, invitation_refusal, nonce_digest
 
 
 @transaction.atomic
@@ -110,7 +33,7 @@ def invitation_create(
 ) -> Invitation:
     """Invite an email address; the link is emailed after commit (unless `send` is False: the caller
     sends it itself)."""
-    from . import tasks  # tasks imports this module
+    from .. import tasks  # tasks imports this module
 
     email = (email or "").strip().lower()
     if Membership.objects.filter(tenant=tenant, user__email=email, is_active=True).exists():
@@ -134,7 +57,7 @@ def invitation_create(
 
 def invitation_resend(*, invitation: Invitation) -> Invitation:
     """Send a fresh link (the earlier one stops working) with a fresh expiry."""
-    from . import tasks  # tasks imports this module
+    from .. import tasks  # tasks imports this module
 
     if not invitation.is_open:
         raise ValidationError(f"The invitation of {invitation.email} is {invitation.status.label.lower()}.")
@@ -164,7 +87,7 @@ def invitation_send(*, invitation: Invitation, connection=None) -> Invitation:
         return invitation  # revoked or accepted meanwhile: nothing to send
     nonce = secrets.token_urlsafe(24)
     now = timezone.now()
-    invitation.link_digest = _digest(nonce)
+    invitation.link_digest = nonce_digest(nonce)
     invitation.sent_at = now
     invitation.expires_at = now + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
     invitation.save(update_fields=["link_digest", "sent_at", "expires_at"])

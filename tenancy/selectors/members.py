@@ -1,19 +1,10 @@
-"""Reads of tenants, memberships and credentials.
-
-Sign-in and credential checks happen before any tenant is known, so the few
-lookups that must cross tenants say so with `scopes_disabled` and nothing else does.
-"""
-
-import hashlib
+"""Reads of memberships. Sign-in happens before any tenant is known, so the lookups that must cross
+tenants say so with `scopes_disabled` and nothing else does."""
 
 from django.db.models import QuerySet
 from django_scopes import scopes_disabled
 
-from .models import ApiKey, ApiKeyKind, Membership, Tenant, User
-
-
-def secret_digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+from ..models import Membership, Tenant, User
 
 
 def membership_list_for_user(*, user: User) -> list[Membership]:
@@ -43,23 +34,3 @@ def membership_get(*, tenant: Tenant, membership_id: int) -> Membership:
 
 def membership_count_admins(*, tenant: Tenant) -> int:
     return Membership.objects.filter(tenant=tenant, role="admin", is_active=True, user__is_active=True).count()
-
-
-def api_key_find_by_digest(digest: str) -> ApiKey | None:
-    """The active credential whose secret has this digest, from whichever tenant issued it."""
-    with scopes_disabled():
-        return ApiKey.objects.select_related("tenant", "user").filter(digest=digest, revoked_at__isnull=True).first()
-
-
-def api_key_list(*, tenant: Tenant, kind: ApiKeyKind, user: User | None = None) -> QuerySet[ApiKey]:
-    keys = ApiKey.objects.filter(tenant=tenant, kind=kind).select_related("user", "created_by")
-    if user is not None:
-        keys = keys.filter(user=user)
-    return keys.order_by("revoked_at", "-created_at")
-
-
-def api_key_get(*, tenant: Tenant, api_key_id: int, kind: ApiKeyKind | None = None) -> ApiKey:
-    keys = ApiKey.objects.filter(tenant=tenant)
-    if kind is not None:
-        keys = keys.filter(kind=kind)
-    return keys.select_related("user").get(pk=api_key_id)
