@@ -1,4 +1,4 @@
-"""Support, financial and relationship signals through the REST API: single and bulk writes, upserts,
+"""Support, financial and relationship records through the REST API: single and bulk writes, upserts,
 validation, tenant limits, permissions and query counts."""
 
 import datetime as dt
