@@ -1,15 +1,14 @@
 """Background work of communications: the outbox sweep on the beat and the per-tenant sending task, the
-digests, internal notifications and campaign imports. Tasks take ids, enter the tenant scope (TenantTask)
+digests, internal notifications and campaign imports. Tasks take ids, enter the tenant scope (core.work.tenant_task)
 and call a service; the rules live in services/. The notification and import tasks keep the names they
 were registered under in notify_tasks.py (explicit `name=`), so queued messages still find them."""
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from django_scopes import scope
 
+from core.work import UNREACHABLE, tenant_task
 from tenancy.models import Tenant
-from tenancy.tasks import TenantTask
 
 from .models import Notification, NotificationStatus
 from .services import claims, digests, outbox
@@ -30,15 +29,7 @@ def outbox_sweep() -> int:
     return enqueued
 
 
-@shared_task(
-    base=TenantTask,
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError, ConnectionError),
-    retry_backoff=True,
-    max_retries=5,
-)
+@tenant_task(acks_late=True)
 def outbox_send_task(self, *, tenant_id: int) -> dict:
     """Send the tenant's due entries. A failing email backend is the outbox's business (the entry retries
     with backoff); this task retries only when the database or broker itself is unreachable."""
@@ -71,29 +62,13 @@ def digests_sweep() -> int:
     return len(tenant_ids)
 
 
-@shared_task(
-    base=TenantTask,
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError, ConnectionError, RuntimeError),
-    retry_backoff=True,
-    max_retries=5,
-)
+@tenant_task(retry_on=(*UNREACHABLE, RuntimeError), acks_late=True)
 def digests_send_task(self, *, tenant_id: int) -> int:
     """Send the digests whose period is over; a failing backend raises and the task retries with backoff."""
     return digests.digests_send_due(tenant=Tenant.objects.get(pk=tenant_id), now=timezone.now())
 
 
-@shared_task(
-    name="communications.notify_tasks.notification_send_task",
-    base=TenantTask,
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=5,
-    default_retry_delay=30,
-)
+@tenant_task(name="communications.notify_tasks.notification_send_task", acks_late=True, default_retry_delay=30)
 def notification_send_task(self, *, tenant_id: int, notification_id: int) -> str:
     from .services.notifications import NotificationNotSent, notification_send
 
@@ -112,13 +87,7 @@ def notification_send_task(self, *, tenant_id: int, notification_id: int) -> str
     return "sent"
 
 
-@shared_task(
-    name="communications.notify_tasks.calendar_import_run_task",
-    base=TenantTask,
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-)
+@tenant_task(name="communications.notify_tasks.calendar_import_run_task", acks_late=True)
 def calendar_import_run_task(self, *, tenant_id: int, import_id: int) -> str:
     from .services.imports import calendar_import_run
 

@@ -58,6 +58,7 @@ urlpatterns = [
     path("imports/sample.csv", imports.import_sample, name="import_sample"),
     path("imports/<int:import_id>/", imports.import_detail, name="import_detail"),
     path("imports/<int:import_id>/progress/", imports.import_progress, name="import_progress"),
+    path("imports/<int:import_id>/rejected.csv", imports.import_rejected_csv, name="import_rejected_csv"),
     path("t/o/<str:token>.gif", tracking.track_open, name="track_open"),
     path("t/c/<str:token>/", tracking.track_click, name="track_click"),
     path("entries/<int:entry_id>/engagement/", tracking.engagement_log, name="engagement_log"),

@@ -3,13 +3,13 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.imports.jobs import MAX_STORED_ERRORS
-from core.web import apply_errors, get_or_404, member_required
+from core.web import apply_errors, get_or_404, member_required, rejected_rows_download
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 
@@ -116,18 +116,4 @@ def import_progress(request: HttpRequest, import_job_id: int) -> HttpResponse:
 @require_GET
 @member_required(Capability.VIEW)
 def import_rejected_csv(request: HttpRequest, import_job_id: int) -> FileResponse:
-    return rejected_rows_response(_job(request, import_job_id))
-
-
-def rejected_rows_response(job: ImportJob) -> FileResponse:
-    """The job's rejected rows as a download named after the uploaded file; every import kind's page serves it."""
-    if not job.rejected_file:
-        raise Http404("This import has no rejected rows.")
-    stem = job.original_name.rsplit(".", 1)[0] or "import"
-    # Every cell was made safe for spreadsheets when the file was written (core.imports.safety.safe_cell).
-    return FileResponse(
-        job.rejected_file.open("rb"),
-        as_attachment=True,
-        filename=f"{stem}-rejected.csv",
-        content_type="text/csv; charset=utf-8",
-    )
+    return rejected_rows_download(_job(request, import_job_id))

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ContactRole
-from accounts.models.imports import import_upload_path
+from core.imports.jobs import ImportJobBase
 from tenancy.models import Team, TenantOwned
 
 
@@ -151,8 +151,9 @@ class Approval(TenantOwned):
         return f"{self.get_decision_display()} by {self.by_id} at {self.at:%Y-%m-%d %H:%M}"
 
 
-class CalendarImport(TenantOwned):
-    """A CSV of marketing or support sends planned elsewhere, imported so they show and count against caps."""
+class CalendarImport(TenantOwned, ImportJobBase):
+    """A CSV of marketing or support sends planned elsewhere, imported so they show and count against caps:
+    the upload, the run's progress and outcome (core.imports.jobs)."""
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", "Uploaded"
@@ -160,22 +161,14 @@ class CalendarImport(TenantOwned):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
-    file = models.FileField(upload_to=import_upload_path)
-    original_name = models.CharField(max_length=255)
+    # Checked at the upload, so the upload queues the run straight away.
+    queued_status = Status.UPLOADED
+    running_status = Status.RUNNING
+    finished_statuses = (Status.DONE, Status.FAILED)
+    complete_statuses = (Status.DONE,)
+
     team = models.CharField(max_length=20, choices=Team.choices, default=Team.MARKETING)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
-    total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(default=0)
-    updated_count = models.PositiveIntegerField(default=0)
-    rejected_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, help_text="Line, column, value, reason of the rows skipped.")
-    message = models.CharField(max_length=500, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -34,7 +34,7 @@ from .entries import (
     entry_recipients,
 )
 from .feeds import feed_digest, feed_entries, feed_for_token, feed_get, feed_list
-from .imports import calendar_import_get, calendar_import_list, import_progress_pct
+from .imports import calendar_import_get, calendar_import_list
 from .owner_tasks import owner_task_get, owner_tasks
 from .personalisation import (
     account_context,
@@ -100,7 +100,6 @@ __all__ = [
     "feed_for_token",
     "feed_get",
     "feed_list",
-    "import_progress_pct",
     "merge_context",
     "owner_task_get",
     "owner_tasks",

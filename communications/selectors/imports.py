@@ -1,4 +1,4 @@
-"""Reads of campaign imports: the list, one import and its progress."""
+"""Reads of campaign imports: the list and one import (its progress: core.imports.jobs.ImportJobBase)."""
 
 from tenancy.models import Tenant
 
@@ -11,11 +11,3 @@ def calendar_import_list(*, tenant: Tenant):
 
 def calendar_import_get(*, tenant: Tenant, import_id: int) -> CalendarImport:
     return calendar_import_list(tenant=tenant).get(pk=import_id)
-
-
-def import_progress_pct(calendar_import: CalendarImport) -> int:
-    if calendar_import.status == CalendarImport.Status.DONE:
-        return 100
-    if not calendar_import.total_rows:
-        return 0
-    return min(100, round(100 * calendar_import.processed_rows / calendar_import.total_rows))

@@ -1,15 +1,14 @@
-"""Claiming due calendar entries for the outbox, so two workers never take the same one: on PostgreSQL
-`select_for_update(skip_locked=True)` (rows another worker is claiming are skipped, not waited for),
-elsewhere a compare-and-set update. A claim older than the task lease (tenancy.leases: the task's hard time
+"""Claiming due calendar entries for the outbox, so two workers never take the same one (core.work.claim:
+on PostgreSQL rows another worker is claiming are skipped, not waited for; elsewhere a compare-and-set).
+A claim older than the task lease (tenancy.leases: the task's hard time
 limit and a minute) belongs to a worker that died and is taken over as a new attempt. services/outbox.py
 delivers what is claimed."""
 
 import datetime as dt
 
-from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 
-from tenancy.leases import task_lease
+from core.work import claim, lease_ended
 from tenancy.models import Tenant
 
 from ..models import CalendarEntry, EntrySource, EntryStatus
@@ -20,7 +19,7 @@ WAITING = (EntryStatus.SCHEDULED, EntryStatus.DEFERRED)
 def _due_q(now: dt.datetime) -> Q:
     waiting = Q(status__in=WAITING, scheduled_at__lte=now)
     # Celery has killed any task holding a claim this old: its worker is gone.
-    abandoned = Q(status=EntryStatus.SENDING, claimed_at__lt=now - task_lease())
+    abandoned = Q(status=EntryStatus.SENDING) & lease_ended("claimed_at", now)
     return waiting | abandoned
 
 
@@ -49,24 +48,12 @@ def outbox_has_due(*, tenant: Tenant, now: dt.datetime) -> bool:
 
 def outbox_claim(*, tenant: Tenant, now: dt.datetime, limit: int = 100) -> list[int]:
     """Claim up to `limit` due entries for this worker and return their ids; another worker claiming at
-    the same time gets other ones."""
-    claimed: list[int] = []
-    if connection.features.has_select_for_update_skip_locked:
-        with transaction.atomic():
-            # Rows another worker is claiming right now are skipped, not waited for.
-            rows = list(_due(tenant, now).select_for_update(skip_locked=True).values_list("pk", "status")[:limit])
-            for status in {status for _, status in rows}:
-                ids = [pk for pk, s in rows if s == status]
-                CalendarEntry.objects.filter(tenant=tenant, pk__in=ids).update(**_claim_changes(status, now))
-                claimed.extend(ids)
-        return sorted(claimed)
-    for pk, status, claimed_at in _due(tenant, now).values_list("pk", "status", "claimed_at")[:limit]:
-        # Compare-and-set: the update wins only if nobody changed the row since we read it.
-        won = (
-            _due(tenant, now).filter(pk=pk, status=status, claimed_at=claimed_at).update(**_claim_changes(status, now))
-        )
-        if won:
-            claimed.append(pk)
+    the same time gets other ones (core.work.claim). Entries a dead worker held go first: they waited longest."""
+    due = _due(tenant, now)
+    claimed = claim(due.filter(status=EntryStatus.SENDING), limit=limit, **_claim_changes(EntryStatus.SENDING, now))
+    if len(claimed) < limit:
+        waiting = due.filter(status__in=WAITING)
+        claimed += claim(waiting, limit=limit - len(claimed), **_claim_changes(EntryStatus.SCHEDULED, now))
     return sorted(claimed)
 
 

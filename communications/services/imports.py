@@ -5,8 +5,11 @@ calendar_import_create  stores the file and checks its header row; a bad header 
                         request reads the first rows only, whatever the file's length)
 calendar_import_run     claims the import, reads the whole file and processes it in batches: a file that
                         cannot be read ends the import with why; bad rows are reported (line,
-                        column, value, why) and skipped, good ones kept; a row whose external id was
-                        imported before updates that entry, never duplicates it
+                        column, value, why) and skipped, good ones kept, and the skipped rows are offered
+                        as a file to fix and import again; a row whose external id was imported before
+                        updates that entry, never duplicates it
+
+The job, its claim, progress and outcome are the import kit's (core.imports.jobs), as for every file import.
 """
 
 import datetime as dt
@@ -17,9 +20,19 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from core.imports.jobs import (
+    MAX_STORED_ERRORS,
+    RowError,
+    batches,
+    job_claim,
+    job_finish,
+    job_save,
+    job_stopped_message,
+    jobs_waiting,
+    rejected_rows_csv,
+)
 from core.imports.reading import check_size, read_head, read_table
 from core.text import plural
 from tenancy.models import Team, Tenant, User
@@ -30,7 +43,6 @@ from .entries import entry_create, entry_update
 from .import_rows import Lookups, RowProblem, cell, column_mapping, lookups_for, row_fields
 
 BATCH_SIZE = 200
-MAX_STORED_ERRORS = 500
 
 
 def calendar_import_create(
@@ -65,14 +77,12 @@ def calendar_import_create(
 
 def calendar_imports_requeue(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     """Send again the runs of imports uploaded long ago and never started (their message was lost: the
-    broker was down); the run's claim makes a second message harmless."""
+    broker was down), and of runs whose worker died; the run's claim makes a second message harmless."""
     from ..tasks import calendar_import_run_task
 
-    waiting = CalendarImport.objects.filter(
-        tenant=tenant,
-        status=CalendarImport.Status.UPLOADED,
-        created_at__lt=requeue_before(now or timezone.now()),
-    ).values_list("pk", flat=True)
+    now = now or timezone.now()
+    imports = CalendarImport.objects.filter(tenant=tenant)
+    waiting = jobs_waiting(imports, now=now, queued_before=requeue_before(now)).values_list("pk", flat=True)
     return sum(enqueue(calendar_import_run_task, tenant_id=tenant.pk, import_id=pk) for pk in waiting)
 
 
@@ -82,15 +92,16 @@ class _Run:
     updated: int = 0
     rejected: int = 0
     held: int = 0
-    errors: list[dict] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    # Row index -> why it was skipped, for the file of skipped rows.
+    reasons: dict[int, str] = field(default_factory=dict)
     seen: dict[str, int] = field(default_factory=dict)
 
-    def reject(self, line: int, problem: RowProblem) -> None:
+    def reject(self, index: int, line: int, problem: RowProblem) -> None:
         self.rejected += 1
+        self.reasons[index] = f"{problem.column}: {problem.reason}" if problem.column else problem.reason
         if len(self.errors) < MAX_STORED_ERRORS:
-            self.errors.append(
-                {"line": line, "column": problem.column, "value": str(problem.value)[:200], "reason": problem.reason}
-            )
+            self.errors.append(RowError(line, problem.column, str(problem.value), problem.reason))
 
 
 def _write_row(fields: dict, ref: str, lookups: Lookups, calendar_import: CalendarImport) -> tuple[CalendarEntry, bool]:
@@ -122,9 +133,11 @@ def _write_row(fields: dict, ref: str, lookups: Lookups, calendar_import: Calend
     return entry_update(entry=existing, by=None, **fields), False
 
 
-def _process_batch(calendar_import: CalendarImport, rows: list[tuple[int, dict]], mapping: dict, run: _Run) -> None:
-    lookups = lookups_for(calendar_import.tenant, [r for _, r in rows], mapping)
-    for line, row in rows:
+def _process_batch(
+    calendar_import: CalendarImport, rows: list[tuple[int, int, dict]], mapping: dict, run: _Run
+) -> None:
+    lookups = lookups_for(calendar_import.tenant, [r for _, _, r in rows], mapping)
+    for index, line, row in rows:
         ref = cell(row, mapping, "external_ref")
         try:
             if not ref:
@@ -139,10 +152,10 @@ def _process_batch(calendar_import: CalendarImport, rows: list[tuple[int, dict]]
             with transaction.atomic():
                 entry, created = _write_row(fields, ref, lookups, calendar_import)
         except RowProblem as problem:
-            run.reject(line, problem)
+            run.reject(index, line, problem)
             continue
         except ValidationError as error:
-            run.reject(line, RowProblem("", "", " ".join(error.messages)))
+            run.reject(index, line, RowProblem("", "", " ".join(error.messages)))
             continue
         if created:
             run.created += 1
@@ -150,12 +163,6 @@ def _process_batch(calendar_import: CalendarImport, rows: list[tuple[int, dict]]
             run.updated += 1
         if entry.status in (EntryStatus.DEFERRED, EntryStatus.PENDING_APPROVAL):
             run.held += 1
-
-
-def _save(calendar_import: CalendarImport, **fields) -> None:
-    for name, value in fields.items():
-        setattr(calendar_import, name, value)
-    CalendarImport.objects.filter(tenant_id=calendar_import.tenant_id, pk=calendar_import.pk).update(**fields)
 
 
 def _message(run: _Run) -> str:
@@ -172,15 +179,10 @@ def calendar_import_run(
     *, tenant: Tenant, import_id: int, takeover: bool = False, batch_size: int = BATCH_SIZE
 ) -> CalendarImport | None:
     """Process an uploaded import; None when another run has it or it ran already. `takeover`: a redelivered
-    task whose worker died mid-run goes again (rows are matched by external id, so that is safe)."""
-    claimable = Q(status=CalendarImport.Status.UPLOADED)
-    if takeover:
-        claimable |= Q(status=CalendarImport.Status.RUNNING)
+    task whose worker died mid-run goes again (rows are matched by external id, so that is safe); without it
+    a run is taken over once its lease has run out."""
     # Claim first: a second delivery of the task must not process the file twice at once.
-    claimed = CalendarImport.objects.filter(claimable, tenant=tenant, pk=import_id).update(
-        status=CalendarImport.Status.RUNNING, processed_rows=0
-    )
-    if claimed != 1:
+    if not job_claim(CalendarImport.objects.filter(tenant=tenant, pk=import_id), takeover=takeover):
         return None
     calendar_import = CalendarImport.objects.select_related("tenant").get(tenant=tenant, pk=import_id)
     run = _Run()
@@ -191,39 +193,36 @@ def calendar_import_run(
     except ValidationError as error:
         # The upload read the first rows only; a problem further down the file ends the import here,
         # with the words the upload would have used. Another try reads the same file: no retry.
-        _save(
-            calendar_import,
-            status=CalendarImport.Status.FAILED,
-            message=f"Nothing imported: {' '.join(error.messages)} Fix the file and upload it again."[:500],
-            finished_at=timezone.now(),
-        )
-        return calendar_import
+        message = f"Nothing imported: {' '.join(error.messages)} Fix the file and upload it again."
+        return job_finish(calendar_import, CalendarImport.Status.FAILED, message=message)
     try:
         records = table.frame.to_dict("records")
-        _save(calendar_import, total_rows=len(records))
-        for start in range(0, len(records), batch_size):
-            batch = list(zip(table.lines[start : start + batch_size], records[start : start + batch_size], strict=True))
+        job_save(calendar_import, total_rows=len(records))
+        for start, end in batches(len(records), batch_size):
+            batch = [(index, table.lines[index], records[index]) for index in range(start, end)]
             # One transaction per batch, committed with its progress, so the page sees it move.
             with transaction.atomic():
                 _process_batch(calendar_import, batch, mapping, run)
-                _save(
+                job_save(
                     calendar_import,
-                    processed_rows=start + len(batch),
+                    processed_rows=end,
                     created_count=run.created,
                     updated_count=run.updated,
                     rejected_count=run.rejected,
-                    errors=run.errors,
+                    errors=[e.as_dict() for e in run.errors],
                 )
     except Exception as error:
-        _save(
+        job_save(
             calendar_import,
             status=CalendarImport.Status.FAILED,
-            message=(
-                f"The import stopped after {calendar_import.processed_rows} of {calendar_import.total_rows} rows; "
-                f"rows written until then stay, and importing the file again is safe. The cause: {error}"
-            )[:500],
+            message=job_stopped_message(calendar_import, error),
             finished_at=timezone.now(),
         )
         raise
-    _save(calendar_import, status=CalendarImport.Status.DONE, message=_message(run)[:500], finished_at=timezone.now())
-    return calendar_import
+    return job_finish(
+        calendar_import,
+        CalendarImport.Status.DONE,
+        errors=run.errors,
+        message=_message(run),
+        rejected_csv=rejected_rows_csv(table, run.reasons) if run.reasons else None,
+    )

@@ -4,11 +4,12 @@ were skipped and why; a sample CSV shows the columns."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.web import apply_errors, get_or_404, member_required
+from core.imports.jobs import MAX_STORED_ERRORS
+from core.web import apply_errors, get_or_404, member_required, rejected_rows_download
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 
@@ -19,7 +20,6 @@ from ..services import import_rows
 from ..services import imports as import_services
 
 IMPORTS_PER_PAGE = 20
-FINISHED = (CalendarImport.Status.DONE, CalendarImport.Status.FAILED)
 
 
 def _import(request: HttpRequest, import_id: int) -> CalendarImport:
@@ -68,9 +68,9 @@ def import_list(request: HttpRequest) -> HttpResponse:
 def _status_context(calendar_import: CalendarImport) -> dict:
     return {
         "job": calendar_import,
-        "finished": calendar_import.status in FINISHED,
-        "progress": selectors.import_progress_pct(calendar_import),
-        "max_errors": import_services.MAX_STORED_ERRORS,
+        "finished": calendar_import.is_finished,
+        "progress": calendar_import.progress_pct,
+        "max_errors": MAX_STORED_ERRORS,
     }
 
 
@@ -90,6 +90,13 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
 def import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
     """The status block alone, for the detail page's htmx poll."""
     return render(request, "communications/imports/_status.html", _status_context(_import(request, import_id)))
+
+
+@require_GET
+@member_required()
+def import_rejected_csv(request: HttpRequest, import_id: int) -> FileResponse:
+    """The skipped rows with their reasons, to fix and import again."""
+    return rejected_rows_download(_import(request, import_id))
 
 
 @require_GET

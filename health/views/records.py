@@ -10,10 +10,9 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors as account_selectors
-from accounts.imports.views import rejected_rows_response
 from accounts.models import ImportJob
 from core.imports.jobs import MAX_STORED_ERRORS
-from core.web import apply_errors, get_or_404, member_required
+from core.web import apply_errors, get_or_404, member_required, rejected_rows_download
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 
@@ -116,4 +115,4 @@ def record_import_progress(request: HttpRequest, record_import_id: int) -> HttpR
 @require_GET
 @member_required(Capability.VIEW)
 def record_import_rejected(request: HttpRequest, record_import_id: int) -> FileResponse:
-    return rejected_rows_response(_job(request, record_import_id))
+    return rejected_rows_download(_job(request, record_import_id))

@@ -1,16 +1,20 @@
 """Campaign imports: a CSV of sends planned elsewhere becomes calendar entries under the caps; bad rows are
 reported with line, column, value and why and skipped; a second import of the same ids updates."""
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scope
 
 from communications.models import CalendarEntry, CalendarImport, EntrySource, EntryStatus
 from communications.services.import_rows import column_mapping, sample_csv
-from communications.services.imports import calendar_import_run
+from communications.services.imports import calendar_import_run, calendar_imports_requeue
+from tenancy.leases import task_lease
 from tenancy.models import Role
 
 from .builders import contact_of, make_account
@@ -99,6 +103,48 @@ def test_good_rows_are_kept_bad_ones_reported_and_caps_apply(
     page = login(alice).get(reverse("communications:import_detail", kwargs={"import_id": job.pk}))
     body = page.content.decode()
     assert "next tuesday" in body and "hx-get" not in body
+    skipped_link = reverse("communications:import_rejected_csv", kwargs={"import_id": job.pk})
+    assert skipped_link in body
+
+    # The skipped rows come back as a file to fix: their own columns, and why each was skipped.
+    download = login(alice).get(skipped_link)
+    assert download.status_code == 200 and 'filename="campaigns-rejected.csv"' in download["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode("utf-8-sig"))))
+    assert rows[0] == [*HEADER.strip().split(","), "error"]
+    assert [row[-2] for row in rows[1:]] == ["hs-5", "hs-6", "hs-7", "hs-8", "hs-1"]
+    assert rows[1][-1] == "account: No account has this external id or name."
+
+
+def test_an_import_without_skipped_rows_offers_no_file(
+    tenant_a, alice, book, login, django_capture_on_commit_callbacks
+):
+    text = HEADER + "ext-1,jane@acme.example,,Educational,Email,,2030-12-02T10:00,Hi,hs-1\n"
+    upload(login(alice), text, capture=django_capture_on_commit_callbacks)
+    job = the_import(tenant_a)
+    assert job.status == CalendarImport.Status.DONE and not job.rejected_file
+    skipped = login(alice).get(reverse("communications:import_rejected_csv", kwargs={"import_id": job.pk}))
+    assert skipped.status_code == 404
+
+
+def test_a_run_whose_worker_died_is_taken_over_once_its_lease_ran_out(tenant_a, alice, book, login):
+    text = HEADER + "ext-1,jane@acme.example,,Educational,Email,,2030-12-02T10:00,Hi,hs-1\n"
+    login(alice).post(
+        reverse("communications:imports"), {"team": "marketing", "file": SimpleUploadedFile("c.csv", text.encode())}
+    )
+    job = the_import(tenant_a)
+    with scope(tenant=tenant_a):
+        # A run started just now may still be working: a second message leaves it alone.
+        CalendarImport.objects.filter(pk=job.pk).update(status=CalendarImport.Status.RUNNING, started_at=timezone.now())
+        assert calendar_import_run(tenant=tenant_a, import_id=job.pk) is None
+        assert calendar_imports_requeue(tenant=tenant_a) == 0
+        # One that started longer ago than a task may run has lost its worker: the sweep sends it again,
+        # and the run (in-process here) takes it over.
+        stale = timezone.now() - task_lease() - dt.timedelta(seconds=1)
+        CalendarImport.objects.filter(pk=job.pk).update(started_at=stale)
+        assert calendar_imports_requeue(tenant=tenant_a) == 1
+    finished = the_import(tenant_a)
+    assert finished.status == CalendarImport.Status.DONE and finished.started_at > stale
+    assert set(entries(tenant_a)) == {"hs-1"}
 
 
 def test_a_second_import_of_the_same_ids_updates(tenant_a, alice, book, login, django_capture_on_commit_callbacks):
