@@ -30,7 +30,7 @@ from health.services import runs
 from tenancy.leases import task_lease
 from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 
-from .accounts.conftest import make_account
+from .accounts.builders import make_account
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 

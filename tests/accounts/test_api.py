@@ -11,7 +11,7 @@ from tenancy.models import Role
 
 from ..conftest import add_member
 from ..factories import UserFactory
-from .conftest import keep_arr_by_contracts, make_account
+from .builders import keep_arr_by_contracts, make_account
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django_scopes import scopes_disabled
 from accounts.models import Account
 from accounts.services import account_health_update
 
-from .conftest import make_account
+from .builders import make_account
 
 pytestmark = pytest.mark.django_db
 

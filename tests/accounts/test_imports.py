@@ -33,7 +33,7 @@ from accounts.tasks import import_job_run_task
 from core.imports.safety import safe_cell
 from tenancy.leases import task_lease
 
-from .conftest import keep_arr_by_contracts, make_account
+from .builders import keep_arr_by_contracts, make_account
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django_scopes import scope
 from accounts import services
 from accounts.models import Account
 
-from .conftest import keep_arr_by_contracts, make_account
+from .builders import keep_arr_by_contracts, make_account
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from accounts import services
 from accounts.models import Account, Contact, TierChange
 from tenancy.models import Role
 
-from .conftest import keep_arr_by_contracts, make_account
+from .builders import keep_arr_by_contracts, make_account
 
 pytestmark = pytest.mark.django_db
 

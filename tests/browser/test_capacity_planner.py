@@ -4,7 +4,7 @@ from django_scopes import scope
 
 from accounts import services
 
-from ..accounts.conftest import make_account
+from ..accounts.builders import make_account
 from ..factories import PASSWORD
 
 pytestmark = pytest.mark.browser

@@ -9,7 +9,7 @@ from journeys import services
 from journeys.models import ExitCriterion, JourneyTrack, StageTransition
 from journeys.selectors.criteria import exit_criteria_by_stage
 
-from ..accounts.conftest import make_account
+from ..accounts.builders import make_account
 from ..factories import PASSWORD
 
 pytestmark = pytest.mark.browser

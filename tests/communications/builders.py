@@ -20,7 +20,7 @@ from communications.models import CadenceAnchor, CalendarEntry, Delivery
 from communications.services import cadences, outbox
 from core import tenant_time
 
-from ..accounts.conftest import make_account
+from ..accounts.builders import make_account
 
 __all__ = [
     "MONDAY",

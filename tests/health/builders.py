@@ -33,7 +33,7 @@ from health.services import usage as health_services
 from tenancy import services as tenancy_services
 from tenancy.models import ApiKeyKind
 
-from ..accounts.conftest import make_account
+from ..accounts.builders import make_account
 
 DAY = dt.date(2026, 9, 15)
 

@@ -10,7 +10,7 @@ from journeys import services
 from journeys.models import CriterionKind, ExitCriterion, JourneyTrack
 from journeys.selectors.criteria import exit_criteria_by_stage, exit_criteria_ensure
 
-from ..accounts.conftest import make_account
+from ..accounts.builders import make_account
 
 __all__ = ["criteria_of", "criterion", "data_criteria_off", "make_account", "reload", "tick_manual", "track_at"]
 

@@ -26,7 +26,7 @@ from core import tenant_time
 from journeys import services
 from journeys.selectors.analytics import analytics_csv_rows, analytics_filters, journey_analytics
 
-from ..accounts.conftest import make_account
+from ..accounts.builders import make_account
 
 OVERRIDE = "Agreed with the customer"
 

@@ -10,7 +10,7 @@ from django_scopes import scope
 from journeys.models import Measurement, Objective, ObjectiveStatus
 from tenancy.models import Role
 
-from ..accounts.conftest import make_account
+from ..accounts.builders import make_account
 from .test_plans_services import measure, objective, reload
 
 pytestmark = pytest.mark.django_db

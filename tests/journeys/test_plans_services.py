@@ -11,7 +11,7 @@ from django_scopes import scope
 from journeys.models import Measurement, Milestone, Objective, ObjectiveStatus
 from journeys.services import plans as services
 
-from ..accounts.conftest import make_account
+from ..accounts.builders import make_account
 
 pytestmark = pytest.mark.django_db
 

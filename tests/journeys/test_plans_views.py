@@ -14,7 +14,7 @@ from journeys.models import Measurement, Milestone, Objective, ObjectiveStatus
 from journeys.services import plans as services
 from tenancy.models import Role
 
-from ..accounts.conftest import make_account
+from ..accounts.builders import make_account
 from .test_plans_services import measure, objective, reload
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from core import tenant_time
 from journeys import selectors
 from renewals import services as renewal_services
 
-from ..accounts.conftest import make_account
+from ..accounts.builders import make_account
 from .test_views import start_track
 
 

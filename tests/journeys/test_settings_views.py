@@ -12,7 +12,7 @@ from journeys.models import ExitCriterion, JourneyTrack, StageExpectation, Track
 from journeys.selectors.criteria import exit_criteria_by_stage
 from tenancy.models import Role
 
-from ..accounts.conftest import make_account
+from ..accounts.builders import make_account
 
 
 def criterion(tenant, key, stage="onboarding"):

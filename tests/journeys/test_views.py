@@ -21,7 +21,7 @@ from journeys.models import (
 from journeys.selectors.criteria import exit_criteria_by_stage
 from tenancy.models import Role
 
-from ..accounts.conftest import make_account
+from ..accounts.builders import make_account
 
 
 def start_track(tenant, account, *, name="Core platform", stage="onboarding", days_ago=0, **fields):

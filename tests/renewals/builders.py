@@ -11,7 +11,7 @@ from core import tenant_time
 from renewals import services
 from renewals.models import Checkpoint, Contract, Renewal
 
-from ..accounts.conftest import make_account
+from ..accounts.builders import make_account
 
 __all__ = [
     "checkpoints_of",

@@ -11,7 +11,7 @@ from communications.services import feeds as feed_services
 from tenancy import services
 from tenancy.models import ApiKey, ApiKeyKind, Membership, Role
 
-from ..accounts.conftest import make_account
+from ..accounts.builders import make_account
 from ..conftest import add_member
 from ..factories import UserFactory
 
