@@ -8,6 +8,7 @@ cents, so a sum over event names equals, to the last bit, the database's exact s
 """
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,9 @@ from tenancy.models import Tenant
 
 from ..models import AccountRollup, EventRollup
 from .rows import query_rows
+
+if TYPE_CHECKING:
+    from .adoption_history import AdoptionHistory
 
 WINDOW_DAYS = 90
 POWER_USER_INACTIVE_DAYS = 21
@@ -34,27 +38,39 @@ def _cents(values: list) -> np.ndarray:
 
 
 def account_usage(
-    *, tenant: Tenant, day: dt.date, ids: list[int], catalogue: dict[str, list[str]], metric_names: tuple[str, ...]
+    *,
+    tenant: Tenant,
+    day: dt.date,
+    ids: list[int],
+    catalogue: dict[str, list[str]],
+    metric_names: tuple[str, ...],
+    history: "AdoptionHistory | None" = None,
 ) -> pd.DataFrame:
     """Per account with usage in the window: events, first day, points of the last 7 days and the 7
     before, core points of the last 30 and the 60 before, features used in 30 days, advanced uses,
     locked clicks and upgrade visits (14 days), and each metric's count (30 days)."""
     d30, d14, d7 = _since(day, 30), _since(day, 14), _since(day, 7)
-    rows = query_rows(
-        AccountRollup.objects.filter(tenant=tenant, account_id__in=ids, day__gte=_since(day, WINDOW_DAYS), day__lte=day)
-        .values_list("account_id", "name")
-        .annotate(
-            events=Sum("count"),
-            first_day=Min("day"),
-            rows_30=Count("id", filter=Q(day__gte=d30)),
-            count_30=Sum("count", filter=Q(day__gte=d30)),
-            count_14=Sum("count", filter=Q(day__gte=d14)),
-            points_7=Sum("points", filter=Q(day__gte=d7)),
-            points_prev_7=Sum("points", filter=Q(day__gte=d14, day__lt=d7)),
-            points_30=Sum("points", filter=Q(day__gte=d30)),
-            points_prior=Sum("points", filter=Q(day__lt=d30)),
+    rows = (
+        history.account_rows(day, ids)
+        if history is not None
+        else query_rows(
+            AccountRollup.objects.filter(
+                tenant=tenant, account_id__in=ids, day__gte=_since(day, WINDOW_DAYS), day__lte=day
+            )
+            .values_list("account_id", "name")
+            .annotate(
+                events=Sum("count"),
+                first_day=Min("day"),
+                rows_30=Count("id", filter=Q(day__gte=d30)),
+                count_30=Sum("count", filter=Q(day__gte=d30)),
+                count_14=Sum("count", filter=Q(day__gte=d14)),
+                points_7=Sum("points", filter=Q(day__gte=d7)),
+                points_prev_7=Sum("points", filter=Q(day__gte=d14, day__lt=d7)),
+                points_30=Sum("points", filter=Q(day__gte=d30)),
+                points_prior=Sum("points", filter=Q(day__lt=d30)),
+            )
+            .order_by()
         )
-        .order_by()
     )
     if not rows:
         return pd.DataFrame(index=pd.Index([], name="account_id"))
@@ -116,7 +132,12 @@ def account_used_before(*, tenant: Tenant, day: dt.date, ids: list[int]) -> list
 
 
 def contact_usage(
-    *, tenant: Tenant, day: dt.date, ids: list[int], share_of: dict[int, float]
+    *,
+    tenant: Tenant,
+    day: dt.date,
+    ids: list[int],
+    share_of: dict[int, float],
+    history: "AdoptionHistory | None" = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each active person's weighted points over the window, last day seen, and whether they are a
     power user: the top share of the account's people by points (at least one), plus anyone whose
@@ -125,17 +146,21 @@ def contact_usage(
     # On PostgreSQL the exact sum becomes a float in the database, as float(Decimal) would; SQLite's
     # sums are floats already, and Django rounds them to the field's two places on the way out.
     points = Cast(Sum("points"), FloatField()) if connection.vendor == "postgresql" else Sum("points")
-    rows = query_rows(
-        EventRollup.objects.filter(
-            tenant=tenant,
-            account_id__in=ids,
-            contact__isnull=False,
-            day__gte=_since(day, WINDOW_DAYS),
-            day__lte=day,
+    rows = (
+        history.contact_rows(day, ids)
+        if history is not None
+        else query_rows(
+            EventRollup.objects.filter(
+                tenant=tenant,
+                account_id__in=ids,
+                contact__isnull=False,
+                day__gte=_since(day, WINDOW_DAYS),
+                day__lte=day,
+            )
+            .values_list("account_id", "contact_id")
+            .annotate(points=points, last_day=Max("day"))
+            .order_by()
         )
-        .values_list("account_id", "contact_id")
-        .annotate(points=points, last_day=Max("day"))
-        .order_by()
     )
     usage = pd.DataFrame.from_records(rows, columns=["account_id", "contact_id", "points", "last_day"])
     people = pd.DataFrame.from_records(

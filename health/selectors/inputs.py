@@ -29,6 +29,7 @@ from ..models import (
 from ..scoring.engine import Inputs
 from ..scoring.measures import MEASURES, TICKET_WEIGHTS
 from .adoption import WINDOW_DAYS, account_usage, account_used_before, contact_usage, power_users
+from .adoption_history import AdoptionHistory
 
 __all__ = ["WINDOW_DAYS", "Inputs", "day_end", "measure_inputs", "ticket_open_at"]
 
@@ -78,7 +79,9 @@ def measure_inputs(
     account_ids: list[int],
     power_user_share: float | dict[str, float] = 0.2,
     metric_names: tuple[str, ...] = (),
+    history: AdoptionHistory | None = None,
 ) -> Inputs:
+    """`history`: the usage rollups of a run of days read once (a backfill), instead of the window's queries."""
     ids = pd.Index(sorted(set(account_ids)), name="account_id")
     accounts = _frame(
         Account.objects.filter(tenant=tenant, pk__in=list(ids)).values(
@@ -103,12 +106,14 @@ def measure_inputs(
     details: dict[int, dict[str, dict]] = {int(i): {} for i in ids}
     facts: dict[int, dict] = {int(i): {} for i in ids}
 
-    usage = account_usage(tenant=tenant, day=day, ids=list(ids), catalogue=catalogue, metric_names=metric_names)
+    usage = account_usage(
+        tenant=tenant, day=day, ids=list(ids), catalogue=catalogue, metric_names=metric_names, history=history
+    )
     # A share per segment (its model's), "" for the all-segments model; or one share for everyone.
     shares = power_user_share if isinstance(power_user_share, dict) else {"": power_user_share}
     segments = accounts["segment"].to_dict() if "segment" in accounts.columns else {}
     share_of = {int(a): shares.get(segments.get(a), shares.get("", 0.2)) for a in ids}
-    contacts, seat_use = contact_usage(tenant=tenant, day=day, ids=list(ids), share_of=share_of)
+    contacts, seat_use = contact_usage(tenant=tenant, day=day, ids=list(ids), share_of=share_of, history=history)
     seats = pd.to_numeric(accounts.get("seats_purchased"), errors="coerce").astype("float64").where(lambda s: s > 0)
     has_usage = _col(usage, "events_90", ids).fillna(0) > 0
     # Usage before the window and none in it: the account stopped using the product. That is
