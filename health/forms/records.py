@@ -3,8 +3,8 @@
 from django import forms
 from django.conf import settings
 
-from accounts.imports.reading import megabytes
 from accounts.models import ImportMode
+from core.imports.reading import megabytes
 
 from ..models.record_kinds import KINDS
 from ..services.record_imports import MAX_ROWS

@@ -19,9 +19,9 @@ from django.core.exceptions import ValidationError
 
 from accounts import selectors as account_selectors
 from accounts.imports.mapping import normalise
-from accounts.imports.reading import Table
-from accounts.imports.validation import RowError
 from accounts.parsing import parse_bool, parse_choice, parse_date, parse_decimal, parse_int, parse_moment
+from core.imports.jobs import RowError
+from core.imports.reading import Table
 from tenancy.models import Tenant
 
 from ..models import MeetingKind, MeetingStatus, SubscriptionChangeKind, TicketPriority, TicketSentiment, TicketStatus

@@ -7,9 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from accounts.csv_safety import safe_cell
 from accounts.models import Segment, ServiceTier
 from core import tenant_time
+from core.imports.safety import safe_cell
 from core.text import day
 from core.web import member_required
 from tenancy.models import Membership

@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from accounts.csv_safety import safe_cell
 from core import tenant_time
+from core.imports.safety import safe_cell
 from core.web import member_required
 
 from ..forms.metrics import MetricsPeriodForm
