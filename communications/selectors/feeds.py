@@ -69,6 +69,8 @@ def feed_entries(*, feed: CalendarFeed, now: dt.datetime | None = None) -> list[
     ).exclude(status=EntryStatus.DRAFT)
     if feed.kind == FeedKind.USER:
         entries = entries.filter(Q(account__owner_id=feed.user_id) | Q(owner_id=feed.user_id))
-    else:
+    elif feed.account_id is not None:
         entries = entries.filter(account_id=feed.account_id)
+    else:
+        return []
     return list(entries.select_related("account").order_by("scheduled_at", "id")[:FEED_MAX_ENTRIES])

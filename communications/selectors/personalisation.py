@@ -100,7 +100,8 @@ def entry_merge_problems(*, entry, recipients: Iterable[Contact] | None = None) 
     problems: list[str] = []
     unknown: list[str] = []
     missing_for: dict[str, list[str]] = {}
-    for contact in recipients or [None]:
+    candidates: list[Contact | None] = [*recipients] or [None]
+    for contact in candidates:
         subject, body = entry_render(entry=entry, contact=contact, base=base)
         for tag in [*subject.unknown, *body.unknown]:
             if tag not in unknown:
@@ -109,7 +110,7 @@ def entry_merge_problems(*, entry, recipients: Iterable[Contact] | None = None) 
             if contact is None and name.startswith("contact."):
                 continue  # nobody to send to: the entry's own checks say so
             # A contact's field is missing for that person; the others are the account's, named once.
-            who = contact.name if name.startswith("contact.") else entry.account.name
+            who = contact.name if contact is not None and name.startswith("contact.") else entry.account.name
             people = missing_for.setdefault(name, [])
             if who not in people:
                 people.append(who)

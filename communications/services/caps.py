@@ -20,7 +20,7 @@ WEEK, MONTH = "week", "month"
 # Safety net only: a cap of one a week always has an open week within a few.
 MAX_WINDOWS = 60
 
-CHANNEL_NOUNS = {
+CHANNEL_NOUNS: dict[str, tuple[str, str]] = {
     Channel.EMAIL: ("email", "emails"),
     Channel.IN_APP: ("in-app message", "in-app messages"),
     Channel.CALL: ("call", "calls"),

@@ -69,10 +69,10 @@ def digests_send_due(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     )
     groups: dict[tuple[int, str, str], list[Delivery]] = defaultdict(list)
     for item in held:
-        cadence = REASONS[item.error]
-        period = digest_period(cadence, tenant_time.day_of(tenant, item.created_at))
-        if period != digest_period(cadence, today):  # the period is over
-            groups[(item.contact_id, cadence, period)].append(item)
+        chosen = REASONS[item.error]
+        period = digest_period(chosen, tenant_time.day_of(tenant, item.created_at))
+        if period != digest_period(chosen, today):  # the period is over
+            groups[(item.contact_id, chosen, period)].append(item)
     sent = 0
     connection = get_connection() if groups else None
     for (_, cadence, period), items in groups.items():

@@ -357,6 +357,6 @@ def entry_cancel(*, entry: CalendarEntry, by: User | None, reason: str) -> Calen
     OwnerTask.objects.filter(tenant_id=entry.tenant_id, entry=entry, status=OwnerTaskStatus.OPEN).update(
         status=OwnerTaskStatus.CANCELLED, done_at=timezone.now()
     )
-    if entry.enrollment_id:
+    if entry.enrollment is not None:
         enrollment_complete_if_done(enrollment=entry.enrollment)
     return entry

@@ -91,7 +91,7 @@ def slack_post(*, url: str, text: str) -> None:
 
 
 def _slack_text(notification: Notification) -> str:
-    if notification.account_id is None:
+    if notification.account is None:
         return notification.text
     link = settings.SITE_URL.rstrip("/") + notification.account.get_absolute_url()
     return f"{notification.text}\n<{link}|Open {notification.account}>"
@@ -114,7 +114,7 @@ def notification_send(*, notification: Notification) -> Notification:
     if rules.notify_by_email and recipient is not None and recipient.email and not notification.email_sent:
         subject = f"[postsale] {notification.account}" if notification.account_id else "[postsale] Alert"
         body = notification.text
-        if notification.account_id:
+        if notification.account is not None:
             body += "\n\n" + settings.SITE_URL.rstrip("/") + notification.account.get_absolute_url()
         try:
             send_mail(subject, body, None, [recipient.email])

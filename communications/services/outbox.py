@@ -126,7 +126,7 @@ class _Claimed:
                 tenant_id=self.entry.tenant_id, pk=self.entry.pk, status=EntryStatus.SENDING, claimed_at=self.token
             ).update(updated_at=timezone.now(), **fields)
         )
-        if won and fields.get("status") in SETTLED and self.entry.enrollment_id:
+        if won and fields.get("status") in SETTLED and self.entry.enrollment is not None:
             # Committed first (the outbox runs outside a transaction), so a worker settling the
             # enrolment's other last entry sees this one done.
             enrollment_complete_if_done(enrollment=self.entry.enrollment)
@@ -327,7 +327,7 @@ def _email_for(entry: CalendarEntry, contact: Contact, delivery: Delivery, subje
         html=html,
         message_id=message_id,
         headers=list_unsubscribe_headers(contact=contact, entry=entry) if marketing else None,
-        reply_to=entry.owner.email if entry.owner_id and entry.owner.email else None,
+        reply_to=entry.owner.email if entry.owner is not None and entry.owner.email else None,
     )
 
 
@@ -390,7 +390,8 @@ def _hand_to_owner(claim: _Claimed, todo: list[Contact], already: int) -> Delive
     """One task for the entry's owner, due when the entry is. Contacts whose preferences hold the entry
     back are left out of it (and named); we have no SMS provider, so an SMS is a task with its text."""
     entry = claim.entry
-    reachable, held = [], []
+    reachable: list[Contact] = []
+    held: list[Contact] = []
     for contact in todo:
         (held if suppression_reason(contact=contact, message_type=entry.message_type) else reachable).append(contact)
     if not reachable:

@@ -12,7 +12,7 @@ from tenancy.models import User
 from ..models import CalendarEntry, Channel, OwnerTask, OwnerTaskStatus
 from ..selectors.personalisation import entry_render, entry_title
 
-VERBS = {Channel.CALL: "Call", Channel.WEBINAR: "Invite to the webinar", Channel.COMMUNITY: "Post for"}
+VERBS: dict[str, str] = {Channel.CALL: "Call", Channel.WEBINAR: "Invite to the webinar", Channel.COMMUNITY: "Post for"}
 
 
 def owner_task_note(*, entry: CalendarEntry, reachable: list[Contact], held: list[Contact]) -> str:

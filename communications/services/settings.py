@@ -2,6 +2,7 @@
 The seed's defaults are made on first use and editable afterwards."""
 
 import urllib.parse
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -214,7 +215,7 @@ def send_permission_set(
     if allowed and role == Role.VIEWER:
         raise ValidationError({"role": "Viewers read only: they send nothing."})
     _ensure_permissions(tenant)
-    cell = {"team": team, "role": role, "message_type": message_type, "channel": channel}
+    cell: dict[str, Any] = {"team": team, "role": role, "message_type": message_type, "channel": channel}
     if allowed:
         SendPermission.objects.get_or_create(tenant=tenant, **cell)
     else:

@@ -13,7 +13,7 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -156,15 +156,18 @@ def job_save(job: ImportJobBase, **fields: Any) -> None:
     jobs.filter(tenant_id=job.tenant_id, pk=job.pk).update(**fields)
 
 
+Job = TypeVar("Job", bound=ImportJobBase)
+
+
 def job_finish(
-    job: ImportJobBase,
+    job: Job,
     status: str,
     *,
     errors: Sequence[RowError | Mapping] = (),
     message: str,
     rejected_csv: bytes | None = None,
     **counts: Any,
-) -> ImportJobBase:
+) -> Job:
     """End the job with its outcome: the first errors kept, the message (cut at 500 characters: say the
     reassurance first), the rejected rows as a file to fix and import again."""
     if rejected_csv is not None:
