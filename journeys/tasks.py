@@ -2,8 +2,8 @@
 
 from celery import shared_task
 
+from core.work import tenant_task
 from tenancy.models import Tenant
-from tenancy.tasks import TenantTask
 
 from . import services
 
@@ -17,6 +17,6 @@ def journeys_status_sweep() -> int:
     return len(tenant_ids)
 
 
-@shared_task(base=TenantTask, bind=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+@tenant_task()
 def journeys_status_refresh_task(self, *, tenant_id: int) -> int:
     return services.tracks_refresh_status(tenant=Tenant.objects.get(pk=tenant_id))

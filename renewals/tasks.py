@@ -4,8 +4,8 @@
 from celery import shared_task
 
 from core import tenant_time
+from core.work import tenant_task
 from tenancy.models import Tenant
-from tenancy.tasks import TenantTask
 
 from . import services
 
@@ -19,7 +19,7 @@ def renewals_daily_sweep() -> int:
     return len(tenant_ids)
 
 
-@shared_task(base=TenantTask, bind=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+@tenant_task()
 def renewals_refresh_task(self, *, tenant_id: int) -> dict:
     tenant = Tenant.objects.get(pk=tenant_id)
     today = tenant_time.today(tenant)
