@@ -28,7 +28,7 @@ def tier_overrides_expire_task(self, *, tenant_id: int) -> int:
 @shared_task
 def imports_requeue_all() -> int:
     """On the beat: imports queued while the broker was down (or whose worker died) are sent again."""
-    from .imports.services import import_jobs_requeue
+    from .services.imports import import_jobs_requeue
 
     sent = 0
     for tenant in Tenant.objects.order_by("pk"):
@@ -42,7 +42,7 @@ def imports_requeue_all() -> int:
 @tenant_task(max_retries=3)
 def import_job_run_task(self, *, tenant_id: int, import_job_id: int) -> int:
     # Imported here: the import code loads pandas, which no other task of this module needs.
-    from .imports.services import ImportJobBusy, import_job_run
+    from .services.imports import ImportJobBusy, import_job_run
 
     try:
         import_job_run(job_id=import_job_id, tenant=Tenant.objects.get(pk=tenant_id))

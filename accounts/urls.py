@@ -1,6 +1,9 @@
-from django.urls import include, path
+"""Accounts' pages, all under the `accounts` namespace: the book and its accounts' forms, contacts, the tiers
+and their economics, the capacity planner, custom fields, and the import of accounts and contacts."""
 
-from .views import book, configuration, contacts, planning
+from django.urls import path
+
+from .views import book, configuration, contacts, imports, planning
 
 app_name = "accounts"
 
@@ -23,5 +26,9 @@ urlpatterns = [
     path("custom-fields/new/", configuration.custom_field_create, name="custom_field_create"),
     path("custom-fields/<int:custom_field_id>/edit/", configuration.custom_field_edit, name="custom_field_edit"),
     path("custom-fields/<int:custom_field_id>/delete/", configuration.custom_field_delete, name="custom_field_delete"),
-    path("imports/", include("accounts.imports.urls")),
+    # The import of accounts and contacts.
+    path("imports/", imports.import_list, name="import_list"),
+    path("imports/<int:import_job_id>/", imports.import_detail, name="import_detail"),
+    path("imports/<int:import_job_id>/progress/", imports.import_progress, name="import_progress"),
+    path("imports/<int:import_job_id>/rejected.csv", imports.import_rejected_csv, name="import_rejected_csv"),
 ]

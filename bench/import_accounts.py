@@ -73,8 +73,8 @@ def full_import(tenant, admin, data: bytes, *, expected: int = ROWS) -> tuple[fl
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django_scopes import scope
 
-    from accounts.imports import services as imports
     from accounts.models import ImportKind, ImportMode, ImportStatus
+    from accounts.services import imports
 
     with scope(tenant=tenant):
         start = time.perf_counter()

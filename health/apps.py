@@ -7,7 +7,7 @@ class HealthConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accounts.imports.registry import register_import_runner
+        from accounts.services.import_runners import register_import_runner
 
         from . import receivers  # noqa: F401  (connects the receivers)
         from .models.record_kinds import KINDS

@@ -151,8 +151,8 @@ def make_import_job(tenant: Tenant) -> int:
     """A finished accounts import with one rejected row, so its rejected-rows file exists too."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from accounts.imports import services as import_services
     from accounts.models import ImportKind, ImportMode
+    from accounts.services import imports as import_services
 
     data = (
         f"Account ID,Name,Segment\ncanary-import-1,{CANARY} Imported,enterprise\ncanary-import-2,{CANARY} Bad,galaxy\n"
@@ -174,8 +174,8 @@ def make_record_import(tenant: Tenant) -> int:
     """A finished import of support tickets for the canary account, with one rejected row (so its file exists)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from accounts.imports import services as import_services
     from accounts.models import ImportMode
+    from accounts.services import imports as import_services
     from health.services import record_imports as import_jobs
 
     data = (

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django_scopes import scope
 
 from accounts import services as account_services
-from accounts.imports import services as imports
 from accounts.models import ImportJob, ImportStatus
+from accounts.services import imports
 from communications.models import CalendarImport, Notification, NotificationStatus
 from communications.services.imports import calendar_imports_requeue
 from communications.services.notifications import notification_raise, notifications_requeue

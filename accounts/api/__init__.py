@@ -1,8 +1,10 @@
 """REST API of the book of business, registered in config/api_urls.py.
 
-- book.py: accounts (with tier overrides, tier history and the CSV export) and contacts;
-- configuration.py: service tiers, custom fields and the tenant's tier history;
-- serializers.py, queries.py, schema.py: their shapes, reads and OpenAPI descriptions.
+- book.py: accounts (with tier overrides, tier history and the CSV export) and contacts, with the OpenAPI
+  description of the book's filters; their shapes in book_serializers.py;
+- configuration.py: service tiers, custom fields and the tenant's tier history; their shapes in
+  configuration_serializers.py.
+The reads are accounts.selectors'.
 """
 
 from .book import AccountViewSet, ContactViewSet

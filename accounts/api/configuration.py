@@ -10,8 +10,8 @@ from tenancy.permissions import Capability
 
 from .. import selectors, services
 from ..models import CustomFieldDefinition, ServiceTier, TierChange, TierChangeReason
-from . import queries
-from .serializers import CustomFieldSerializer, ServiceTierSavedSerializer, ServiceTierSerializer, TierChangeSerializer
+from .book_serializers import TierChangeSerializer
+from .configuration_serializers import CustomFieldSerializer, ServiceTierSavedSerializer, ServiceTierSerializer
 
 
 class ServiceTierViewSet(TenantViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -29,7 +29,7 @@ class ServiceTierViewSet(TenantViewSetMixin, mixins.ListModelMixin, mixins.Retri
     filter_backends = []  # a handful of rows in rank order
 
     def tenant_queryset(self, tenant):
-        return queries.tier_list(tenant=tenant)
+        return selectors.tier_list(tenant=tenant)
 
     def get_serializer_context(self) -> dict:
         context = super().get_serializer_context()
@@ -80,7 +80,7 @@ class CustomFieldDefinitionViewSet(
     filter_backends = []  # a handful of rows in the order the forms show them
 
     def tenant_queryset(self, tenant):
-        return queries.custom_field_list(tenant=tenant)
+        return selectors.custom_field_list(tenant=tenant)
 
     @extend_schema(responses={201: CustomFieldSerializer})
     def create(self, request, *args, **kwargs):
@@ -116,4 +116,4 @@ class TierChangeViewSet(TenantViewSetMixin, mixins.ListModelMixin, viewsets.Gene
     filterset_class = TierChangeFilter
 
     def tenant_queryset(self, tenant):
-        return queries.tier_change_list(tenant=tenant)
+        return selectors.tier_change_list(tenant=tenant)

@@ -19,7 +19,8 @@ from tenancy.models import Tenant
 
 from ..models import AccountStatus, ContactRole, CustomFieldDefinition, ImportKind, Segment
 from ..parsing import parse_bool, parse_choice, parse_date, parse_decimal, parse_int, parse_moment
-from ..services import arr_from_contracts_message, custom_field_values_clean, roles_join
+from ..services.book import arr_from_contracts_message, roles_join
+from ..services.custom_fields import custom_field_values_clean
 from .mapping import ACCOUNT_TARGETS, CONTACT_TARGETS, CUSTOM_PREFIX, TargetField
 
 MAX_SEATS = 10_000_000

@@ -10,8 +10,8 @@ from tenancy.models import TenantOwned
 class ImportKind(models.TextChoices):
     ACCOUNTS = "accounts", "Accounts"
     CONTACTS = "contacts", "Contacts"
-    # Health's records (health.signals.kinds keys): one job framework for every import, run by the
-    # runner health registers (accounts.imports.runner.register_import_runner), as accounts may not import health.
+    # Health's records (health.models.record_kinds' keys): one job framework for every import, run by the run
+    # health registers (accounts.services.import_runners.register_import_runner), as accounts may not import health.
     TICKETS = "ticket", "Support tickets"
     INVOICES = "invoice", "Invoices and payments"
     SUBSCRIPTION_CHANGES = "subscription_change", "Subscription changes (plans and seats)"

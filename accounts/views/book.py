@@ -15,10 +15,10 @@ from tenancy.permissions import Capability, may_assign_to, membership_can, requi
 
 from .. import selectors, services
 from ..economics import account_economics
-from ..exports import accounts_csv
-from ..filters import OWNER_ME, filtered_accounts
-from ..forms import AccountForm, AccountStatusForm, TierOverrideForm
+from ..forms.book import AccountForm, AccountStatusForm, TierOverrideForm
+from ..forms.filters import OWNER_ME, filtered_accounts
 from ..models import AccountStatus, TierOverride
+from ..selectors.exports import accounts_csv
 
 ACCOUNTS_PER_PAGE = 50
 

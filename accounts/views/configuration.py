@@ -10,7 +10,7 @@ from core.web import apply_errors, get_or_404, member_required
 from tenancy.permissions import Capability
 
 from .. import selectors, services
-from ..forms import CustomFieldForm, ServiceModelPolicyForm, ServiceTierForm
+from ..forms.configuration import CustomFieldForm, ServiceModelPolicyForm, ServiceTierForm
 from ..models import CustomFieldDefinition, ServiceTier
 
 

@@ -9,7 +9,7 @@ from core.web import apply_errors, get_or_404, member_required
 from tenancy.permissions import Capability, require
 
 from .. import selectors, services
-from ..forms import ContactForm
+from ..forms.contacts import ContactForm
 
 
 @member_required(Capability.EDIT)

@@ -8,7 +8,7 @@ from tenancy.permissions import Capability, membership_can
 
 from .. import selectors, services
 from ..economics import capacity_plan, capacity_totals
-from ..forms import CapacityForm
+from ..forms.planning import CapacityForm
 
 FLAGGED_SHOWN = 25
 

@@ -4,7 +4,7 @@ The job is the account import's (accounts.models.ImportJob, one job framework fo
 its task (accounts.tasks.import_job_run_task) claims it with the lease every claim shares, the beat's
 sweep (imports_requeue_all) sends again a job queued while the broker was down or whose worker died,
 and the run of a record kind is ours, registered in HealthConfig.ready() through
-accounts.imports.registry, since accounts may never import health.
+accounts.services.import_runners, since accounts may never import health.
 
 record_import_create  reads the bounded head of the upload (core.imports.reading.read_upload) and
                       refuses a bad file or header at once; stores the file, queues the job
@@ -17,10 +17,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
 
-from accounts.imports.runner import import_job_read, import_job_refuse
-from accounts.imports.selectors import import_job_get, import_job_list
-from accounts.imports.services import import_job_enqueue, import_job_new
 from accounts.models import ImportJob, ImportMode, ImportStatus
+from accounts.selectors.imports import import_job_get, import_job_list
+from accounts.services.import_runs import import_job_read, import_job_refuse
+from accounts.services.imports import import_job_enqueue, import_job_new
 from core.imports.jobs import Checked, RowError, job_finish, job_save, rejected_rows_csv
 from core.imports.reading import read_upload
 from tenancy.models import Tenant, User

@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 from django_scopes import scope
 
-from accounts import exports, selectors, services
+from accounts import selectors, services
 from accounts.models import Account
+from accounts.selectors import exports
 from accounts.services.custom_fields import custom_field_definitions
 from core import tenant_time
 from core.imports.safety import safe_cell

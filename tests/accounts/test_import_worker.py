@@ -5,8 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_scopes import scope
 
 from accounts import services
-from accounts.imports import services as imports
 from accounts.models import Account, ImportJob, ImportStatus
+from accounts.services import imports
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 

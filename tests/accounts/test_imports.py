@@ -15,8 +15,6 @@ from django.utils import timezone
 from django_scopes import scope
 
 from accounts import services
-from accounts.imports import selectors
-from accounts.imports import services as imports
 from accounts.imports.mapping import guess_mapping, target_fields
 from accounts.models import (
     Account,
@@ -29,6 +27,8 @@ from accounts.models import (
     TierChange,
     TierChangeReason,
 )
+from accounts.selectors import imports as selectors
+from accounts.services import imports
 from accounts.tasks import import_job_run_task
 from core.imports.safety import safe_cell
 from tenancy.leases import task_lease

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope
 
-from accounts.imports import services as account_imports
 from accounts.models import ImportJob, ImportKind, ImportMode, ImportStatus
+from accounts.services import imports as account_imports
 from accounts.tasks import imports_requeue_all
 from core.imports import reading
 from health.models import Invoice, Meeting, NpsResponse, SubscriptionChange, SupportTicket

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django_scopes import scope
 
 from accounts import services as account_services
-from accounts.imports import services as import_services
 from accounts.models import ImportKind, ImportMode
+from accounts.services import imports as import_services
 from core import tenant_time
 from core.events import receives
 from health.models import HealthSignal, Severity, SignalKind

@@ -13,9 +13,9 @@ from core import tenant_time
 from tenancy.models import Tenant, User
 
 from ..models import Account, AccountStatus, Contact, ServiceTier, TierChange
-from ..services import account_apply_tier_rule
-from ..services.book import ACCOUNT_EDITABLE_FIELDS
 from ..signals import announce_accounts_created, announce_contacts_changed, contact_change
+from .book import ACCOUNT_EDITABLE_FIELDS
+from .tiers import account_apply_tier_rule
 
 # What a row sets directly; the external id matches, owner and parent are resolved, status has rules.
 ACCOUNT_VALUE_FIELDS = (

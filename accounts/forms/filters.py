@@ -6,10 +6,10 @@ from django.db.models import F, Q, QuerySet
 from tenancy.models import Tenant, User
 from tenancy.parsing import parse_id
 
-from . import selectors
-from .models import Account, AccountStatus, CustomFieldDefinition, CustomFieldType, Segment
-from .services.custom_fields import custom_field_definitions, custom_field_filter_value
-from .services.tiers import service_tiers
+from .. import selectors
+from ..models import Account, AccountStatus, CustomFieldDefinition, CustomFieldType, Segment
+from ..services.custom_fields import custom_field_definitions, custom_field_filter_value
+from ..services.tiers import service_tiers
 
 SORTS = {
     "name": "name",

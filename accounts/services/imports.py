@@ -1,5 +1,6 @@
 """Bulk imports of accounts and contacts: upload, column mapping, and the run; the job, its claim and its
-sweep serve every import kind (health's records run through a runner health registers, see runner.py).
+sweep serve every import kind (health's records run through a runner health registers, see import_runners.py;
+the run itself is import_runs.py).
 
 import_job_create   stores the file and reads its header and first rows; a bad header changes nothing
                     (the run reads, counts and checks every row: a web worker never waits for that)
@@ -23,10 +24,10 @@ from core.imports.reading import ZIP, Table, read_upload
 from tenancy.models import Tenant, User
 from tenancy.queue import enqueue, enqueue_on_commit, requeue_before
 
+from ..imports.mapping import guess_mapping
 from ..models import ACCOUNT_IMPORT_KINDS, ImportJob, ImportMapping, ImportMode, ImportStatus
-from .mapping import guess_mapping
-from .runner import import_job_execute
-from .selectors import import_mapping_saved, import_targets
+from ..selectors.imports import import_mapping_saved, import_targets
+from .import_runs import import_job_execute
 
 
 def import_job_create(*, tenant: Tenant, kind: str, uploaded_file: UploadedFile, by: User | None) -> ImportJob:

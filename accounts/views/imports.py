@@ -13,9 +13,10 @@ from core.web import apply_errors, get_or_404, member_required, rejected_rows_do
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 
+from ..forms.imports import ImportMappingForm, ImportUploadForm
 from ..models import ImportJob, ImportStatus
-from . import selectors, services
-from .forms import ImportMappingForm, ImportUploadForm
+from ..selectors import imports as selectors
+from ..services import imports as services
 
 JOBS_PER_PAGE = 20
 

@@ -1,4 +1,5 @@
-"""Reads of import jobs for the pages: always within the tenant."""
+"""Reads of import jobs (every kind's: health's record import reads its own through these) for the pages,
+always within the tenant; the columns an import can fill, and a preview of the first rows."""
 
 from collections.abc import Iterable
 
@@ -7,9 +8,9 @@ from django.db.models import QuerySet
 from core.imports.reading import read_head
 from tenancy.models import Tenant
 
+from ..imports.mapping import TargetField, target_fields
 from ..models import ACCOUNT_IMPORT_KINDS, ImportJob, ImportMapping
 from ..services.custom_fields import custom_field_definitions
-from .mapping import TargetField, target_fields
 
 PREVIEW_ROWS = 5
 

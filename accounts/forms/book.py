@@ -1,5 +1,5 @@
-"""Forms of the book of business. Plain forms, not ModelForms: a service compares the
-account before and after a change (its ACV decides its tier), so the form must not
+"""Forms of the book of business: an account, its status and its tier override. Plain forms, not ModelForms:
+a service compares the account before and after a change (its ACV decides its tier), so the form must not
 change the instance while it validates."""
 
 from django import forms
@@ -7,20 +7,10 @@ from django.utils.html import escape
 
 from tenancy.models import Tenant
 
-from . import selectors
-from .models import (
-    TIER_SETTINGS,
-    Account,
-    AccountStatus,
-    ContactRole,
-    CustomFieldDefinition,
-    CustomFieldType,
-    Segment,
-    ServiceTier,
-    TierOverride,
-)
-from .services.book import ACCOUNT_EDITABLE_FIELDS
-from .services.custom_fields import custom_field_definitions
+from .. import selectors
+from ..models import Account, AccountStatus, CustomFieldDefinition, CustomFieldType, Segment, ServiceTier, TierOverride
+from ..services.book import ACCOUNT_EDITABLE_FIELDS
+from ..services.custom_fields import custom_field_definitions
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 CUSTOM_PREFIX = "cf_"
@@ -104,32 +94,6 @@ class AccountForm(forms.Form):
         return [CUSTOM_PREFIX + d.key for d in self.custom_definitions]
 
 
-class ContactForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    email = forms.EmailField(required=False)
-    title = forms.CharField(max_length=120, required=False)
-    external_id = forms.CharField(
-        max_length=255,
-        required=False,
-        label="External id",
-        help_text="The Segment userId when this person uses the product.",
-    )
-    roles = forms.MultipleChoiceField(choices=ContactRole.choices, required=False, widget=forms.CheckboxSelectMultiple)
-    is_active = forms.BooleanField(required=False, initial=True, label="Active")
-
-    @classmethod
-    def for_contact(cls, contact, data=None) -> "ContactForm":
-        initial = {
-            "name": contact.name,
-            "email": contact.email,
-            "title": contact.title,
-            "external_id": contact.external_id,
-            "roles": contact.role_list,
-            "is_active": contact.is_active,
-        }
-        return cls(data, initial=initial)
-
-
 class TierOverrideForm(forms.Form):
     kind = forms.ChoiceField(choices=[c for c in TierOverride.choices if c[0]], label="Override")
     tier = forms.ModelChoiceField(
@@ -149,77 +113,3 @@ class TierOverrideForm(forms.Form):
 
 class AccountStatusForm(forms.Form):
     status = forms.ChoiceField(choices=AccountStatus.choices)
-
-
-class ServiceTierForm(forms.ModelForm):
-    # A ModelForm is fine here: tier_save validates the whole tier as it stands.
-    class Meta:
-        model = ServiceTier
-        fields = list(TIER_SETTINGS)
-        labels = {"acv_min": "ACV from", "acv_max": "ACV below", "accounts_per_csm_planned": "Planned accounts per CSM"}
-
-    def _post_clean(self):
-        # Constraints and uniqueness are checked by tier_save with messages of its own.
-        return None
-
-
-class CapacityForm(forms.Form):
-    growth_pct = forms.DecimalField(
-        label="Growth a year (%)", initial=25, min_value=-100, max_value=1000, decimal_places=1
-    )
-    horizon_months = forms.IntegerField(label="Horizon (months)", initial=12, min_value=1, max_value=60)
-
-    def __init__(self, data=None, *, tiers: list[ServiceTier], **kwargs):
-        super().__init__(data, **kwargs)
-        for tier in tiers:
-            self.fields[f"tier_{tier.pk}"] = forms.IntegerField(
-                label=f"{tier.name} accounts",
-                required=False,
-                min_value=0,
-                max_value=10_000_000,
-                help_text="Leave empty to grow today's count.",
-            )
-        self.tiers = tiers
-
-    def projected(self) -> dict[int, int]:
-        return {
-            t.pk: self.cleaned_data[f"tier_{t.pk}"]
-            for t in self.tiers
-            if self.cleaned_data.get(f"tier_{t.pk}") is not None
-        }
-
-
-class CustomFieldForm(forms.Form):
-    label = forms.CharField(max_length=80)
-    key = forms.SlugField(
-        max_length=50,
-        required=False,
-        help_text="How imports, exports and the API name it; made from the label when empty.",
-    )
-    field_type = forms.ChoiceField(choices=CustomFieldType.choices, label="Type")
-    choices = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="For a choice field: one value a line."
-    )
-    required = forms.BooleanField(required=False)
-    help_text = forms.CharField(max_length=200, required=False)
-    position = forms.IntegerField(min_value=0, initial=0)
-
-    def clean_choices(self) -> list[str]:
-        return [line.strip() for line in self.cleaned_data["choices"].splitlines() if line.strip()]
-
-
-class ServiceModelPolicyForm(forms.Form):
-    cost_share_min_pct = forms.DecimalField(
-        label="Healthy cost to serve from (% of ACV)", min_value=0, max_value=100, decimal_places=2
-    )
-    cost_share_max_pct = forms.DecimalField(
-        label="Healthy cost to serve up to (% of ACV)", min_value=0, max_value=100, decimal_places=2
-    )
-    at_risk_upgrade_days = forms.IntegerField(label="At-risk upgrades last (days)", min_value=1, max_value=730)
-
-    def clean(self):
-        data = super().clean()
-        low, high = data.get("cost_share_min_pct"), data.get("cost_share_max_pct")
-        if low is not None and high is not None and low >= high:
-            raise forms.ValidationError("The lower bound must be below the upper bound.")
-        return data

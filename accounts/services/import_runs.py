@@ -1,6 +1,6 @@
 """One run of a claimed import job: read, check every row, then write in batches and count progress on the job.
 
-Jobs of other kinds (health's records) go to the run their app registered (registry.py); such a run uses
+Jobs of other kinds (health's records) go to the run their app registered (import_runners.py); such a run uses
 import_job_read, and core.imports.jobs' job_save (progress) and job_finish (outcome, errors, rejected rows)
 as ours does.
 """
@@ -13,13 +13,13 @@ from django.db import connection, transaction
 from core.imports.jobs import Checked, batches, job_finish, job_save, rejected_rows_csv
 from core.imports.reading import Table, read_table
 
+from ..imports.validation import AccountContext, ContactContext, check_accounts, check_contacts, duplicate_errors
 from ..models import ACCOUNT_IMPORT_KINDS, Account, Contact, ImportJob, ImportKind, ImportMode, ImportStatus
-from ..selectors import assignable_owners
-from ..services import service_tiers
-from ..services.custom_fields import custom_field_definitions
-from .registry import import_runner
-from .validation import AccountContext, ContactContext, check_accounts, check_contacts, duplicate_errors
-from .writing import AccountWriter, ContactWriter
+from ..selectors.book import assignable_owners
+from .custom_fields import custom_field_definitions
+from .import_runners import import_runner
+from .import_writes import AccountWriter, ContactWriter
+from .tiers import service_tiers
 
 BATCH_SIZE = 2000
 

@@ -1,12 +1,12 @@
-"""The upload form and the column-mapping form of an import."""
+"""The upload form and the column-mapping form of an import of accounts or contacts."""
 
 from django import forms
 from django.conf import settings
 
 from core.imports.reading import megabytes
 
+from ..imports.mapping import TargetField
 from ..models import ACCOUNT_IMPORT_KINDS, ImportKind, ImportMode
-from .mapping import TargetField
 
 SKIP = ""
 

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 
 from core.imports.safety import safe_cell
 
-from .models import Account, CustomFieldDefinition
+from ..models import Account, CustomFieldDefinition
 
 CHUNK_SIZE = 2000
 COLUMNS = [
