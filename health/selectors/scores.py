@@ -31,7 +31,7 @@ from ..scoring.measures import BY_KEY, FAMILY_LABELS, Family
 from .inputs import EXECUTIVE_MEETING, WINDOW_DAYS, day_end, ticket_open_at
 
 MAX_ROWS = 200
-SEVERITY_RANK = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2, Severity.OPPORTUNITY: 3}
+SEVERITY_RANK: dict[str, int] = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2, Severity.OPPORTUNITY: 3}
 
 
 def health_model_versions(*, tenant: Tenant, segment: str | None = None) -> QuerySet[HealthModel]:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Expression, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
 from core.text import day, plural
@@ -90,7 +90,7 @@ def forecast_rollup(
     is_open = Q(status=RenewalStatus.OPEN)
     kept = Q(status=RenewalStatus.CLOSED) & ~Q(outcome=Outcome.CHURNED)
     churned = Q(status=RenewalStatus.CLOSED, outcome=Outcome.CHURNED)
-    sums = {}
+    sums: dict[str, Expression] = {}
     for category in Forecast.values:
         sums[f"{category}_arr"] = Coalesce(Sum("arr", filter=is_open & Q(forecast=category)), ZERO)
         sums[f"{category}_count"] = Count("pk", filter=is_open & Q(forecast=category))
@@ -173,7 +173,7 @@ FALLING_TREND_POINTS = 10
 # This many open risk signals make the renewal at risk whatever the band says.
 RISK_SIGNALS_FOR_AT_RISK = 3
 
-BAND_FORECAST = {"green": Forecast.COMMIT, "yellow": Forecast.BEST_CASE, "red": Forecast.AT_RISK}
+BAND_FORECAST: dict[str, str] = {"green": Forecast.COMMIT, "yellow": Forecast.BEST_CASE, "red": Forecast.AT_RISK}
 RISK_KINDS = {
     SignalKind.POWER_USER_INACTIVE,
     SignalKind.SCORE_DROP,
@@ -227,7 +227,7 @@ def suggest(facts: Facts, today: dt.date) -> Suggestion:
     reasons: list[str] = []
     highlights: list[str] = []
     if facts.score is None or facts.band not in BAND_FORECAST:
-        category = Forecast.BEST_CASE
+        category: str = Forecast.BEST_CASE
         reasons.append("No health score yet.")
         highlights.append("no health score yet")
     else:

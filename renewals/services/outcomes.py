@@ -28,6 +28,8 @@ from ..signals import announce_renewal_closed
 from .contracts import account_arr_sync, contract_create
 
 MULTI_YEAR_MONTHS = 24
+# The outcomes that need a reason, and the tenant's reasons that may be given for each.
+REASON_APPLIES: dict[str, str] = {Outcome.CHURNED: ReasonApplies.CHURN, Outcome.CONTRACTED: ReasonApplies.CONTRACTION}
 
 
 def _outcome_for(new_arr: Decimal, arr: Decimal) -> str:
@@ -39,7 +41,7 @@ def _outcome_for(new_arr: Decimal, arr: Decimal) -> str:
 
 
 def _check_reason(reason: OutcomeReason | None, renewal: Renewal, outcome: str) -> dict:
-    needed = {Outcome.CHURNED: ReasonApplies.CHURN, Outcome.CONTRACTED: ReasonApplies.CONTRACTION}.get(outcome)
+    needed = REASON_APPLIES.get(outcome)
     if needed is None:
         return {}
     word = "churn" if outcome == Outcome.CHURNED else "contraction"
@@ -102,7 +104,8 @@ def renewal_close(
         .get(tenant=renewal.tenant, pk=renewal.pk)
     )
     if renewal.status != RenewalStatus.OPEN:
-        raise ValidationError(f"This renewal was closed on {text.day(renewal.closed_on)}.")
+        when = f" on {text.day(renewal.closed_on)}" if renewal.closed_on is not None else ""
+        raise ValidationError(f"This renewal was closed{when}.")
     levers = list(dict.fromkeys(levers or ()))
     outcome, errors = _validate(renewal, outcome, new_arr, term_months, levers, reason)
     if errors:
@@ -114,6 +117,7 @@ def renewal_close(
         contract.save(update_fields=["status"])
         renewal.outcome_arr = Decimal(0)
     else:
+        assert new_arr is not None  # _validate asks for it whenever the renewal is not churned
         contract.status = ContractStatus.RENEWED
         contract.save(update_fields=["status"])
         renewal.new_contract = contract_create(

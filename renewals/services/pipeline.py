@@ -28,14 +28,14 @@ from .contracts import contract_amend
 from .settings import renewal_settings
 
 UPDATABLE = {"title", "kind", "value", "owner", "expected_close_on", "note", "handed_to_sales"}
-AMENDMENT_KIND = {
+AMENDMENT_KIND: dict[str, str] = {
     OpportunityKind.SEATS: AmendmentKind.SEATS_ADDED,
     OpportunityKind.TIER_UPGRADE: AmendmentKind.UPGRADE,
     OpportunityKind.CROSS_SELL: AmendmentKind.CROSS_SELL,
     OpportunityKind.USAGE: AmendmentKind.PRICE_INCREASE,
 }
 # What each expansion signal raises: (kind, source).
-FROM_SIGNAL = {
+FROM_SIGNAL: dict[str, tuple[str, str]] = {
     SignalKind.EXPANSION: (OpportunityKind.SEATS, OpportunitySource.SEAT_SATURATION),
     SignalKind.LOCKED_FEATURE: (OpportunityKind.TIER_UPGRADE, OpportunitySource.LOCKED_FEATURE),
 }

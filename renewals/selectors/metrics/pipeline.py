@@ -11,7 +11,6 @@ Two queries, however many opportunities: one aggregate of the open stages, one o
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple
 
 from django.db.models import Count, Sum
 
@@ -22,7 +21,8 @@ from ...models import ExpansionOpportunity, OpportunityStage
 ZERO = Decimal(0)
 
 
-class StageTotal(NamedTuple):
+@dataclass(frozen=True)
+class StageTotal:
     stage: str
     label: str
     count: int

@@ -192,8 +192,9 @@ class RetentionReport:
     def chart(self) -> dict:
         """The trend for the chart: percentages as floats (None where a quarter started with no ARR)."""
 
-        def pct(rate):
-            return None if rate is None else float(percent(rate))
+        def pct(rate: Decimal | None) -> float | None:
+            shown = percent(rate)
+            return None if shown is None else float(shown)
 
         return {
             "labels": [point.label for point in self.trend],
