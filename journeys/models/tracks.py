@@ -168,6 +168,9 @@ class TrackFlag(TenantOwned):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     resolution_note = models.CharField(max_length=300, blank=True)
+    # Not stored: the (value, label) stages a confirmed regression may go back to, which
+    # journeys.selectors.flags.with_back_stages gives a flag the page shows.
+    back_stages: list[tuple[str, str]]
 
     class Meta:
         ordering = ["-raised_at", "-id"]

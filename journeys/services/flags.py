@@ -23,7 +23,7 @@ from ..models import (
 )
 from ..signals import announce_flag
 
-SUGGESTED_REASON = {
+SUGGESTED_REASON: dict[str, str] = {
     FlagKind.CHAMPION_LOST: RegressionReason.CHAMPION_LEFT,
     FlagKind.HEALTH_RED: RegressionReason.HEALTH_DECLINE,
 }

@@ -89,7 +89,7 @@ def regression_reasons(stays: pd.DataFrame) -> tuple[list[ReasonCount], int]:
     labels = dict(RegressionReason.choices)
     found = []
     for reason, rows in left.groupby("left_reason", sort=False):
-        texts = []
+        texts: list[dict] = []
         if reason == RegressionReason.OTHER:
             cleaned = rows.left_reason_text.fillna("").str.strip()
             keyed = pd.DataFrame({"key": cleaned.str.lower(), "text": cleaned})
@@ -127,7 +127,7 @@ def outcome_groups(
     skipped = set(in_period[in_period.kind == TransitionKind.SKIP].account_id.astype(int))
     status = transitions.drop_duplicates("account_id").set_index("account_id")["status"]
     churned = {int(a) for a, s in status.items() if s == AccountStatus.CHURNED}
-    members = {key: set() for _, key, _ in GROUPS}
+    members: dict[str, set[int]] = {key: set() for _, key, _ in GROUPS}
     for account_id, path in paths.items():
         members[path].add(account_id)
         members[REGRESSED if account_id in regressed else NOT_REGRESSED].add(account_id)
