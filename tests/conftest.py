@@ -13,9 +13,9 @@ from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
 from tenancy import services
-from tenancy.models import ApiKeyKind, Membership, Role, Team
+from tenancy.models import ApiKeyKind, Role
 
-from .factories import TenantFactory, UserFactory
+from .factories import TenantFactory, UserFactory, add_member
 
 
 def pytest_report_header(config):
@@ -59,11 +59,6 @@ def tenant_a(db):
 @pytest.fixture
 def tenant_b(db):
     return TenantFactory(name="Tenant Bravo", slug="bravo")
-
-
-def add_member(tenant, user, role: Role, team: Team = Team.CUSTOMER_SUCCESS) -> Membership:
-    with scope(tenant=tenant):
-        return Membership.objects.create(tenant=tenant, user=user, role=role, team=team)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from django_scopes import scope
 
 from core import tenant_time
 from tenancy import services
-from tenancy.models import ApiKeyKind, Role, Team, Tenant, User
+from tenancy.models import ApiKeyKind, Membership, Role, Team, Tenant, User
 
 # The marker every object the isolation harness makes for tenant A carries, so a
 # page that leaks one of them into another tenant's view is caught by its text.
@@ -36,6 +36,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         return services.user_create(password=PASSWORD, **kwargs)
+
+
+def add_member(tenant, user, role: Role, team: Team = Team.CUSTOMER_SUCCESS) -> Membership:
+    """A membership of `user` in `tenant`, made directly (the invitation flow has its own tests)."""
+    with scope(tenant=tenant):
+        return Membership.objects.create(tenant=tenant, user=user, role=role, team=team)
 
 
 def make_membership(tenant: Tenant) -> int:

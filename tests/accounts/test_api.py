@@ -9,8 +9,7 @@ from accounts import services
 from accounts.models import Account, CustomFieldDefinition, TierChange
 from tenancy.models import Role
 
-from ..conftest import add_member
-from ..factories import UserFactory
+from ..factories import UserFactory, add_member
 from .builders import keep_arr_by_contracts, make_account
 
 pytestmark = pytest.mark.django_db

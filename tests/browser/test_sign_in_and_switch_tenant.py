@@ -3,8 +3,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ..conftest import add_member
-from ..factories import PASSWORD, UserFactory
+from ..factories import PASSWORD, UserFactory, add_member
 
 pytestmark = pytest.mark.browser
 

@@ -27,8 +27,7 @@ from communications.services import settings as settings_services
 from core import tenant_time
 from tenancy.models import Role, Team
 
-from ..conftest import add_member
-from ..factories import UserFactory
+from ..factories import UserFactory, add_member
 from .builders import at_local, contact_of, entry_for, make_account, reload_entry
 
 pytestmark = pytest.mark.django_db

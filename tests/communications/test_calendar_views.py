@@ -13,8 +13,7 @@ from communications.models import EntryStatus, OwnerTaskStatus
 from communications.services.owner_tasks import owner_task_open
 from tenancy.models import Role, Team
 
-from ..conftest import add_member
-from ..factories import UserFactory
+from ..factories import UserFactory, add_member
 from .builders import at_local, contact_of, entry_for, make_account
 
 pytestmark = pytest.mark.django_db

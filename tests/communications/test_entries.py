@@ -8,8 +8,7 @@ from communications import selectors, services
 from communications.models import CalendarEntry, EntryStatus
 from tenancy.models import Team
 
-from ..conftest import add_member
-from ..factories import UserFactory
+from ..factories import UserFactory, add_member
 from .builders import at_local, contact_of, entry_for, make_account, reload_entry
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,7 @@ from django_scopes import scope
 from communications.models import Approval, CalendarEntry, EntryStatus
 from tenancy.models import Role, Team
 
-from ..conftest import add_member
-from ..factories import UserFactory
+from ..factories import UserFactory, add_member
 from .builders import at_local, contact_of, entry_for, make_account, reload_entry
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,7 @@ from communications.defaults.rules import default_send_permissions
 from communications.models import Approval, ApprovalDecision, Channel, EntryStatus, MessageType
 from tenancy.models import Membership, Role, Team
 
-from ..conftest import add_member
-from ..factories import UserFactory
+from ..factories import UserFactory, add_member
 from .builders import at_local, contact_of, entry_for, reload_entry
 
 pytestmark = pytest.mark.django_db

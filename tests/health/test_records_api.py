@@ -10,8 +10,7 @@ from django_scopes import scope
 from health.models import Invoice, SupportTicket
 from tenancy.models import Role
 
-from ..conftest import add_member
-from ..factories import TenantFactory, UserFactory
+from ..factories import TenantFactory, UserFactory, add_member
 from .builders import book_account, contact, count, record
 
 pytestmark = pytest.mark.django_db

@@ -19,8 +19,7 @@ from django_scopes import scope
 from tenancy import services
 from tenancy.models import Invitation, InvitationStatus, Membership, Role, Team, User
 
-from ..conftest import add_member
-from ..factories import PASSWORD, UserFactory
+from ..factories import PASSWORD, UserFactory, add_member
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,7 @@ from tenancy import services
 from tenancy.models import ApiKey, ApiKeyKind, Membership, Role
 
 from ..accounts.builders import make_account
-from ..conftest import add_member
-from ..factories import UserFactory
+from ..factories import UserFactory, add_member
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,7 @@ from django_scopes import ScopeError, scope, scopes_disabled
 
 from tenancy.models import ApiKey, Membership
 
-from ..conftest import add_member
-from ..factories import UserFactory
+from ..factories import UserFactory, add_member
 
 
 def test_unscoped_query_on_tenant_owned_model_raises(alice):

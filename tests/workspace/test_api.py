@@ -5,8 +5,7 @@ from django_scopes import scope
 
 from tenancy.models import ApiKey, Membership, Role
 
-from ..conftest import add_member
-from ..factories import UserFactory
+from ..factories import UserFactory, add_member
 
 pytestmark = pytest.mark.django_db
 

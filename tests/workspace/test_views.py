@@ -7,8 +7,7 @@ from django_scopes import scope
 from tenancy import selectors, services
 from tenancy.models import Membership, Role, Team, Tenant
 
-from ..conftest import add_member
-from ..factories import TenantFactory, UserFactory
+from ..factories import TenantFactory, UserFactory, add_member
 
 pytestmark = pytest.mark.django_db
 
