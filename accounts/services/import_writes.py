@@ -120,7 +120,7 @@ class ContactWriter:
         fields: set[str] = set()
         for row in rows:
             account_id, email = row["account_external_id"], row.get("email", "")
-            contact = by_id.get(row.get("external_id")) or by_email.get((account_id, email))
+            contact = by_id.get(row.get("external_id", "")) or by_email.get((account_id, email))
             if contact is None or contact.pk in seen:
                 contact = Contact(tenant=self.tenant, account_id=account_id, external_id=row.get("external_id", ""))
                 new.append(contact)

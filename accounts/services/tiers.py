@@ -257,7 +257,8 @@ def tier_overrides_expire(*, tenant: Tenant, today: dt.date) -> int:
     expired = Account.objects.filter(tenant=tenant, tier_override_until__lt=today).exclude(tier_override="")
     count = 0
     for account in expired.select_related("tenant"):
-        until = account.tier_override_until
+        # Never None here: the filter above matched on it.
+        until = account.tier_override_until or today
         account_remove_tier_override(
             account=account,
             by=None,
