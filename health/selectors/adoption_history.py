@@ -98,7 +98,7 @@ class AdoptionHistory:
                 for where in (days >= d7, (days >= d14) & (days < d7), days >= d30, days < d30)
             ),
         ]
-        return [(*table.keys[g], *values) for g, *values in zip(groups.tolist(), *columns, strict=True)]
+        return [(*table.keys[row[0]], *row[1:]) for row in zip(groups.tolist(), *columns, strict=True)]
 
     def contact_rows(self, day: dt.date, ids: list[int]) -> list[tuple]:
         """As `contact_usage`'s query: account, person, points over the window and the last day seen."""
