@@ -1,4 +1,4 @@
-"""The journey analytics page, its CSV export and its API, on the fixture of test_analytics_selectors."""
+"""The journey analytics page, its CSV export and its API, on the fixture of builders.build_book."""
 
 import csv
 import io
@@ -13,7 +13,7 @@ from core import tenant_time
 from journeys import services
 from tenancy.models import Role
 
-from .test_analytics_selectors import build_book, report_for
+from .builders import build_book, report_for
 
 PAGE = reverse("journeys:analytics")
 EXPORT = reverse("journeys:analytics_export")
