@@ -12,7 +12,7 @@ from accounts import services as account_services
 from accounts.models import CustomFieldDefinition
 
 from ..factories import PASSWORD
-from ..journeys.test_plans_services import measure, objective
+from ..journeys.builders import measure, objective
 from ..renewals.builders import contract_for, make_account, renewal_of, today_of
 
 pytestmark = pytest.mark.browser

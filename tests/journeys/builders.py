@@ -1,8 +1,9 @@
 """Building journeys fixtures through the services the product uses: tracks that entered their stage
-some days ago, the tenant's criteria, ticks, the analytics book and its report. Each helper enters the
-tenant's scope itself."""
+some days ago, the tenant's criteria, ticks, the analytics book and its report, success plans' objectives
+and their measurements. Each helper enters the tenant's scope itself."""
 
 import datetime as dt
+from decimal import Decimal
 
 from django.utils import timezone
 from django_scopes import scope
@@ -10,24 +11,30 @@ from django_scopes import scope
 from accounts.services import account_deactivate, tiers_create_defaults
 from core import tenant_time
 from journeys import services
-from journeys.models import CriterionKind, ExitCriterion, JourneyTrack
+from journeys.models import CriterionKind, ExitCriterion, JourneyTrack, Objective
 from journeys.selectors.analytics import analytics_filters, journey_analytics
 from journeys.selectors.criteria import exit_criteria_by_stage, exit_criteria_ensure
+from journeys.services import plans
 
 from ..accounts.builders import make_account
 
 __all__ = [
+    "DAY",
     "build_book",
     "criteria_of",
     "criterion",
     "data_criteria_off",
     "make_account",
+    "measure",
+    "objective",
     "reload",
+    "reload_objective",
     "report_for",
     "tick_manual",
     "track_at",
 ]
 
+DAY = dt.date(2026, 9, 1)  # the day measure() records a value on unless told
 OVERRIDE = "Agreed with the customer"  # build_book's override reason where exit criteria are not met
 
 
@@ -142,3 +149,28 @@ def build_book(tenant, *, alice, bob, prefix: str = "", first: int = 1) -> dict:
 def report_for(tenant, **filters):
     with scope(tenant=tenant):
         return journey_analytics(tenant=tenant, filters=analytics_filters(tenant=tenant, **filters))
+
+
+def objective(tenant, account, *, baseline=48, target=12, **fields) -> Objective:
+    """Invoice processing time, 48 hours down to 12 unless told otherwise."""
+    defaults = {
+        "title": "Close the books faster",
+        "metric": "Invoice processing time",
+        "unit": "hours",
+        "source": "ERP export",
+        "calculation": "median hours from receipt to approval",
+    }
+    with scope(tenant=tenant):
+        return plans.objective_create(
+            tenant=tenant, account=account, baseline=Decimal(baseline), target=Decimal(target), **(defaults | fields)
+        )
+
+
+def measure(tenant, target: Objective, value, on: dt.date = DAY, by=None):
+    with scope(tenant=tenant):
+        return plans.measurement_record(objective=target, value=Decimal(value), measured_on=on, by=by)
+
+
+def reload_objective(tenant, row: Objective) -> Objective:
+    with scope(tenant=tenant):
+        return Objective.objects.get(tenant=tenant, pk=row.pk)

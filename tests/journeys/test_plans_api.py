@@ -11,7 +11,7 @@ from journeys.models import Measurement, Objective, ObjectiveStatus
 from tenancy.models import Role
 
 from ..accounts.builders import make_account
-from .test_plans_services import measure, objective, reload
+from .builders import measure, objective, reload_objective
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +101,7 @@ def test_ids_are_limited_to_the_tenant(tenant_a, tenant_b, acme, alice, charlie,
     # And charlie, from tenant B, sees nothing of tenant A.
     objective(tenant_a, acme)
     assert api_as(charlie, tenant_b).get(OBJECTIVES).json()["count"] == 1
-    assert reload(tenant_b, bravo_objective).current is None
+    assert reload_objective(tenant_b, bravo_objective).current is None
 
 
 def test_writes_follow_the_accounts_owner(tenant_a, acme, bob, alice, member_of, api_as):

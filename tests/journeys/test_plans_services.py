@@ -8,39 +8,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django_scopes import scope
 
-from journeys.models import Measurement, Milestone, Objective, ObjectiveStatus
+from journeys.models import Measurement, Milestone, ObjectiveStatus
 from journeys.services import plans as services
 
-from ..accounts.builders import make_account
+from .builders import DAY, make_account, measure, objective, reload_objective
 
 pytestmark = pytest.mark.django_db
-
-DAY = dt.date(2026, 9, 1)
-
-
-def objective(tenant, account, *, baseline=48, target=12, **fields) -> Objective:
-    """Invoice processing time, 48 hours down to 12 unless told otherwise."""
-    defaults = {
-        "title": "Close the books faster",
-        "metric": "Invoice processing time",
-        "unit": "hours",
-        "source": "ERP export",
-        "calculation": "median hours from receipt to approval",
-    }
-    with scope(tenant=tenant):
-        return services.objective_create(
-            tenant=tenant, account=account, baseline=Decimal(baseline), target=Decimal(target), **(defaults | fields)
-        )
-
-
-def measure(tenant, target: Objective, value, on: dt.date = DAY, by=None):
-    with scope(tenant=tenant):
-        return services.measurement_record(objective=target, value=Decimal(value), measured_on=on, by=by)
-
-
-def reload(tenant, row: Objective) -> Objective:
-    with scope(tenant=tenant):
-        return Objective.objects.get(tenant=tenant, pk=row.pk)
 
 
 @pytest.fixture
@@ -52,7 +25,7 @@ def test_progress_of_a_lower_is_better_metric(tenant_a, acme):
     hours = objective(tenant_a, acme, baseline=48, target=12)
     assert hours.progress is None  # nothing measured yet
     measure(tenant_a, hours, 30)
-    hours = reload(tenant_a, hours)
+    hours = reload_objective(tenant_a, hours)
     assert hours.current == Decimal(30) and hours.current_on == DAY
     assert hours.progress == pytest.approx(0.5)  # 18 of the 36 hours to lose
     assert hours.status == ObjectiveStatus.IN_PROGRESS
@@ -61,18 +34,18 @@ def test_progress_of_a_lower_is_better_metric(tenant_a, acme):
 def test_progress_of_an_increasing_metric_is_capped_at_both_ends(tenant_a, acme):
     adoption = objective(tenant_a, acme, baseline=20, target=70, metric="Active seats", unit="%")
     measure(tenant_a, adoption, 45)
-    assert reload(tenant_a, adoption).progress == pytest.approx(0.5)
+    assert reload_objective(tenant_a, adoption).progress == pytest.approx(0.5)
     measure(tenant_a, adoption, 10, on=DAY + dt.timedelta(days=1))
-    assert reload(tenant_a, adoption).progress == 0  # worse than the baseline is no progress, not negative
+    assert reload_objective(tenant_a, adoption).progress == 0  # worse than the baseline is no progress, not negative
     measure(tenant_a, adoption, 90, on=DAY + dt.timedelta(days=2))
-    assert reload(tenant_a, adoption).progress == 1
+    assert reload_objective(tenant_a, adoption).progress == 1
 
 
 def test_current_follows_the_latest_measurement_by_date_not_by_entry(tenant_a, acme):
     hours = objective(tenant_a, acme)
     measure(tenant_a, hours, 30, on=DAY)
     measure(tenant_a, hours, 40, on=DAY - dt.timedelta(days=30))  # a late entry of an older value
-    hours = reload(tenant_a, hours)
+    hours = reload_objective(tenant_a, hours)
     assert (hours.current, hours.current_on) == (Decimal(30), DAY)
     with scope(tenant=tenant_a):
         assert Measurement.objects.filter(tenant=tenant_a, objective=hours).count() == 2
@@ -82,43 +55,43 @@ def test_reaching_the_target_achieves_it_and_deleting_the_latest_falls_back(tena
     hours = objective(tenant_a, acme)
     measure(tenant_a, hours, 30, on=DAY)
     latest = measure(tenant_a, hours, 11, on=DAY + dt.timedelta(days=14))  # beyond the target counts as reached
-    hours = reload(tenant_a, hours)
+    hours = reload_objective(tenant_a, hours)
     assert hours.status == ObjectiveStatus.ACHIEVED and hours.progress == 1
 
     with scope(tenant=tenant_a):
         services.measurement_delete(measurement=latest)
-    hours = reload(tenant_a, hours)
+    hours = reload_objective(tenant_a, hours)
     assert (hours.current, hours.current_on) == (Decimal(30), DAY)
     assert hours.status == ObjectiveStatus.IN_PROGRESS
 
     with scope(tenant=tenant_a):
         services.measurement_delete(measurement=Measurement.objects.get(tenant=tenant_a, objective=hours))
-    hours = reload(tenant_a, hours)
+    hours = reload_objective(tenant_a, hours)
     assert hours.current is None and hours.current_on is None and hours.progress is None
 
 
 def test_deleting_the_only_achieving_measurement_unsettles_the_objective(tenant_a, acme):
     hours = objective(tenant_a, acme)
     only = measure(tenant_a, hours, 12)
-    assert reload(tenant_a, hours).status == ObjectiveStatus.ACHIEVED
+    assert reload_objective(tenant_a, hours).status == ObjectiveStatus.ACHIEVED
     with scope(tenant=tenant_a):
         services.measurement_delete(measurement=only)
-    assert reload(tenant_a, hours).status == ObjectiveStatus.NOT_STARTED
+    assert reload_objective(tenant_a, hours).status == ObjectiveStatus.NOT_STARTED
 
 
 def test_a_persons_at_risk_call_stays_until_the_target_is_reached(tenant_a, acme):
     hours = objective(tenant_a, acme, status=ObjectiveStatus.AT_RISK)
     measure(tenant_a, hours, 40)
-    assert reload(tenant_a, hours).status == ObjectiveStatus.AT_RISK
+    assert reload_objective(tenant_a, hours).status == ObjectiveStatus.AT_RISK
     measure(tenant_a, hours, 12, on=DAY + dt.timedelta(days=1))
-    assert reload(tenant_a, hours).status == ObjectiveStatus.ACHIEVED
+    assert reload_objective(tenant_a, hours).status == ObjectiveStatus.ACHIEVED
 
 
 def test_moving_the_target_re_reads_the_status(tenant_a, acme):
     hours = objective(tenant_a, acme)
     measure(tenant_a, hours, 20)
     with scope(tenant=tenant_a):
-        hours = services.objective_update(objective=reload(tenant_a, hours), target=Decimal(24))
+        hours = services.objective_update(objective=reload_objective(tenant_a, hours), target=Decimal(24))
     assert hours.status == ObjectiveStatus.ACHIEVED
     with scope(tenant=tenant_a):
         hours = services.objective_update(objective=hours, target=Decimal(12))

@@ -15,7 +15,7 @@ from journeys.services import plans as services
 from tenancy.models import Role
 
 from ..accounts.builders import make_account
-from .test_plans_services import measure, objective, reload
+from .builders import measure, objective, reload_objective
 
 pytestmark = pytest.mark.django_db
 
@@ -172,13 +172,13 @@ def test_recording_and_deleting_measurements_from_the_page(tenant_a, acme, bob, 
     assert back.url == "/journeys/accounts/7/"
     elsewhere = client.post(record, {"value": "24", "measured_on": "2026-11-20", "next": "https://evil.example/"})
     assert elsewhere.url == plan_url(acme)  # never off-site
-    hours = reload(tenant_a, hours)
+    hours = reload_objective(tenant_a, hours)
     assert hours.current == 24 and hours.progress == pytest.approx(2 / 3)
     with scope(tenant=tenant_a):
         latest = Measurement.objects.get(tenant=tenant_a, value=24)
     assert latest.by == bob
     client.post(reverse("journeys:measurement_delete", args=[latest.pk]))
-    assert reload(tenant_a, hours).current == 30
+    assert reload_objective(tenant_a, hours).current == 30
     assert client.get(reverse("journeys:measurement_delete", args=[latest.pk])).status_code == 405
 
 
@@ -189,7 +189,7 @@ def test_editing_and_deleting_an_objective(tenant_a, acme, bob, login):
     form = client.get(url)
     assert form.context["form"].initial["metric"] == "Invoice processing time"
     client.post(url, objective_data(title="Faster month-end", status=ObjectiveStatus.AT_RISK))
-    hours = reload(tenant_a, hours)
+    hours = reload_objective(tenant_a, hours)
     assert hours.title == "Faster month-end" and hours.status == ObjectiveStatus.AT_RISK
     client.post(reverse("journeys:objective_delete", args=[hours.pk]))
     with scope(tenant=tenant_a):
