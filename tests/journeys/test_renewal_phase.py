@@ -11,8 +11,7 @@ from core import tenant_time
 from journeys import selectors
 from renewals import services as renewal_services
 
-from ..accounts.builders import make_account
-from .test_views import start_track
+from .builders import make_account, track_at
 
 
 def contract_ending_in(tenant, account, days: int, *, known_days_ago: int = 400):
@@ -33,8 +32,8 @@ def contract_ending_in(tenant, account, days: int, *, known_days_ago: int = 400)
 def test_the_renewal_column_shows_accounts_whose_runway_began(tenant_a, alice, login):
     due_soon = make_account(tenant_a, 1, segment="mid_market")
     far_off = make_account(tenant_a, 2, segment="mid_market")
-    track = start_track(tenant_a, due_soon, stage="retention", days_ago=40)
-    start_track(tenant_a, far_off, stage="adoption")
+    track = track_at(tenant_a, due_soon, stage="retention", days_ago=40)
+    track_at(tenant_a, far_off, stage="adoption")
     contract_ending_in(tenant_a, due_soon, 45)
     contract_ending_in(tenant_a, far_off, 300)
 
@@ -76,7 +75,7 @@ def test_a_late_contract_begins_its_runway_the_day_it_opened(tenant_a):
 
 def test_a_decided_renewal_leaves_the_renewal_phase(tenant_a, alice, login):
     account = make_account(tenant_a, 1)
-    start_track(tenant_a, account, stage="retention")
+    track_at(tenant_a, account, stage="retention")
     contract = contract_ending_in(tenant_a, account, 10)
     with scope(tenant=tenant_a):
         renewal_services.renewal_close(renewal=contract.renewal, outcome="renewed", new_arr=Decimal(40_000), by=alice)
@@ -86,7 +85,7 @@ def test_a_decided_renewal_leaves_the_renewal_phase(tenant_a, alice, login):
 
 def test_an_account_moved_into_renewal_by_hand_is_not_shown_twice(tenant_a, alice, login):
     account = make_account(tenant_a, 1)
-    track = start_track(tenant_a, account, stage="renewal")
+    track = track_at(tenant_a, account, stage="renewal")
     contract_ending_in(tenant_a, account, 30)
     response = login(alice).get(reverse("journeys:index"))
     renewal = {c.stage: c for c in response.context["columns"]}["renewal"]
@@ -95,7 +94,7 @@ def test_an_account_moved_into_renewal_by_hand_is_not_shown_twice(tenant_a, alic
 
 def test_the_accounts_journey_and_its_card_show_the_renewal_phase(tenant_a, alice, login):
     account = make_account(tenant_a, 1)
-    start_track(tenant_a, account, stage="adoption")
+    track_at(tenant_a, account, stage="adoption")
     contract_ending_in(tenant_a, account, 30)
     client = login(alice)
     for url in (
@@ -105,7 +104,7 @@ def test_the_accounts_journey_and_its_card_show_the_renewal_phase(tenant_a, alic
         body = client.get(url).content.decode()
         assert 'data-testid="renewal-phase"' in body and "30 days left" in body, url
     other = make_account(tenant_a, 2)
-    start_track(tenant_a, other)
+    track_at(tenant_a, other)
     assert "renewal-phase" not in client.get(reverse("journeys:account_journey", args=[other.pk])).content.decode()
 
 
@@ -113,7 +112,7 @@ def test_the_board_shows_only_renewals_of_the_filtered_tracks(tenant_a, alice, b
     mine = make_account(tenant_a, 1, owner=bob)
     theirs = make_account(tenant_a, 2, owner=alice)
     for account in (mine, theirs):
-        start_track(tenant_a, account, stage="retention")
+        track_at(tenant_a, account, stage="retention")
         contract_ending_in(tenant_a, account, 30)
     response = login(alice).get(reverse("journeys:index") + f"?owner={bob.pk}")
     renewal = {c.stage: c for c in response.context["columns"]}["renewal"]
@@ -133,7 +132,7 @@ def test_the_api_says_when_a_renewals_runway_begins(tenant_a, alice, api_as):
 def test_the_board_reads_only_the_renewals_it_shows_and_counts_the_rest(tenant_a):
     accounts = [make_account(tenant_a, n, segment="mid_market") for n in range(1, 5)]
     for account in accounts:
-        start_track(tenant_a, account, stage="adoption")
+        track_at(tenant_a, account, stage="adoption")
     for account, days in zip(accounts, (30, 10, 20, 300), strict=True):
         contract_ending_in(tenant_a, account, days)
     with scope(tenant=tenant_a):

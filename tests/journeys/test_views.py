@@ -1,10 +1,7 @@
 """The journey board, the track list, an account's journey, moving a track and flags, from the outside."""
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from django_scopes import scope
 
 from journeys import selectors, services
@@ -21,21 +18,7 @@ from journeys.models import (
 from journeys.selectors.criteria import exit_criteria_by_stage
 from tenancy.models import Role
 
-from ..accounts.builders import make_account
-
-
-def start_track(tenant, account, *, name="Core platform", stage="onboarding", days_ago=0, **fields):
-    """A track started through the service, `days_ago` days into its stage."""
-    with scope(tenant=tenant):
-        return services.track_create(
-            tenant=tenant,
-            account=account,
-            name=name,
-            stage=stage,
-            by=None,
-            at=timezone.now() - dt.timedelta(days=days_ago),
-            **fields,
-        )
+from .builders import make_account, track_at
 
 
 def book(tenant, count, *, owner=None, start=1, **fields):
@@ -43,7 +26,7 @@ def book(tenant, count, *, owner=None, start=1, **fields):
     tracks = []
     for n in range(start, start + count):
         account = make_account(tenant, n, owner=owner, **fields)
-        tracks.append(start_track(tenant, account))
+        tracks.append(track_at(tenant, account))
     return tracks
 
 
@@ -72,8 +55,8 @@ def move_url(track, to=""):
 
 
 def test_board_shows_six_columns_with_cards(tenant_a, alice, bob, login):
-    onboarding = start_track(tenant_a, make_account(tenant_a, 1, owner=bob), days_ago=12)
-    adoption = start_track(tenant_a, make_account(tenant_a, 2), name="Finance department", stage="adoption")
+    onboarding = track_at(tenant_a, make_account(tenant_a, 1, owner=bob), days_ago=12)
+    adoption = track_at(tenant_a, make_account(tenant_a, 2), name="Finance department", stage="adoption")
     response = login(alice).get(reverse("journeys:index"))
     assert response.status_code == 200
     body = response.content.decode()
@@ -89,7 +72,7 @@ def test_board_shows_six_columns_with_cards(tenant_a, alice, bob, login):
 
 def test_board_marks_open_flags(tenant_a, alice, login):
     account = make_account(tenant_a, 1)
-    track = start_track(tenant_a, account, stage="adoption")
+    track = track_at(tenant_a, account, stage="adoption")
     with scope(tenant=tenant_a):
         services.tracks_flag_for_review(
             tenant=tenant_a, account=account, kind=FlagKind.CHAMPION_LOST, why="Champion left"
@@ -100,8 +83,8 @@ def test_board_marks_open_flags(tenant_a, alice, login):
 
 
 def test_board_filters_by_segment_status_csm_and_search(tenant_a, alice, bob, login):
-    smb = start_track(tenant_a, make_account(tenant_a, 1, segment="smb", owner=bob), name="Payroll")
-    enterprise = start_track(tenant_a, make_account(tenant_a, 2, segment="enterprise", acv=300_000), days_ago=200)
+    smb = track_at(tenant_a, make_account(tenant_a, 1, segment="smb", owner=bob), name="Payroll")
+    enterprise = track_at(tenant_a, make_account(tenant_a, 2, segment="enterprise", acv=300_000), days_ago=200)
     client = login(alice)
 
     def shown(**params):
@@ -117,8 +100,8 @@ def test_board_filters_by_segment_status_csm_and_search(tenant_a, alice, bob, lo
 
 
 def test_a_csm_sees_their_own_accounts_first_a_leader_everything(tenant_a, bob, member_of, login):
-    mine = start_track(tenant_a, make_account(tenant_a, 1, owner=bob))
-    other = start_track(tenant_a, make_account(tenant_a, 2))
+    mine = track_at(tenant_a, make_account(tenant_a, 1, owner=bob))
+    other = track_at(tenant_a, make_account(tenant_a, 2))
     response = login(bob).get(reverse("journeys:index"))
     assert {t.pk for c in response.context["columns"] for t in c.cards} == {mine.pk}
     assert response.context["mine"]
@@ -141,9 +124,9 @@ def test_a_full_column_links_to_the_rest_in_the_list(tenant_a, alice, login, mon
 
 
 def test_board_cards_are_ordered_by_status_severity_then_days(tenant_a, alice, login):
-    fresh = start_track(tenant_a, make_account(tenant_a, 1), days_ago=1)
-    stalled = start_track(tenant_a, make_account(tenant_a, 2), days_ago=90)  # mid-market onboarding: 30-60
-    behind = start_track(tenant_a, make_account(tenant_a, 3), days_ago=40)
+    fresh = track_at(tenant_a, make_account(tenant_a, 1), days_ago=1)
+    stalled = track_at(tenant_a, make_account(tenant_a, 2), days_ago=90)  # mid-market onboarding: 30-60
+    behind = track_at(tenant_a, make_account(tenant_a, 3), days_ago=40)
     response = login(alice).get(reverse("journeys:index"))
     assert [t.pk for t in response.context["columns"][0].cards] == [stalled.pk, behind.pk, fresh.pk]
 
@@ -169,7 +152,7 @@ def test_board_query_count_does_not_grow_with_the_tracks(tenant_a, alice, login,
     with CaptureQueriesContext(connection) as five:
         client.get(reverse("journeys:index"))
     more = book(tenant_a, 25, start=6)
-    start_track(tenant_a, more[0].account, name="Second", stage="adoption")
+    track_at(tenant_a, more[0].account, name="Second", stage="adoption")
     response = _board_queries(client, django_assert_max_num_queries, len(five.captured_queries))
     assert sum(c.total for c in response.context["columns"]) == 31
 
@@ -178,7 +161,7 @@ def test_board_query_count_does_not_grow_with_the_tracks(tenant_a, alice, login,
 
 
 def test_a_viewer_sees_no_move_controls_and_may_not_move(tenant_a, member_of, login):
-    track = start_track(tenant_a, make_account(tenant_a, 1))
+    track = track_at(tenant_a, make_account(tenant_a, 1))
     viewer = login(member_of(Role.VIEWER))
     body = viewer.get(reverse("journeys:index")).content.decode()
     assert f'id="card-{track.pk}"' in body
@@ -196,8 +179,8 @@ def test_a_viewer_sees_no_move_controls_and_may_not_move(tenant_a, member_of, lo
 
 def test_a_csm_may_not_move_another_csms_track(tenant_a, bob, member_of, login):
     other_csm = member_of(Role.CSM)
-    theirs = start_track(tenant_a, make_account(tenant_a, 1, owner=other_csm))
-    mine = start_track(tenant_a, make_account(tenant_a, 2, owner=bob))
+    theirs = track_at(tenant_a, make_account(tenant_a, 1, owner=other_csm))
+    mine = track_at(tenant_a, make_account(tenant_a, 2, owner=bob))
     client = login(bob)
     body = client.get(reverse("journeys:index"), {"owner": "all"}).content.decode()
     assert f'data-move-url="{reverse("journeys:track_move", args=[mine.pk])}"' in body
@@ -213,19 +196,19 @@ def test_a_csm_may_not_move_another_csms_track(tenant_a, bob, member_of, login):
 
 
 def test_the_move_form_shows_the_kind_and_the_checklist(tenant_a, alice, login):
-    track = start_track(tenant_a, make_account(tenant_a, 1))
+    track = track_at(tenant_a, make_account(tenant_a, 1))
     response = login(alice).get(move_url(track, "adoption"))
     assert response.status_code == 200
     body = response.content.decode()
     assert "This move is: <strong>advanced</strong>" in body
     assert "The customer has confirmed go-live" in body
     assert 'name="override_reason"' in body
-    regress = login(alice).get(move_url(start_track(tenant_a, track.account, name="B", stage="retention"), "adoption"))
+    regress = login(alice).get(move_url(track_at(tenant_a, track.account, name="B", stage="retention"), "adoption"))
     assert "regressed" in regress.content.decode() and 'name="reason"' in regress.content.decode()
 
 
 def test_the_board_asks_for_the_move_form_alone(tenant_a, alice, login):
-    track = start_track(tenant_a, make_account(tenant_a, 1))
+    track = track_at(tenant_a, make_account(tenant_a, 1))
     response = login(alice).get(move_url(track, "adoption") + "&next=/journeys/", HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert "<html" not in body and 'id="move-form"' in body
@@ -234,7 +217,7 @@ def test_the_board_asks_for_the_move_form_alone(tenant_a, alice, login):
 
 
 def test_unmet_criteria_block_the_move_and_nothing_is_recorded(tenant_a, alice, login):
-    track = start_track(tenant_a, make_account(tenant_a, 1))
+    track = track_at(tenant_a, make_account(tenant_a, 1))
     response = login(alice).post(move_url(track), {"to_stage": "adoption"})
     assert response.status_code == 200
     body = response.content.decode()
@@ -245,7 +228,7 @@ def test_unmet_criteria_block_the_move_and_nothing_is_recorded(tenant_a, alice, 
 
 
 def test_an_override_with_a_reason_is_recorded_as_overridden(tenant_a, alice, login):
-    track = start_track(tenant_a, make_account(tenant_a, 1))
+    track = track_at(tenant_a, make_account(tenant_a, 1))
     response = login(alice).post(
         move_url(track),
         {"to_stage": "adoption", "override_reason": "Go-live slipped on paperwork only", "note": "Call on Monday"},
@@ -260,7 +243,7 @@ def test_an_override_with_a_reason_is_recorded_as_overridden(tenant_a, alice, lo
 
 
 def test_ticks_in_the_form_count_and_a_met_checklist_moves_without_override(tenant_a, alice, login):
-    track = start_track(tenant_a, make_account(tenant_a, 1))
+    track = track_at(tenant_a, make_account(tenant_a, 1))
     with scope(tenant=tenant_a):
         for key in ("core_users_active", "value_documented"):
             services.exit_criterion_update(criterion=criterion(tenant_a, key), is_active=False)
@@ -282,7 +265,7 @@ def test_ticks_in_the_form_count_and_a_met_checklist_moves_without_override(tena
 
 
 def test_a_regression_needs_a_reason(tenant_a, alice, login):
-    track = start_track(tenant_a, make_account(tenant_a, 1), stage="adoption")
+    track = track_at(tenant_a, make_account(tenant_a, 1), stage="adoption")
     client = login(alice)
     response = client.post(move_url(track), {"to_stage": "onboarding"})
     assert response.status_code == 200
@@ -297,7 +280,7 @@ def test_a_regression_needs_a_reason(tenant_a, alice, login):
 
 
 def test_a_skip_needs_a_reason(tenant_a, alice, login):
-    track = start_track(tenant_a, make_account(tenant_a, 1, segment="smb"))
+    track = track_at(tenant_a, make_account(tenant_a, 1, segment="smb"))
     client = login(alice)
     response = client.post(move_url(track), {"to_stage": "retention", "override_reason": "Fast SMB"})
     assert "Say why the track skips a stage" in response.content.decode()
@@ -309,7 +292,7 @@ def test_a_skip_needs_a_reason(tenant_a, alice, login):
 
 
 def test_a_redirect_target_off_the_site_is_ignored(tenant_a, alice, login):
-    track = start_track(tenant_a, make_account(tenant_a, 1))
+    track = track_at(tenant_a, make_account(tenant_a, 1))
     response = login(alice).post(
         move_url(track), {"to_stage": "adoption", "override_reason": "ok", "next": "//evil.example/"}
     )
@@ -321,8 +304,8 @@ def test_a_redirect_target_off_the_site_is_ignored(tenant_a, alice, login):
 
 def test_the_account_journey_shows_tracks_timeline_checklist_and_ended_tracks(tenant_a, alice, login):
     account = make_account(tenant_a, 1)
-    active = start_track(tenant_a, account)
-    ended = start_track(tenant_a, account, name="Legacy reporting", stage="adoption")
+    active = track_at(tenant_a, account)
+    ended = track_at(tenant_a, account, name="Legacy reporting", stage="adoption")
     with scope(tenant=tenant_a):
         services.track_transition(track=active, to_stage="adoption", by=alice, override_reason="Kick-off done")
         services.track_end(track=ended, by=alice, reason_text="Replaced by the new module")
@@ -341,7 +324,7 @@ def test_the_account_journey_shows_tracks_timeline_checklist_and_ended_tracks(te
 
 def test_the_account_page_card(tenant_a, alice, login):
     account = make_account(tenant_a, 1)
-    start_track(tenant_a, account, name="Core platform")
+    track_at(tenant_a, account, name="Core platform")
     response = login(alice).get(reverse("journeys:account_journey_card", args=[account.pk]))
     assert response.status_code == 200
     assert "Core platform" in response.content.decode() and "Onboarding" in response.content.decode()
@@ -350,7 +333,7 @@ def test_the_account_page_card(tenant_a, alice, login):
 
 
 def test_ticking_a_criterion_with_htmx_returns_the_checklist(tenant_a, alice, login):
-    track = start_track(tenant_a, make_account(tenant_a, 1))
+    track = track_at(tenant_a, make_account(tenant_a, 1))
     go_live = criterion(tenant_a, "go_live_confirmed")
     url = reverse("journeys:criterion_toggle", args=[track.pk, go_live.pk])
     client = login(alice)
@@ -369,7 +352,7 @@ def test_ticking_a_criterion_with_htmx_returns_the_checklist(tenant_a, alice, lo
 
 def test_value_documented_may_point_at_an_objective(tenant_a, alice, login):
     account = make_account(tenant_a, 1)
-    track = start_track(tenant_a, account)
+    track = track_at(tenant_a, account)
     with scope(tenant=tenant_a):
         objective = services.objective_create(
             tenant=tenant_a, account=account, title="Faster invoices", metric="Hours", baseline=48, target=12
@@ -410,7 +393,7 @@ def test_start_rename_and_end_a_track(tenant_a, bob, login):
 
 def test_the_track_list_filters_sorts_and_pages(tenant_a, alice, login):
     book(tenant_a, 3)
-    late = start_track(tenant_a, make_account(tenant_a, 9), name="Late", stage="renewal", days_ago=30)
+    late = track_at(tenant_a, make_account(tenant_a, 9), name="Late", stage="renewal", days_ago=30)
     client = login(alice)
     response = client.get(reverse("journeys:track_list"), {"stage": "renewal"})
     assert [t.pk for t in response.context["page"]] == [late.pk]
@@ -441,7 +424,7 @@ def test_the_track_list_query_count_is_constant(tenant_a, alice, login, django_a
 @pytest.fixture
 def flagged(tenant_a, bob):
     account = make_account(tenant_a, 1, owner=bob)
-    track = start_track(tenant_a, account, stage="adoption")
+    track = track_at(tenant_a, account, stage="adoption")
     with scope(tenant=tenant_a):
         flag = services.tracks_flag_for_review(
             tenant=tenant_a, account=account, kind=FlagKind.CHAMPION_LOST, why="Champion Jane Roe is no longer active"
@@ -494,7 +477,7 @@ def test_the_flag_list_shows_open_flags_and_filters(tenant_a, alice, login, flag
 
 def test_a_flag_without_a_stage_to_go_back_to_can_only_be_dismissed(tenant_a, alice, login):
     account = make_account(tenant_a, 1)
-    start_track(tenant_a, account)
+    track_at(tenant_a, account)
     with scope(tenant=tenant_a):
         flag = services.tracks_flag_for_review(
             tenant=tenant_a, account=account, kind=FlagKind.HEALTH_RED, why="Health entered red"
