@@ -1,4 +1,4 @@
-"""The retention metrics page and its CSV export, on the hand-computed Q4 2025 of test_metrics_selectors."""
+"""The retention metrics page and its CSV export, on the hand-computed Q4 2025 of builders.build_book."""
 
 import csv
 import datetime as dt
@@ -15,8 +15,7 @@ from core import tenant_time
 from renewals.reporting.periods import period_for
 from tenancy.models import Role
 
-from .builders import make_account
-from .test_metrics_selectors import build_book, contract
+from .builders import build_book, contract, make_account
 
 PAGE = reverse("renewals:metrics")
 EXPORT = reverse("renewals:metrics_export")
