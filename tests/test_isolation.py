@@ -1,71 +1,30 @@
 """Tenant isolation: every route, asked by charlie (admin of tenant B) for tenant A's objects, says 404.
 
-The routes come from the URL resolver and the OpenAPI schema, so a route added by a
+The routes come from the URL resolver (tests/routes.py) and the OpenAPI schema, so a route added by a
 later issue is walked without anyone listing it here. A route whose URL takes an
 object id this harness cannot make fails the test until tests/factories.py learns
 to make that object (OBJECT_MAKERS).
 """
 
-from dataclasses import dataclass
-
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
 from .factories import CANARY, OBJECT_MAKERS
+from .routes import all_routes, make_one_of_each, route_url, unknown_kwargs
 
-# Keywords that are not tenant objects, with a value that makes the URL resolve.
-PUBLIC_KWARGS = {"uidb64": "MQ", "token": "set-password", "format": "json"}
-# The operator's Django admin is staff-only and outside tenancy; see test_django_admin_is_staff_only.
-EXCLUDED_NAMESPACES = {"admin"}
 WRITE_METHODS = ("post", "put", "patch", "delete")
-
-
-@dataclass(frozen=True)
-class Route:
-    name: str
-    kwargs: tuple[str, ...]
-    pattern: str
-
-    @property
-    def is_api(self) -> bool:
-        return self.pattern.startswith("api/")
-
-
-def _walk(patterns, namespace: str = "", prefix: str = ""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            inner = ":".join(filter(None, [namespace, entry.namespace])) if entry.namespace else namespace
-            if entry.namespace in EXCLUDED_NAMESPACES:
-                continue
-            yield from _walk(entry.url_patterns, inner, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern) and entry.name:
-            name = f"{namespace}:{entry.name}" if namespace else entry.name
-            yield Route(name, tuple(entry.pattern.regex.groupindex), prefix + str(entry.pattern))
-
-
-def all_routes() -> list[Route]:
-    unique = {(r.name, r.kwargs): r for r in _walk(get_resolver().url_patterns)}
-    return sorted(unique.values(), key=lambda r: (r.name, r.kwargs))
 
 
 @pytest.fixture
 def tenant_a_objects(tenant_a, alice, bob):
-    return {keyword: make(tenant_a) for keyword, make in OBJECT_MAKERS.items()}
-
-
-def _url(route: Route, ids: dict) -> str:
-    return reverse(route.name, kwargs={k: ids.get(k, PUBLIC_KWARGS.get(k)) for k in route.kwargs})
+    return make_one_of_each(tenant_a)
 
 
 def _body(response) -> str:
     # Exports stream their rows; read them all, a leak may be in any row.
     content = b"".join(response.streaming_content) if response.streaming else response.content
     return content.decode(errors="replace")
-
-
-def _unknown_kwargs(route: Route) -> list[str]:
-    return [k for k in route.kwargs if k not in OBJECT_MAKERS and k not in PUBLIC_KWARGS]
 
 
 def test_every_object_route_hides_other_tenants_objects(
@@ -77,14 +36,14 @@ def test_every_object_route_hides_other_tenants_objects(
     problems, walked = [], 0
     for route in all_routes():
         if not any(k in OBJECT_MAKERS for k in route.kwargs):
-            if unknown := _unknown_kwargs(route):
+            if unknown := unknown_kwargs(route):
                 problems.append(f"{route.name} takes {unknown}: teach tests/factories.OBJECT_MAKERS to make one")
             continue
-        if unknown := _unknown_kwargs(route):
+        if unknown := unknown_kwargs(route):
             problems.append(f"{route.name} takes {unknown}: teach tests/factories.OBJECT_MAKERS to make one")
             continue
         walked += 1
-        url = _url(route, tenant_a_objects)
+        url = route_url(route, tenant_a_objects)
         # The object exists and its owner reaches it: a 404 for charlie is isolation, not a typo.
         if alice_web.get(url).status_code == 404:
             problems.append(f"{route.name}: even tenant A's admin gets 404 at {url}; the harness made the wrong object")
@@ -105,8 +64,8 @@ def test_every_object_route_hides_other_tenants_objects(
     assert not problems, "\n".join(problems)
     # Nothing charlie tried changed tenant A's objects.
     for route in all_routes():
-        if route.kwargs and not _unknown_kwargs(route) and route.name.endswith(("-detail", "member_edit")):
-            assert alice_web.get(_url(route, tenant_a_objects)).status_code == 200, route.name
+        if route.kwargs and not unknown_kwargs(route) and route.name.endswith(("-detail", "member_edit")):
+            assert alice_web.get(route_url(route, tenant_a_objects)).status_code == 200, route.name
 
 
 def test_list_routes_show_only_own_tenant(tenant_a_objects, charlie, login, api_as, tenant_b, tenant_a):
@@ -116,7 +75,7 @@ def test_list_routes_show_only_own_tenant(tenant_a_objects, charlie, login, api_
     for route in all_routes():
         if route.kwargs and set(route.kwargs) - {"format"}:
             continue
-        url = _url(route, {})
+        url = route_url(route, {})
         clients = [(charlie_web, "session")] + ([(charlie_api, "token")] if route.is_api else [])
         for client, who in clients:
             response = client.get(url)

@@ -10,7 +10,7 @@ import pytest
 
 from tenancy.models import Role
 
-from .test_isolation import _unknown_kwargs, _url, all_routes
+from .routes import all_routes, make_one_of_each, route_url, unknown_kwargs
 
 pytestmark = pytest.mark.django_db
 
@@ -20,9 +20,7 @@ NOT_PAGES = ("/static/", "/django-admin/", "/api/", "/v1/", "/logout/")
 
 @pytest.fixture
 def tenant_a_objects(tenant_a, alice, bob):
-    from .factories import OBJECT_MAKERS
-
-    return {keyword: make(tenant_a) for keyword, make in OBJECT_MAKERS.items()}
+    return make_one_of_each(tenant_a)
 
 
 @pytest.mark.parametrize("role", [Role.LEADER, Role.CSM, Role.VIEWER])
@@ -31,9 +29,9 @@ def test_no_page_links_to_a_page_its_viewer_may_not_open(tenant_a_objects, membe
     status: dict[str, int] = {}
     links: dict[str, set[str]] = {}
     for route in all_routes():
-        if route.is_api or _unknown_kwargs(route) or route.pattern.startswith(NOT_PAGES[1:]):
+        if route.is_api or unknown_kwargs(route) or route.pattern.startswith(NOT_PAGES[1:]):
             continue
-        url = _url(route, tenant_a_objects)
+        url = route_url(route, tenant_a_objects)
         response = client.get(url)
         status[url] = response.status_code
         if response.status_code == 200 and response.get("Content-Type", "").startswith("text/html"):

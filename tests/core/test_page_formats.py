@@ -12,13 +12,11 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from core.text import day, money
 
-from ..factories import OBJECT_MAKERS
-from ..test_isolation import PUBLIC_KWARGS, all_routes
+from ..routes import all_routes, make_one_of_each, route_url
 
 MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 # (Without May, which is its own short name.)
@@ -110,15 +108,14 @@ def test_the_checks_catch_every_old_style_and_pass_the_house_style():
 
 @pytest.fixture
 def one_of_each(tenant_a, alice, bob):
-    return {keyword: make(tenant_a) for keyword, make in OBJECT_MAKERS.items()}
+    return make_one_of_each(tenant_a)
 
 
 def _pages(client, ids):
     for route in all_routes():
         if route.is_api or route.name in NOT_PAGES:
             continue
-        url = reverse(route.name, kwargs={k: ids.get(k, PUBLIC_KWARGS.get(k)) for k in route.kwargs})
-        response = client.get(url)
+        response = client.get(route_url(route, ids))
         if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
             yield route.name, response.content.decode()
 
