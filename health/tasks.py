@@ -1,11 +1,10 @@
 """Background work of the health app: the nightly recompute's sweeper and its batches, and the backtest report."""
 
 from celery import shared_task
-from django.db import OperationalError
 from django_scopes import scope
 
+from core.work import tenant_task
 from tenancy.models import Tenant
-from tenancy.tasks import TenantTask
 
 
 @shared_task
@@ -31,7 +30,7 @@ def ingestion_errors_purge_sweep() -> int:
     return len(tenant_ids)
 
 
-@shared_task(base=TenantTask, bind=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@tenant_task()
 def ingestion_errors_purge_task(self, *, tenant_id: int) -> int:
     """Ingestion errors past their retention deleted in batches; what one run leaves, a new run takes on."""
     from .ingestion.services import ingestion_errors_purge
@@ -42,14 +41,14 @@ def ingestion_errors_purge_task(self, *, tenant_id: int) -> int:
     return purged.deleted
 
 
-@shared_task(base=TenantTask, bind=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@tenant_task()
 def recompute_batch_task(self, *, tenant_id: int, batch_id: int) -> bool:
     from .services import runs
 
     return runs.batch_process(tenant=Tenant.objects.get(pk=tenant_id), batch_id=batch_id)
 
 
-@shared_task(base=TenantTask, bind=True)
+@tenant_task()
 def backtest_report_task(self, *, tenant_id: int, key: str, today: str) -> int:
     """Build the backtest report the page or the API asked for; returns the outcomes it scored."""
     import datetime as dt
@@ -62,7 +61,7 @@ def backtest_report_task(self, *, tenant_id: int, key: str, today: str) -> int:
     return report.churned_accounts + report.retained_accounts
 
 
-@shared_task(base=TenantTask, bind=True)
+@tenant_task()
 def backtest_preview_task(self, *, tenant_id: int, key: str, segment: str, settings: dict, today: str) -> int:
     """Build the editor's preview of unsaved settings; returns the outcomes the candidate was scored on."""
     import datetime as dt

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Account, AccountStatus
 from core import tenant_time
-from tenancy.leases import task_lease
+from core.work import claim, lease_ended
 from tenancy.models import Tenant, User
 from tenancy.queue import enqueue_on_commit
 
@@ -115,9 +115,10 @@ def _hand_out_again(run: RecomputeRun) -> list[int]:
 
 def _stale_q(now: dt.datetime, prefix: str = "") -> Q:
     """Batches not done whose lease ended: handed out, and started if at all, longer ago than a task may run."""
-    cutoff = now - task_lease()
-    return Q(**{f"{prefix}done": False, f"{prefix}enqueued_at__lt": cutoff}) & (
-        Q(**{f"{prefix}started_at__isnull": True}) | Q(**{f"{prefix}started_at__lt": cutoff})
+    return (
+        Q(**{f"{prefix}done": False})
+        & lease_ended(f"{prefix}enqueued_at", now)
+        & (Q(**{f"{prefix}started_at__isnull": True}) | lease_ended(f"{prefix}started_at", now))
     )
 
 
@@ -154,16 +155,12 @@ def runs_recover(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     """Hand out again the batches of running runs whose lease has ended (their worker died and the
     message is gone, or waits for the broker's visibility timeout). Returns how many."""
     now = now or timezone.now()
-    with transaction.atomic():
-        stale = list(
-            RecomputeBatch.objects.select_for_update(skip_locked=True)
-            .filter(_stale_q(now), tenant=tenant, run__status=RunStatus.RUNNING)
-            .values_list("pk", flat=True)
-        )
-        if stale:
-            RecomputeBatch.objects.filter(tenant=tenant, pk__in=stale).update(enqueued_at=now)
-            _enqueue(tenant, stale)
-    return len(stale)
+    stale = RecomputeBatch.objects.filter(_stale_q(now), tenant=tenant, run__status=RunStatus.RUNNING)
+    # Claimed by handing them out again: a second sweep at the same moment finds them fresh.
+    claimed = claim(stale, enqueued_at=now)
+    if claimed:
+        _enqueue(tenant, claimed)
+    return len(claimed)
 
 
 def _with_stale_batches(runs: QuerySet[RecomputeRun]) -> QuerySet[RecomputeRun]:
