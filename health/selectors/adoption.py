@@ -8,6 +8,7 @@ cents, so a sum over event names equals, to the last bit, the database's exact s
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,7 +34,7 @@ def _since(day: dt.date, days: int) -> dt.date:
     return day - dt.timedelta(days=days - 1)  # the first day of the last `days`
 
 
-def _cents(values: list) -> np.ndarray:
+def _cents(values: Sequence) -> np.ndarray:
     return np.array([0 if v is None else round(float(v) * 100) for v in values], dtype="int64")
 
 

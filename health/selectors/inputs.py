@@ -112,7 +112,7 @@ def measure_inputs(
     # A share per segment (its model's), "" for the all-segments model; or one share for everyone.
     shares = power_user_share if isinstance(power_user_share, dict) else {"": power_user_share}
     segments = accounts["segment"].to_dict() if "segment" in accounts.columns else {}
-    share_of = {int(a): shares.get(segments.get(a), shares.get("", 0.2)) for a in ids}
+    share_of = {int(a): shares.get(segments.get(a, ""), shares.get("", 0.2)) for a in ids}
     contacts, seat_use = contact_usage(tenant=tenant, day=day, ids=list(ids), share_of=share_of, history=history)
     seats = pd.to_numeric(accounts.get("seats_purchased"), errors="coerce").astype("float64").where(lambda s: s > 0)
     has_usage = _col(usage, "events_90", ids).fillna(0) > 0

@@ -1,6 +1,8 @@
 """One record as one timeline item: when, what, in a sentence, and whether it is good or bad news."""
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from django.utils.text import Truncator
 
@@ -55,7 +57,7 @@ def _ticket(ticket: SupportTicket, tenant: Tenant) -> dict:
         facts.append(f"CSAT {ticket.csat}/5")
     if ticket.sentiment:
         facts.append(f"{ticket.get_sentiment_display().lower()} sentiment")
-    if ticket.contact_id:
+    if ticket.contact is not None:
         facts.append(f"from {ticket.contact.name}")
     if ticket.priority == TicketPriority.P1 or ticket.sentiment == TicketSentiment.NEGATIVE:
         tone = BAD
@@ -106,7 +108,7 @@ def _subscription_change(change: SubscriptionChange, tenant: Tenant) -> dict:
     return _item("subscription_change", change.effective_on, title, " · ".join(facts), BAD if worse else GOOD, tenant)
 
 
-MEETING_OUTCOMES = {
+MEETING_OUTCOMES: dict[str, str] = {
     MeetingStatus.SCHEDULED: "scheduled",
     MeetingStatus.HELD: "held",
     MeetingStatus.NO_SHOW: "no-show",
@@ -134,13 +136,14 @@ def _meeting(meeting: Meeting, tenant: Tenant) -> dict:
 def _nps(response: NpsResponse, tenant: Tenant) -> dict:
     category = response.category
     title = f"NPS {response.score} ({category})"
-    if response.contact_id:
+    if response.contact is not None:
         title += f" from {response.contact.name}"
     tone = {"detractor": BAD, "promoter": GOOD}.get(category, NEUTRAL)
     return _item("nps", response.responded_on, title, response.comment, tone, tenant)
 
 
-BUILDERS = {
+# Each builder takes its own kind of record (the Any): timeline_item picks it by the record's type.
+BUILDERS: dict[type[Record], Callable[[Any, Tenant], dict]] = {
     SupportTicket: _ticket,
     Invoice: _invoice,
     SubscriptionChange: _subscription_change,

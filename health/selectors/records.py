@@ -55,9 +55,7 @@ def account_timeline(*, tenant: Tenant, account: Account, limit: int = 50, offse
     wanted = offset + limit
     items: list[dict] = []
     for kind in KINDS.values():
-        rows = kind.model.objects.filter(tenant=tenant, account=account).order_by(f"-{kind.date_field}", "-pk")
-        if kind.has_contact:
-            rows = rows.select_related("contact")
+        rows = record_list(tenant=tenant, kind=kind).filter(account=account)
         items.extend(timeline_item(row, tenant=tenant) for row in rows[:wanted])
     # sorted() is stable: same-moment items keep the order of KINDS.
     items = sorted(items, key=lambda item: item["when"], reverse=True)

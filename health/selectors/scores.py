@@ -69,7 +69,7 @@ def health_score_history(*, tenant: Tenant, account: Account, days: int = 90) ->
     rows = HealthScore.objects.filter(tenant=tenant, account=account, day__gte=since, day__lte=until).values(
         "day", "score", "band"
     )
-    by_day = {row["day"]: row for row in rows}
+    by_day = {row["day"]: dict(row) for row in rows}
     first = min(by_day)
     return [
         by_day.get(first + dt.timedelta(days=n), {"day": first + dt.timedelta(days=n), "score": None, "band": ""})
@@ -130,7 +130,8 @@ def measure_table(measures: dict[str, dict]) -> list[MeasureFamily]:
             continue  # switched off in this model
         points = m.get("points")
         contribution = round(adds[key], 1) if key in adds else None
-        family = families.setdefault(m.get("family") or Family.CUSTOM, MeasureFamily(key=m.get("family"), label=""))
+        family_key = m.get("family") or Family.CUSTOM
+        family = families.setdefault(family_key, MeasureFamily(key=family_key, label=""))
         definition = BY_KEY.get(key)
         family.rows.append(
             MeasureRow(
@@ -334,16 +335,17 @@ def measure_events(*, tenant: Tenant, account: Account, measure_key: str, day: d
         return MeasureEvents("changes", "the last 90 days", _first_of(day, 90), day, found, truncated)
     if measure_key in ("executive_touchpoint", "no_shows"):
         rows = Meeting.objects.filter(tenant=tenant, account=account, scheduled_at__lt=end)
+        held_since: dt.date | None = None  # the executive touchpoint looks at every meeting before the day
         if measure_key == "executive_touchpoint":
             rows = rows.filter(EXECUTIVE_MEETING)
-            window, since = "held meetings with an executive present", None
+            window = "held meetings with an executive present"
         else:
             rows = rows.filter(
                 scheduled_at__gte=end - dt.timedelta(days=90), status__in=[MeetingStatus.HELD, MeetingStatus.NO_SHOW]
             )
-            window, since = "held and missed meetings of the last 90 days", _first_of(day, 90)
+            window, held_since = "held and missed meetings of the last 90 days", _first_of(day, 90)
         found, truncated = _capped(rows.order_by("-scheduled_at", "-pk"))
-        return MeasureEvents("meetings", window, since, day, found, truncated)
+        return MeasureEvents("meetings", window, held_since, day, found, truncated)
     if measure_key == "nps":
         rows = (
             NpsResponse.objects.filter(

@@ -78,7 +78,7 @@ def usage_overview(*, tenant: Tenant, days: int = 30, today: dt.date | None = No
         "events": totals["events"] or 0,
         "points": totals["points"] or 0,
         "accounts": recent.aggregate(n=Count("account_id", distinct=True))["n"],
-        "contacts": recent.exclude(contact_id=None).aggregate(n=Count("contact_id", distinct=True))["n"],
+        "contacts": recent.exclude(contact_id__isnull=True).aggregate(n=Count("contact_id", distinct=True))["n"],
         "top_events": top,
         "event_names": EventDefinition.objects.filter(tenant=tenant).count(),
         "errors_last_week": IngestionError.objects.filter(tenant=tenant, received_at__gte=week_ago).count(),

@@ -317,8 +317,9 @@ def backtest_run(
 
     results = []
     for n in horizons:
-        bands = {b: BandRow(b) for b in BANDS}
-        risk_churned, risk_retained = [], []
+        bands: dict[str, BandRow] = {b: BandRow(b) for b in BANDS}
+        risk_churned: list[int] = []
+        risk_retained: list[int] = []
         before_data = 0
         for o in outcomes:
             if not scorable(o.on - dt.timedelta(days=n)):
@@ -404,10 +405,12 @@ def backtest_compare(
         candidate_for = ModelsInEffect(by_segment=current_for.by_segment, fallback=candidate)
 
     cache = InputsCache(tenant)
-    scope = {"tenant": tenant, "today": today, "segment": segment or None, "cache": cache}
+    accounts_of = segment or None
     return Comparison(
         segment=segment,
         # The first run reads every day's inputs (its progress is the comparison's); the second reuses them.
-        current=backtest_run(model_for=current_for, progress=progress, **scope),
-        candidate=backtest_run(model_for=candidate_for, **scope),
+        current=backtest_run(
+            tenant=tenant, model_for=current_for, today=today, segment=accounts_of, cache=cache, progress=progress
+        ),
+        candidate=backtest_run(tenant=tenant, model_for=candidate_for, today=today, segment=accounts_of, cache=cache),
     )

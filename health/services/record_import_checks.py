@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from django.core.exceptions import ValidationError
 
@@ -185,7 +186,9 @@ class RowChecker:
         self.order = sorted(found, key=lambda name: (name != "account_external_id", name.startswith("contact_")))
 
     def check(self, index: int) -> tuple[dict | None, list[RowError]]:
-        line, row, errors = self.table.lines[index], {}, []
+        line = self.table.lines[index]
+        row: dict[str, Any] = {}
+        errors: list[RowError] = []
         for name in self.order:
             header = self.found[name]
             raw = self.cells[name][index]

@@ -208,9 +208,13 @@ def record_bulk_upsert(
 
 
 def _write(kind: RecordKind, rows: Sequence[dict | None], records: list[Record | None], statuses: list[str]) -> None:
-    new = [record for record, status in zip(records, statuses, strict=True) if status == CREATED]
-    changed = [record for record, status in zip(records, statuses, strict=True) if status == UPDATED]
-    names = sorted({name for row, status in zip(rows, statuses, strict=True) if status == UPDATED for name in row})
+    # A created or updated row always has its record and its values; only a rejected one has None.
+    new = [record for record, status in zip(records, statuses, strict=True) if status == CREATED and record is not None]
+    changed = [
+        record for record, status in zip(records, statuses, strict=True) if status == UPDATED and record is not None
+    ]
+    updated = [row for row, status in zip(rows, statuses, strict=True) if status == UPDATED and row is not None]
+    names = sorted({name for row in updated for name in row})
     if "paid_on" in names:
         names = sorted({*names, "amount_paid"})  # set by _normalise when only the paid date came
     try:
