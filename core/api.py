@@ -29,7 +29,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from tenancy.api_errors import error_body
 from tenancy.models import Tenant
-from tenancy.parsing import BadTime, parse_api_datetime, rfc3339
+from tenancy.parsing import BadTime, parse_api_datetime, parse_id, rfc3339
 from tenancy.permissions import Capability, membership_can
 
 # The methods of a viewset that reads and writes but never replaces a whole object (PUT).
@@ -179,17 +179,44 @@ class NamedChoiceFieldExtension(OpenApiSerializerFieldExtension):
         return component.ref
 
 
-class TenantPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
-    """An id chosen among the request tenant's rows only.
+class TenantRelatedField(serializers.PrimaryKeyRelatedField):
+    """Base of the id fields limited to the request tenant's rows.
 
     Another tenant's id reads 'Invalid pk "7" - object does not exist.', exactly like an
     id that exists nowhere, so a client learns nothing about other tenants.
     """
 
+    def __init__(self, *, model: type[Model], **kwargs):
+        # The empty queryset names the model for the schema; a subclass says where the tenant's rows come from.
+        super().__init__(queryset=model._default_manager.none(), **kwargs)
+
+
+class TenantPrimaryKeyRelatedField(TenantRelatedField):
+    """An id chosen among the rows `rows(tenant)` gives for the request's tenant, read per request."""
+
     def __init__(self, *, model: type[Model], rows: Callable[[Tenant], QuerySet], **kwargs):
         self.rows = rows
-        # The empty queryset names the model for the schema; the rows come from get_queryset().
-        super().__init__(queryset=model._default_manager.none(), **kwargs)
+        super().__init__(model=model, **kwargs)
 
     def get_queryset(self) -> QuerySet:
         return self.rows(self.context["request"].tenant)
+
+
+class PreloadedRowField(TenantRelatedField):
+    """An id among rows read once for a whole bulk request: the serializer's context["related"] holds them,
+    {pk: row} in its attribute `rows`, read for the request's tenant (thousands of items, two queries)."""
+
+    def __init__(self, *, model: type[Model], rows: str, **kwargs):
+        self.rows = rows
+        super().__init__(model=model, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        pk = parse_id(data)
+        if pk is None and isinstance(data, str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        row = getattr(self.context["related"], self.rows).get(pk)
+        if row is None:
+            self.fail("does_not_exist", pk_value=data)
+        return row

@@ -7,14 +7,14 @@ for all items of a bulk write at once (`RelatedRows`), so 1,000 items cost a han
 
 from collections.abc import Iterable, Sequence
 
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts import selectors as account_selectors
 from accounts.models import Account, Contact
 from core import tenant_time
-from core.api import NamedChoiceField
+from core.api import NamedChoiceField, PreloadedRowField
 from tenancy.models import Tenant
 from tenancy.parsing import parse_id, storable_text
 
@@ -68,30 +68,6 @@ class RelatedRows:
         for chunk in _chunks(values):
             found.update((getattr(row, key), row) for row in rows.filter(**{f"{key}__in": chunk}))
         return found
-
-
-class KnownRowField(serializers.PrimaryKeyRelatedField):
-    """An id among the rows `RelatedRows` read for the request's tenant.
-
-    Another tenant's id reads 'Invalid pk "7" - object does not exist.', like an id that exists
-    nowhere, as with accounts.api's TenantPrimaryKeyRelatedField.
-    """
-
-    def __init__(self, *, model: type[Model], rows: str, **kwargs):
-        self.rows = rows
-        # The empty queryset names the model for the schema; the rows come from the context.
-        super().__init__(queryset=model.objects.none(), **kwargs)
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | str):
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        pk = parse_id(data)
-        if pk is None and isinstance(data, str):
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        row = getattr(self.context["related"], self.rows).get(pk)
-        if row is None:
-            self.fail("does_not_exist", pk_value=data)
-        return row
 
 
 # --- Reading ---------------------------------------------------------------------------------------
@@ -195,7 +171,7 @@ WRITE_BASE = ["account", "account_external_id", "external_id"]
 class RecordWriteSerializer(serializers.ModelSerializer):
     """What every write carries; resolves `account_external_id` (and the contact's) to rows of the tenant."""
 
-    account = KnownRowField(model=Account, rows="accounts", required=False, help_text="The account's id.")
+    account = PreloadedRowField(model=Account, rows="accounts", required=False, help_text="The account's id.")
     account_external_id = serializers.CharField(
         required=False, write_only=True, max_length=255, help_text="Or the account's external id (the groupId)."
     )
@@ -246,7 +222,7 @@ class RecordWriteSerializer(serializers.ModelSerializer):
 
 
 class WithContactWriteSerializer(RecordWriteSerializer):
-    contact = KnownRowField(
+    contact = PreloadedRowField(
         model=Contact,
         rows="contacts",
         required=False,
