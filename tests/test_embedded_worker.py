@@ -8,7 +8,7 @@ from celery.worker import state as worker_state
 from config.celery import app as celery_app
 from config.settings import filesystem_broker_options
 
-from .health.test_backtest_jobs import BACKTEST, _book, _finished
+from .health.builders import BACKTEST_API, backtest_book, task_finished
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -43,10 +43,10 @@ def filesystem_worker(tmp_path, settings):
 
 
 def test_the_worker_builds_the_backtest_the_api_asked_for(filesystem_worker, finished_tasks, tenant_a, alice, api_as):
-    _book(tenant_a)
-    first = api_as(alice, tenant_a).get(BACKTEST)
+    backtest_book(tenant_a)
+    first = api_as(alice, tenant_a).get(BACKTEST_API)
     assert first.status_code == 202  # queued for the worker: the request did not build it
-    _finished(finished_tasks, "health.tasks.backtest_report_task")
-    report = api_as(alice, tenant_a).get(BACKTEST)
+    task_finished(finished_tasks, "health.tasks.backtest_report_task")
+    report = api_as(alice, tenant_a).get(BACKTEST_API)
     assert report.status_code == 200  # the worker's result, read from the shared cache
     assert (report.json()["churned_accounts"], report.json()["retained_accounts"]) == (1, 1)

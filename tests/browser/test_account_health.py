@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 from health.models import HealthScore
 
 from ..factories import PASSWORD
-from ..health.test_score_views import story
+from ..health.builders import health_story
 
 pytestmark = pytest.mark.browser
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 def test_from_the_account_page_to_its_health_and_trend(page, tenant_a, alice):
     # Usage through ingestion, tickets, NPS and an invoice through the signal services, and a
     # snapshot for each of the last 20 days and today, as the nightly recompute would write them.
-    acme = story(tenant_a, history_days=20)
+    acme = health_story(tenant_a, history_days=20)
     with scope(tenant=tenant_a):
         latest = HealthScore.objects.filter(tenant=tenant_a, account=acme).latest("day")
     page.goto("/login/")

@@ -7,14 +7,14 @@ from playwright.sync_api import expect
 from health.services import backtest_jobs
 
 from ..factories import PASSWORD
-from ..health.test_backtest_jobs import _book, _key
+from ..health.builders import backtest_book, backtest_key
 
 pytestmark = pytest.mark.browser
 
 
 def test_the_backtest_shows_its_build_then_reloads_with_the_report(page, tenant_a, alice):
-    today = _book(tenant_a)
-    key = _key(tenant_a, today)
+    today = backtest_book(tenant_a)
+    key = backtest_key(tenant_a, today)
     cache.add(f"{key}:progress", (3, 12))  # a worker is building it, a quarter through
     page.goto("/login/")
     page.get_by_label("Email").fill(alice.email)

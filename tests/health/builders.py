@@ -1,6 +1,7 @@
 """Building health's test state through the services the product uses: accounts and people, usage sent through
 the tracking API or ingestion on known days, the customer's records, scoring a day, and reading the results
-(raw events, rollups, the catalogue, ingestion errors, snapshots, signals).
+(raw events, rollups, the catalogue, ingestion errors, snapshots, signals), the health model editor's form and a
+book for the backtest.
 
 Every scoring fixture is placed around one fixed day, DAY, in the tenant's zone (Europe/Berlin): usage is
 sent at 12:00 UTC, which is the same calendar day in Berlin all year round.
@@ -12,9 +13,14 @@ import gzip
 import json
 import uuid
 
+from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scope
 
 from accounts import services as account_services
+from accounts.models import Account
+from core import tenant_time
+from health.forms.model import HealthModelForm
 from health.ingestion.services import ingest
 from health.models import (
     EventDefinition,
@@ -27,6 +33,7 @@ from health.models import (
 )
 from health.models.record_kinds import KINDS
 from health.scoring.measures import MEASURES
+from health.services import backtest_jobs
 from health.services import records as record_services
 from health.services import scores as scoring
 from health.services import usage as health_services
@@ -72,6 +79,11 @@ def contact(tenant, account, external_id: str, name: str = "Jane Roe", **fields)
         )
 
 
+def person(tenant, account, external_id: str, name: str, **fields):
+    """A contact with an email address (external-id@acme.example)."""
+    return contact(tenant, account, external_id, name, email=f"{external_id}@acme.example", **fields)
+
+
 def people(tenant, account, count: int, *, names: tuple[str, ...] = (), **fields) -> list:
     """`count` contacts of `account`, named from `names` first, then "Person n"."""
     made = []
@@ -110,6 +122,12 @@ def send(tenant, calls: list[dict]) -> None:
 
 def uses(contact, event: str, *days: dt.date) -> list[dict]:
     return [track_on(contact, event, day) for day in days]
+
+
+def used(tenant, user_id: str, *, days_ago: int, times: int = 1, event: str = "Report Created") -> None:
+    """Product usage of a person, `days_ago` days back, through the ingestion the SDKs reach."""
+    when = (timezone.now() - dt.timedelta(days=days_ago)).isoformat()
+    ingest(tenant=tenant, calls=[track(user_id, event=event, timestamp=when) for _ in range(times)])
 
 
 def record(tenant, kind_key: str, account=None, **fields):
@@ -210,7 +228,102 @@ def jane_story(tenant, n: int = 1, **fields):
     return acme, jane, others
 
 
+def health_story(tenant, *, owner=None, n: int = 1, history_days: int = 14):
+    """An account with two active people and one who stopped 40 days ago (the heaviest user, so a
+    power user gone quiet), an open P1 ticket, a ticket closed with CSAT, a detractor and a late
+    invoice; scored for the last `history_days` days and today."""
+    acme = book_account(tenant, n, owner=owner)
+    with scope(tenant=tenant):
+        acme.seats_purchased = 10
+        acme.save(update_fields=["seats_purchased"])
+    jane = person(tenant, acme, f"jane-{n}", "Jane Roe")
+    person(tenant, acme, f"sam-{n}", "Sam Active")
+    person(tenant, acme, f"olga-{n}", "Olga Gone")
+    for days_ago in range(0, 20, 2):
+        used(tenant, f"jane-{n}", days_ago=days_ago, times=2)
+        used(tenant, f"sam-{n}", days_ago=days_ago + 1, event="Dashboard Viewed")
+    used(tenant, f"olga-{n}", days_ago=40, times=60)
+    now = timezone.now()
+    record(tenant, "ticket", account=acme, subject="SSO down", priority="p1", opened_at=now - dt.timedelta(days=2))
+    record(
+        tenant,
+        "ticket",
+        account=acme,
+        subject="Export slow",
+        priority="p3",
+        status="solved",
+        opened_at=now - dt.timedelta(days=20),
+        closed_at=now - dt.timedelta(days=18),
+        csat=2,
+    )
+    today = tenant_time.today(tenant)
+    record(tenant, "nps", account=acme, contact=jane, score=3, comment="Too slow", responded_on=today)
+    record(
+        tenant,
+        "invoice",
+        account=acme,
+        number="INV-9",
+        amount=1200,
+        issued_on=today - dt.timedelta(days=40),
+        due_on=today - dt.timedelta(days=10),
+    )
+    with scope(tenant=tenant):
+        scoring.health_history_backfill(tenant=tenant, days=history_days, account_ids=[acme.pk])
+    return acme
+
+
 DEFAULT_WEIGHTS = {m.key: m.weight for m in MEASURES}
+
+# The health model's editor and the backtest.
+
+MODEL_EDIT = reverse("health:model_edit", kwargs={"segment": ""})
+BACKTEST_API = "/api/v1/health-backtest/"
+
+
+def model_form_data(tenant, **changes) -> dict:
+    """The editor's form as it comes filled in, with `changes`."""
+    with scope(tenant=tenant):
+        initial = HealthModelForm.initial_for(scoring.health_model_current(tenant=tenant))
+    data = {k: "" if v is None else str(v) for k, v in initial.items()}
+    data.update({"custom-TOTAL_FORMS": "1", "custom-INITIAL_FORMS": "0", "note": ""})
+    data.update({k: str(v) for k, v in changes.items()})
+    return data
+
+
+def backtest_book(tenant) -> dt.date:
+    """A churned account (2 of 10 seats used) and a retained one (8 of 10); today in the tenant's zone."""
+    save_model(tenant, weights={"active_seats": 100}, green_from=70, yellow_from=40)
+    today = tenant_time.today(tenant)
+    churn_on = today - dt.timedelta(days=20)
+    for n, active, outcome in [(1, 2, churn_on), (2, 8, today)]:
+        acct = account(tenant, n, seats=10)
+        send(
+            tenant,
+            [
+                c
+                for p in people(tenant, acct, active)
+                for c in uses(p, "Report Created", outcome - dt.timedelta(days=35))
+            ],
+        )
+        if n == 1:
+            with scope(tenant=tenant):
+                account_services.account_deactivate(account=acct, by=None)
+                Account.objects.filter(tenant=tenant, pk=acct.pk).update(churned_on=churn_on)
+    return today
+
+
+def backtest_key(tenant, today) -> str:
+    """The cache key of the tenant's backtest report for the models in effect and `today`."""
+    with scope(tenant=tenant):
+        return backtest_jobs._report_key(tenant, scoring.health_models_in_effect(tenant=tenant), today)
+
+
+def task_finished(finished_tasks, name: str) -> None:
+    """With a real worker, wait until it has finished the task `name` (in-process runs are done already)."""
+    found, state = finished_tasks.get(timeout=120)
+    while found != name:
+        found, state = finished_tasks.get(timeout=120)
+    assert state == "SUCCESS"
 
 
 # The tracking API: write keys, requests and the rows they leave.
@@ -248,6 +361,35 @@ def track(user_id: str | None = "u1", event: str = "Report Created", **fields) -
 def raw_events(tenant, **filters) -> list[RawEvent]:
     with scope(tenant=tenant):
         return list(RawEvent.objects.filter(tenant=tenant, **filters).order_by("timestamp", "id"))
+
+
+def rollup_story(tenant) -> None:
+    """Usage over several days and people, with late links and points set mid-way."""
+    acme, beta = tracked_account(tenant, "acme"), tracked_account(tenant, "beta")
+    contact(tenant, acme, "u1")
+    contact(tenant, beta, "u2")
+    ingest(
+        tenant=tenant,
+        calls=[
+            track("u1", timestamp="2026-03-01T10:00:00Z"),
+            track("u1", timestamp="2026-03-01T23:30:00Z"),  # 00:30 on 2 March in Berlin
+            track("u1", event="Logged In", timestamp="2026-03-02T08:00:00Z"),
+            track("u2", event="Logged In", timestamp="2026-03-02T08:00:00Z", context={"groupId": "acme"}),
+            track(None, anonymousId="anon", timestamp="2026-03-03T12:00:00Z"),
+            track(None, anonymousId="visitor", timestamp="2026-03-03T12:00:00Z", context={"groupId": "beta"}),
+            {"type": "page", "userId": "u2", "name": "Pricing", "timestamp": "2019-06-01T12:00:00Z"},
+            track("u3", timestamp="2026-03-04T12:00:00Z"),
+        ],
+    )
+    catalogue(tenant, "Report Created", points="7.5", is_core=True)
+    ingest(
+        tenant=tenant,
+        calls=[
+            {"type": "identify", "userId": "u1", "anonymousId": "anon"},
+            {"type": "group", "userId": "u3", "groupId": "beta"},
+            track("u2", timestamp="2026-03-05T12:00:00Z"),
+        ],
+    )
 
 
 def rollups(tenant) -> list[tuple]:

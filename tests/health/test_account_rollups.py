@@ -25,6 +25,7 @@ from .builders import (
     catalogue,
     contact,
     people,
+    rollup_story,
     rollups,
     score_day,
     send,
@@ -32,7 +33,6 @@ from .builders import (
     tracked_account,
     uses,
 )
-from .test_rollups import _story
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def summed(tenant) -> list[tuple]:
 
 
 def test_ingestion_keeps_the_account_rollups_the_sum_of_the_peoples(tenant_a, tenant_b):
-    _story(tenant_a)
+    rollup_story(tenant_a)
     acme = tracked_account(tenant_b, "acme")
     contact(tenant_b, acme, "u1")
     ingest(tenant=tenant_b, calls=[track("u1", timestamp="2026-03-01T10:00:00Z")])
@@ -79,7 +79,7 @@ def test_a_retried_batch_adds_nothing_to_the_account_rollups(tenant_a):
 
 
 def test_new_points_reweigh_the_account_rollups_too(tenant_a):
-    _story(tenant_a)
+    rollup_story(tenant_a)
     with scope(tenant=tenant_a):
         services.event_definition_set(tenant=tenant_a, name="Report Created", points="3")
 
@@ -88,7 +88,7 @@ def test_new_points_reweigh_the_account_rollups_too(tenant_a):
 
 
 def test_rebuilds_and_the_backfill_agree_with_ingestion(tenant_a):
-    _story(tenant_a)
+    rollup_story(tenant_a)
     incremental = account_rollups(tenant_a)
 
     call_command("rebuild_rollups", "--tenant", "alpha")

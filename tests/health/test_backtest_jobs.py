@@ -1,7 +1,6 @@
 """The backtest report is built in the background: one build per tenant, models and day, its progress
 shown on the page (polling, then a reload) and in the API (202 until ready), and a real worker builds it."""
 
-import datetime as dt
 import re
 
 import pytest
@@ -11,49 +10,25 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django_scopes import scope
 
-from accounts import services as account_services
-from accounts.models import Account
-from core import tenant_time
 from health.forms.model import HealthModelEditor
 from health.services import backtest, backtest_jobs
 from health.services import scores as scoring
 
-from .builders import account, people, save_model, send, uses
-from .test_model_views import EDIT, _post_data
+from .builders import (
+    BACKTEST_API,
+    MODEL_EDIT,
+    backtest_book,
+    backtest_key,
+    model_form_data,
+    save_model,
+    task_finished,
+)
 
 pytestmark = pytest.mark.django_db
-BACKTEST = "/api/v1/health-backtest/"
-
-
-def _book(tenant) -> dt.date:
-    """A churned account (2 of 10 seats used) and a retained one (8 of 10); today in the tenant's zone."""
-    save_model(tenant, weights={"active_seats": 100}, green_from=70, yellow_from=40)
-    today = tenant_time.today(tenant)
-    churn_on = today - dt.timedelta(days=20)
-    for n, active, outcome in [(1, 2, churn_on), (2, 8, today)]:
-        acct = account(tenant, n, seats=10)
-        send(
-            tenant,
-            [
-                c
-                for p in people(tenant, acct, active)
-                for c in uses(p, "Report Created", outcome - dt.timedelta(days=35))
-            ],
-        )
-        if n == 1:
-            with scope(tenant=tenant):
-                account_services.account_deactivate(account=acct, by=None)
-                Account.objects.filter(tenant=tenant, pk=acct.pk).update(churned_on=churn_on)
-    return today
-
-
-def _key(tenant, today) -> str:
-    with scope(tenant=tenant):
-        return backtest_jobs._report_key(tenant, scoring.health_models_in_effect(tenant=tenant), today)
 
 
 def test_progress_hears_of_every_day_needed_once(tenant_a):
-    today = _book(tenant_a)
+    today = backtest_book(tenant_a)
     heard = []
     with scope(tenant=tenant_a):
         backtest.backtest_run(
@@ -73,8 +48,8 @@ def test_progress_hears_of_every_day_needed_once(tenant_a):
 
 
 def test_the_page_shows_the_build_and_reloads_when_it_is_done(tenant_a, alice, login):
-    today = _book(tenant_a)
-    key = _key(tenant_a, today)
+    today = backtest_book(tenant_a)
+    key = backtest_key(tenant_a, today)
     cache.add(f"{key}:progress", (3, 12))  # a build running on a worker, a quarter through
     client = login(alice)
 
@@ -95,34 +70,34 @@ def test_the_page_shows_the_build_and_reloads_when_it_is_done(tenant_a, alice, l
 
 
 def test_the_api_answers_202_with_progress_until_the_report_is_built(tenant_a, alice, api_as):
-    today = _book(tenant_a)
-    key = _key(tenant_a, today)
+    today = backtest_book(tenant_a)
+    key = backtest_key(tenant_a, today)
     cache.add(f"{key}:progress", (0, 0))
-    building = api_as(alice, tenant_a).get(BACKTEST)
+    building = api_as(alice, tenant_a).get(BACKTEST_API)
     assert building.status_code == 202
     assert building.json() == {"status": "building", "days_read": 0, "days_needed": 0}
 
     with scope(tenant=tenant_a):
         backtest_jobs.backtest_report_build(tenant=tenant_a, key=key, today=today)
-    built = api_as(alice, tenant_a).get(BACKTEST)
+    built = api_as(alice, tenant_a).get(BACKTEST_API)
     assert built.status_code == 200
     assert (built.json()["churned_accounts"], built.json()["retained_accounts"]) == (1, 1)
 
 
 def test_a_new_model_version_starts_a_new_report(tenant_a, alice, api_as):
-    _book(tenant_a)
-    first = api_as(alice, tenant_a).get(BACKTEST).json()
+    backtest_book(tenant_a)
+    first = api_as(alice, tenant_a).get(BACKTEST_API).json()
     assert first["horizons"][0]["bands"][0]["accounts"] == 1  # the retained account is green at 100 points
     # A milder model: yellow from 10 points, so the churned account's 20 points are yellow, not red.
     save_model(tenant_a, weights={"active_seats": 100}, green_from=70, yellow_from=10)
-    second = api_as(alice, tenant_a).get(BACKTEST).json()
+    second = api_as(alice, tenant_a).get(BACKTEST_API).json()
     assert [b["accounts"] for b in first["horizons"][0]["bands"]] == [1, 0, 1]
     assert [b["accounts"] for b in second["horizons"][0]["bands"]] == [1, 1, 0]
 
 
 def test_a_failed_build_lets_the_next_ask_try_again(tenant_a):
-    today = _book(tenant_a)
-    key = _key(tenant_a, today)
+    today = backtest_book(tenant_a)
+    key = backtest_key(tenant_a, today)
     with scope(tenant=tenant_a), pytest.raises(ValidationError):
         # A day the backtest cannot read: the build fails and leaves no progress behind to wait on.
         backtest_jobs.backtest_report_build(tenant=tenant_a, key=key, today="not a day")
@@ -132,32 +107,24 @@ def test_a_failed_build_lets_the_next_ask_try_again(tenant_a):
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_builds_the_report_the_api_asked_for(worker, finished_tasks, tenant_a, alice, api_as):
-    _book(tenant_a)
-    first = api_as(alice, tenant_a).get(BACKTEST)
+    backtest_book(tenant_a)
+    first = api_as(alice, tenant_a).get(BACKTEST_API)
     if settings.REDIS_URL:
         assert first.status_code == 202  # the worker has it
-        _finished(finished_tasks, "health.tasks.backtest_report_task")
+        task_finished(finished_tasks, "health.tasks.backtest_report_task")
     else:
         assert first.status_code == 200  # built in-process on the first ask
-    report = api_as(alice, tenant_a).get(BACKTEST)
+    report = api_as(alice, tenant_a).get(BACKTEST_API)
     assert report.status_code == 200
     assert (report.json()["churned_accounts"], report.json()["retained_accounts"]) == (1, 1)
     assert report.json()["horizons"][0]["auc"] == 1.0
 
 
-def _finished(finished_tasks, name: str) -> None:
-    """With a real worker, wait until it has finished the task `name` (in-process runs are done already)."""
-    found, state = finished_tasks.get(timeout=120)
-    while found != name:
-        found, state = finished_tasks.get(timeout=120)
-    assert state == "SUCCESS"
-
-
 def test_the_editor_preview_is_built_in_the_background_and_polled(tenant_a, alice, charlie, tenant_b, login):
-    today = _book(tenant_a)
+    today = backtest_book(tenant_a)
     client = login(alice)
     # Yellow from 10 points: the churned account's 20 points would be yellow, not red.
-    data = {**_post_data(tenant_a, yellow_from=10), "action": "preview"}
+    data = {**model_form_data(tenant_a, yellow_from=10), "action": "preview"}
     with scope(tenant=tenant_a):
         editor = HealthModelEditor(data, model=scoring.health_model_current(tenant=tenant_a))
         assert editor.is_valid()
@@ -165,7 +132,7 @@ def test_the_editor_preview_is_built_in_the_background_and_polled(tenant_a, alic
     key = f"health:backtest-preview:{tenant_a.pk}:{digest}"
     cache.add(f"{key}:progress", (4, 16))  # a worker is building this very preview
 
-    page = client.post(EDIT, data).content.decode()
+    page = client.post(MODEL_EDIT, data).content.decode()
     assert 'data-testid="preview-progress"' in page and "4 of 16 days read" in page
     assert f"digest={digest}" in page and 'id="preview-table"' not in page
     poll = reverse("health:model_preview") + f"?digest={digest}"
@@ -186,13 +153,13 @@ def test_the_editor_preview_is_built_in_the_background_and_polled(tenant_a, alic
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_builds_the_editor_preview(worker, finished_tasks, tenant_a, alice, login):
-    _book(tenant_a)
+    backtest_book(tenant_a)
     client = login(alice)
-    page = client.post(EDIT, {**_post_data(tenant_a, yellow_from=10), "action": "preview"}).content.decode()
+    page = client.post(MODEL_EDIT, {**model_form_data(tenant_a, yellow_from=10), "action": "preview"}).content.decode()
     if settings.REDIS_URL:
         assert 'data-testid="preview-progress"' in page  # the worker has it
         digest = re.search(r"digest=([0-9a-f]+)", page).group(1)
-        _finished(finished_tasks, "health.tasks.backtest_preview_task")
+        task_finished(finished_tasks, "health.tasks.backtest_preview_task")
         page = client.get(reverse("health:model_preview") + f"?digest={digest}").content.decode()
     assert 'id="preview-table"' in page
     assert "would have flagged" in page

@@ -9,27 +9,14 @@ from django_scopes import scope
 
 from accounts.models import Account
 from core import tenant_time
-from health.forms.model import HealthModelForm
 from health.models import HealthModel, RecomputeRun
 from health.scoring.measures import MEASURES
 from health.services import scores as scoring
 from tenancy.models import Role
 
-from .builders import account, people, send, uses
+from .builders import MODEL_EDIT, account, model_form_data, people, send, uses
 
 pytestmark = pytest.mark.django_db
-
-EDIT = reverse("health:model_edit", kwargs={"segment": ""})
-
-
-def _post_data(tenant, **changes) -> dict:
-    """The editor's form as it comes filled in, with `changes`."""
-    with scope(tenant=tenant):
-        initial = HealthModelForm.initial_for(scoring.health_model_current(tenant=tenant))
-    data = {k: "" if v is None else str(v) for k, v in initial.items()}
-    data.update({"custom-TOTAL_FORMS": "1", "custom-INITIAL_FORMS": "0", "note": ""})
-    data.update({k: str(v) for k, v in changes.items()})
-    return data
 
 
 def _versions(tenant, segment: str = "") -> list[HealthModel]:
@@ -65,24 +52,26 @@ def test_tabs_show_what_the_role_may_open(tenant_a, alice, member_of, login):
 
 def test_saving_makes_a_new_version_with_its_note(tenant_a, alice, login):
     client = login(alice)
-    assert client.get(EDIT).status_code == 200  # the defaults are version 1
-    data = _post_data(tenant_a, weight_active_seats=30, curve_active_seats="0:0, 0.5:50, 0.8:100", note="Seats count")
-    response = client.post(EDIT, {**data, "action": "save"})
+    assert client.get(MODEL_EDIT).status_code == 200  # the defaults are version 1
+    data = model_form_data(
+        tenant_a, weight_active_seats=30, curve_active_seats="0:0, 0.5:50, 0.8:100", note="Seats count"
+    )
+    response = client.post(MODEL_EDIT, {**data, "action": "save"})
     assert response.status_code == 302
     versions = _versions(tenant_a)
     assert [v.version for v in versions] == [1, 2]
     latest = versions[-1]
     assert latest.is_current and latest.note == "Seats count" and latest.created_by == alice
     assert latest.measures["active_seats"] == {"weight": 30.0, "curve": [[0.0, 0.0], [0.5, 50.0], [0.8, 100.0]]}
-    page = client.get(EDIT).content.decode()
+    page = client.get(MODEL_EDIT).content.decode()
     assert "Seats count" in page and "Alice Admin" in page
 
 
 def test_a_bad_curve_names_the_measure_and_keeps_what_was_typed(tenant_a, alice, login):
     client = login(alice)
-    client.get(EDIT)
-    data = _post_data(tenant_a, curve_csat="1:0, 3-40, 5:100", weight_nps=12, note="Try")
-    response = client.post(EDIT, {**data, "action": "save"})
+    client.get(MODEL_EDIT)
+    data = model_form_data(tenant_a, curve_csat="1:0, 3-40, 5:100", weight_nps=12, note="Try")
+    response = client.post(MODEL_EDIT, {**data, "action": "save"})
     assert response.status_code == 200
     page = response.content.decode()
     assert "CSAT: &#x27;3-40&#x27; is not a raw:points pair" in page
@@ -92,31 +81,31 @@ def test_a_bad_curve_names_the_measure_and_keeps_what_was_typed(tenant_a, alice,
 
 def test_the_services_curve_rules_name_the_measure_on_the_page(tenant_a, alice, login):
     client = login(alice)
-    client.get(EDIT)
+    client.get(MODEL_EDIT)
     for typed, said in (
         ("0.5:100", "Active seats: a curve needs at least two points."),
         ("0:0, 0.7:120", "Active seats: points on a curve are between 0 and 100."),
         ("0:0, 0:50, 1:100", "Active seats: each raw value appears once on the curve."),
     ):
-        response = client.post(EDIT, {**_post_data(tenant_a, curve_active_seats=typed), "action": "save"})
+        response = client.post(MODEL_EDIT, {**model_form_data(tenant_a, curve_active_seats=typed), "action": "save"})
         assert said in response.content.decode()
     assert len(_versions(tenant_a)) == 1
 
 
 def test_a_service_error_lands_on_its_measure(tenant_a, alice, login):
     client = login(alice)
-    client.get(EDIT)
+    client.get(MODEL_EDIT)
     zero = {f"weight_{m.key}": 0 for m in MEASURES}
-    response = client.post(EDIT, {**_post_data(tenant_a, **zero), "action": "save"})
+    response = client.post(MODEL_EDIT, {**model_form_data(tenant_a, **zero), "action": "save"})
     assert "Give at least one measure a weight above 0." in response.content.decode()
-    response = client.post(EDIT, {**_post_data(tenant_a, green_from=30, yellow_from=50), "action": "save"})
+    response = client.post(MODEL_EDIT, {**model_form_data(tenant_a, green_from=30, yellow_from=50), "action": "save"})
     assert "Bands need 0 &lt; yellow from &lt; green from" in response.content.decode()
     assert len(_versions(tenant_a)) == 1
 
 
 def test_custom_measure_rules_are_parsed_and_bad_ones_explained(tenant_a, alice, login):
     client = login(alice)
-    client.get(EDIT)
+    client.get(MODEL_EDIT)
     custom = {
         "custom-0-label": "Big book",
         "custom-0-source": "field",
@@ -124,10 +113,12 @@ def test_custom_measure_rules_are_parsed_and_bad_ones_explained(tenant_a, alice,
         "custom-0-weight": "5",
         "custom-0-rules": ">= 100 : 100; >= 20 : 60",
     }
-    bad = client.post(EDIT, {**_post_data(tenant_a), **custom, "custom-0-rules": "lots : 100", "action": "save"})
+    bad = client.post(
+        MODEL_EDIT, {**model_form_data(tenant_a), **custom, "custom-0-rules": "lots : 100", "action": "save"}
+    )
     assert "Big book: &#x27;lots : 100&#x27; is not a rule like" in bad.content.decode()
     assert 'value="Big book"' in bad.content.decode()
-    client.post(EDIT, {**_post_data(tenant_a), **custom, "action": "save"})
+    client.post(MODEL_EDIT, {**model_form_data(tenant_a), **custom, "action": "save"})
     latest = _versions(tenant_a)[-1]
     assert latest.custom_measures[0]["rules"] == [
         {"op": ">=", "value": 100.0, "points": 100.0},
@@ -146,10 +137,10 @@ def test_preview_backtests_the_unsaved_settings_next_to_the_current_model(tenant
         churner.status, churner.churned_on = "churned", today
         churner.save()
     client = login(alice)
-    client.get(EDIT)
+    client.get(MODEL_EDIT)
     zero = {f"weight_{m.key}": 0 for m in MEASURES}
-    data = _post_data(tenant_a, **{**zero, "weight_active_seats": 50})
-    response = client.post(EDIT, {**data, "action": "preview"})
+    data = model_form_data(tenant_a, **{**zero, "weight_active_seats": 50})
+    response = client.post(MODEL_EDIT, {**data, "action": "preview"})
     page = response.content.decode()
     assert response.status_code == 200
     assert "This model would have flagged 1 of 1 churn at least 60 days early." in page
@@ -161,7 +152,7 @@ def test_a_segment_model_can_be_saved_and_removed(tenant_a, alice, login):
     client = login(alice)
     url = reverse("health:model_edit", kwargs={"segment": "smb"})
     assert "scored with the all-segments model" in client.get(url).content.decode()
-    client.post(url, {**_post_data(tenant_a, note="SMB"), "action": "save"})
+    client.post(url, {**model_form_data(tenant_a, note="SMB"), "action": "save"})
     assert [v.version for v in _versions(tenant_a, "smb")] == [1]
     with scope(tenant=tenant_a):
         assert scoring.health_model_current(tenant=tenant_a, segment="smb").note == "SMB"
@@ -171,15 +162,15 @@ def test_a_segment_model_can_be_saved_and_removed(tenant_a, alice, login):
 
 
 def test_an_old_version_of_another_tenant_is_not_found(tenant_a, alice, charlie, tenant_b, login):
-    login(alice).get(EDIT)
+    login(alice).get(MODEL_EDIT)
     theirs = _versions(tenant_a)[0]
-    assert login(charlie).get(EDIT, {"version": theirs.pk}).status_code == 404
-    assert login(alice).get(EDIT, {"version": theirs.pk}).status_code == 200
+    assert login(charlie).get(MODEL_EDIT, {"version": theirs.pk}).status_code == 404
+    assert login(alice).get(MODEL_EDIT, {"version": theirs.pk}).status_code == 200
 
 
 @pytest.mark.parametrize("version", ["abc", "¹", "1.5", "99999999999999999999999"])
 def test_a_version_that_is_no_id_is_not_found(tenant_a, alice, login, version):
-    assert login(alice).get(EDIT, {"version": version}).status_code == 404
+    assert login(alice).get(MODEL_EDIT, {"version": version}).status_code == 404
 
 
 def test_recompute_button_starts_a_run_and_its_progress_reaches_100(

@@ -13,45 +13,15 @@ from health.ingestion.services import ingest
 from health.models import EventRollup
 from health.services import usage as services
 
-from .builders import contact, raw_events, rollups, track, tracked_account
+from .builders import contact, raw_events, rollup_story, rollups, track, tracked_account
 
 pytestmark = pytest.mark.django_db
 
 UTC = dt.UTC
 
 
-def _story(tenant) -> None:
-    """Usage over several days and people, with late links and points set mid-way."""
-    acme, beta = tracked_account(tenant, "acme"), tracked_account(tenant, "beta")
-    contact(tenant, acme, "u1")
-    contact(tenant, beta, "u2")
-    ingest(
-        tenant=tenant,
-        calls=[
-            track("u1", timestamp="2026-03-01T10:00:00Z"),
-            track("u1", timestamp="2026-03-01T23:30:00Z"),  # 00:30 on 2 March in Berlin
-            track("u1", event="Logged In", timestamp="2026-03-02T08:00:00Z"),
-            track("u2", event="Logged In", timestamp="2026-03-02T08:00:00Z", context={"groupId": "acme"}),
-            track(None, anonymousId="anon", timestamp="2026-03-03T12:00:00Z"),
-            track(None, anonymousId="visitor", timestamp="2026-03-03T12:00:00Z", context={"groupId": "beta"}),
-            {"type": "page", "userId": "u2", "name": "Pricing", "timestamp": "2019-06-01T12:00:00Z"},
-            track("u3", timestamp="2026-03-04T12:00:00Z"),
-        ],
-    )
-    with scope(tenant=tenant):
-        services.event_definition_set(tenant=tenant, name="Report Created", points="7.5", is_core=True)
-    ingest(
-        tenant=tenant,
-        calls=[
-            {"type": "identify", "userId": "u1", "anonymousId": "anon"},
-            {"type": "group", "userId": "u3", "groupId": "beta"},
-            track("u2", timestamp="2026-03-05T12:00:00Z"),
-        ],
-    )
-
-
 def test_incremental_rollups_equal_a_rebuild(tenant_a):
-    _story(tenant_a)
+    rollup_story(tenant_a)
     incremental = rollups(tenant_a)
     assert len(incremental) == 9
     out = StringIO()
@@ -61,7 +31,7 @@ def test_incremental_rollups_equal_a_rebuild(tenant_a):
 
 
 def test_days_follow_the_tenants_zone_and_points_the_catalogue(tenant_a):
-    _story(tenant_a)
+    rollup_story(tenant_a)
     by_day = {(r[2], str(r[3]), r[1] is None): (r[4], r[5]) for r in rollups(tenant_a)}
     # Berlin: 23:30 UTC on 1 March is 2 March.
     assert by_day[("Report Created", "2026-03-01", False)] == (1, 7.5)
@@ -72,7 +42,7 @@ def test_days_follow_the_tenants_zone_and_points_the_catalogue(tenant_a):
 
 
 def test_rebuild_since_a_day_leaves_earlier_days(tenant_a):
-    _story(tenant_a)
+    rollup_story(tenant_a)
     before = rollups(tenant_a)
     with scope(tenant=tenant_a):
         EventRollup.objects.filter(tenant=tenant_a).update(count=99)

@@ -8,8 +8,7 @@ from core import tenant_time
 from health.models import ContactHealth, HealthScore, SignalKind
 from tenancy.models import Role
 
-from .builders import book_account
-from .test_score_views import person, story, used
+from .builders import book_account, health_story, person, used
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +17,8 @@ RECOMPUTE = "/api/v1/health-scores/recompute/"
 
 
 def test_scores_list_filters_by_account_day_and_band(tenant_a, alice, api_as):
-    first = story(tenant_a, n=1, history_days=3)
-    second = story(tenant_a, n=2, history_days=0)
+    first = health_story(tenant_a, n=1, history_days=3)
+    second = health_story(tenant_a, n=2, history_days=0)
     api = api_as(alice, tenant_a)
     today = tenant_time.today(tenant_a)
     everything = api.get(SCORES).json()
@@ -47,8 +46,8 @@ def test_scores_list_filters_by_account_day_and_band(tenant_a, alice, api_as):
 
 
 def test_signals_list_filters_by_status_kind_and_account(tenant_a, alice, api_as):
-    first = story(tenant_a, n=1, history_days=0)
-    story(tenant_a, n=2, history_days=0)
+    first = health_story(tenant_a, n=1, history_days=0)
+    health_story(tenant_a, n=2, history_days=0)
     api = api_as(alice, tenant_a)
     signals = api.get(SIGNALS, {"status": "open"}).json()["results"]
     assert signals and all(s["status"] == "open" for s in signals)
@@ -61,7 +60,7 @@ def test_signals_list_filters_by_status_kind_and_account(tenant_a, alice, api_as
 
 
 def test_contact_health_lists_people_with_power_users_first(tenant_a, alice, api_as):
-    acme = story(tenant_a, history_days=0)
+    acme = health_story(tenant_a, history_days=0)
     api = api_as(alice, tenant_a)
     people = api.get(PEOPLE, {"account": acme.pk}).json()["results"]
     assert len(people) == 3
@@ -109,7 +108,7 @@ def test_recompute_without_an_account_says_so(tenant_a, alice, api_as):
 
 
 def test_charlie_sees_nothing_of_tenant_a(tenant_a, tenant_b, charlie, api_as):
-    acme = story(tenant_a, history_days=0)
+    acme = health_story(tenant_a, history_days=0)
     api = api_as(charlie, tenant_b)
     for url in (SCORES, SIGNALS, PEOPLE):
         assert api.get(url).json()["count"] == 0, url

@@ -2,85 +2,18 @@
 demand and the signals page: what alice (admin), bob (CSM) and a viewer may see and do, and that
 charlie (another tenant) gets 404."""
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from django_scopes import scope
 
-from accounts import services as account_services
 from core import tenant_time
-from health.ingestion.services import ingest
 from health.models import HealthScore, HealthSignal, SignalKind, SignalStatus
 from health.services import scores as scoring_services
 from tenancy.models import Role
 
-from .builders import book_account, record, track
+from .builders import book_account, health_story, person, record, used
 
 pytestmark = pytest.mark.django_db
-
-
-def person(tenant, acme, external_id: str, name: str, **fields):
-    with scope(tenant=tenant):
-        return account_services.contact_create(
-            tenant=tenant,
-            account=acme,
-            external_id=external_id,
-            name=name,
-            email=f"{external_id}@acme.example",
-            **fields,
-        )
-
-
-def used(tenant, user_id: str, *, days_ago: int, times: int = 1, event: str = "Report Created") -> None:
-    """Product usage of a person, `days_ago` days back, through the ingestion the SDKs reach."""
-    when = (timezone.now() - dt.timedelta(days=days_ago)).isoformat()
-    ingest(tenant=tenant, calls=[track(user_id, event=event, timestamp=when) for _ in range(times)])
-
-
-def story(tenant, *, owner=None, n: int = 1, history_days: int = 14):
-    """An account with two active people and one who stopped 40 days ago (the heaviest user, so a
-    power user gone quiet), an open P1 ticket, a ticket closed with CSAT, a detractor and a late
-    invoice; scored for the last `history_days` days and today."""
-    acme = book_account(tenant, n, owner=owner)
-    with scope(tenant=tenant):
-        acme.seats_purchased = 10
-        acme.save(update_fields=["seats_purchased"])
-    jane = person(tenant, acme, f"jane-{n}", "Jane Roe")
-    person(tenant, acme, f"sam-{n}", "Sam Active")
-    person(tenant, acme, f"olga-{n}", "Olga Gone")
-    for days_ago in range(0, 20, 2):
-        used(tenant, f"jane-{n}", days_ago=days_ago, times=2)
-        used(tenant, f"sam-{n}", days_ago=days_ago + 1, event="Dashboard Viewed")
-    used(tenant, f"olga-{n}", days_ago=40, times=60)
-    now = timezone.now()
-    record(tenant, "ticket", account=acme, subject="SSO down", priority="p1", opened_at=now - dt.timedelta(days=2))
-    record(
-        tenant,
-        "ticket",
-        account=acme,
-        subject="Export slow",
-        priority="p3",
-        status="solved",
-        opened_at=now - dt.timedelta(days=20),
-        closed_at=now - dt.timedelta(days=18),
-        csat=2,
-    )
-    today = tenant_time.today(tenant)
-    record(tenant, "nps", account=acme, contact=jane, score=3, comment="Too slow", responded_on=today)
-    record(
-        tenant,
-        "invoice",
-        account=acme,
-        number="INV-9",
-        amount=1200,
-        issued_on=today - dt.timedelta(days=40),
-        due_on=today - dt.timedelta(days=10),
-    )
-    with scope(tenant=tenant):
-        scoring_services.health_history_backfill(tenant=tenant, days=history_days, account_ids=[acme.pk])
-    return acme
 
 
 def health_url(acme) -> str:
@@ -92,7 +25,7 @@ def measure_url(acme, key: str) -> str:
 
 
 def test_health_page_shows_score_explanation_trend_measures_signals_and_people(tenant_a, alice, login):
-    acme = story(tenant_a)
+    acme = health_story(tenant_a)
     with scope(tenant=tenant_a):
         latest = HealthScore.objects.filter(tenant=tenant_a, account=acme).latest("day")
         days = HealthScore.objects.filter(tenant=tenant_a, account=acme).count()
@@ -132,7 +65,7 @@ def test_health_page_without_a_snapshot_offers_the_recompute(tenant_a, alice, lo
 
 
 def test_account_page_has_a_health_card_that_links_to_the_health_page(tenant_a, alice, login):
-    acme = story(tenant_a, history_days=0)
+    acme = health_story(tenant_a, history_days=0)
     client = login(alice)
     page = client.get(reverse("accounts:account_detail", kwargs={"account_id": acme.pk})).content.decode()
     card_url = reverse("health:account_health_card", kwargs={"account_id": acme.pk})
@@ -146,7 +79,7 @@ def test_account_page_has_a_health_card_that_links_to_the_health_page(tenant_a, 
 
 
 def test_book_shows_the_health_band_and_sorts_by_score(tenant_a, alice, login):
-    weak = story(tenant_a, n=1, history_days=0)
+    weak = health_story(tenant_a, n=1, history_days=0)
     strong = book_account(tenant_a, 2)
     with scope(tenant=tenant_a):
         person(tenant_a, strong, "fan-2", "Fan")
@@ -166,7 +99,7 @@ def test_book_shows_the_health_band_and_sorts_by_score(tenant_a, alice, login):
 
 
 def test_charlie_gets_404_on_every_health_page_of_tenant_a(tenant_a, charlie, login):
-    acme = story(tenant_a, history_days=0)
+    acme = health_story(tenant_a, history_days=0)
     client = login(charlie)
     for url in (
         health_url(acme),
@@ -183,7 +116,7 @@ def test_charlie_gets_404_on_every_health_page_of_tenant_a(tenant_a, charlie, lo
 
 
 def test_drill_down_shows_the_rows_behind_each_measure(tenant_a, alice, login):
-    acme = story(tenant_a, history_days=0)
+    acme = health_story(tenant_a, history_days=0)
     client = login(alice)
 
     seats = client.get(measure_url(acme, "active_seats"))
@@ -221,7 +154,7 @@ def test_drill_down_shows_the_rows_behind_each_measure(tenant_a, alice, login):
 
 
 def test_drill_down_of_usage_trends_compares_the_windows(tenant_a, alice, login):
-    acme = story(tenant_a, history_days=0)
+    acme = health_story(tenant_a, history_days=0)
     change = login(alice).get(measure_url(acme, "engagement_change")).context["events"]
     assert change.kind == "event_usage_compared"
     report = next(row for row in change.rows if row["name"] == "Report Created")
@@ -273,8 +206,8 @@ def test_csm_recomputes_only_the_accounts_they_own_and_a_viewer_none(tenant_a, b
 
 
 def test_signals_page_filters_and_links_to_the_account(tenant_a, alice, bob, login):
-    mine = story(tenant_a, owner=bob, n=1, history_days=0)
-    theirs = story(tenant_a, n=2, history_days=0)
+    mine = health_story(tenant_a, owner=bob, n=1, history_days=0)
+    theirs = health_story(tenant_a, n=2, history_days=0)
     client = login(alice)
     response = client.get(reverse("health:signal_list"))
     signals = list(response.context["page"].object_list)
@@ -298,7 +231,7 @@ def test_signals_page_filters_and_links_to_the_account(tenant_a, alice, bob, log
 
 
 def test_signals_page_shows_resolved_ones_on_asking(tenant_a, alice, login):
-    acme = story(tenant_a, history_days=0)
+    acme = health_story(tenant_a, history_days=0)
     # The account answers again as a promoter: the next recompute resolves the detractor signal.
     record(tenant_a, "nps", account=acme, score=10, responded_on=tenant_time.today(tenant_a))
     with scope(tenant=tenant_a):
