@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, QueryDict
@@ -17,6 +18,7 @@ from django.views.generic import TemplateView
 from tenancy.models import Role
 from tenancy.parsing import parse_id
 from tenancy.permissions import Capability, require
+from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 
 T = TypeVar("T")
 
@@ -140,3 +142,22 @@ def rejected_rows_download(job) -> FileResponse:
         filename=f"{stem}-rejected.csv",
         content_type="text/csv; charset=utf-8",
     )
+
+
+def upload_start(request: HttpRequest, form: forms.Form, start: Callable[[dict[str, Any]], T]) -> tuple[T | None, bool]:
+    """The POST of an import's upload form: only for those who may manage; a valid form's data goes to
+    `start` (the service that stores the upload and queues its run). Returns what `start` made (None when
+    the form now shows why not: on its file, unless the service names a field) and whether its run was
+    handed to the workers; when the queue is down the person is told the run starts once it is back."""
+    require(request, Capability.MANAGE)
+    if not form.is_valid():
+        return None, False
+    try:
+        with queue_watch() as watch:
+            made = start(form.cleaned_data)
+    except ValidationError as error:
+        apply_errors(form, error, unnamed_field="file")
+        return None, False
+    if watch.failed:
+        messages.warning(request, BACKGROUND_UNAVAILABLE)
+    return made, not watch.failed

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.imports.jobs import MAX_STORED_ERRORS
-from core.web import apply_errors, get_or_404, member_required, rejected_rows_download
+from core.web import apply_errors, get_or_404, member_required, rejected_rows_download, upload_start
 from tenancy.permissions import Capability, membership_can, require
 from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
 
@@ -45,19 +45,16 @@ def import_list(request: HttpRequest) -> HttpResponse:
     may_import = membership_can(request.membership, Capability.MANAGE)
     form = ImportUploadForm(request.POST or None, request.FILES or None) if may_import else None
     if request.method == "POST":
-        require(request, Capability.MANAGE)
-        if form.is_valid():
-            try:
-                job = services.import_job_create(
-                    tenant=request.tenant,
-                    kind=form.cleaned_data["kind"],
-                    uploaded_file=form.cleaned_data["file"],
-                    by=request.user,
-                )
-            except ValidationError as error:
-                apply_errors(form, error, unnamed_field="file")
-            else:
-                return redirect("accounts:import_detail", import_job_id=job.pk)
+        # Only stored here: the run is queued once the columns are mapped.
+        job, _queued = upload_start(
+            request,
+            form,
+            lambda data: services.import_job_create(
+                tenant=request.tenant, kind=data["kind"], uploaded_file=data["file"], by=request.user
+            ),
+        )
+        if job is not None:
+            return redirect("accounts:import_detail", import_job_id=job.pk)
     page = Paginator(selectors.import_job_list(tenant=request.tenant), JOBS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -2,16 +2,14 @@
 were skipped and why; a sample CSV shows the columns."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.imports.jobs import MAX_STORED_ERRORS
-from core.web import apply_errors, get_or_404, member_required, rejected_rows_download
-from tenancy.permissions import Capability, membership_can, require
-from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
+from core.web import get_or_404, member_required, rejected_rows_download, upload_start
+from tenancy.permissions import Capability, membership_can
 
 from .. import selectors
 from ..forms.imports import CalendarImportForm
@@ -32,24 +30,17 @@ def import_list(request: HttpRequest) -> HttpResponse:
     may_import = membership_can(request.membership, Capability.MANAGE)
     form = CalendarImportForm(request.POST or None, request.FILES or None) if may_import else None
     if request.method == "POST":
-        require(request, Capability.MANAGE)
-        if form.is_valid():
-            try:
-                with queue_watch() as watch:
-                    calendar_import = import_services.calendar_import_create(
-                        tenant=request.tenant,
-                        uploaded_file=form.cleaned_data["file"],
-                        team=form.cleaned_data["team"],
-                        by=request.user,
-                    )
-            except ValidationError as error:
-                apply_errors(form, error, unnamed_field="file")
-            else:
-                if watch.failed:
-                    messages.warning(request, BACKGROUND_UNAVAILABLE)
-                else:
-                    messages.success(request, f"Importing {calendar_import.original_name}: the progress shows below.")
-                return redirect("communications:import_detail", import_id=calendar_import.pk)
+        calendar_import, queued = upload_start(
+            request,
+            form,
+            lambda data: import_services.calendar_import_create(
+                tenant=request.tenant, uploaded_file=data["file"], team=data["team"], by=request.user
+            ),
+        )
+        if calendar_import is not None:
+            if queued:
+                messages.success(request, f"Importing {calendar_import.original_name}: the progress shows below.")
+            return redirect("communications:import_detail", import_id=calendar_import.pk)
     imports = selectors.calendar_import_list(tenant=request.tenant)
     page = Paginator(imports, IMPORTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(

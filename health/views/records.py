@@ -1,7 +1,5 @@
 """Record pages: an account's timeline (a card on the account page, or a page of its own), the import and its jobs."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,9 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import selectors as account_selectors
 from accounts.models import ImportJob
 from core.imports.jobs import MAX_STORED_ERRORS
-from core.web import apply_errors, get_or_404, member_required, rejected_rows_download
-from tenancy.permissions import Capability, membership_can, require
-from tenancy.queue import BACKGROUND_UNAVAILABLE, queue_watch
+from core.web import get_or_404, member_required, rejected_rows_download, upload_start
+from tenancy.permissions import Capability, membership_can
 
 from ..forms.records import RecordImportForm
 from ..models.record_kinds import KINDS
@@ -50,23 +47,15 @@ def record_import(request: HttpRequest) -> HttpResponse:
     may_import = membership_can(request.membership, Capability.MANAGE)
     form = RecordImportForm(request.POST or None, request.FILES or None) if may_import else None
     if request.method == "POST":
-        require(request, Capability.MANAGE)
-        if form.is_valid():
-            try:
-                with queue_watch() as watch:
-                    job = record_imports.record_import_create(
-                        tenant=request.tenant,
-                        kind=form.cleaned_data["kind"],
-                        mode=form.cleaned_data["mode"],
-                        uploaded_file=form.cleaned_data["file"],
-                        by=request.user,
-                    )
-            except ValidationError as error:
-                apply_errors(form, error, unnamed_field="file")
-            else:
-                if watch.failed:
-                    messages.warning(request, BACKGROUND_UNAVAILABLE)
-                return redirect("health:signal_import_job", record_import_id=job.pk)
+        job, _queued = upload_start(
+            request,
+            form,
+            lambda data: record_imports.record_import_create(
+                tenant=request.tenant, kind=data["kind"], mode=data["mode"], uploaded_file=data["file"], by=request.user
+            ),
+        )
+        if job is not None:
+            return redirect("health:signal_import_job", record_import_id=job.pk)
     jobs = record_imports.record_import_list(tenant=request.tenant)
     context = {
         "form": form,
