@@ -5,11 +5,13 @@ cooldown, and is announced (signals_changed, raised or resolved) once, delivered
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from django_scopes import scope
 
 from accounts import services as account_services
 from core.events import receives
 from health.models import HealthSignal, SignalStatus
+from health.services import detection
 from health.signals import signals_changed
 
 from .builders import (
@@ -233,3 +235,26 @@ def test_signals_of_accounts_not_rescored_are_left_alone(tenant_a, run):
     run(later(1), acme)
     assert signals(tenant_a, acme, kind="power_user_inactive")[0].status == RESOLVED
     assert signals(tenant_a, beta, kind="power_user_inactive")[0].status == OPEN
+
+
+def test_new_signals_go_in_at_once_and_one_raised_elsewhere_meanwhile_is_skipped(tenant_a):
+    first, second, third = (account(tenant_a, n) for n in range(1, 4))
+
+    def signal(holder):
+        return HealthSignal(
+            tenant=tenant_a,
+            account=holder,
+            kind="band_change",
+            subject="band_change",
+            severity="medium",
+            message="Band changed.",
+            raised_on=timezone.localdate(),
+        )
+
+    with scope(tenant=tenant_a):
+        theirs = signal(second)
+        theirs.save()  # another worker on the same accounts raised this one a moment ago
+        made = detection._signals_create([signal(first), signal(second), signal(third)])
+        open_now = HealthSignal.objects.filter(tenant=tenant_a, status="open").order_by("account_id")
+        assert [s.account_id for s in made] == [first.pk, third.pk]
+        assert [s.pk for s in open_now] == [made[0].pk, theirs.pk, made[1].pk]

@@ -12,8 +12,8 @@ from health.models import EventRollup
 from tenancy import selectors, services, write_keys
 from tenancy.models import ApiKey
 
-from ..health.builders import post, track, write_key
-from ..health.builders import tracked_account as account
+from .builders import post, track, write_key
+from .builders import tracked_account as account
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django_scopes import scope
 
 from health.models import HealthSignal
-from health.services import detection
 from health.signals import signals_announce
 from renewals.models import Renewal
 
@@ -73,25 +72,3 @@ def test_the_batch_refreshes_the_forecasts_of_its_accounts(tenant_a, announce):
     with scope(tenant=tenant_a):
         renewal = Renewal.objects.get(tenant=tenant_a, pk=renewal_of.pk)
     assert renewal.suggested_at is not None
-
-
-def test_new_signals_go_in_at_once_and_one_raised_elsewhere_meanwhile_is_skipped(tenant_a):
-    first, second, third = (make_account(tenant_a, n) for n in range(1, 4))
-    [theirs] = _signals(tenant_a, [second])  # another worker on the same accounts raised this one a moment ago
-
-    def signal(account):
-        return HealthSignal(
-            tenant=tenant_a,
-            account=account,
-            kind="band_change",
-            subject="band_change",
-            severity="medium",
-            message="Band changed.",
-            raised_on=timezone.localdate(),
-        )
-
-    with scope(tenant=tenant_a):
-        made = detection._signals_create([signal(first), signal(second), signal(third)])
-        open_now = HealthSignal.objects.filter(tenant=tenant_a, status="open").order_by("account_id")
-        assert [s.account_id for s in made] == [first.pk, third.pk]
-        assert [s.pk for s in open_now] == [made[0].pk, theirs.pk, made[1].pk]
