@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from health.backfill import backfill
+from health.ingestion.backfill import backfill
 from health.management.tenants import tenant_from_slug
 
 SHOWN_ERRORS = 50

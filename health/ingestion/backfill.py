@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from tenancy.models import Tenant
 
-from .ingestion.services import ingest
+from .services import ingest
 
 BATCH = 500
 NAMESPACE = uuid.UUID("3b0c1f4e-9d2a-4f57-8c6e-1a2b3c4d5e6f")
