@@ -5,7 +5,8 @@ rejected rows. Each app keeps its own job model (a subclass of ImportJobBase), i
     if not job_claim(Model.objects.filter(tenant=tenant, pk=pk), now=now):
         return None                              # ran already, or another run holds it
     job_save(job, total_rows=len(table))         # progress, committed with each batch
-    job_finish(job, Model.Status.DONE, errors=..., message=..., rejected_csv=rejected_rows_csv(table, errors))
+    job_finish(job, Model.Status.DONE, errors=checked.all_errors(), message=...,
+               rejected_csv=rejected_rows_csv(table, checked.reasons()))   # the rows to fix, as a file
 """
 
 import csv
@@ -36,7 +37,7 @@ def import_upload_path(job: "ImportJobBase", filename: str) -> str:
 
 class ImportJobBase(models.Model):
     """What every import job records. A subclass is also TenantOwned, and names its statuses: `queued_status`
-    (waiting for a worker), `running_status`, and `finished_statuses`."""
+    (waiting for a worker), `running_status`, `finished_statuses` and, of those, `complete_statuses`."""
 
     queued_status: ClassVar[str]
     running_status: ClassVar[str]
