@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django_scopes import scope
 
-from accounts import services
+from accounts import selectors, services
 from accounts.models import Account, Contact, TierChange, TierChangeReason, TierOverride
 from bench.synthetic import account_rows, contact_rows
 from core import tenant_time
@@ -107,8 +107,8 @@ def _hierarchy(accounts: list[Account], rng: random.Random) -> None:
 
 def _overrides(people: DemoPeople, accounts: list[Account], rng: random.Random, today: dt.date) -> None:
     mid = sorted((a for a in accounts if a.segment == "mid_market"), key=lambda a: a.arr, reverse=True)
-    high = next(t for t in services.service_tiers(tenant=people.tenant) if t.touch_model == "high_touch")
-    low = next(t for t in services.service_tiers(tenant=people.tenant) if t.touch_model == "low_touch")
+    high = next(t for t in selectors.service_tiers(tenant=people.tenant) if t.touch_model == "high_touch")
+    low = next(t for t in selectors.service_tiers(tenant=people.tenant) if t.touch_model == "low_touch")
     for account in mid[:6]:
         services.account_set_tier_override(
             account=account,

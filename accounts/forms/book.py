@@ -9,8 +9,8 @@ from tenancy.models import Tenant
 
 from .. import selectors
 from ..models import Account, AccountStatus, CustomFieldDefinition, CustomFieldType, Segment, ServiceTier, TierOverride
+from ..selectors.custom_fields import custom_field_definitions
 from ..services.book import ACCOUNT_EDITABLE_FIELDS
-from ..services.custom_fields import custom_field_definitions
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 CUSTOM_PREFIX = "cf_"

@@ -8,8 +8,9 @@ from tenancy.parsing import parse_id
 
 from .. import selectors
 from ..models import Account, AccountStatus, CustomFieldDefinition, CustomFieldType, Segment
-from ..services.custom_fields import custom_field_definitions, custom_field_filter_value
-from ..services.tiers import service_tiers
+from ..selectors.custom_fields import custom_field_definitions
+from ..selectors.tiers import service_tiers
+from ..services.custom_fields import custom_field_filter_value
 
 SORTS = {
     "name": "name",

@@ -14,10 +14,12 @@ from .book import (
     contact_list,
     contact_role_q,
 )
-from .custom_fields import custom_field_get, custom_field_list
+from .custom_fields import custom_field_definitions, custom_field_get, custom_field_list
 from .tiers import (
     accounts_by_cost_flag,
     csm_workload,
+    service_model_policy,
+    service_tiers,
     tier_change_list,
     tier_get,
     tier_history,
@@ -39,8 +41,11 @@ __all__ = [
     "contact_list",
     "contact_role_q",
     "csm_workload",
+    "custom_field_definitions",
     "custom_field_get",
     "custom_field_list",
+    "service_model_policy",
+    "service_tiers",
     "tier_change_list",
     "tier_get",
     "tier_history",

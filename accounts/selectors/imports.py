@@ -10,7 +10,7 @@ from tenancy.models import Tenant
 
 from ..imports.mapping import TargetField, target_fields
 from ..models import ACCOUNT_IMPORT_KINDS, ImportJob, ImportMapping
-from ..services.custom_fields import custom_field_definitions
+from .custom_fields import custom_field_definitions
 
 PREVIEW_ROWS = 5
 

@@ -9,9 +9,19 @@ from django.db.models.functions import Coalesce
 from tenancy.models import Tenant
 
 from ..economics import TierLoad, acv_band_in_policy, cost_per_customer, cost_share_pct
-from ..models import Account, AccountStatus, ServiceTier, TierChange
-from ..services.tiers import service_model_settings, service_tiers
+from ..models import Account, AccountStatus, ServiceModelSettings, ServiceTier, TierChange
 from .book import ZERO, account_list, assignable_owners
+
+
+def service_tiers(*, tenant: Tenant) -> list[ServiceTier]:
+    """The tenant's tiers, cheapest first (by the ACV they start at)."""
+    return list(ServiceTier.objects.filter(tenant=tenant).order_by("acv_min"))
+
+
+def service_model_policy(*, tenant: Tenant) -> ServiceModelSettings:
+    """The tenant's economics policy as it stands: its saved settings, or the defaults until an admin saves
+    some (read only: accounts.services.service_model_settings makes the row for those who change it)."""
+    return ServiceModelSettings.objects.filter(tenant=tenant).first() or ServiceModelSettings(tenant=tenant)
 
 
 def tier_list(*, tenant: Tenant) -> QuerySet[ServiceTier]:
@@ -48,7 +58,7 @@ def tier_loads(*, tenant: Tenant) -> list[TierLoad]:
 def accounts_by_cost_flag(*, tenant: Tenant, flag: str) -> QuerySet[Account]:
     """Active accounts whose cost to serve falls outside the policy, as a database filter:
     over-serviced below each tier's lowest healthy ACV, under-invested above its highest."""
-    policy = service_model_settings(tenant=tenant)
+    policy = service_model_policy(tenant=tenant)
     condition = Q(pk__in=[])
     for tier in service_tiers(tenant=tenant):
         lowest, highest = acv_band_in_policy(tier, policy)
@@ -61,7 +71,7 @@ def accounts_by_cost_flag(*, tenant: Tenant, flag: str) -> QuerySet[Account]:
 
 def tier_report(*, tenant: Tenant) -> list[dict]:
     """Per tier: accounts, revenue, cost per customer and in total, its share of ACV, and flagged accounts."""
-    policy = service_model_settings(tenant=tenant)
+    policy = service_model_policy(tenant=tenant)
     over = dict(
         accounts_by_cost_flag(tenant=tenant, flag="over_serviced").values_list("service_tier").annotate(n=Count("pk"))
     )

@@ -12,9 +12,11 @@ from tenancy.models import Tenant, User
 
 from .. import selectors
 from ..models import Account, AccountStatus, Contact, ContactRole
+from ..selectors.custom_fields import custom_field_definitions
+from ..selectors.tiers import service_tiers
 from ..signals import announce_accounts_created, announce_contacts_changed, contact_change
-from .custom_fields import custom_field_definitions, custom_field_values_clean
-from .tiers import account_apply_tier_rule, account_save_tier_change, service_tiers
+from .custom_fields import custom_field_values_clean
+from .tiers import account_apply_tier_rule, account_save_tier_change
 
 # The account fields a person edits (forms, API, imports); the tier and overrides have services of their own.
 ACCOUNT_EDITABLE_FIELDS = (

@@ -14,10 +14,6 @@ from ..parsing import parse_bool, parse_choice, parse_date, parse_decimal
 MAX_TEXT = 500
 
 
-def custom_field_definitions(*, tenant: Tenant) -> list[CustomFieldDefinition]:
-    return list(CustomFieldDefinition.objects.filter(tenant=tenant).order_by("position", "label"))
-
-
 def custom_field_value_clean(definition: CustomFieldDefinition, value):
     """One value, typed for JSON storage; None when empty."""
     if value is None or (isinstance(value, str) and not value.strip()):

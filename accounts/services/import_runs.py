@@ -16,10 +16,10 @@ from core.imports.reading import Table, read_table
 from ..imports.validation import AccountContext, ContactContext, check_accounts, check_contacts, duplicate_errors
 from ..models import ACCOUNT_IMPORT_KINDS, Account, Contact, ImportJob, ImportKind, ImportMode, ImportStatus
 from ..selectors.book import assignable_owners
-from .custom_fields import custom_field_definitions
+from ..selectors.custom_fields import custom_field_definitions
+from ..selectors.tiers import service_tiers
 from .import_runners import import_runner
 from .import_writes import AccountWriter, ContactWriter
-from .tiers import service_tiers
 
 BATCH_SIZE = 2000
 

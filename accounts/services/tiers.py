@@ -20,6 +20,7 @@ from ..models import (
     TierOverride,
     TouchModel,
 )
+from ..selectors.tiers import service_tiers
 
 # The defaults of the hybrid model (shared/seeds/002): tier bands, CSM ratios and cadences,
 # with the costs of its worked example (CSM 120,000 a year, 600 shared, 200 technology).
@@ -75,10 +76,6 @@ REASON_FOR_OVERRIDE = {
     TierOverride.AT_RISK_UPGRADE: TierChangeReason.AT_RISK_UPGRADE,
     TierOverride.MANUAL: TierChangeReason.MANUAL,
 }
-
-
-def service_tiers(*, tenant: Tenant) -> list[ServiceTier]:
-    return list(ServiceTier.objects.filter(tenant=tenant).order_by("acv_min"))
 
 
 def service_model_settings(*, tenant: Tenant) -> ServiceModelSettings:

@@ -114,7 +114,7 @@ def account_page_context(request: HttpRequest, account_id: int) -> dict:
 
 
 def _custom_values(request: HttpRequest, account) -> list[tuple[str, object]]:
-    definitions = services.custom_fields.custom_field_definitions(tenant=request.tenant)
+    definitions = selectors.custom_field_definitions(tenant=request.tenant)
     return [(d.label, account.custom_fields.get(d.key)) for d in definitions]
 
 

@@ -57,7 +57,7 @@ def service_model_policy(request: HttpRequest) -> HttpResponse:
 
 @member_required(Capability.CONFIGURE)
 def custom_field_list(request: HttpRequest) -> HttpResponse:
-    definitions = services.custom_fields.custom_field_definitions(tenant=request.tenant)
+    definitions = selectors.custom_field_definitions(tenant=request.tenant)
     return render(request, "accounts/custom_fields/list.html", {"definitions": definitions})
 
 

@@ -20,8 +20,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from accounts.models import Account, Contact
+from accounts.selectors.custom_fields import custom_field_definitions
 from accounts.services import account_create, account_update, contact_create, contact_update
-from accounts.services.custom_fields import custom_field_definitions
 from health.models import RawEvent
 from health.selectors.usage import group_trait_mapping, ingestion_settings_for
 from tenancy.models import Tenant

@@ -5,7 +5,7 @@ from django import forms
 
 from accounts.models import Segment
 from accounts.selectors import assignable_owners
-from accounts.services.tiers import service_tiers
+from accounts.selectors.tiers import service_tiers
 from core.web import OWNER_ALL, OWNER_ME
 from tenancy.models import Tenant
 

@@ -12,7 +12,7 @@ from django_scopes import scope
 from accounts import selectors, services
 from accounts.models import Account
 from accounts.selectors import exports
-from accounts.services.custom_fields import custom_field_definitions
+from accounts.selectors.custom_fields import custom_field_definitions
 from core import tenant_time
 from core.imports.safety import safe_cell
 from tenancy.models import Role
