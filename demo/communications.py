@@ -34,7 +34,7 @@ from communications.models import (
     PreferenceChange,
 )
 from core import tenant_time
-from demo import communications_history, communications_plan, communications_rules
+from demo import communications_history, communications_imports, communications_plan, communications_rules
 from demo.tenancy import DemoPeople
 
 # Sends in the demo never leave the process.
@@ -55,7 +55,9 @@ def seed(people: DemoPeople, *, today: dt.date | None = None, now: dt.datetime |
         communications_rules.enrol_cadences(plan)
         communications_rules.show_the_rules(plan)
         communications_history.notify(plan)
+        imported = communications_imports.import_webinar_invitations(plan)
         counts = _counts(plan)
+        counts["imported"] = imported.created_count + imported.updated_count
     # The in-memory outbox is a list on the mail module: drop what the demo put there.
     if hasattr(mail, "outbox"):
         del mail.outbox[kept:]

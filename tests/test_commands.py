@@ -6,6 +6,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
+from communications.models import CalendarImport
 from config.celery import app as celery_app
 from core import tenant_time
 from demo.tenancy import DEMO_PASSWORD
@@ -94,6 +95,10 @@ def test_seed_demo_loads_two_tenants_once(capsys, caplog, client):
     pages = ["journeys:index", "journeys:analytics", ("journeys:account_journey", busiest)]
     # The demo's calendar, approvals, tasks and engagement figures render.
     pages += ["communications:index", "communications:approvals", "communications:tasks", "communications:reports"]
+    with scope(tenant=acme):
+        campaign = CalendarImport.objects.get(tenant=acme)
+    pages += ["communications:imports", ("communications:import_detail", campaign.pk)]
+    pages += [("communications:import_rejected_csv", campaign.pk)]
     for page in pages:
         url = reverse(page[0], args=page[1:]) if isinstance(page, tuple) else reverse(page)
         assert client.get(url).status_code == 200, url
@@ -305,6 +310,11 @@ def _assert_demo_communications(acme):
     assert not active.filter(cadence__key="onboarding").exclude(anchor_ref__regex=r"^track:[0-9]+:onboarding$").exists()
     assert entries.filter(source="cadence", status__in=live).exists()
     assert Notification.objects.filter(tenant=acme, status="sent").exists()
+    # A campaign file imported: its good rows on the calendar, two bad ones skipped with why, as a file to fix.
+    (campaign,) = list(CalendarImport.objects.filter(tenant=acme))
+    assert (campaign.status, campaign.rejected_count) == ("done", 2) and campaign.rejected_file
+    assert [e["column"] for e in campaign.errors] == ["account", "scheduled at"]
+    assert entries.filter(calendar_import=campaign, source="campaign_import").count() == campaign.created_count == 6
 
 
 def _busiest_account(acme, segment: str = "") -> tuple[int, int]:

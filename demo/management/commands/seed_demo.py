@@ -173,7 +173,9 @@ class Command(BaseCommand):
                 f"in the last month, {communications['planned']:,} planned, {communications['deferred']} deferred, "
                 f"{communications['pending_approval']} waiting for approval), {communications['emails']:,} emails "
                 f"opened {communications['open_rate']}% (to an in-memory mailbox), "
-                f"{communications['unsubscribes']} unsubscribes and {communications['enrollments']} cadence enrolments."
+                f"{communications['unsubscribes']} unsubscribes and {communications['enrollments']} cadence "
+                f"enrolments; {communications['imported']} webinar invitations imported from a campaign file, 2 of "
+                "its rows skipped (Communications -> Imports)."
             )
             # Shown once, like every new key: point a Segment SDK at this server with it.
             self.stdout.write(f"Acme's ingestion write key: {people.write_key_secret}")
