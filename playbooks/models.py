@@ -1,1 +1,0 @@
-"""Playbooks: Triggers, conditions, actions and tasks."""
