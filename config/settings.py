@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "core",
     "workspace",
     "accounts",
+    "activities",
     "journeys",
     "health",
     "renewals",

@@ -36,3 +36,21 @@ def at(tenant: Tenant, day: dt.date, time: dt.time = dt.time.min) -> dt.datetime
     """The moment the tenant's clock shows `time` on `day` (its midnight by default): where a day's window or
     a send hour begins."""
     return dt.datetime.combine(day, time, tzinfo=tenant.zone)
+
+
+def business_days_after(day: dt.date, count: int) -> dt.date:
+    """The day `count` working days (Monday to Friday) after `day`; 0 keeps the day, or the next working day
+    when `day` falls on a weekend. What "due in 2 business days" means on the tenant's calendar: `day` is
+    the tenant's today."""
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    while count > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            count -= 1
+    return day
+
+
+def week_end(day: dt.date) -> dt.date:
+    """The Sunday that ends `day`'s week: where "this week" stops."""
+    return day + dt.timedelta(days=6 - day.weekday())

@@ -136,3 +136,8 @@ def account_usage_between(*, tenant: Tenant, account_id: int, start: dt.date, en
         .annotate(total=Sum("count"))
     )
     return {row["name"]: int(row["total"] or 0) for row in rows}
+
+
+# The choices a playbook's triggers and conditions name (playbooks.catalogue).
+BANDS = tuple(Band.choices)
+SIGNAL_KINDS = tuple(SignalKind.choices)

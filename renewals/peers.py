@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 
 from tenancy.models import Tenant
 
-from .models import CheckpointStatus, Outcome, Renewal, RenewalStatus
+from .models import CheckpointStatus, Forecast, Outcome, Renewal, RenewalStatus
 
 
 def accounts_next_renewal(*, tenant: Tenant, account_ids) -> dict[int, dt.date]:
@@ -131,3 +131,7 @@ def renewals_in_runway(
         for renewal in rows
     ]
     return found, total
+
+
+# The forecast categories a playbook may set (playbooks.catalogue).
+FORECASTS = tuple(Forecast.choices)
