@@ -65,6 +65,7 @@ def test_seed_demo_loads_two_tenants_once(capsys, caplog, client):
         "health scores",
         "journeys",
         "renewals",
+        "tasks and notes",
         "communications",
     ]
     assert re.search(r"^  accounts: 500 accounts with [\d,]+ contacts, 25 for Globex \(", out, re.M), out
@@ -89,6 +90,7 @@ def test_seed_demo_loads_two_tenants_once(capsys, caplog, client):
         _assert_demo_journeys(acme)
         _assert_demo_renewals(acme)
         _assert_demo_communications(acme)
+        _assert_demo_activities(acme)
     client.force_login(User.objects.get(email="admin@acme.example"))
     with scope(tenant=acme):
         busiest, _ = _busiest_account(acme)
@@ -315,6 +317,26 @@ def _assert_demo_communications(acme):
     assert (campaign.status, campaign.rejected_count) == ("done", 2) and campaign.rejected_file
     assert [e["column"] for e in campaign.errors] == ["account", "scheduled at"]
     assert entries.filter(calendar_import=campaign, source="campaign_import").count() == campaign.created_count == 6
+
+
+def _assert_demo_activities(acme):
+    """Every CSM has open work in every section of the inbox and done tasks with notes; accounts have notes."""
+    import datetime as dt
+
+    from activities.models import Note, Task
+
+    today = tenant_time.today(acme)
+    for csm in Membership.objects.filter(tenant=acme, role=Role.CSM).select_related("user"):
+        mine = Task.objects.filter(tenant=acme, owner=csm.user)
+        live = mine.filter(status="open")
+        assert live.filter(due_on__lt=today).exists() and live.filter(due_on=today).exists(), csm.user
+        assert live.filter(due_on__gt=today + dt.timedelta(days=7)).exists(), csm.user
+        done = mine.filter(status="done", source="manual")
+        assert done.exists() and not done.filter(outcome_note="").exists()
+        assert done.filter(closed_at__date__lt=today).exists()
+        assert Note.objects.filter(tenant=acme, author=csm.user).values("account").distinct().count() >= 10
+    # A note written when closing a task is on the account's timeline too.
+    assert Note.objects.filter(tenant=acme, task__isnull=False).exists()
 
 
 def _busiest_account(acme, segment: str = "") -> tuple[int, int]:

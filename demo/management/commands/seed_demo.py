@@ -17,6 +17,7 @@ from config.celery import app as celery_app
 from core import tenant_time
 from core.events import events_paused
 from demo import accounts as accounts_demo
+from demo import activities as activities_demo
 from demo import communications as communications_demo
 from demo import health as health_demo
 from demo import journeys as journeys_demo
@@ -116,8 +117,10 @@ class Command(BaseCommand):
                 self.stdout.write("Loading the demo tenants, a line per stage:")
                 self.stdout.flush()
             # The demo replays years of journeys and contracts; communications plans its own enrolments and
-            # alerts below rather than reacting to every replayed event when this block commits.
-            with page_cache_for_the_load(), tasks_in_process(), events_paused("communications"), transaction.atomic():
+            # alerts below, and playbooks replays its runs from the stored history, rather than reacting to every
+            # replayed event when this block commits.
+            paused = events_paused("communications", "playbooks")
+            with page_cache_for_the_load(), tasks_in_process(), paused, transaction.atomic():
                 with self.stage("people") as made:
                     people = tenancy_demo.seed_people()
                     made.append(f"2 tenants, {len(tenancy_demo.demo_logins())} demo logins")
@@ -141,6 +144,10 @@ class Command(BaseCommand):
                 with self.stage("renewals") as made:
                     renewals = renewals_demo.seed(people)
                     made.append(f"{renewals['contracts']:,} contracts, {renewals['renewals']:,} renewals")
+                with self.stage("tasks and notes") as made:
+                    activities = activities_demo.seed(people)
+                    made.append(f"{activities['tasks']} tasks by hand ({activities['done']} done)")
+                    made.append(f"{activities['notes']} notes on accounts")
             # After the commit: the outbox reserves each delivery in a durable transaction of its own (sent
             # once), which cannot nest in the one above.
             with page_cache_for_the_load(), tasks_in_process(), self.stage("communications") as made:
