@@ -6,7 +6,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Window
+from django.db.models.functions import Lag
 
 from accounts.models import Contact
 from tenancy.models import Tenant
@@ -141,3 +142,50 @@ def account_usage_between(*, tenant: Tenant, account_id: int, start: dt.date, en
 # The choices a playbook's triggers and conditions name (playbooks.catalogue).
 BANDS = tuple(Band.choices)
 SIGNAL_KINDS = tuple(SignalKind.choices)
+
+
+# What a playbook's preview replays and its effectiveness measures (playbooks.services.preview,
+# playbooks.selectors.effectiveness): the stored history, read in one query whatever its size.
+
+
+@dataclass(frozen=True)
+class SignalRaised:
+    """A signal as a playbook's preview replays it: the day it was raised and what it said (a band change's
+    bands, a score drop's scores)."""
+
+    signal_id: int
+    account_id: int
+    kind: str
+    raised_on: dt.date
+    data: dict
+
+
+def signals_raised_between(*, tenant: Tenant, start: dt.date, end: dt.date, kinds=None) -> list[SignalRaised]:
+    """Every signal raised from `start` to `end` (the tenant's days, both included), of these kinds only if
+    given, in the order they were raised."""
+    found = HealthSignal.objects.filter(tenant=tenant, raised_on__gte=start, raised_on__lte=end)
+    if kinds is not None:
+        found = found.filter(kind__in=list(kinds))
+    rows = found.order_by("raised_on", "raised_at", "pk").values_list("pk", "account_id", "kind", "raised_on", "data")
+    return [SignalRaised(pk, account_id, kind, raised_on, data or {}) for pk, account_id, kind, raised_on, data in rows]
+
+
+def accounts_band_changes(
+    *, tenant: Tenant, account_ids, start: dt.date, end: dt.date
+) -> dict[int, list[tuple[dt.date, str]]]:
+    """Per account, its band on its first scored day from `start` to `end` and every day it changed after that,
+    as (day, band) in day order: the band on any day is the last change on or before it. The database
+    compares each snapshot with the one before (a window function), so a year of a stable account is one row,
+    not 365."""
+    previous = Window(Lag("band"), partition_by=[F("account_id")], order_by=F("day").asc())
+    rows = (
+        HealthScore.objects.filter(tenant=tenant, account_id__in=list(account_ids), day__gte=start, day__lte=end)
+        .annotate(previous=previous)
+        .filter(Q(previous__isnull=True) | ~Q(band=F("previous")))
+        .order_by("account_id", "day")
+        .values_list("account_id", "day", "band")
+    )
+    found: dict[int, list[tuple[dt.date, str]]] = defaultdict(list)
+    for account_id, day, band in rows:
+        found[account_id].append((day, band))
+    return dict(found)

@@ -4,12 +4,24 @@ board) and health's backtest (through the reader renewals registers there), so n
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
 
 from tenancy.models import Tenant
 
-from .models import CheckpointStatus, Forecast, Outcome, Renewal, RenewalStatus
+from .models import (
+    Checkpoint,
+    CheckpointStatus,
+    Contract,
+    ExpansionOpportunity,
+    Forecast,
+    ForecastChange,
+    OpportunityStage,
+    Outcome,
+    Renewal,
+    RenewalStatus,
+)
 
 
 def accounts_next_renewal(*, tenant: Tenant, account_ids) -> dict[int, dt.date]:
@@ -135,3 +147,118 @@ def renewals_in_runway(
 
 # The forecast categories a playbook may set (playbooks.catalogue).
 FORECASTS = tuple(Forecast.choices)
+
+# What a playbook's preview replays and its effectiveness measures (playbooks.services.preview,
+# playbooks.selectors.effectiveness): the stored history in a window, one query each.
+
+
+@dataclass(frozen=True)
+class CheckpointPlanned:
+    checkpoint_id: int
+    account_id: int
+    renewal_id: int
+    days_before: int
+    planned_on: dt.date
+
+
+def checkpoints_planned_between(*, tenant: Tenant, start: dt.date, end: dt.date) -> list[CheckpointPlanned]:
+    """Runway checkpoints whose planned day (T-minus) fell from `start` to `end`, both included, in day order."""
+    rows = (
+        Checkpoint.objects.filter(tenant=tenant, planned_on__gte=start, planned_on__lte=end)
+        .order_by("planned_on", "pk")
+        .values_list("pk", "renewal__account_id", "renewal_id", "days_before", "planned_on")
+    )
+    return [CheckpointPlanned(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class RenewalDecided:
+    renewal_id: int
+    account_id: int
+    outcome: str
+    closed_on: dt.date
+    arr: Decimal
+    outcome_arr: Decimal | None
+
+
+def renewals_decided_between(*, tenant: Tenant, start: dt.date, end: dt.date, account_ids=None) -> list[RenewalDecided]:
+    """Renewals closed with an outcome from `start` to `end` (both included; of these accounts only, if
+    given), in the order they were closed."""
+    found = Renewal.objects.filter(
+        tenant=tenant, status=RenewalStatus.CLOSED, closed_on__gte=start, closed_on__lte=end
+    ).exclude(outcome="")
+    if account_ids is not None:
+        found = found.filter(account_id__in=list(account_ids))
+    rows = found.order_by("closed_on", "pk").values_list(
+        "pk", "account_id", "outcome", "closed_on", "arr", "outcome_arr"
+    )
+    return [RenewalDecided(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ContractSeen:
+    contract_id: int
+    account_id: int
+    created_at: dt.datetime
+
+
+def contracts_created_between(*, tenant: Tenant, start: dt.datetime, end: dt.datetime) -> list[ContractSeen]:
+    """Contracts recorded from `start` (included) to `end` (excluded), oldest first."""
+    rows = (
+        Contract.objects.filter(tenant=tenant, created_at__gte=start, created_at__lt=end)
+        .order_by("created_at", "pk")
+        .values_list("pk", "account_id", "created_at")
+    )
+    return [ContractSeen(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ForecastChangeSeen:
+    change_id: int
+    account_id: int
+    renewal_id: int
+    from_category: str
+    to_category: str
+    changed_at: dt.datetime
+
+
+def forecast_changes_between(
+    *, tenant: Tenant, start: dt.datetime, end: dt.datetime, to_category: str | None = None
+) -> list[ForecastChangeSeen]:
+    """Forecast changes from `start` (included) to `end` (excluded), to this category only if given."""
+    found = ForecastChange.objects.filter(tenant=tenant, changed_at__gte=start, changed_at__lt=end)
+    if to_category is not None:
+        found = found.filter(to_category=to_category)
+    rows = found.order_by("changed_at", "pk").values_list(
+        "pk", "renewal__account_id", "renewal_id", "from_category", "to_category", "changed_at"
+    )
+    return [ForecastChangeSeen(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class OpportunitySeen:
+    opportunity_id: int
+    account_id: int
+    identified_on: dt.date
+    stage: str
+    value: Decimal
+    closed_on: dt.date | None
+
+    @property
+    def is_won(self) -> bool:
+        return self.stage == OpportunityStage.WON
+
+
+def opportunities_identified_between(
+    *, tenant: Tenant, account_ids, start: dt.date, end: dt.date
+) -> list[OpportunitySeen]:
+    """The expansion opportunities of these accounts identified from `start` to `end` (both included), with
+    their stage and value now."""
+    rows = (
+        ExpansionOpportunity.objects.filter(
+            tenant=tenant, account_id__in=list(account_ids), identified_on__gte=start, identified_on__lte=end
+        )
+        .order_by("identified_on", "pk")
+        .values_list("pk", "account_id", "identified_on", "stage", "value", "closed_on")
+    )
+    return [OpportunitySeen(*row) for row in rows]
