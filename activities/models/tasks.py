@@ -3,6 +3,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from tenancy.models import TenantOwned
@@ -103,6 +104,9 @@ class Task(TenantOwned):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("activities:task", kwargs={"activity_task_id": self.pk})
 
     @property
     def is_closed(self) -> bool:

@@ -1,16 +1,18 @@
 """Reads of tasks: the inbox by when they are due, an account's tasks, a team's load, a personal feed."""
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from core.tenant_time import week_end
-from tenancy.models import Tenant
+from tenancy.models import Membership, Role, Tenant
+from tenancy.permissions import Capability, membership_can
 
 from ..models import Task, TaskStatus
-from ..models.tasks import LIVE
+from ..models.tasks import CLOSED, LIVE
 
 BUCKETS = ("overdue", "today", "this_week", "later")
 BUCKET_LABELS = {"overdue": "Overdue", "today": "Today", "this_week": "This week", "later": "Later"}
@@ -113,7 +115,7 @@ def account_tasks(*, tenant: Tenant, account_id: int, live: bool = True) -> Quer
     return tasks.filter(account_id=account_id).order_by("due_on", "id")
 
 
-def tasks_of_source(*, tenant: Tenant, source: str, source_ids) -> QuerySet[Task]:
+def tasks_of_source(*, tenant: Tenant, source: str, source_ids: Iterable[int]) -> QuerySet[Task]:
     """The tasks objects of one source made (a renewal's checkpoints, a playbook's runs)."""
     return task_list(tenant=tenant).filter(source=source, source_id__in=source_ids)
 
@@ -122,12 +124,52 @@ def feed_tasks(*, tenant: Tenant, owner_id: int, today: dt.date) -> QuerySet[Tas
     """A person's live tasks for their calendar feed: the last 30 days (overdue) to a year ahead."""
     return (
         tasks_live(tenant=tenant)
-        .filter(
-            owner_id=owner_id, work_on__gte=today - dt.timedelta(days=30), work_on__lte=today + dt.timedelta(days=365)
-        )
+        .filter(owner_id=owner_id)
+        .filter(Q(work_on__gte=today - dt.timedelta(days=30), work_on__lte=today + dt.timedelta(days=365)))
         .order_by("work_on", "id")
     )
 
 
 def is_live(status: str) -> bool:
     return status in (TaskStatus.OPEN, TaskStatus.SNOOZED)
+
+
+def recently_closed(*, tenant: Tenant, filters: InboxFilters, since: dt.datetime, limit: int = 10) -> list[Task]:
+    """The inbox's "recently done": closed tasks of the same people, the latest first, to reopen one closed
+    by mistake."""
+    tasks = task_list(tenant=tenant).filter(status__in=CLOSED, closed_at__gte=since)
+    if filters.unassigned:
+        tasks = tasks.filter(owner__isnull=True)
+    elif filters.owner_ids is not None:
+        tasks = tasks.filter(owner_id__in=filters.owner_ids)
+    if filters.account_id:
+        tasks = tasks.filter(account_id=filters.account_id)
+    if filters.source:
+        tasks = tasks.filter(source=filters.source)
+    if filters.priority:
+        tasks = tasks.filter(priority=filters.priority)
+    return list(tasks.order_by("-closed_at", "-id")[:limit])
+
+
+def inbox_accounts(*, tenant: Tenant, filters: InboxFilters) -> list[tuple[int, str]]:
+    """The accounts the inbox's live tasks are about (its account filter's choices): bounded by the tasks,
+    not by the size of the book."""
+    people = InboxFilters(owner_ids=filters.owner_ids, unassigned=filters.unassigned)
+    rows = (
+        inbox_tasks(tenant=tenant, filters=people)
+        .filter(account__isnull=False)
+        .order_by()
+        .values_list("account_id", "account__name")
+        .distinct()
+    )
+    return sorted(rows, key=lambda row: (row[1].lower(), row[0]))
+
+
+def may_edit_task(membership: Membership | None, task: Task) -> bool:
+    """Leaders and admins change any task; a CSM their own, and the unassigned tasks of accounts they own
+    (taking one is how it becomes theirs); viewers none."""
+    if membership_can(membership, Capability.EDIT, task):
+        return True
+    if membership is None or membership.role != Role.CSM or not membership.is_active or task.owner_id is not None:
+        return False
+    return task.account is not None and task.account.owner_id == membership.user_id

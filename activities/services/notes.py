@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import Account
 from tenancy.models import Tenant, User
 
-from ..models import Note, NoteKind
+from ..models import Note, NoteKind, Task
 
 
 def note_log(
@@ -20,7 +20,7 @@ def note_log(
     body: str,
     subject: str = "",
     happened_at: dt.datetime | None = None,
-    task=None,
+    task: Task | None = None,
 ) -> Note:
     if not body.strip():
         raise ValidationError({"body": "Write what happened."})

@@ -121,6 +121,15 @@ def task_update(*, tenant: Tenant, task: Task, **changes) -> Task:
     return task
 
 
+def _locked(tenant: Tenant, task: Task) -> Task:
+    """The task's row, locked until the transaction ends, copied onto the caller's instance: a page or a bulk
+    list may hold a task another request has closed since, and rules must judge the row as it is now."""
+    fresh = Task.objects.select_for_update().get(tenant=tenant, pk=task.pk)
+    for name in ("status", "snoozed_until", "outcome_note", "closed_by_id", "closed_at", "owner_id"):
+        setattr(task, name, getattr(fresh, name))
+    return task
+
+
 def task_close(
     *, tenant: Tenant, task: Task, status: str, by: User | None, note: str = "", log_note: bool = True
 ) -> Task:
@@ -129,7 +138,7 @@ def task_close(
     if status not in CLOSED:
         raise ValidationError({"status": f"A task is closed as done, skipped or cancelled, not {status!r}."})
     with transaction.atomic():
-        task = Task.objects.select_for_update().get(tenant=tenant, pk=task.pk)
+        task = _locked(tenant, task)
         if task.is_closed:
             # Closing twice (a double click, a retried request) keeps the first close.
             return task
@@ -139,10 +148,11 @@ def task_close(
         task.closed_at = timezone.now()
         task.snoozed_until = None
         task.save(update_fields=["status", "outcome_note", "closed_by", "closed_at", "snoozed_until"])
-        if log_note and task.outcome_note and task.account_id and status == TaskStatus.DONE:
+        account = task.account if task.account_id else None
+        if log_note and task.outcome_note and account is not None and status == TaskStatus.DONE:
             note_log(
                 tenant=tenant,
-                account=task.account,
+                account=account,
                 author=by,
                 kind=NOTE_KIND_OF_TASK.get(TaskKind(task.kind), NoteKind.NOTE),
                 subject=task.title,
@@ -155,17 +165,20 @@ def task_close(
 
 def task_snooze(*, tenant: Tenant, task: Task, until: dt.date) -> Task:
     """Put a task away until a day; it is work again on that day."""
-    if task.is_closed:
-        raise ValidationError({"status": "A closed task cannot be snoozed; reopen it first."})
     if until <= tenant_time.today(tenant):
         raise ValidationError({"until": "Snooze until a day after today."})
-    task.status = TaskStatus.SNOOZED
-    task.snoozed_until = until
-    task.save(update_fields=["status", "snoozed_until"])
+    with transaction.atomic():
+        task = _locked(tenant, task)
+        if task.is_closed:
+            raise ValidationError({"status": "A closed task cannot be snoozed; reopen it first."})
+        task.status = TaskStatus.SNOOZED
+        task.snoozed_until = until
+        task.save(update_fields=["status", "snoozed_until"])
     return task
 
 
 def task_reopen(*, tenant: Tenant, task: Task) -> Task:
+    """A closed task (closed by mistake) or a snoozed one is open work again; what was noted stays."""
     task.status = TaskStatus.OPEN
     task.snoozed_until = None
     task.closed_by = None
@@ -175,6 +188,7 @@ def task_reopen(*, tenant: Tenant, task: Task) -> Task:
 
 
 def task_reassign(*, tenant: Tenant, task: Task, owner: User | None) -> Task:
+    """Who does the task; whether the person asking may give it away is the caller's rule (may_assign_to)."""
     task.owner = owner
     task.save(update_fields=["owner"])
     return task
