@@ -51,11 +51,16 @@ class Playbook(TenantOwned):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Removed by an admin: off for good and out of the lists, kept because its runs are history.
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "name"], name="playbook_unique_name"),
+            # An archived playbook's name is free for a new one.
+            models.UniqueConstraint(
+                fields=["tenant", "name"], condition=Q(archived_at__isnull=True), name="playbook_unique_name"
+            ),
             models.UniqueConstraint(
                 fields=["tenant", "default_key"], condition=~Q(default_key=""), name="playbook_default_once"
             ),
