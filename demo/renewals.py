@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Q
 from django.utils import timezone
 from django_scopes import scope
 
 from accounts.models import Account, AccountStatus, Segment, TierChange, TierChangeReason
+from activities.models import Task
+from activities.models.tasks import LIVE
 from core import tenant_time
 from demo.renewals_history import CHURNED, Facts, History, anniversary_start, plan_account
 from demo.renewals_pipeline import seed_overrides, seed_pipeline
@@ -264,8 +265,8 @@ def _work_runway(replay: Replay, renewal: Renewal, *, until: dt.date, by: User |
     """The checkpoints due before `until`: mostly done, some skipped with a note; on an open renewal a
     few are left open (overdue). A closed renewal's runway was worked to the end."""
     rng = replay.rng
-    checkpoints = Checkpoint.objects.filter(tenant=replay.tenant, renewal=renewal).order_by("position")
-    for checkpoint in checkpoints:
+    checkpoints = Checkpoint.objects.filter(tenant=replay.tenant, renewal=renewal).select_related("task")
+    for checkpoint in checkpoints.order_by("position"):
         if not closing and checkpoint.due_on >= until:
             break
         checkpoint.renewal = renewal
@@ -284,10 +285,14 @@ def _work_runway(replay: Replay, renewal: Renewal, *, until: dt.date, by: User |
 
 def _backdate(replay: Replay) -> None:
     """What was done in the past carries its day: checkpoints, contracts, renewals and their first forecast."""
-    checkpoints = list(Checkpoint.objects.filter(tenant=replay.tenant, pk__in=list(replay.completed)))
-    for checkpoint in checkpoints:
-        checkpoint.completed_at = replay.at(replay.completed[checkpoint.pk], 15)
-    Checkpoint.objects.bulk_update(checkpoints, ["completed_at"], batch_size=500)
+    # A checkpoint's completion is its task's close.
+    tasks = []
+    for checkpoint in Checkpoint.objects.filter(tenant=replay.tenant, pk__in=list(replay.completed)).select_related(
+        "task"
+    ):
+        checkpoint.task.closed_at = replay.at(replay.completed[checkpoint.pk], 15)
+        tasks.append(checkpoint.task)
+    Task.objects.bulk_update(tasks, ["closed_at"], batch_size=500)
     contracts = list(Contract.objects.filter(tenant=replay.tenant, pk__in=list(replay.known)))
     for contract in contracts:
         contract.created_at = replay.at(replay.known[contract.pk], 9)
@@ -335,9 +340,9 @@ def _counts(tenant: Tenant) -> dict[str, int]:
         "churned": renewals.filter(outcome="churned").count(),
         "late_starts": renewals.filter(is_late_start=True, status=RenewalStatus.OPEN).count(),
         "overdue_checkpoints": Checkpoint.objects.filter(
-            Q(due_on__lt=tenant_time.today(tenant)),
             tenant=tenant,
-            status=CheckpointStatus.OPEN,
+            task__due_on__lt=tenant_time.today(tenant),
+            task__status__in=LIVE,
             renewal__status=RenewalStatus.OPEN,
         ).count(),
         "opportunities": ExpansionOpportunity.objects.filter(tenant=tenant).count(),

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
 
+from activities.models.tasks import CLOSED
 from tenancy.models import Tenant
 
 from .models import (
     Checkpoint,
-    CheckpointStatus,
     Contract,
     ExpansionOpportunity,
     Forecast,
@@ -117,7 +117,7 @@ def renewals_in_runway(
     # Counted in the same query: a board of many renewals costs one read.
     rows = (
         renewals.annotate(
-            done=Count("checkpoints", filter=~Q(checkpoints__status=CheckpointStatus.OPEN)),
+            done=Count("checkpoints", filter=Q(checkpoints__task__status__in=CLOSED)),
             total=Count("checkpoints"),
         )
         .select_related("account", "owner")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:renewal_id>/outcome/", renewals.renewal_outcome, name="renewal_outcome"),
     path("<int:renewal_id>/review/", renewals.renewal_review, name="renewal_review"),
     path("<int:renewal_id>/assign/", renewals.renewal_assign, name="renewal_assign"),
+    path("checkpoints/<int:checkpoint_id>/", tasks.checkpoint_detail, name="checkpoint"),
     path("checkpoints/<int:checkpoint_id>/complete/", tasks.checkpoint_complete, name="checkpoint_complete"),
     path("tasks/", tasks.task_list, name="tasks"),
     # Settings.

@@ -196,13 +196,13 @@ def _assert_demo_renewals(acme):
     assert contracts.filter(amendments__kind="seats_added").exists()
     assert contracts.filter(amendments__kind="downgrade").exists()
     # Runways: past checkpoints mostly done, some skipped with a note, a few overdue; a late start, compressed.
-    past_due = Checkpoint.objects.filter(tenant=acme, renewal__status="open", due_on__lt=today)
-    assert past_due.filter(status="done").count() > past_due.filter(status="open").count() > 0
-    assert past_due.filter(status="skipped").exclude(note="").exists()
+    past_due = Checkpoint.objects.filter(tenant=acme, renewal__status="open", task__due_on__lt=today)
+    assert past_due.filter(task__status="done").count() > past_due.filter(task__status="open").count() > 0
+    assert past_due.filter(task__status="skipped").exclude(task__outcome_note="").exists()
     late = open_renewals.filter(is_late_start=True).first()
     assert late is not None and (late.due_on - late.runway_started_on).days == 45
-    assert any(checkpoint.is_compressed for checkpoint in late.checkpoints.all())
-    assert not late.checkpoints.filter(due_on__lt=late.runway_started_on).exists()
+    assert any(checkpoint.is_compressed for checkpoint in late.checkpoints.select_related("task"))
+    assert not late.checkpoints.filter(task__due_on__lt=late.runway_started_on).exists()
     # Forecasts: every open renewal suggested; overrides with reasons, one flagged inside T-60, one acknowledged.
     assert not open_renewals.filter(suggested_at__isnull=True).exists()
     assert set(open_renewals.values_list("forecast", flat=True)) == {"commit", "best_case", "at_risk"}

@@ -6,7 +6,7 @@ admins change any; acknowledging a flagged renewal is for leaders and admins. Ev
 renewals.services, under the same rules as the pages.
 """
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
@@ -19,8 +19,9 @@ from core.api import TenantFilterSet, TenantViewSetMixin, validated
 from tenancy.parsing import parse_id
 from tenancy.permissions import Capability, RolePermission, may_assign_to, require
 
-from .. import services
+from .. import selectors, services
 from ..models import Checkpoint, CheckpointStatus, Forecast, ForecastChange, Renewal, RenewalStatus
+from ..models.renewals import CHECKPOINT_STATUS_OF_TASK
 from .serializers import (
     AcknowledgeSerializer,
     CheckpointCompleteSerializer,
@@ -89,9 +90,7 @@ class RenewalViewSet(
     search_fields = ["account__name", "contract__reference"]
 
     def tenant_queryset(self, tenant) -> QuerySet[Renewal]:
-        open_checkpoints = Checkpoint.objects.filter(tenant=tenant, status=CheckpointStatus.OPEN).order_by(
-            "due_on", "position", "id"
-        )
+        open_checkpoints = selectors.checkpoints_open(tenant=tenant).select_related("task")
         found = (
             Renewal.objects.filter(tenant=tenant)
             .select_related("account", "outcome_reason")
@@ -99,7 +98,9 @@ class RenewalViewSet(
             .order_by("due_on", "id")
         )
         if self.action != "list":
-            found = found.prefetch_related(Prefetch("checkpoints", queryset=Checkpoint.objects.filter(tenant=tenant)))
+            found = found.prefetch_related(
+                Prefetch("checkpoints", queryset=Checkpoint.objects.filter(tenant=tenant).select_related("task"))
+            )
         return found
 
     def _detail(self, renewal: Renewal, code: int = status.HTTP_200_OK) -> Response:
@@ -182,15 +183,22 @@ class CheckpointFilter(TenantFilterSet):
     renewal = filters.NumberFilter(field_name="renewal_id", help_text="A renewal id.")
     account = filters.NumberFilter(field_name="renewal__account_id", help_text="An account id.")
     owner = filters.CharFilter(method="filter_owner", help_text="'me' (the caller) or the owner's user id.")
-    status = filters.ChoiceFilter(choices=CheckpointStatus.choices)
-    due_before = filters.DateFilter(field_name="due_on", lookup_expr="lte", help_text="Due on or before this day.")
+    status = filters.ChoiceFilter(choices=CheckpointStatus.choices, method="filter_status")
+    due_before = filters.DateFilter(
+        field_name="task__due_on", lookup_expr="lte", help_text="Due on or before this day."
+    )
 
     class Meta:
         model = Checkpoint
         fields = ["renewal", "account", "owner", "status", "due_before"]
 
     def filter_owner(self, queryset, name, value):
-        return filter_owner(self, queryset, "owner_id", value)
+        return filter_owner(self, queryset, "task__owner_id", value)
+
+    def filter_status(self, queryset, name, value):
+        # The checkpoint's status is its task's, as the runway tells it (CHECKPOINT_STATUS_OF_TASK).
+        statuses = [task for task, checkpoint in CHECKPOINT_STATUS_OF_TASK.items() if checkpoint == value]
+        return queryset.filter(task__status__in=statuses)
 
 
 class CheckpointViewSet(
@@ -209,7 +217,13 @@ class CheckpointViewSet(
     search_fields = ["title", "renewal__account__name"]
 
     def tenant_queryset(self, tenant) -> QuerySet[Checkpoint]:
-        return Checkpoint.objects.filter(tenant=tenant).select_related("renewal").order_by("due_on", "position", "id")
+        # `due_on` is the task's, an alias so `ordering=due_on` still works.
+        return (
+            Checkpoint.objects.filter(tenant=tenant)
+            .select_related("renewal", "task")
+            .alias(due_on=F("task__due_on"))
+            .order_by("due_on", "position", "id")
+        )
 
     @extend_schema(request=CheckpointCompleteSerializer, responses=CheckpointSerializer)
     @action(detail=True, methods=["post"])

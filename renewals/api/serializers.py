@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from accounts import selectors as account_selectors
 from accounts.models import Account, Segment
+from activities.models.tasks import LIVE
 from core.api import NamedChoiceField, TenantPrimaryKeyRelatedField
 from tenancy.models import Tenant, User
 
@@ -64,7 +65,16 @@ def tenant_opportunities(tenant: Tenant) -> QuerySet[ExpansionOpportunity]:
 
 class CheckpointSerializer(serializers.ModelSerializer):
     account = serializers.IntegerField(source="renewal.account_id", read_only=True)
+    # What the checkpoint's task says (activities.Task), under the names the API has always had.
+    due_on = serializers.DateField(read_only=True, help_text="The task's day: the planned date, or a compressed one.")
+    owner = serializers.IntegerField(source="owner_id", read_only=True, allow_null=True)
     status = NamedChoiceField(choices=CheckpointStatus.choices, enum_name="CheckpointStatusEnum", read_only=True)
+    note = serializers.CharField(read_only=True)
+    completed_by = serializers.IntegerField(source="completed_by_id", read_only=True, allow_null=True)
+    completed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    task = serializers.IntegerField(
+        source="task_id", read_only=True, allow_null=True, help_text="Its task in the inbox."
+    )
     is_compressed = serializers.BooleanField(
         read_only=True, help_text="Due earlier than planned: the runway started late and was compressed."
     )
@@ -89,6 +99,7 @@ class CheckpointSerializer(serializers.ModelSerializer):
             "note",
             "completed_by",
             "completed_at",
+            "task",
         ]
         read_only_fields = fields
 
@@ -187,7 +198,11 @@ class RenewalSerializer(serializers.ModelSerializer):
         # The viewset prefetches the open checkpoints in due order; without it, one query for this renewal.
         open_ones = getattr(renewal, "open_checkpoints", None)
         if open_ones is None:
-            open_ones = list(renewal.checkpoints.filter(status=CheckpointStatus.OPEN).order_by("due_on", "position"))
+            open_ones = list(
+                renewal.checkpoints.filter(task__status__in=LIVE)
+                .select_related("task")
+                .order_by("task__due_on", "position")
+            )
         if not open_ones:
             return None
         first = open_ones[0]

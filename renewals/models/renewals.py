@@ -1,4 +1,4 @@
-"""Renewals: each contract end, with its runway of checkpoints (the owner's tasks), a forecast category
+"""Renewals: each contract end, with its runway of checkpoints (each with the owner's task), a forecast category
 (suggested from the data, overridable with a reason, every change kept) and, at the end, an outcome."""
 
 import datetime as dt
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Segment
 from accounts.models.tiers import MONEY
+from activities.models import TaskStatus
 from tenancy.models import TenantOwned
 
 # The longest runway a segment may have (two years).
@@ -154,8 +155,21 @@ class CheckpointStatus(models.TextChoices):
     SKIPPED = "skipped", "Skipped"
 
 
+# What a checkpoint's task says, as the runway tells it: a snoozed task is still open work, a cancelled one
+# (its renewal closed) was skipped.
+CHECKPOINT_STATUS_OF_TASK = {
+    TaskStatus.OPEN: CheckpointStatus.OPEN,
+    TaskStatus.SNOOZED: CheckpointStatus.OPEN,
+    TaskStatus.DONE: CheckpointStatus.DONE,
+    TaskStatus.SKIPPED: CheckpointStatus.SKIPPED,
+    TaskStatus.CANCELLED: CheckpointStatus.SKIPPED,
+}
+
+
 class Checkpoint(TenantOwned):
-    """One step of a renewal's runway, and the owner's task on its date (until playbooks own tasks)."""
+    """One step of a renewal's runway. The work it asks for (owner, due day, status, note) is its Task in
+    activities (source renewal_checkpoint), so the inbox lists it beside every other task; the properties
+    below read the task, which the selectors load with the checkpoint."""
 
     renewal = models.ForeignKey(Renewal, on_delete=models.CASCADE, related_name="checkpoints")
     days_before = models.PositiveSmallIntegerField(help_text="Where the runway puts it: T-minus this many days.")
@@ -163,26 +177,56 @@ class Checkpoint(TenantOwned):
     description = models.CharField(max_length=500, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     planned_on = models.DateField(help_text="The date the runway asks for (T-minus days_before).")
-    due_on = models.DateField(help_text="The task's date: the planned date, or a compressed one after a late start.")
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="renewal_checkpoints"
+    task = models.OneToOneField(
+        "activities.Task",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The owner's task: due on the planned date, or a compressed one after a late start.",
     )
-    status = models.CharField(max_length=8, choices=CheckpointStatus.choices, default=CheckpointStatus.OPEN)
-    note = models.CharField(max_length=500, blank=True)
-    completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["due_on", "position", "id"]
+        ordering = ["position", "id"]
         indexes = [
             models.Index(fields=["tenant", "renewal", "position"], name="checkpoint_renewal"),
-            models.Index(fields=["tenant", "owner", "status", "due_on"], name="checkpoint_owner_due"),
         ]
 
     def __str__(self) -> str:
         return f"T-{self.days_before} {self.title}"
+
+    @property
+    def due_on(self) -> dt.date:
+        return self.task.due_on if self.task else self.planned_on
+
+    @property
+    def owner(self):
+        return self.task.owner if self.task else None
+
+    @property
+    def owner_id(self) -> int | None:
+        return self.task.owner_id if self.task else None
+
+    @property
+    def status(self) -> str:
+        # A checkpoint whose task was deleted is nobody's work any more.
+        return CHECKPOINT_STATUS_OF_TASK[TaskStatus(self.task.status)] if self.task else CheckpointStatus.SKIPPED
+
+    @property
+    def note(self) -> str:
+        return self.task.outcome_note if self.task else ""
+
+    @property
+    def completed_by(self):
+        return self.task.closed_by if self.task else None
+
+    @property
+    def completed_by_id(self) -> int | None:
+        return self.task.closed_by_id if self.task else None
+
+    @property
+    def completed_at(self) -> dt.datetime | None:
+        return self.task.closed_at if self.task else None
 
     @property
     def is_compressed(self) -> bool:

@@ -39,6 +39,7 @@ from .pipeline import (
 from .renewals import (
     Schedule,
     checkpoint_schedule,
+    checkpoints_open,
     late_start_sentence,
     renewal_checkpoints,
     renewal_forecast_changes,
@@ -65,6 +66,7 @@ __all__ = [
     "checkpoint_get",
     "checkpoint_schedule",
     "checkpoint_tasks",
+    "checkpoints_open",
     "contract_accounts",
     "contract_amendments",
     "contract_get",

@@ -21,8 +21,9 @@ from health.peers import (
 )
 from tenancy.models import Tenant, User
 
-from ..models import Checkpoint, CheckpointStatus, Forecast, Outcome, Renewal, RenewalStatus
+from ..models import Checkpoint, Forecast, Outcome, Renewal, RenewalStatus
 from ..reporting.periods import next_quarter, quarter_start
+from .renewals import checkpoints_open
 
 ZERO = Decimal(0)
 
@@ -288,9 +289,7 @@ def forecast_facts(*, tenant: Tenant, renewals: list[Renewal]) -> dict[int, Fact
     latest = accounts_latest_scores(tenant=tenant, account_ids=account_ids, fields=("day", "score", "delta_30"))
     signals = accounts_open_signals(tenant=tenant, account_ids=account_ids)
     checkpoints: dict[int, list[Checkpoint]] = defaultdict(list)
-    for checkpoint in Checkpoint.objects.filter(
-        tenant=tenant, renewal_id__in=renewal_ids, status=CheckpointStatus.OPEN
-    ):
+    for checkpoint in checkpoints_open(tenant=tenant).filter(renewal_id__in=renewal_ids).select_related("task"):
         checkpoints[checkpoint.renewal_id].append(checkpoint)
     facts = {}
     for row in rows:

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from django.db.models import F, OuterRef, QuerySet, Subquery
 
 from accounts.models import Segment
+from activities.models.tasks import LIVE
 from core.text import plural
 from tenancy.models import Tenant, User
 
-from ..models import Checkpoint, CheckpointStatus, ForecastChange, Renewal, RenewalStatus
+from ..models import Checkpoint, ForecastChange, Renewal, RenewalStatus
 
 # Sorts of the renewals list; health without a score sorts last either way.
 RENEWAL_SORTS = {
@@ -24,10 +25,16 @@ RENEWAL_SORTS = {
 ON_SCHEDULE, OVERDUE, COMPRESSED = "on_schedule", "overdue", "compressed"
 
 
+def checkpoints_open(*, tenant: Tenant) -> QuerySet[Checkpoint]:
+    """Checkpoints whose task is still work (open or snoozed), by their task's due day; `due_on` is an
+    alias of it for filters and ordering."""
+    # An alias, not an annotation: it is never set on the rows, where `due_on` is the property.
+    live = Checkpoint.objects.filter(tenant=tenant, task__status__in=LIVE)
+    return live.alias(due_on=F("task__due_on")).order_by("due_on", "position", "id")  # type: ignore[no-redef]
+
+
 def _next_checkpoint(tenant: Tenant) -> QuerySet[Checkpoint]:
-    return Checkpoint.objects.filter(tenant=tenant, renewal=OuterRef("pk"), status=CheckpointStatus.OPEN).order_by(
-        "due_on", "position", "id"
-    )
+    return checkpoints_open(tenant=tenant).filter(renewal=OuterRef("pk"))
 
 
 def renewal_list(*, tenant: Tenant) -> QuerySet[Renewal]:
@@ -39,7 +46,7 @@ def renewal_list(*, tenant: Tenant) -> QuerySet[Renewal]:
         .annotate(
             next_checkpoint_id=Subquery(upcoming.values("id")[:1]),
             next_checkpoint_title=Subquery(upcoming.values("title")[:1]),
-            next_checkpoint_due_on=Subquery(upcoming.values("due_on")[:1]),
+            next_checkpoint_due_on=Subquery(upcoming.values("task__due_on")[:1]),
             next_checkpoint_planned_on=Subquery(upcoming.values("planned_on")[:1]),
         )
     )
@@ -132,8 +139,8 @@ def renewal_checkpoints(*, tenant: Tenant, renewal: Renewal) -> list[Checkpoint]
     """The runway in order, each with its renewal (already loaded) so rows need no more queries."""
     found = list(
         Checkpoint.objects.filter(tenant=tenant, renewal=renewal)
-        .select_related("owner", "completed_by")
-        .order_by("due_on", "position", "id")
+        .select_related("task", "task__owner", "task__closed_by")
+        .order_by("task__due_on", "position", "id")
     )
     for checkpoint in found:
         checkpoint.renewal = renewal

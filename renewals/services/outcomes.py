@@ -9,12 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.services import account_deactivate
+from activities.models import TaskSource
+from activities.services.tasks import tasks_cancel_for_source
 from core import tenant_time, text
 from tenancy.models import Tenant, User
 
 from ..models import (
     Checkpoint,
-    CheckpointStatus,
     Contract,
     ContractStatus,
     Lever,
@@ -144,8 +145,10 @@ def renewal_close(
     renewal.needs_review = False
     renewal.save()
     # The runway is over: what was not done is no longer anyone's task.
-    Checkpoint.objects.filter(tenant=renewal.tenant, renewal=renewal, status=CheckpointStatus.OPEN).update(
-        status=CheckpointStatus.SKIPPED,
+    tasks_cancel_for_source(
+        tenant=renewal.tenant,
+        source=TaskSource.RENEWAL_CHECKPOINT,
+        source_ids=Checkpoint.objects.filter(tenant=renewal.tenant, renewal=renewal).values_list("pk", flat=True),
         note=f"Not needed: the renewal closed ({Outcome(outcome).label.lower()}) on {text.day(closed_on)}.",
     )
     account_arr_sync(account=renewal.account, by=by)

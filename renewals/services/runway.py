@@ -1,16 +1,19 @@
-"""The renewal runway: a renewal opens the day its contract is known, with the segment's checkpoints as
-the owner's tasks. A runway that starts late is compressed into the days left, never planned in the past."""
+"""The renewal runway: a renewal opens the day its contract is known, with the segment's checkpoints, each
+with the owner's task (activities.Task, source renewal_checkpoint). A runway that starts late is compressed
+into the days left, never planned in the past: the compressed day is the task's due day."""
 
 import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.selectors import assignable_owners
+from activities.models import Task, TaskSource, TaskStatus
+from activities.models.tasks import LIVE
+from activities.services.tasks import TaskDraft, task_close, task_reopen, tasks_create
 from core import tenant_time
-from tenancy.models import User
+from tenancy.models import Tenant, User
 
 from ..models import Checkpoint, CheckpointStatus, Contract, Renewal, RunwayStep
 from ..signals import announce_renewal_opened
@@ -82,7 +85,7 @@ def renewal_open(*, contract: Contract, today: dt.date, by: User | None = None) 
         runway_days=plan.runway_days,
         is_late_start=plan.is_late_start,
     )
-    Checkpoint.objects.bulk_create(
+    checkpoints = Checkpoint.objects.bulk_create(
         [
             Checkpoint(
                 tenant=contract.tenant,
@@ -92,36 +95,74 @@ def renewal_open(*, contract: Contract, today: dt.date, by: User | None = None) 
                 description=planned.description,
                 position=position,
                 planned_on=planned.planned_on,
-                due_on=planned.due_on,
-                owner_id=account.owner_id,
             )
             for position, planned in enumerate(plan.checkpoints, start=1)
         ]
     )
+    tasks = tasks_create(
+        tenant=contract.tenant,
+        drafts=[
+            TaskDraft(
+                title=checkpoint.title,
+                details=checkpoint.description,
+                due_on=planned.due_on,
+                owner_id=account.owner_id,
+                account_id=account.pk,
+                source=TaskSource.RENEWAL_CHECKPOINT,
+                source_id=checkpoint.pk,
+                source_key=checkpoint_task_key(checkpoint.pk),
+                created_by_id=by.pk if by else None,
+            )
+            for checkpoint, planned in zip(checkpoints, plan.checkpoints, strict=True)
+        ],
+    )
+    for checkpoint, task in zip(checkpoints, tasks, strict=True):
+        checkpoint.task = task
+    Checkpoint.objects.bulk_update(checkpoints, ["task"])
     announce_renewal_opened(renewal)
     return renewal_refresh_forecast(renewal=renewal, today=today)
+
+
+def checkpoint_task_key(checkpoint_id: int) -> str:
+    """The one task of a checkpoint (activities' unique source key)."""
+    return f"{TaskSource.RENEWAL_CHECKPOINT}:{checkpoint_id}"
+
+
+TASK_STATUS_OF_CHECKPOINT: dict[str, str] = {
+    CheckpointStatus.DONE: TaskStatus.DONE,
+    CheckpointStatus.SKIPPED: TaskStatus.SKIPPED,
+}
 
 
 def checkpoint_complete(
     *, checkpoint: Checkpoint, by: User | None, status: str = CheckpointStatus.DONE, note: str = ""
 ) -> Checkpoint:
-    """Done or skipped (a skip says why), or back to open; the forecast sees the runway's progress."""
+    """Done or skipped (a skip says why), or back to open: its task is closed or reopened; the forecast sees
+    the runway's progress."""
     note = (note or "").strip()
     if status not in CheckpointStatus.values:
         raise ValidationError({"status": f"Unknown status {status!r}: done, skipped or open."})
     if status == CheckpointStatus.SKIPPED and not note:
         raise ValidationError({"note": f"Say why “{checkpoint.title}” is skipped."})
-    checkpoint.status = status
-    checkpoint.note = note
+    if checkpoint.task is None:
+        raise ValidationError(f"“{checkpoint.title}” has no task any more: there is nothing to complete.")
+    tenant = checkpoint.tenant
     if status == CheckpointStatus.OPEN:
-        checkpoint.completed_by, checkpoint.completed_at = None, None
+        checkpoint.task = task_reopen(tenant=tenant, task=checkpoint.task)
     else:
-        checkpoint.completed_by, checkpoint.completed_at = by, timezone.now()
-    checkpoint.save(update_fields=["status", "note", "completed_by", "completed_at"])
+        checkpoint.task = task_close(
+            tenant=tenant, task=checkpoint.task, status=TASK_STATUS_OF_CHECKPOINT[status], by=by, note=note
+        )
     renewal = checkpoint.renewal
     if renewal.is_open:
         renewal_refresh_forecast(renewal=renewal, today=tenant_time.today(renewal.tenant))
     return checkpoint
+
+
+def checkpoint_tasks_reassign(*, tenant: Tenant, renewal: Renewal, owner: User | None) -> int:
+    """The renewal's live checkpoint tasks go to `owner` (done ones keep who did them)."""
+    task_ids = Checkpoint.objects.filter(tenant=tenant, renewal=renewal).values("task_id")
+    return Task.objects.filter(tenant=tenant, pk__in=task_ids, status__in=LIVE).update(owner=owner)
 
 
 @transaction.atomic
@@ -131,5 +172,5 @@ def renewal_assign(*, renewal: Renewal, owner: User | None, by: User | None) -> 
         raise ValidationError({"owner": f"{owner} is not a CSM, leader or admin of {renewal.tenant.name}."})
     renewal.owner = owner
     renewal.save(update_fields=["owner"])
-    Checkpoint.objects.filter(tenant=renewal.tenant, renewal=renewal, status=CheckpointStatus.OPEN).update(owner=owner)
+    checkpoint_tasks_reassign(tenant=renewal.tenant, renewal=renewal, owner=owner)
     return renewal

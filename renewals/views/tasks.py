@@ -1,5 +1,6 @@
 """The owners' checkpoint tasks (overdue, due this week, later), and marking a checkpoint done or skipped,
-from the task list, a renewal's runway or the account card (htmx swaps the row in place)."""
+from the task list, a renewal's runway or the account card (htmx swaps the row in place). Each checkpoint's
+to-do is its activities.Task: these pages read it through the checkpoint, and closing one closes the task."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -89,6 +90,14 @@ def _row(request: HttpRequest, checkpoint: Checkpoint, layout: str, error: str =
             "today": today,
         },
     )
+
+
+@require_GET
+@member_required()
+def checkpoint_detail(request: HttpRequest, checkpoint_id: int) -> HttpResponse:
+    """Where a checkpoint's task links (the inbox): its place on its renewal's runway."""
+    checkpoint = get_or_404(selectors.checkpoint_get, tenant=request.tenant, checkpoint_id=checkpoint_id)
+    return redirect(f"{checkpoint.renewal.get_absolute_url()}#checkpoint-{checkpoint.pk}")
 
 
 @require_POST

@@ -82,7 +82,11 @@ def reload_contract(tenant, contract: Contract) -> Contract:
 
 def checkpoints_of(tenant, renewal: Renewal) -> list[Checkpoint]:
     with scope(tenant=tenant):
-        return list(Checkpoint.objects.filter(tenant=tenant, renewal=renewal).order_by("position"))
+        return list(
+            Checkpoint.objects.filter(tenant=tenant, renewal=renewal)
+            .select_related("task", "task__owner", "task__closed_by")
+            .order_by("position")
+        )
 
 
 def reason_for(tenant, applies_to) -> OutcomeReason:

@@ -21,10 +21,10 @@ from health.services import score_writes as writing
 from health.services.detection import Wanted, signals_sync
 from health.services.scores import health_model_current
 from renewals import services
-from renewals.models import Checkpoint, Contract, Forecast, ForecastChange, RenewalStatus
+from renewals.models import Contract, Forecast, ForecastChange, RenewalStatus
 from renewals.services.forecast import renewals_refresh_forecast
 
-from .builders import contract_for, make_account, reload_renewal, renewal_of, today_of
+from .builders import checkpoints_of, contract_for, make_account, reload_renewal, renewal_of, today_of
 
 pytestmark = pytest.mark.django_db
 
@@ -193,7 +193,7 @@ def test_overdue_checkpoints_step_down_until_done(tenant_a, acme, bob):
     renewal = refreshed(tenant_a, late)
     today = today_of(tenant_a)
     with scope(tenant=tenant_a):
-        overdue = [c for c in Checkpoint.objects.filter(tenant=tenant_a, renewal=renewal) if c.is_overdue(today)]
+        overdue = [c for c in checkpoints_of(tenant_a, renewal) if c.is_overdue(today)]
     assert [c.days_before for c in overdue] == [120, 90, 60]
     listed = ", ".join(f"{c.title} (due {day(c.due_on)})" for c in overdue)
     assert renewal.suggested_forecast == BEST_CASE
