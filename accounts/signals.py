@@ -5,12 +5,19 @@ change that was rolled back and a worker killed after the commit loses nothing.
 
 from dataclasses import asdict, dataclass
 
+from django.utils import timezone
+
 from core.events import Event, announce
 
 # account_ids=[...]: accounts created by hand, through the API or by an import.
 accounts_created = Event("accounts.accounts_created", "account_ids")
 # changes=[ContactChange as a dict, ...]: contacts whose roles or active flag changed (contact_changes reads them).
 contacts_changed = Event("accounts.contacts_changed", "changes")
+# changes=[{change_id, account_id, from_tier_id, to_tier_id, reason}]: accounts whose service tier moved (the ACV rule,
+# an override, its end), one announcement per move or per reassignment batch.
+tier_changed = Event("accounts.tier_changed", "changes")
+# An account's custom fields changed: which keys (the values are on the account), and when (ISO 8601).
+custom_fields_changed = Event("accounts.custom_fields_changed", "account_id", "fields", "at")
 
 
 @dataclass(frozen=True)
@@ -58,3 +65,31 @@ def announce_accounts_created(tenant, account_ids: list[int]) -> None:
 def announce_contacts_changed(tenant, changes: list[ContactChange]) -> None:
     if changes:
         announce(contacts_changed, tenant=tenant, changes=[asdict(c) for c in changes])
+
+
+def announce_tier_changed(tenant, changes: list) -> None:
+    """The TierChange rows just recorded (saved or about to be, in this transaction)."""
+    moved = [
+        {
+            "change_id": c.pk,
+            "account_id": c.account_id,
+            "from_tier_id": c.from_tier_id,
+            "to_tier_id": c.to_tier_id,
+            "reason": c.reason,
+        }
+        for c in changes
+        if c.from_tier_id != c.to_tier_id
+    ]
+    if moved:
+        announce(tier_changed, tenant=tenant, changes=moved)
+
+
+def announce_custom_fields_changed(tenant, account_id: int, fields: list[str]) -> None:
+    if fields:
+        announce(
+            custom_fields_changed,
+            tenant=tenant,
+            account_id=account_id,
+            fields=sorted(fields),
+            at=timezone.now().isoformat(),
+        )

@@ -19,6 +19,8 @@ track_transitioned = Event(
 )
 # A track was flagged for review (stalled, champion lost, health red).
 track_flagged = Event("journeys.track_flagged", "track_flag_id", "track_id", "account_id", "kind")
+# A success-plan milestone was marked done (on `done_on`, ISO 8601).
+milestone_met = Event("journeys.milestone_met", "milestone_id", "account_id", "title", "done_on")
 
 
 def announce_transition(transition) -> None:
@@ -45,4 +47,15 @@ def announce_flag(flag) -> None:
         track_id=flag.track_id,
         account_id=flag.track.account_id,
         kind=flag.kind,
+    )
+
+
+def announce_milestone_met(milestone) -> None:
+    announce(
+        milestone_met,
+        tenant=milestone.tenant,
+        milestone_id=milestone.pk,
+        account_id=milestone.account_id,
+        title=milestone.title,
+        done_on=milestone.done_on.isoformat(),
     )

@@ -148,6 +148,7 @@ def renewals_in_runway(
 # The forecast categories a playbook may set (playbooks.catalogue).
 FORECASTS = tuple(Forecast.choices)
 
+
 # What a playbook's preview replays and its effectiveness measures (playbooks.services.preview,
 # playbooks.selectors.effectiveness): the stored history in a window, one query each.
 
@@ -262,3 +263,46 @@ def opportunities_identified_between(
         .values_list("pk", "account_id", "identified_on", "stage", "value", "closed_on")
     )
     return [OpportunitySeen(*row) for row in rows]
+
+
+def renewal_forecast_for_playbook(
+    *, tenant: Tenant, account_id: int, category: str, reason: str, playbook_id: int
+) -> int | None:
+    """A playbook's "set the forecast": the account's next open renewal gets `category` as an override with
+    `reason`, and the forecast_changed news names the playbook as its origin (so it does not fire itself).
+    The renewal's id, or None when the account has no open renewal."""
+    from .services.forecast import renewal_set_forecast
+
+    renewal = (
+        Renewal.objects.filter(tenant=tenant, account_id=account_id, status=RenewalStatus.OPEN)
+        .select_related("tenant")
+        .order_by("due_on", "id")
+        .first()
+    )
+    if renewal is None:
+        return None
+    if renewal.is_override and renewal.forecast == category:
+        # Already where the playbook wants it: a second run changes nothing and announces nothing.
+        return renewal.pk
+    renewal_set_forecast(
+        renewal=renewal, category=category, by=None, reason=reason[:300], origin_playbook_id=playbook_id
+    )
+    return renewal.pk
+
+
+def opportunity_open_for_playbook(*, tenant: Tenant, account, title: str, amount, note: str = "") -> int:
+    """A playbook's "open an expansion opportunity" (source: a playbook), owned by the account's owner."""
+    from .models import OpportunityKind, OpportunitySource
+    from .services.pipeline import opportunity_create
+
+    opportunity = opportunity_create(
+        tenant=tenant,
+        account=account,
+        title=title,
+        kind=OpportunityKind.SEATS,
+        value=amount or 0,
+        by=None,
+        source=OpportunitySource.PLAYBOOK,
+        note=note,
+    )
+    return opportunity.pk

@@ -14,7 +14,12 @@ from .. import selectors
 from ..models import Account, AccountStatus, Contact, ContactRole
 from ..selectors.custom_fields import custom_field_definitions
 from ..selectors.tiers import service_tiers
-from ..signals import announce_accounts_created, announce_contacts_changed, contact_change
+from ..signals import (
+    announce_accounts_created,
+    announce_contacts_changed,
+    announce_custom_fields_changed,
+    contact_change,
+)
 from .custom_fields import custom_field_values_clean
 from .tiers import account_apply_tier_rule, account_save_tier_change
 
@@ -127,6 +132,7 @@ def account_update(*, account: Account, by: User | None, custom_fields: dict | N
         raise TypeError(f"account_update() got unexpected fields {sorted(unknown)}")
     _check_arr_by_hand(account, fields)
     previous_acv = account.acv
+    previous_custom = dict(account.custom_fields or {})
     for name, value in fields.items():
         setattr(account, name, value)
     if custom_fields is not None:
@@ -137,6 +143,12 @@ def account_update(*, account: Account, by: User | None, custom_fields: dict | N
         )
     _validate_account(account)
     account.save()
+    current_custom = account.custom_fields or {}
+    announce_custom_fields_changed(
+        account.tenant,
+        account.pk,
+        [key for key in {*previous_custom, *current_custom} if previous_custom.get(key) != current_custom.get(key)],
+    )
     if Decimal(account.acv) != Decimal(previous_acv):
         change = account_apply_tier_rule(
             account=account, tiers=service_tiers(tenant=account.tenant), actor=by, previous_acv=previous_acv

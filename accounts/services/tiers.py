@@ -21,6 +21,7 @@ from ..models import (
     TouchModel,
 )
 from ..selectors.tiers import service_tiers
+from ..signals import announce_tier_changed
 
 # The defaults of the hybrid model (shared/seeds/002): tier bands, CSM ratios and cadences,
 # with the costs of its worked example (CSM 120,000 a year, 600 shared, 200 technology).
@@ -183,6 +184,7 @@ def account_save_tier_change(account: Account, change: TierChange | None) -> Non
         return
     account.save(update_fields=["service_tier", "tier_override", "tier_override_until", "is_strategic", "updated_at"])
     change.save()
+    announce_tier_changed(account.tenant, [change])
 
 
 @transaction.atomic
@@ -287,6 +289,7 @@ def _flush(accounts: list[Account], changes: list[TierChange]) -> int:
     if count:
         Account.objects.bulk_update(accounts, ["service_tier"])
         TierChange.objects.bulk_create(changes)
+        announce_tier_changed(accounts[0].tenant, changes)
     accounts.clear()
     changes.clear()
     return count

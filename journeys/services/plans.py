@@ -11,6 +11,7 @@ from accounts.selectors import assignable_owners
 from tenancy.models import Tenant, User
 
 from ..models import Measurement, Milestone, Objective, ObjectiveStatus
+from ..signals import announce_milestone_met
 
 OBJECTIVE_FIELDS = {
     "title",
@@ -143,6 +144,8 @@ def milestone_create(
     )
     _validate_milestone(milestone)
     milestone.save()
+    if milestone.done_on is not None:
+        announce_milestone_met(milestone)
     return milestone
 
 
@@ -150,10 +153,13 @@ def milestone_update(*, milestone: Milestone, **fields) -> Milestone:
     unknown = set(fields) - {"title", "due_on", "done_on", "objective", "note"}
     if unknown:
         raise TypeError(f"milestone_update() got unexpected fields {sorted(unknown)}")
+    was_done = milestone.done_on is not None
     for name, value in fields.items():
         setattr(milestone, name, value)
     _validate_milestone(milestone)
     milestone.save()
+    if milestone.done_on is not None and not was_done:
+        announce_milestone_met(milestone)
     return milestone
 
 

@@ -21,6 +21,7 @@ class OpportunitySource(models.TextChoices):
     MANUAL = "manual", "Manual"
     SEAT_SATURATION = "seat_saturation", "Seat saturation with advanced-feature use"
     LOCKED_FEATURE = "locked_feature", "Locked-feature interest"
+    PLAYBOOK = "playbook", "A playbook"
 
 
 class OpportunityStage(models.TextChoices):

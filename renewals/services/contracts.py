@@ -15,6 +15,7 @@ from core import tenant_time, text
 from tenancy.models import Tenant, User
 
 from ..models import AmendmentKind, Contract, ContractAmendment, ContractStatus, Renewal, RenewalStatus
+from ..signals import announce_contract_created
 from .forecast import renewal_refresh_forecast
 from .runway import renewal_open
 from .settings import renewal_settings
@@ -100,6 +101,7 @@ def contract_create(
     contract.save()
     renewal_open(contract=contract, today=today or tenant_time.today(tenant), by=by)
     account_arr_sync(account=account, by=by)
+    announce_contract_created(contract)
     return contract
 
 

@@ -14,6 +14,7 @@ from tenancy.models import Tenant, User
 
 from ..models import Forecast, ForecastChange, Renewal, RenewalStatus
 from ..selectors.forecast import Suggestion, forecast_facts, renewal_suggest_forecast, suggest
+from ..signals import announce_forecast_changed
 from .settings import renewal_settings
 
 REVIEW_REASON_MAX = 300
@@ -84,6 +85,7 @@ def renewal_refresh_forecast(*, renewal: Renewal, today: dt.date) -> Renewal:
         renewal.save(update_fields=SUGGESTION_FIELDS + REVIEW_FIELDS)
         if change is not None:
             change.save()
+            announce_forecast_changed(renewal.tenant, _forecast_moves([change]))
     return renewal
 
 
@@ -122,6 +124,7 @@ def renewals_refresh_forecast(*, tenant: Tenant, today: dt.date, account_ids: It
         ]
         Renewal.objects.bulk_update(renewals, SUGGESTION_FIELDS + REVIEW_FIELDS, batch_size=500)
         ForecastChange.objects.bulk_create(changes, batch_size=500)
+        announce_forecast_changed(tenant, _forecast_moves(changes))
     return len(renewals)
 
 
@@ -143,8 +146,32 @@ def _refuse_closed(renewal: Renewal) -> None:
         )
 
 
-def _record_person(renewal: Renewal, *, old_forecast: str, by: User | None, reason: str, today: dt.date) -> None:
-    """Resuggest, recompute the review, save, and record what the person did."""
+def _forecast_moves(changes: Iterable[ForecastChange]) -> list[dict]:
+    """The changes of the standing forecast worth announcing (forecast_changed): not the first suggestion,
+    which starts the history, nor a new suggestion under an override that stands."""
+    return [
+        {
+            "change_id": change.pk,
+            "renewal_id": change.renewal.pk,
+            "account_id": change.renewal.account_id,
+            "from": change.from_category,
+            "to": change.to_category,
+        }
+        for change in changes
+        if change.from_category and change.from_category != change.to_category
+    ]
+
+
+def _record_person(
+    renewal: Renewal,
+    *,
+    old_forecast: str,
+    by: User | None,
+    reason: str,
+    today: dt.date,
+    origin_playbook_id: int | None = None,
+) -> None:
+    """Resuggest, recompute the review, save, and record what the person (or a playbook) did."""
     settings = renewal_settings(tenant=renewal.tenant)
     suggestion = renewal_suggest_forecast(renewal=renewal, today=today)
     now = timezone.now()
@@ -156,7 +183,7 @@ def _record_person(renewal: Renewal, *, old_forecast: str, by: User | None, reas
         renewal, today=today, window_days=settings.review_window_days, highlights=suggestion.highlights, changed=True
     )
     renewal.save(update_fields=SUGGESTION_FIELDS + REVIEW_FIELDS + ["is_override", "override_reason"])
-    ForecastChange.objects.create(
+    change = ForecastChange.objects.create(
         tenant_id=renewal.tenant_id,
         renewal=renewal,
         from_category=old_forecast,
@@ -168,10 +195,14 @@ def _record_person(renewal: Renewal, *, old_forecast: str, by: User | None, reas
         by=by,
         changed_at=now,
     )
+    announce_forecast_changed(renewal.tenant, _forecast_moves([change]), origin_playbook_id)
 
 
-def renewal_set_forecast(*, renewal: Renewal, category: str, by: User | None, reason: str) -> Renewal:
-    """The owner's call, which stands over the suggestion until cleared; the reason is required."""
+def renewal_set_forecast(
+    *, renewal: Renewal, category: str, by: User | None, reason: str, origin_playbook_id: int | None = None
+) -> Renewal:
+    """The owner's call (or a playbook's, `origin_playbook_id`), which stands over the suggestion until
+    cleared; the reason is required."""
     if category not in Forecast.values:
         raise ValidationError({"category": f"Unknown forecast {category!r}; use one of {', '.join(Forecast.values)}."})
     reason = (reason or "").strip()
@@ -186,7 +217,12 @@ def renewal_set_forecast(*, renewal: Renewal, category: str, by: User | None, re
         old_forecast = renewal.forecast
         renewal.forecast, renewal.is_override, renewal.override_reason = category, True, reason
         _record_person(
-            renewal, old_forecast=old_forecast, by=by, reason=reason, today=tenant_time.today(renewal.tenant)
+            renewal,
+            old_forecast=old_forecast,
+            by=by,
+            reason=reason,
+            today=tenant_time.today(renewal.tenant),
+            origin_playbook_id=origin_playbook_id,
         )
     return renewal
 

@@ -1,0 +1,300 @@
+"""Processing playbook runs, exactly once: a worker claims the waiting runs, reads their accounts' facts in
+bulk, and per run holds it back (broken, cool-down, the daily cap), skips it (conditions not met) or takes
+its actions in order.
+
+Exactly once: a run is claimed before it is worked (core.work.claim; two workers never win the same run,
+and a claim older than the task lease has no live worker and may be taken over). Each action runs in a
+transaction with its RunAction's mark (unique per run and position): it commits with its effects or not
+at all, and a run redelivered after a killed worker skips the actions already done. The actions are
+idempotent besides (a task's source key per run and position, a notification's source key, an enrolment's
+anchor per run).
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+
+from accounts.models import Account
+from core import tenant_time
+from core.work import UNREACHABLE, claim, lease_ended
+from renewals.peers import accounts_next_renewal
+from tenancy.models import Membership, Role, Tenant, User
+from tenancy.permissions import Capability, membership_can
+
+from ..models import (
+    ActionStatus,
+    HeldReason,
+    Playbook,
+    PlaybookRun,
+    RunAction,
+    RunStatus,
+)
+from .actions import ActionFailed, People, RunContext, action_take, error_text
+from .conditions import ACTED, account_facts, conditions_evaluate, custom_field_types
+from .settings import playbook_settings
+from .triggers import Occurrence, occurrences_record, runs_queue
+
+logger = logging.getLogger(__name__)
+
+# Runs that took actions: what the cool-down waits after and the daily cap counts.
+ACTIONS_TAKEN = (RunStatus.DONE, RunStatus.PARTIAL, RunStatus.FAILED)
+COOLDOWN_AFTER = (RunStatus.DONE, RunStatus.PARTIAL)
+
+
+@dataclass
+class Processed:
+    """What a batch came to, by status (for the task's result and the tests)."""
+
+    claimed: int = 0
+    done: int = 0
+    partial: int = 0
+    failed: int = 0
+    skipped: int = 0
+    held: int = 0
+
+    def count(self, status: str) -> None:
+        if status in (RunStatus.DONE, RunStatus.PARTIAL, RunStatus.FAILED, RunStatus.SKIPPED, RunStatus.HELD):
+            setattr(self, str(status), getattr(self, str(status)) + 1)
+
+
+def _claimable(tenant: Tenant, now: dt.datetime) -> Q:
+    """Waiting, or claimed by a worker that is gone (its lease ended)."""
+    return Q(status=RunStatus.PENDING) | (Q(status=RunStatus.RUNNING) & lease_ended("claimed_at", now))
+
+
+def _day_start(tenant: Tenant, today: dt.date) -> dt.datetime:
+    return tenant_time.at(tenant, today)
+
+
+def _acted_today(tenant: Tenant, today: dt.date) -> int:
+    """Automatic runs that took actions today (the tenant's day): what the daily cap counts. Runs by hand
+    are a person's decision and do not count."""
+    return PlaybookRun.objects.filter(
+        tenant=tenant, status__in=ACTIONS_TAKEN, finished_at__gte=_day_start(tenant, today), by__isnull=True
+    ).count()
+
+
+def _history(tenant: Tenant, runs: list[PlaybookRun]) -> tuple[dict, dict]:
+    """Per (playbook, account): when the playbook last acted for it (the playbook_history condition), and
+    when it last finished acting (the cool-down). The runs being processed are left out. One query."""
+    last_acted: dict[tuple[int, int], dt.datetime] = {}
+    last_done: dict[tuple[int, int], dt.datetime] = {}
+    rows = (
+        PlaybookRun.objects.filter(
+            tenant=tenant,
+            playbook_id__in={run.playbook_id for run in runs},
+            account_id__in={run.account_id for run in runs},
+            status__in={*ACTED, *COOLDOWN_AFTER},
+        )
+        .exclude(pk__in=[run.pk for run in runs])
+        .values("playbook_id", "account_id", "status")
+        .annotate(last=Max("fired_at"))
+    )
+    for row in rows:
+        key = (row["playbook_id"], row["account_id"])
+        if row["status"] in ACTED:
+            last_acted[key] = max(row["last"], last_acted.get(key, row["last"]))
+        if row["status"] in COOLDOWN_AFTER:
+            last_done[key] = max(row["last"], last_done.get(key, row["last"]))
+    return last_acted, last_done
+
+
+def _finish(run: PlaybookRun, status: str, *, held_reason: str = "", evaluated: list | None = None) -> None:
+    run.status, run.held_reason, run.finished_at = status, held_reason, timezone.now()
+    fields = ["status", "held_reason", "finished_at"]
+    if evaluated is not None:
+        run.conditions_evaluated = evaluated
+        fields.append("conditions_evaluated")
+    PlaybookRun.objects.filter(tenant_id=run.tenant_id, pk=run.pk).update(
+        **{name: getattr(run, name) for name in fields}
+    )
+
+
+def runs_process(*, tenant: Tenant, run_ids: list[int], now: dt.datetime | None = None) -> Processed:
+    """Claim and process the runs among `run_ids` that are waiting (or whose worker died); the others are
+    someone else's or finished, and left alone."""
+    now = now or timezone.now()
+    processed = Processed()
+    rows = PlaybookRun.objects.filter(tenant=tenant, pk__in=list(run_ids)).filter(_claimable(tenant, now))
+    won = claim(rows.order_by("pk"), status=RunStatus.RUNNING, claimed_at=now, attempts=F("attempts") + 1)
+    if not won:
+        return processed
+    processed.claimed = len(won)
+    runs = list(PlaybookRun.objects.filter(tenant=tenant, pk__in=won).select_related("playbook").order_by("pk"))
+    today = tenant_time.today(tenant)
+    account_ids = {run.account_id for run in runs if run.account_id}
+    facts = account_facts(tenant=tenant, account_ids=account_ids, today=today)
+    accounts = {a.pk: a for a in Account.objects.filter(tenant=tenant, pk__in=account_ids).select_related("tenant")}
+    renewals = accounts_next_renewal(tenant=tenant, account_ids=account_ids)
+    field_types = custom_field_types(tenant=tenant)
+    last_acted, last_done = _history(tenant, runs)
+    cap = playbook_settings(tenant=tenant).daily_cap
+    acted = _acted_today(tenant, today)
+    people = People(tenant)
+    for run in runs:
+        playbook, key = run.playbook, (run.playbook_id, run.account_id)
+        by_hand = run.by_id is not None
+        account = accounts.get(run.account_id or 0)
+        if account is None:
+            _finish(run, RunStatus.SKIPPED, evaluated=[{"field": "account", "held": False, "actual": "deleted"}])
+        elif playbook.is_broken:
+            _finish(run, RunStatus.HELD, held_reason=HeldReason.BROKEN)
+        elif not playbook.is_enabled and not by_hand:
+            # Switched off after the occurrence was recorded: held like the runs recorded while it was off.
+            _finish(run, RunStatus.HELD, held_reason=HeldReason.DISABLED)
+        else:
+            met, evaluated = conditions_evaluate(
+                conditions=playbook.conditions,
+                facts=facts[account.pk],
+                last_run_at=last_acted.get(key),
+                now=now,
+                field_types=field_types,
+            )
+            cooled = last_done.get(key)
+            if not met and not by_hand:
+                _finish(run, RunStatus.SKIPPED, evaluated=evaluated)
+            elif not by_hand and cooled is not None and cooled >= now - dt.timedelta(days=playbook.cooldown_days):
+                _finish(run, RunStatus.HELD, held_reason=HeldReason.COOLDOWN, evaluated=evaluated)
+            elif not by_hand and acted >= cap:
+                _finish(run, RunStatus.HELD, held_reason=HeldReason.DAILY_CAP, evaluated=evaluated)
+            else:
+                PlaybookRun.objects.filter(tenant=tenant, pk=run.pk).update(conditions_evaluated=evaluated)
+                context = RunContext(
+                    tenant=tenant,
+                    today=today,
+                    run=run,
+                    playbook=playbook,
+                    account=account,
+                    renewal_on=renewals.get(account.pk),
+                    people=people,
+                )
+                status = _act(context)
+                _finish(run, status)
+                acted += 0 if by_hand else 1
+                # A second occurrence in this batch for the same account waits out the cool-down too.
+                last_done[key] = last_acted[key] = run.fired_at
+        processed.count(run.status)
+    return processed
+
+
+def _act(context: RunContext) -> str:
+    """Take the run's actions in order, each once; DONE, PARTIAL (some failed) or FAILED (all failed)."""
+    run, tenant = context.run, context.tenant
+    actions = list(context.playbook.actions or [])
+    # The version the run recorded is the one it acts on, even if the playbook was saved since.
+    if run.version != context.playbook.version:
+        recorded = context.playbook.versions.filter(version=run.version).values_list("definition", flat=True).first()
+        if recorded:
+            actions = list(recorded.get("actions") or [])
+    RunAction.objects.bulk_create(
+        [
+            RunAction(tenant=tenant, run=run, position=position, action_type=str(action.get("type", ""))[:20])
+            for position, action in enumerate(actions)
+        ],
+        ignore_conflicts=True,
+    )
+    marks = {mark.position: mark for mark in RunAction.objects.filter(tenant=tenant, run=run)}
+    for position, action in enumerate(actions):
+        mark = marks[position]
+        if mark.status == ActionStatus.DONE:
+            # Done by an earlier delivery of this run (its worker died after it): not again.
+            continue
+        try:
+            with transaction.atomic():
+                outcome = action_take(context=context, position=position, action=action)
+                RunAction.objects.filter(tenant=tenant, pk=mark.pk).update(
+                    status=ActionStatus.DONE,
+                    result=outcome.result[:500],
+                    error="",
+                    object_kind=outcome.object_kind,
+                    object_id=outcome.object_id,
+                    at=timezone.now(),
+                )
+            mark.status = ActionStatus.DONE
+        except UNREACHABLE:
+            # The database or the broker is out of reach: the task retries the run, not a failed action.
+            raise
+        except Exception as error:
+            if not isinstance(error, ValidationError | ActionFailed):
+                # Not a rule of the lower app saying no: a bug worth a traceback in the log.
+                logger.exception("tenant %s: playbook run %s action %s failed", tenant.pk, run.pk, position)
+            RunAction.objects.filter(tenant=tenant, pk=mark.pk).update(
+                status=ActionStatus.FAILED, error=error_text(error)[:2000], at=timezone.now()
+            )
+            mark.status = ActionStatus.FAILED
+    statuses = [marks[position].status for position in range(len(actions))]
+    if all(status == ActionStatus.DONE for status in statuses):
+        return RunStatus.DONE
+    if any(status == ActionStatus.DONE for status in statuses):
+        return RunStatus.PARTIAL
+    return RunStatus.FAILED
+
+
+def runs_requeue(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
+    """Send again the runs whose message was lost (the broker was down when they were recorded) and the
+    runs whose worker died (claimed, and the claim older than the lease): the beat's recovery."""
+    from tenancy.queue import requeue_before
+
+    now = now or timezone.now()
+    lost = Q(status=RunStatus.PENDING, fired_at__lt=requeue_before(now)) | (
+        Q(status=RunStatus.RUNNING) & lease_ended("claimed_at", now)
+    )
+    ids = list(PlaybookRun.objects.filter(lost, tenant=tenant).order_by("pk").values_list("pk", flat=True)[:5000])
+    runs_queue(tenant=tenant, run_ids=ids)
+    return len(ids)
+
+
+# By hand
+
+
+def may_run_by_hand(*, membership: Membership | None, playbook: Playbook, account: Account) -> bool:
+    """Admins and leaders may run any playbook for any account; a CSM only a playbook that allows it, on an
+    account they own; viewers never."""
+    if membership is None or not membership.is_active or membership.tenant_id != playbook.tenant_id:
+        return False
+    if account.tenant_id != playbook.tenant_id:
+        return False
+    if membership.role in (Role.ADMIN, Role.LEADER):
+        return True
+    if membership.role == Role.CSM:
+        return playbook.csm_may_run and membership_can(membership, Capability.EDIT, account)
+    return False
+
+
+def run_by_hand(*, tenant: Tenant, playbook: Playbook, account: Account, by: User) -> PlaybookRun:
+    """Run the playbook for the account now, as `by` asked: its conditions are recorded but do not stop it,
+    nor do the cool-down and the daily cap (a person decided). The caller checks may_run_by_hand. The run
+    is processed off the commit like any other; each click is its own occurrence."""
+    if playbook.tenant_id != tenant.pk or account.tenant_id != tenant.pk:
+        raise PermissionDenied("No such playbook or account in this tenant.")
+    now = timezone.now()
+    run = PlaybookRun.objects.create(
+        tenant=tenant,
+        playbook=playbook,
+        version=playbook.version,
+        account=account,
+        trigger=playbook.trigger,
+        occurrence_key=f"hand:{by.pk}:{now.isoformat()}",
+        facts={"by_hand": True, "by": str(by)},
+        status=RunStatus.PENDING,
+        by=by,
+        fired_at=now,
+    )
+    runs_queue(tenant=tenant, run_ids=[run.pk])
+    return run
+
+
+__all__ = [
+    "Occurrence",
+    "Processed",
+    "may_run_by_hand",
+    "occurrences_record",
+    "run_by_hand",
+    "runs_process",
+    "runs_requeue",
+]
