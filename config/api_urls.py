@@ -4,6 +4,8 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from activities.api import notes as activity_notes_api
+from activities.api import tasks as activity_tasks_api
 from communications.api import approvals as communication_approvals_api
 from communications.api import cadences as communication_cadences_api
 from communications.api import entries as communication_entries_api
@@ -39,6 +41,8 @@ router.register("contacts", accounts_api.ContactViewSet, basename="contact")
 router.register("tiers", accounts_api.ServiceTierViewSet, basename="tier")
 router.register("custom-fields", accounts_api.CustomFieldDefinitionViewSet, basename="custom-field")
 router.register("tier-history", accounts_api.TierChangeViewSet, basename="tier-change")
+router.register("tasks", activity_tasks_api.TaskViewSet, basename="task")
+router.register("notes", activity_notes_api.NoteViewSet, basename="note")
 router.register("event-definitions", health_api.EventDefinitionViewSet, basename="event-definition")
 router.register("event-rollups", health_api.EventRollupViewSet, basename="event-rollup")
 router.register("ingestion-errors", health_api.IngestionErrorViewSet, basename="ingestion-error")

@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("workspace.urls")),
     # The account 360 is dashboard's page (it composes every app's card) at the account's own address and name.
     path("accounts/", include(([*accounts_urlpatterns, *account_360_urlpatterns], "accounts"))),
+    path("tasks/", include("activities.urls")),
     path("journeys/", include("journeys.urls")),
     path("health/", include("health.urls")),
     path("renewals/", include("renewals.urls")),

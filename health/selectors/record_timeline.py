@@ -142,6 +142,15 @@ def _nps(response: NpsResponse, tenant: Tenant) -> dict:
     return _item("nps", response.responded_on, title, response.comment, tone, tenant)
 
 
+def note_item(note, *, tenant: Tenant) -> dict:
+    """A note a CSM logged (activities.Note): a call, a meeting, an email or a note, by its author."""
+    author = (note.author.full_name or note.author.email) if note.author else "Someone"
+    title = f"{note.get_kind_display()} logged by {author}"
+    if note.subject:
+        title += f": {note.subject}"
+    return _item("note", note.happened_at, title, note.body, NEUTRAL, tenant)
+
+
 # Each builder takes its own kind of record (the Any): timeline_item picks it by the record's type.
 BUILDERS: dict[type[Record], Callable[[Any, Tenant], dict]] = {
     SupportTicket: _ticket,

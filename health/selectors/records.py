@@ -5,12 +5,13 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from accounts.models import Account
+from activities.selectors.notes import account_notes
 from tenancy.models import Tenant
 from tenancy.parsing import storable_text
 
 from ..models.record_kinds import KINDS, RecordKind
 from ..models.records import Record
-from .record_timeline import timeline_item
+from .record_timeline import note_item, timeline_item
 
 # SQLite allows a few thousand parameters per query; PostgreSQL more. Chunks stay under both.
 CHUNK = 1000
@@ -46,7 +47,8 @@ def record_external_id_taken(*, tenant: Tenant, record: Record) -> bool:
 
 
 def account_timeline(*, tenant: Tenant, account: Account, limit: int = 50, offset: int = 0) -> list[dict]:
-    """The account's tickets, invoices, subscription changes, meetings and NPS responses, newest first,
+    """The account's tickets, invoices, subscription changes, meetings, NPS responses and the notes its CSMs
+    logged (activities), newest first,
     as dicts with `when`, `all_day`, `kind`, `title`, `detail` and `tone` (good, neutral or bad).
 
     One query per kind: each gives its newest `offset + limit` rows, which are enough to fill the
@@ -57,13 +59,16 @@ def account_timeline(*, tenant: Tenant, account: Account, limit: int = 50, offse
     for kind in KINDS.values():
         rows = record_list(tenant=tenant, kind=kind).filter(account=account)
         items.extend(timeline_item(row, tenant=tenant) for row in rows[:wanted])
+    notes = account_notes(tenant=tenant, account_id=account.pk)
+    items.extend(note_item(note, tenant=tenant) for note in notes[:wanted])
     # sorted() is stable: same-moment items keep the order of KINDS.
     items = sorted(items, key=lambda item: item["when"], reverse=True)
     return items[offset : offset + limit]
 
 
 def account_timeline_count(*, tenant: Tenant, account: Account) -> int:
-    return sum(kind.model.objects.filter(tenant=tenant, account=account).count() for kind in KINDS.values())
+    records = sum(kind.model.objects.filter(tenant=tenant, account=account).count() for kind in KINDS.values())
+    return records + account_notes(tenant=tenant, account_id=account.pk).count()
 
 
 class AccountTimeline:

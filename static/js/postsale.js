@@ -21,4 +21,35 @@
     const field = event.target.closest("[data-autosubmit]");
     if (field && field.form) field.form.submit();
   });
+  // data-task-keys: a task list worked from the keyboard. j/k move between rows ([data-task-row]), x ticks the
+  // row's box, c puts the cursor in its note (Enter completes), s in its snooze day. Real buttons underneath,
+  // so Tab and Enter do the same without these keys; nothing happens while one types in a field.
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target;
+    if (target.closest("input, textarea, select, [contenteditable]")) return;
+    const list = document.querySelector("[data-task-keys]");
+    if (!list) return;
+    const rows = Array.from(list.querySelectorAll("[data-task-row]"));
+    if (!rows.length) return;
+    const current = target.closest ? target.closest("[data-task-row]") : null;
+    const index = current ? rows.indexOf(current) : -1;
+    const key = event.key;
+    if (key === "j" || key === "k") {
+      const next = key === "j" ? Math.min(index + 1, rows.length - 1) : Math.max(index - 1, 0);
+      rows[next].focus();
+      event.preventDefault();
+      return;
+    }
+    if (!current) return;
+    const pick = { x: "[data-task-select]", c: "[data-task-note]", s: "[data-task-snooze]" }[key];
+    const field = pick && current.querySelector(pick);
+    if (!field) return;
+    event.preventDefault();
+    if (key === "x") {
+      if (!field.disabled) field.checked = !field.checked;
+    } else {
+      field.focus();
+    }
+  });
 })();
