@@ -804,6 +804,14 @@ def make_notification(tenant: Tenant) -> int:
         return notification.pk
 
 
+def make_preview_job(tenant: Tenant) -> int:
+    """A playbook preview of a draft definition (playbooks), started as the editor starts one."""
+    from playbooks.services.preview import preview_start
+
+    with scope(tenant=tenant):
+        return preview_start(tenant=tenant, by=_canary_member(), definition={"trigger": "account_created"}).pk
+
+
 # URL keyword -> a function that makes tenant A's object and returns the id to put there.
 # Later issues add their own keywords (account_id, renewal_id, ...). Order matters:
 # a maker may rely on the objects of the makers before it.
@@ -858,4 +866,5 @@ OBJECT_MAKERS = {
     "task_id": make_owner_task,
     "feed_id": make_calendar_feed,
     "notification_id": make_notification,
+    "preview_id": make_preview_job,
 }

@@ -29,7 +29,7 @@ from health import peers as health_peers
 from journeys import peers as journeys_peers
 from renewals import peers as renewals_peers
 from tenancy.models import Tenant, User
-from tenancy.queue import enqueue_on_commit
+from tenancy.queue import enqueue, enqueue_on_commit, requeue_before
 
 from ..models import Playbook, PlaybookRun, PreviewJob, PreviewStatus
 from .actions import action_describe
@@ -500,3 +500,36 @@ def preview_run(*, tenant: Tenant, job_id: int) -> PreviewJob | None:
         return rows.get()
     rows.update(status=PreviewStatus.DONE, result=result, done=job.days, finished_at=timezone.now())
     return rows.get()
+
+
+def preview_resume(*, tenant: Tenant, job: PreviewJob, now: dt.datetime | None = None) -> bool:
+    """Send a preview's message again when it was lost (queued longer than a task's lease ago and never
+    started: the broker was down) or its worker died (claimed past the lease): the page's poll calls it, so
+    a preview never waits forever. True when it was sent again."""
+    now = now or timezone.now()
+    lost = job.status == PreviewStatus.WAITING and job.created_at < requeue_before(now)
+    dead = job.status == PreviewStatus.RUNNING and job.claimed_at is not None and job.claimed_at < requeue_before(now)
+    if not (lost or dead):
+        return False
+    from ..tasks import playbook_preview_task
+
+    return enqueue(playbook_preview_task, tenant_id=tenant.pk, job_id=job.pk)
+
+
+def preview_shown(job: PreviewJob) -> dict:
+    """The job's result as the page shows it: its days as dates, the share of the work done."""
+    result = dict(job.result or {})
+    result["examples"] = [
+        {**example, "day": dt.date.fromisoformat(example["day"])} for example in result.get("examples", [])
+    ]
+    for name in ("start", "end"):
+        if result.get(name):
+            result[name] = dt.date.fromisoformat(result[name])
+    finished = job.status in (PreviewStatus.DONE, PreviewStatus.FAILED)
+    percent = 100 if finished else round(100 * job.done / job.total) if job.total else 0
+    return {"job": job, "result": result, "finished": finished, "percent": percent}
+
+
+def preview_latest(*, tenant: Tenant, playbook: Playbook) -> PreviewJob | None:
+    """The playbook's most recent preview (of its saved definition, or of an edit tried in the editor)."""
+    return PreviewJob.objects.filter(tenant=tenant, playbook=playbook).order_by("-created_at", "-pk").first()
