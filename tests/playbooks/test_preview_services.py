@@ -6,6 +6,9 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_scopes import scope
 
 from core import tenant_time
@@ -13,7 +16,8 @@ from health.services import detection
 from journeys.services import track_transition
 from playbooks.models import PreviewJob, PreviewStatus
 from playbooks.services.playbooks import playbook_create
-from playbooks.services.preview import preview_run, preview_start
+from playbooks.services.preview import preview_resume, preview_run, preview_start
+from tenancy.leases import task_lease
 
 from ..journeys.builders import track_at
 from ..renewals.builders import contract_for, make_account
@@ -246,3 +250,40 @@ def test_another_tenants_job_is_not_found(tenant_a, tenant_b, alice):
     with scope(tenant=tenant_b):
         assert preview_run(tenant=tenant_b, job_id=job.pk) is None
         assert not PreviewJob.objects.filter(tenant=tenant_b, pk=job.pk).exists()
+
+
+def test_a_lost_message_is_sent_again_by_the_poll_and_a_fresh_one_is_not(tenant_a, alice):
+    make_account(tenant_a, 1)
+    with scope(tenant=tenant_a):
+        job = preview_start(tenant=tenant_a, by=alice, definition={"trigger": "account_created", "actions": [CALL]})
+        # Its message was never delivered (the test never commits): the job still waits.
+        job.refresh_from_db()
+        assert job.status == PreviewStatus.WAITING
+        assert preview_resume(tenant=tenant_a, job=job) is False  # just queued: a busy queue, not a lost message
+        later = timezone.now() + task_lease() + dt.timedelta(seconds=1)
+        assert preview_resume(tenant=tenant_a, job=job, now=later) is True
+        job.refresh_from_db()
+    # In-process, the message sent again ran the replay.
+    assert job.status == PreviewStatus.DONE and job.result["fired"] == 1
+
+
+def test_the_replay_costs_the_same_queries_for_few_accounts_and_many(
+    tenant_a, alice, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    definition = {
+        "trigger": "account_created",
+        "conditions": [{"field": "segment", "op": "in", "value": ["enterprise"]}],
+        "actions": [CALL],
+    }
+    make_account(tenant_a, 1, segment="enterprise")
+    with scope(tenant=tenant_a):
+        few = preview_start(tenant=tenant_a, by=alice, definition=definition)
+        with django_capture_on_commit_callbacks(execute=False), CaptureQueriesContext(connection) as counted:
+            preview_run(tenant=tenant_a, job_id=few.pk)
+    for n in range(2, 41):
+        make_account(tenant_a, n, segment="enterprise")
+    with scope(tenant=tenant_a):
+        many = preview_start(tenant=tenant_a, by=alice, definition=definition)
+        with django_assert_max_num_queries(len(counted.captured_queries)):
+            done = preview_run(tenant=tenant_a, job_id=many.pk)
+    assert done.result["fired"] == 40
