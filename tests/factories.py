@@ -812,6 +812,39 @@ def make_preview_job(tenant: Tenant) -> int:
         return preview_start(tenant=tenant, by=_canary_member(), definition={"trigger": "account_created"}).pk
 
 
+def make_activity_task(tenant: Tenant) -> int:
+    """A task by hand on the canary account, owned by the canary member (activities)."""
+    from activities.services.tasks import TaskDraft, task_create
+
+    with scope(tenant=tenant):
+        draft = TaskDraft(
+            title=f"{CANARY} follow-up call",
+            due_on=tenant_time.today(tenant),
+            account_id=_canary_account().pk,
+            owner_id=_canary_member().pk,
+            kind="call",
+        )
+        task, _ = task_create(tenant=tenant, draft=draft)
+        return task.pk
+
+
+def make_note(tenant: Tenant) -> int:
+    from activities.services.notes import note_log
+
+    with scope(tenant=tenant):
+        return note_log(
+            tenant=tenant, account=_canary_account(), author=_canary_member(), kind="call", body=f"{CANARY} call notes"
+        ).pk
+
+
+def make_preview_job(tenant: Tenant) -> int:
+    """A playbook preview of a draft definition (playbooks), started as the editor starts one."""
+    from playbooks.services.preview import preview_start
+
+    with scope(tenant=tenant):
+        return preview_start(tenant=tenant, by=_canary_member(), definition={"trigger": "account_created"}).pk
+
+
 # URL keyword -> a function that makes tenant A's object and returns the id to put there.
 # Later issues add their own keywords (account_id, renewal_id, ...). Order matters:
 # a maker may rely on the objects of the makers before it.
@@ -867,4 +900,6 @@ OBJECT_MAKERS = {
     "feed_id": make_calendar_feed,
     "notification_id": make_notification,
     "preview_id": make_preview_job,
+    "activity_task_id": make_activity_task,
+    "note_id": make_note,
 }
