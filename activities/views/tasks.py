@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.selectors import assignable_owners
+from accounts.selectors import account_list, assignable_owners
 from core import tenant_time
 from core.text import day, plural
 from core.web import apply_errors, get_or_404, member_required, query_without, safe_next
@@ -82,9 +82,12 @@ def inbox_context(request: HttpRequest) -> dict:
     choice, people_filter = _owner_filters(request, may_pick)
     if choice not in (OWNER_ME, OWNER_ALL, OWNER_NONE) and int(choice) not in {pk for pk, _ in people}:
         choice, people_filter = OWNER_ME, selectors.InboxFilters(owner_ids=(request.user.pk,))
-    form = InboxFilterForm(
-        request.GET or None, people=people, accounts=selectors.inbox_accounts(tenant=tenant, filters=people_filter)
-    )
+    accounts = selectors.inbox_accounts(tenant=tenant, filters=people_filter)
+    wanted = parse_id(request.GET.get("account", ""))
+    if wanted is not None and wanted not in {pk for pk, _ in accounts}:
+        # An account whose tasks are all done (a link from its page) stays a valid filter: "nothing left here".
+        accounts += list(account_list(tenant=tenant).filter(pk=wanted).values_list("pk", "name"))
+    form = InboxFilterForm(request.GET or None, people=people, accounts=accounts)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     filters = selectors.InboxFilters(
         owner_ids=people_filter.owner_ids,

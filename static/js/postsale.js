@@ -27,7 +27,12 @@
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target;
-    if (target.closest("input, textarea, select, [contenteditable]")) return;
+    if (target.closest("input, textarea, select, [contenteditable]")) {
+      // Escape leaves a row's field for the row, where the keys work again.
+      const row = event.key === "Escape" && target.closest("[data-task-row]");
+      if (row) row.focus();
+      return;
+    }
     const list = document.querySelector("[data-task-keys]");
     if (!list) return;
     const rows = Array.from(list.querySelectorAll("[data-task-row]"));

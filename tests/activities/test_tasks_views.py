@@ -75,6 +75,9 @@ def test_inbox_filters_by_account_source_and_priority(tenant_a, bob, account, lo
     body = client.get(INBOX + "?priority=high").content.decode()
     assert f"task-{on_account.pk}" in body and f"task-{internal.pk}" not in body
     assert "No task matches these filters" in client.get(INBOX + "?priority=low").content.decode()
+    # An account with nothing left open (a link from its page) is still a filter that says so.
+    done_with = make_account(tenant_a, 2, owner=bob)
+    assert "No task matches these filters" in client.get(INBOX + f"?account={done_with.pk}").content.decode()
 
 
 def test_inbox_empty_state_says_what_to_do(tenant_a, bob, login):
