@@ -44,7 +44,6 @@ def default_playbooks(*, cadence_ids: dict[str, int]) -> dict[str, dict]:
                     "type": "notify",
                     "message": "Health at {{ account.name }} dropped to {{ health.score }}: time for a check-in.",
                     "recipient": "owner",
-                    "fallback": "role:leader",
                     "email": True,
                     "slack": False,
                 },
