@@ -21,7 +21,9 @@ from health.api import usage as health_api
 from journeys.api import analytics as journey_analytics_api
 from journeys.api import plans as plans_api
 from journeys.api import tracks as journeys_api
+from playbooks.api import playbooks as playbooks_api
 from playbooks.api import previews as playbook_previews_api
+from playbooks.api import runs as playbook_runs_api
 from renewals.api import contracts as contracts_api
 from renewals.api import metrics as renewal_metrics_api
 from renewals.api import pipeline as pipeline_api
@@ -90,6 +92,8 @@ router.register(
 )
 router.register("notifications", communication_notifications_api.NotificationViewSet, basename="notification")
 router.register("in-app-messages", communication_tracking_api.InAppMessageViewSet, basename="in-app-message")
+router.register("playbooks", playbooks_api.PlaybookViewSet, basename="playbook")
+router.register("playbook-runs", playbook_runs_api.PlaybookRunViewSet, basename="playbook-run")
 router.register("playbook-previews", playbook_previews_api.PlaybookPreviewViewSet, basename="playbook-preview")
 
 urlpatterns = [

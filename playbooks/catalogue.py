@@ -289,7 +289,7 @@ ACTIONS: dict[str, ActionSpec] = {
 }
 
 OUTCOME_MEASURES: Choices = (
-    ("health_recovery", "Back to yellow or green within 30/60/90 days"),
+    ("health_recovery", "Back to yellow or green within 30, 60 or 90 days"),
     ("renewal_outcome", "Renewal outcomes"),
     ("expansion", "Opportunities opened and won"),
 )

@@ -845,6 +845,31 @@ def make_preview_job(tenant: Tenant) -> int:
         return preview_start(tenant=tenant, by=_canary_member(), definition={"trigger": "account_created"}).pk
 
 
+def make_playbook(tenant: Tenant) -> int:
+    """A playbook (playbooks) made through the editor's service: the canary account's red health, a call task."""
+    from playbooks.services.playbooks import playbook_create
+
+    with scope(tenant=tenant):
+        return playbook_create(
+            tenant=tenant,
+            by=_canary_member(),
+            name=f"{CANARY} red play",
+            trigger="band_changed",
+            trigger_params={"to": "red"},
+            actions=[{"type": "create_task", "title": f"{CANARY} call"}],
+        ).pk
+
+
+def make_playbook_run(tenant: Tenant) -> int:
+    """A run of that playbook on the canary account, by hand."""
+    from playbooks.models import Playbook
+    from playbooks.services.runs import run_by_hand
+
+    with scope(tenant=tenant):
+        playbook = Playbook.objects.get(tenant=tenant, name=f"{CANARY} red play")
+        return run_by_hand(tenant=tenant, playbook=playbook, account=_canary_account(), by=_canary_member()).pk
+
+
 # URL keyword -> a function that makes tenant A's object and returns the id to put there.
 # Later issues add their own keywords (account_id, renewal_id, ...). Order matters:
 # a maker may rely on the objects of the makers before it.
@@ -902,4 +927,6 @@ OBJECT_MAKERS = {
     "preview_id": make_preview_job,
     "activity_task_id": make_activity_task,
     "note_id": make_note,
+    "playbook_id": make_playbook,
+    "playbook_run_id": make_playbook_run,
 }
