@@ -275,3 +275,12 @@ def test_account_card_lists_live_tasks_with_actions(tenant_a, bob, account, logi
     assert reverse("activities:task_close", args=[live.pk]) in card
     page = client.get(account.get_absolute_url()).content.decode()
     assert reverse("activities:account_card", args=[account.pk]) in page
+
+
+def test_a_csm_takes_an_unassigned_task_of_their_account(tenant_a, bob, account, login):
+    task = make_task(tenant_a, account=account)
+    client = login(bob)
+    assert "Take it" in client.get(reverse("activities:task", args=[task.pk])).content.decode()
+    client.post(reverse("activities:task_reassign", args=[task.pk]), {"owner": bob.pk})
+    with scope(tenant=tenant_a):
+        assert Task.objects.get(pk=task.pk).owner == bob
