@@ -6,6 +6,8 @@ tasks exist in people's inboxes, so a playbook an admin removes gets `archived_a
 and leaves the lists (its name is free again), but its runs and their tasks stay.
 """
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,7 +18,7 @@ from core import tenant_time
 from tenancy.models import Membership, Role, Tenant, User
 
 from ..models import OutcomeMeasure, Playbook, PlaybookVersion
-from .definitions import definition_clean, definition_errors
+from .definitions import definition_clean, definition_errors, lookups_of
 
 # The editor's fields beside the definition.
 SETTINGS_FIELDS = ("name", "description", "cooldown_days", "stop_when_resolved", "csm_may_run", "outcome_measure")
@@ -212,12 +214,17 @@ def broken_reason_of(errors: dict[str, list[str]]) -> str:
     return "; ".join(" ".join(messages) for messages in errors.values())[:300]
 
 
-def playbooks_check_broken(*, tenant: Tenant) -> list[Playbook]:
-    """Re-check every enabled playbook (after a custom field, cadence or member is gone) and mark broken
-    those whose definition no longer holds; returns them."""
+def playbooks_check_broken(*, tenant: Tenant, playbook_ids: Iterable[int] | None = None) -> list[Playbook]:
+    """Re-check the enabled playbooks (all, or those of `playbook_ids`: a batch of runs about to act) and
+    mark broken those whose definition no longer holds, because a custom field, cadence or member it names
+    is gone; returns them. A handful of queries, whatever the number of playbooks."""
+    playbooks = Playbook.objects.filter(tenant=tenant, is_enabled=True, broken_reason="", archived_at=None)
+    if playbook_ids is not None:
+        playbooks = playbooks.filter(pk__in=list(playbook_ids))
+    lookups = lookups_of(tenant)
     broken = []
-    for playbook in Playbook.objects.filter(tenant=tenant, is_enabled=True, broken_reason="", archived_at=None):
-        errors = definition_errors(tenant=tenant, definition=playbook.definition())
+    for playbook in playbooks:
+        errors = definition_errors(tenant=tenant, definition=playbook.definition(), lookups=lookups)
         if errors:
             broken.append(playbook_mark_broken(tenant=tenant, playbook=playbook, reason=broken_reason_of(errors)))
     return broken

@@ -268,3 +268,15 @@ def test_a_second_admin_joining_later_does_not_take_the_task(tenant_a, alice):
     with scope(tenant=tenant_a):
         playbook_mark_broken(tenant=tenant_a, playbook=playbook, reason="gone")
         assert Task.objects.get(tenant=tenant_a, source_key__startswith="playbook_broken:").owner == alice
+
+
+def test_checking_many_playbooks_reads_the_tenants_objects_once(tenant_a, alice, django_assert_max_num_queries):
+    for n in range(6):
+        playbook_make(tenant_a, by=alice, name=f"Play {n}", enabled=True)
+    with scope(tenant=tenant_a), django_assert_max_num_queries(4):
+        assert playbooks_check_broken(tenant=tenant_a) == []
+    with scope(tenant=tenant_a):
+        one = Playbook.objects.get(tenant=tenant_a, name="Play 0")
+        Playbook.objects.filter(pk=one.pk).update(actions=[{**CALL_TASK, "assignee": "user:999999"}])
+        assert [p.name for p in playbooks_check_broken(tenant=tenant_a, playbook_ids=[one.pk])] == ["Play 0"]
+        assert Playbook.objects.filter(tenant=tenant_a, is_enabled=True).count() == 5
