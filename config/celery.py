@@ -49,6 +49,13 @@ app.conf.update(
             "task": "renewals.tasks.renewals_daily_sweep",
             "schedule": crontab(minute=40),
         },
+        # Hourly: each tenant's time-based playbook triggers (checkpoints reached, milestones missed,
+        # schedules) once its day has turned (occurrence keys carry the day, so reruns fire nothing twice),
+        # and playbook runs whose message or worker was lost are sent again.
+        "playbooks-sweep": {
+            "task": "playbooks.tasks.playbooks_sweep",
+            "schedule": crontab(minute=15),
+        },
         # Every minute: announcements between apps whose dispatch was lost (a worker killed after the
         # commit, the broker down) or whose failed receivers are due for a retry (core.events).
         "events-sweep": {

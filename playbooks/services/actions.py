@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from accounts.models import Account, TierOverride
+from accounts.models import Account, Contact, TierOverride
 from accounts.services.tiers import account_set_tier_override
 from activities.models import TaskSource
 from activities.services.tasks import TaskDraft, task_create
@@ -232,6 +232,17 @@ def _add_objective(context: RunContext, position: int, action: dict) -> Outcome:
     return Outcome(f"Objective “{action.get('title')}” added to the success plan.", "objective", objective_id)
 
 
+# Who a playbook's message reaches, as a cadence step without a role does: the champions and power users,
+# else every active contact.
+AUDIENCE_ROLES = {"champion", "power_user"}
+
+
+def _audience(account: Account) -> list[Contact]:
+    active = list(Contact.objects.filter(tenant_id=account.tenant_id, account=account, is_active=True).order_by("pk"))
+    carriers = [contact for contact in active if set(contact.role_list) & AUDIENCE_ROLES]
+    return carriers or active
+
+
 def _calendar_entry(context: RunContext, position: int, action: dict) -> Outcome:
     day = context.today + dt.timedelta(days=_int(action.get("in_days"), 2))
     fields: dict[str, Any] = {
@@ -243,6 +254,7 @@ def _calendar_entry(context: RunContext, position: int, action: dict) -> Outcome
         "message_type": action.get("message_type") or "relationship",
         "channel": action.get("channel") or "email",
         "scheduled_at": tenant_time.at(context.tenant, day, ENTRY_HOUR),
+        "contacts": _audience(context.account),
         "owner": context.people.user(context.account.owner_id) if context.people else None,
         "source": EntrySource.TRIGGER,
         "external_ref": f"{context.source_key}:{position}",
