@@ -95,8 +95,10 @@ def _editor(
         "action": reverse("playbooks:edit", args=[playbook.pk]) if playbook else reverse("playbooks:new"),
         "section": SECTION,
     }
-    template = "playbooks/editor.html#editor" if request.headers.get("HX-Request") else "playbooks/editor.html"
-    return render(request, template, context, status=status)
+    if request.headers.get("HX-Request"):
+        # htmx swaps only successful answers: the form with its errors is one.
+        return render(request, "playbooks/editor.html#editor", context)
+    return render(request, "playbooks/editor.html", context, status=status)
 
 
 def _editor_post(request: HttpRequest, playbook: Playbook | None) -> HttpResponse:
