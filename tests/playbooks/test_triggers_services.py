@@ -29,6 +29,7 @@ from tenancy.services import tenant_defaults_ensure
 
 from ..accounts.builders import make_account
 from ..factories import TenantFactory
+from ..health.builders import DAY, ago, jane_story, score_day
 from ..journeys.builders import track_at
 from ..renewals.builders import close, contract_for
 from .builders import playbook_make
@@ -255,3 +256,22 @@ def test_every_tenant_starts_with_the_shipped_playbooks_switched_off(db):
         # ensuretenantdefaults again, and after an admin removed one: nothing comes back.
         playbook_archive(tenant=tenant, playbook=shipped[0])
         assert playbooks_ensure_defaults(tenant=tenant) == []
+
+
+def test_health_news_fires_signal_raised_band_changed_and_score_dropped(
+    tenant_a, bob, django_capture_on_commit_callbacks
+):
+    acme, _jane, _others = jane_story(tenant_a, owner=bob)
+    quiet = on(tenant_a, "signal_raised", {"kind": "power_user_inactive"})
+    yellow = on(tenant_a, "band_changed", {"to": "yellow"})
+    red = on(tenant_a, "band_changed", {"to": "red"}, name="Red only")
+    fell = on(tenant_a, "score_dropped", {"points": 15, "days": "7"})
+    score_day(tenant_a, ago(7), acme, detect=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        score_day(tenant_a, DAY, acme)
+    # Health at 74 a week ago, 54 now: green to yellow, 20 points down, and Jane quiet for 23 days.
+    assert [r.facts["kind"] for r in runs_of(tenant_a, quiet)] == ["power_user_inactive"]
+    assert [(r.facts["from"], r.facts["to"]) for r in runs_of(tenant_a, yellow)] == [("green", "yellow")]
+    assert runs_of(tenant_a, red) == []
+    assert [r.facts["points"] for r in runs_of(tenant_a, fell)] == [20]
+    assert {r.status for pb in (quiet, yellow, fell) for r in runs_of(tenant_a, pb)} == {RunStatus.DONE}
