@@ -12,6 +12,7 @@ effectiveness report measures the enabled ones against.
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -78,8 +79,8 @@ def trigger_matches(*, playbook_trigger_params: dict, trigger: str, facts: dict)
         return days is None or days == _number(facts.get("days_before"))
     if trigger == "renewal_decided":
         result = wanted("result") or "any"
-        lost = _text(facts.get("outcome")) == "churned"
-        return result == "any" or (result == "lost") == lost
+        churned = _text(facts.get("outcome")) == "churned"
+        return result == "any" or (result == "lost") == churned
     if trigger == "custom_field_changed":
         changed = {_text(key) for key in facts.get("fields", [])}
         return not wanted("field") or wanted("field") in changed
@@ -168,7 +169,11 @@ def runs_queue(*, tenant: Tenant, run_ids: list[int]) -> None:
     from ..tasks import playbook_runs_process_task
 
     for start in range(0, len(run_ids), RUN_BATCH):
-        batch = list(run_ids[start : start + RUN_BATCH])
         transaction.on_commit(
-            lambda batch=batch: enqueue(playbook_runs_process_task, tenant_id=tenant.pk, run_ids=batch)
+            partial(
+                enqueue,
+                playbook_runs_process_task,
+                tenant_id=tenant.pk,
+                run_ids=list(run_ids[start : start + RUN_BATCH]),
+            )
         )
