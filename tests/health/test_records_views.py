@@ -148,13 +148,14 @@ def test_viewers_read_it_and_other_tenants_get_404(tenant_a, story, member_of, l
 def test_the_account_page_loads_the_card_with_htmx(tenant_a, story, bob, login):
     page = login(bob).get(reverse("accounts:account_detail", args=[story.pk])).content.decode()
     url = reverse("health:account_timeline", args=[story.pk])
-    assert f'hx-get="{url}" hx-trigger="load"' in page
+    # Loaded after the page, and again when a task or a note changes (the notes CSMs log are on it).
+    assert f'hx-get="{url}" hx-trigger="load, notes-changed from:body, tasks-changed from:body"' in page
 
 
 def test_an_account_without_signals_says_how_they_arrive(tenant_a, alice, login):
     acme = book_account(tenant_a, 1)
     card = login(alice).get(reverse("health:account_timeline", args=[acme.pk]), **HTMX).content.decode()
-    assert "No tickets, invoices, subscription changes, meetings or NPS responses yet." in card
+    assert "No tickets, invoices, subscription changes, meetings, NPS responses or notes yet." in card
 
 
 def test_the_card_costs_the_same_for_five_or_fifty_items(tenant_a, alice, login, django_assert_max_num_queries):
