@@ -6,6 +6,8 @@ he completes it with a note, and the note is on the account's timeline."""
 import datetime as dt
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
 from django_scopes import scope
 from playwright.sync_api import expect
 
@@ -18,6 +20,7 @@ from playbooks.models import Playbook, PlaybookRun, RunStatus
 
 from ..accounts.builders import make_account
 from ..factories import PASSWORD
+from ..playbooks.builders import playbook_make
 
 pytestmark = pytest.mark.browser
 
@@ -136,3 +139,29 @@ def test_an_admin_builds_previews_and_enables_a_playbook_and_the_csm_works_its_t
     expect(page.locator("#account-timeline")).to_contain_text("Sponsor is worried about the rollout; agreed a plan")
     # The account's playbooks card shows the run.
     expect(page.get_by_test_id("playbooks-card")).to_contain_text("Red enterprise: call and re-engage")
+
+
+def test_the_playbook_pages_have_no_serious_accessibility_violation(page, tenant_a, alice, bob):
+    account = make_account(tenant_a, 1, segment="enterprise", owner=bob)
+    playbook = playbook_make(tenant_a, by=alice, conditions=[{"field": "arr", "op": "gte", "value": 1000}])
+    sign_in(page, alice)
+    page.wait_for_url("**/")
+    axe, problems = Axe(), []
+    for url in [
+        reverse("playbooks:index"),
+        reverse("playbooks:new"),
+        reverse("playbooks:edit", args=[playbook.pk]),
+        reverse("playbooks:detail", args=[playbook.pk]),
+        reverse("playbooks:settings"),
+        reverse("accounts:account_detail", args=[account.pk]),
+    ]:
+        assert page.goto(url).status == 200, url
+        page.wait_for_load_state("networkidle")
+        violations = [v for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+        problems += [f"{url}: {v['id']}: {v['help']} -> {v['nodes'][0]['target']}" for v in violations]
+        ids = page.evaluate(
+            "() => { const seen = {}; document.querySelectorAll('[id]').forEach((n) => { seen[n.id] = (seen[n.id] "
+            "|| 0) + 1; }); return Object.keys(seen).filter((id) => seen[id] > 1); }"
+        )
+        problems += [f"{url}: id used twice: {i}" for i in ids]
+    assert not problems, "\n".join(problems)

@@ -266,3 +266,27 @@ def test_a_notify_action_keeps_its_unchecked_boxes(tenant_a, alice, login):
         notify = Playbook.objects.get(tenant=tenant_a).actions[1]
     assert (notify["email"], notify["slack"]) == (False, False)
     assert CALL_TASK["type"] == "create_task"
+
+
+def test_changing_what_a_condition_tests_changes_its_inputs(tenant_a, alice, bob, login):
+    from accounts.services.custom_fields import custom_field_define
+
+    with scope(tenant=tenant_a):
+        custom_field_define(tenant=tenant_a, label="Strategic", field_type="boolean", key="strategic")
+    client = login(alice)
+    url = reverse("playbooks:new")
+    as_owner = {**SAVE, "conditions.0.field": "owner", "_op": "refresh"}
+    page = client.post(url, as_owner, HTTP_HX_REQUEST="true").content.decode()
+    # htmx gets the editor alone, the owner's people to choose from, and set operators.
+    assert "<html" not in page and page.lstrip().startswith("<form")
+    assert f'<option value="{bob.pk}">Bob Csm</option>' in page
+    assert '<option value="in" selected>is one of</option>' in page
+    as_number = {**SAVE, "conditions.0.field": "arr", "conditions.0.op": "in", "_op": "refresh"}
+    page = client.post(url, as_number).content.decode()
+    assert 'type="number" step="any" name="conditions.0.value"' in page
+    assert '<option value="gte" selected>at least</option>' in page
+    as_custom = {**SAVE, "conditions.0.field": "custom:strategic", "_op": "refresh"}
+    page = client.post(url, as_custom).content.decode()
+    assert '<option value="true">Yes</option>' in page and "Custom field: Strategic" in page
+    with scope(tenant=tenant_a):
+        assert not Playbook.objects.filter(tenant=tenant_a).exists()
