@@ -20,6 +20,8 @@ class NoteForm(forms.Form):
     )
 
     def __init__(self, *args, tenant: Tenant, **kwargs):
+        # Its own ids: the inbox and the account card show it beside the task form.
+        kwargs.setdefault("auto_id", "note_%s")
         super().__init__(*args, **kwargs)
         # Only this tenant's accounts: another tenant's id is not a valid choice.
         self.fields["account"].queryset = Account.objects.filter(tenant=tenant).order_by("name")

@@ -34,6 +34,8 @@ class TaskForm(forms.Form):
     owner = OwnerChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
 
     def __init__(self, *args, tenant: Tenant, membership: Membership, with_owner: bool = True, **kwargs):
+        # Its own ids: the inbox and the account card show it beside the note form and the filters.
+        kwargs.setdefault("auto_id", "task_%s")
         super().__init__(*args, **kwargs)
         self.membership = membership
         self.fields["account"].queryset = Account.objects.filter(tenant=tenant).order_by("name")
@@ -92,7 +94,15 @@ class InboxFilterForm(forms.Form):
     )
 
     def __init__(self, *args, people: list[tuple[int, str]], accounts: list[tuple[int, str]], **kwargs):
+        kwargs.setdefault("auto_id", "filter_%s")
         super().__init__(*args, **kwargs)
+        for name, label in (
+            ("owner", "Whose tasks"),
+            ("account", "Account"),
+            ("source", "Source"),
+            ("priority", "Priority"),
+        ):
+            self.fields[name].widget.attrs["aria-label"] = label
         self.fields["owner"].choices = [
             (OWNER_ME, "My tasks"),
             (OWNER_ALL, "Everyone's tasks"),

@@ -8,6 +8,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from ..activities.builders import make_note, make_task
 from ..communications.builders import at_local, contact_of, entry_for
 from ..factories import PASSWORD
 from ..renewals.builders import contract_for, make_account, renewal_of
@@ -28,6 +29,8 @@ def book(tenant_a, alice, bob):
     acme = make_account(tenant_a, 1, owner=bob, segment="mid_market", acv=48_000)
     jane = contact_of(tenant_a, acme, 1, name="Jane Roe")
     renewal = renewal_of(tenant_a, contract_for(tenant_a, acme, days_to_end=60, arr=48_000))
+    make_task(tenant_a, owner=alice, account=acme, title="Call Jane about the rollout", due_in=-1)
+    make_note(tenant_a, account=acme, author=bob, body="Jane is happy with the rollout")
     day = dt.date.today() + dt.timedelta(days=2)
     for hour, team in ((10, "customer_success"), (11, "marketing")):
         entry_for(tenant_a, acme, at=at_local(tenant_a, day.year, day.month, day.day, hour), contacts=[jane], team=team)
@@ -38,6 +41,8 @@ def _pages(book) -> list[str]:
     return [
         reverse("dashboard:home"),
         reverse("accounts:index"),
+        reverse("activities:inbox"),
+        reverse("activities:inbox") + "?owner=all",
         book["account"].get_absolute_url(),
         reverse("health:index"),
         reverse("journeys:index"),
