@@ -1,6 +1,8 @@
 """A run's page (what fired it, the conditions as evaluated, each action and what it made) and the account
 page's card (the playbooks that ran for the account, their open tasks, running one by hand)."""
 
+from collections.abc import Callable
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -11,27 +13,30 @@ from core.web import get_or_404, member_required
 from tenancy.permissions import Capability
 
 from ..forms.playbooks import RunPlaybookForm
-from ..models import Playbook, RunAction
+from ..models import Playbook, PlaybookRun, RunAction
 from ..selectors import playbooks as selectors
 from ..selectors import runs as run_selectors
 from ..services.runs import may_run_by_hand
 from .playbooks import SECTION, _run
 
-# Where what an action made lives, by RunAction.object_kind.
-OBJECT_LINKS = {
-    "task": lambda pk: reverse("activities:task", args=[pk]),
-    "enrollment": lambda pk: reverse("communications:enrollments") + f"?enrollment={pk}",
-    "entry": lambda pk: reverse("communications:entry", args=[pk]),
-    "opportunity": lambda pk: reverse("renewals:opportunity", args=[pk]),
+# Where what an action made lives, by RunAction.object_kind (the account's pages where it has none of its own).
+OBJECT_LINKS: dict[str, Callable[[RunAction, PlaybookRun], str]] = {
+    "task": lambda action, run: reverse("activities:task", args=[action.object_id]),
+    "enrollment": lambda action, run: reverse("communications:enrollments") + f"?account={run.account_id}",
+    "entry": lambda action, run: reverse("communications:entry", args=[action.object_id]),
+    "opportunity": lambda action, run: reverse("renewals:opportunity", args=[action.object_id]),
+    "renewal": lambda action, run: reverse("renewals:renewal", args=[action.object_id]),
+    "objective": lambda action, run: reverse("accounts:account_detail", args=[run.account_id]),
+    "account": lambda action, run: reverse("accounts:account_detail", args=[action.object_id]),
 }
 
 
-def _object_link(action: RunAction) -> str | None:
+def _object_link(action: RunAction, run: PlaybookRun) -> str | None:
     link = OBJECT_LINKS.get(action.object_kind)
     if link is None or action.object_id is None:
         return None
     try:
-        return link(action.object_id)
+        return link(action, run)
     except NoReverseMatch:
         return None
 
@@ -42,7 +47,7 @@ def run_detail(request: HttpRequest, playbook_run_id: int) -> HttpResponse:
     run = get_or_404(run_selectors.run_get, tenant=request.tenant, run_id=playbook_run_id)
     actions = list(run.action_results.all())
     for action in actions:
-        action.link = _object_link(action)
+        action.link = _object_link(action, run)
     definition = run.playbook.definition()
     version = run.playbook.versions.filter(tenant=request.tenant, version=run.version).first()
     if version is not None:

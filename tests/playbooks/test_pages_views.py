@@ -290,3 +290,23 @@ def test_changing_what_a_condition_tests_changes_its_inputs(tenant_a, alice, bob
     assert '<option value="true">Yes</option>' in page and "Custom field: Strategic" in page
     with scope(tenant=tenant_a):
         assert not Playbook.objects.filter(tenant=tenant_a).exists()
+
+
+def test_the_run_page_links_to_what_each_action_made(tenant_a, alice, bob, login):
+    playbook = playbook_make(tenant_a, by=alice)
+    account = make_account(tenant_a, 1, segment="enterprise")
+    run = _run(tenant_a, playbook, account, 1)
+    with scope(tenant=tenant_a):
+        for position, (kind, object_id) in enumerate([("task", 41), ("enrollment", 7), ("account", account.pk)]):
+            run.action_results.create(
+                tenant=tenant_a,
+                position=position,
+                action_type="x",
+                status="done",
+                object_kind=kind,
+                object_id=object_id,
+            )
+    page = login(bob).get(reverse("playbooks:run", args=[run.pk])).content.decode()
+    assert reverse("activities:task", args=[41]) in page
+    assert reverse("communications:enrollments") + f"?account={account.pk}" in page
+    assert reverse("accounts:account_detail", args=[account.pk]) in page
