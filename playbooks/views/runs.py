@@ -52,6 +52,8 @@ def run_detail(request: HttpRequest, playbook_run_id: int) -> HttpResponse:
     version = run.playbook.versions.filter(tenant=request.tenant, version=run.version).first()
     if version is not None:
         definition = version.definition
+    evaluated = list(run.conditions_evaluated or [])
+    sentences = selectors.playbook_sentences(tenant=request.tenant, definition={**definition, "conditions": evaluated})
     return render(
         request,
         "playbooks/run.html",
@@ -59,7 +61,12 @@ def run_detail(request: HttpRequest, playbook_run_id: int) -> HttpResponse:
             "run": run,
             "actions": actions,
             "tasks": run_selectors.run_tasks(tenant=request.tenant, run=run),
-            "planned": selectors.playbook_sentences(tenant=request.tenant, definition=definition).actions,
+            "planned": sentences.actions,
+            # Each clause as a sentence, with what the account had and whether it held.
+            "conditions": [
+                {"sentence": sentence, "actual": clause.get("actual"), "held": clause.get("held")}
+                for sentence, clause in zip(sentences.conditions, evaluated, strict=True)
+            ],
             "section": SECTION,
         },
     )

@@ -243,7 +243,8 @@ def test_the_run_page_shows_facts_conditions_and_actions(tenant_a, alice, bob, l
             tenant=tenant_a, position=0, action_type="create_task", status="failed", error="Nobody to give it to."
         )
     page = login(bob).get(reverse("playbooks:run", args=[run.pk])).content.decode()
-    assert "signal_id" in page and "held" in page and "Nobody to give it to." in page
+    assert "signal_id" in page and "Nobody to give it to." in page
+    assert '<td>Segment is one of Enterprise</td><td>enterprise</td><td><span class="text-success">held' in page
 
 
 def test_settings_page(tenant_a, alice, bob, login):
