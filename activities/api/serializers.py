@@ -111,6 +111,11 @@ class TaskBulkSerializer(serializers.Serializer):
     until = serializers.DateField(required=False, allow_null=True, default=None)
     owner = _owner(required=False, default=None)
 
+    def validate(self, data):
+        if data["action"] == "snooze" and data.get("until") is None:
+            raise serializers.ValidationError({"until": ["Say until which day."]})
+        return data
+
 
 class TaskBulkResultSerializer(serializers.Serializer):
     changed = serializers.IntegerField()

@@ -114,7 +114,7 @@ def test_bulk_leaves_alone_what_is_not_mine_or_not_the_tenants(tenant_a, tenant_
     refused = api.post(TASKS + "bulk/", {"action": "reassign", "tasks": ids, "owner": alice.pk}, format="json")
     assert refused.status_code == 403
     missing_day = api.post(TASKS + "bulk/", {"action": "snooze", "tasks": [alices.pk]}, format="json")
-    assert missing_day.json()["changed"] == 0
+    assert missing_day.status_code == 400 and "until" in missing_day.json()["error"]["fields"]
     with scope(tenant=tenant_b):
         assert Task.objects.get(pk=theirs.pk).status == TaskStatus.OPEN
 
