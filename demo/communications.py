@@ -30,9 +30,9 @@ from communications.models import (
     Delivery,
     EngagementEvent,
     Enrollment,
-    OwnerTask,
     PreferenceChange,
 )
+from communications.selectors.owner_tasks import owner_tasks
 from core import tenant_time
 from demo import communications_history, communications_imports, communications_plan, communications_rules
 from demo.tenancy import DemoPeople
@@ -87,7 +87,7 @@ def _counts(plan: "communications_plan.Planner") -> dict[str, int]:
         .distinct()
         .count(),
         "in_app": Delivery.objects.filter(tenant=tenant, channel="in_app").count(),
-        "tasks": OwnerTask.objects.filter(tenant=tenant).count(),
+        "tasks": owner_tasks(tenant=tenant, status=None).count(),
         "enrollments": Enrollment.objects.filter(tenant=tenant, status="active").count(),
         "conflicts": plan.conflict_count,
         "notifications": plan.notifications,

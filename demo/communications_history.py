@@ -10,6 +10,7 @@ import re
 from django.db import transaction
 from django.db.models import Count, Max
 
+from activities.models import TaskStatus
 from communications.models import (
     CalendarEntry,
     Channel,
@@ -19,11 +20,10 @@ from communications.models import (
     EngagementKind,
     MessageType,
     NotificationStatus,
-    OwnerTask,
-    OwnerTaskStatus,
     PreferenceChange,
     PreferenceChoice,
 )
+from communications.selectors.owner_tasks import owner_tasks
 from communications.selectors.personalisation import entry_preview
 from communications.services import outbox, preferences, tracking
 from communications.services.notifications import NotificationNotSent, notification_raise, notification_send
@@ -252,8 +252,8 @@ def _ensure_replies(plan, latest: dt.datetime) -> None:
 
 def _log_calls(plan, latest: dt.datetime) -> None:
     """Past calls: most logged as done by their owner, a few still open (overdue on the tasks page)."""
-    tasks = OwnerTask.objects.filter(tenant=plan.tenant, status=OwnerTaskStatus.OPEN, due_at__lt=latest)
-    for task in tasks.select_related("owner", "entry").order_by("due_at", "pk"):
+    tasks = owner_tasks(tenant=plan.tenant, status=TaskStatus.OPEN).filter(due_at__lt=latest)
+    for task in tasks.select_related("tenant"):
         if task.owner is None or plan.rng.random() >= CALL_DONE:
             continue
         owner_task_complete(

@@ -776,11 +776,14 @@ def make_engagement_event(tenant: Tenant) -> int:
 
 
 def make_owner_task(tenant: Tenant) -> int:
-    """The owner's task for the call the outbox handed over in make_delivery."""
-    from communications.models import OwnerTask
+    """The owner's task (an activities.Task of source cadence_step) for the call the outbox handed over in
+    make_delivery."""
+    from communications.selectors.owner_tasks import owner_task_of_entry
 
     with scope(tenant=tenant):
-        return OwnerTask.objects.get(entry=_canary_entry("call")).pk
+        task = owner_task_of_entry(tenant=tenant, entry=_canary_entry("call"))
+        assert task is not None
+        return task.pk
 
 
 def make_calendar_feed(tenant: Tenant) -> int:

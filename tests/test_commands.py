@@ -242,6 +242,7 @@ def _assert_demo_communications(acme):
     from django.db.models import Count
     from django.utils import timezone
 
+    from activities.models import Task
     from communications import services
     from communications.models import (
         Approval,
@@ -250,7 +251,6 @@ def _assert_demo_communications(acme):
         EngagementEvent,
         Enrollment,
         Notification,
-        OwnerTask,
         PreferenceChange,
     )
     from communications.selectors.reports import engagement_report
@@ -273,7 +273,9 @@ def _assert_demo_communications(acme):
     (partly,) = list(sent.filter(unreached_count__gt=0))
     assert partly.is_partly_sent and "not reached: a worker stopped" in partly.status_reason
     assert deliveries.filter(entry=partly, status="sending").count() == partly.unreached_count == 1
-    assert OwnerTask.objects.filter(tenant=acme, entry__channel="call", status="done", done_at__lt=now).exists()
+    assert Task.objects.filter(
+        tenant=acme, source="cadence_step", kind="call", status="done", closed_at__lt=now
+    ).exists()
     live = ["scheduled", "deferred", "pending_approval"]
     planned = entries.filter(status__in=live, scheduled_at__gt=now, scheduled_at__lte=now + month)
     assert planned.count() >= 50

@@ -18,8 +18,6 @@ from .delivery import (
     Digest,
     EngagementEvent,
     EngagementKind,
-    OwnerTask,
-    OwnerTaskStatus,
 )
 from .rules import (
     BlackoutKind,
@@ -64,8 +62,6 @@ __all__ = [
     "MessageType",
     "Notification",
     "NotificationStatus",
-    "OwnerTask",
-    "OwnerTaskStatus",
     "PreferenceChange",
     "PreferenceChoice",
     "SendPermission",

@@ -1,5 +1,6 @@
 """Delivery and engagement: each message to each contact is sent once, under a unique key; opens,
-clicks, replies and meetings are counted against it. Calls, webinars and community posts are tasks."""
+clicks, replies and meetings are counted against it. Calls, webinars and community posts are
+the owner's tasks (activities.Task, source cadence_step)."""
 
 import secrets
 
@@ -126,29 +127,3 @@ class EngagementEvent(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.entry_id}"
-
-
-class OwnerTaskStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    DONE = "done", "Done"
-    CANCELLED = "cancelled", "Cancelled"
-
-
-class OwnerTask(TenantOwned):
-    """A call, webinar or community post that a person makes happen: due when the entry is, logged when done."""
-
-    entry = models.OneToOneField(CalendarEntry, on_delete=models.CASCADE, related_name="owner_task")
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="communication_tasks"
-    )
-    due_at = models.DateTimeField()
-    status = models.CharField(max_length=10, choices=OwnerTaskStatus.choices, default=OwnerTaskStatus.OPEN)
-    note = models.CharField(max_length=500, blank=True)
-    done_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["due_at", "id"]
-        indexes = [models.Index(fields=["tenant", "owner", "status", "due_at"], name="owner_task_due")]
-
-    def __str__(self) -> str:
-        return f"Task for entry {self.entry_id}"

@@ -35,7 +35,7 @@ from .entries import (
 )
 from .feeds import feed_digest, feed_entries, feed_for_token, feed_get, feed_list
 from .imports import calendar_import_get, calendar_import_list
-from .owner_tasks import owner_task_get, owner_tasks
+from .owner_tasks import owner_task_get, owner_task_of_entry, owner_tasks, owner_tasks_with_entries
 from .personalisation import (
     account_context,
     entries_titled,
@@ -102,7 +102,9 @@ __all__ = [
     "feed_list",
     "merge_context",
     "owner_task_get",
+    "owner_task_of_entry",
     "owner_tasks",
+    "owner_tasks_with_entries",
     "preferences_with_defaults",
     "split_public_token",
     "status_counts",

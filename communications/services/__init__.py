@@ -19,7 +19,7 @@ from .feeds import feed_create, feed_delete, feed_rotate
 from .imports import calendar_import_create, calendar_import_run
 from .notifications import notification_raise, notification_send
 from .outbox import DeliveryResult, entry_deliver, outbox_send_due
-from .owner_tasks import owner_task_complete, owner_task_note, owner_task_open
+from .owner_tasks import cadence_task_key, owner_task_complete, owner_task_note, owner_task_open, owner_tasks_cancel
 from .preferences import (
     BadLink,
     contact_from_link,
@@ -58,6 +58,7 @@ __all__ = [
     "cadence_save",
     "cadence_step_delete",
     "cadence_step_save",
+    "cadence_task_key",
     "cadences_enrol_for",
     "cadences_ensure_defaults",
     "calendar_import_create",
@@ -98,6 +99,7 @@ __all__ = [
     "owner_task_complete",
     "owner_task_note",
     "owner_task_open",
+    "owner_tasks_cancel",
     "preference_allows",
     "preference_link",
     "preference_set",

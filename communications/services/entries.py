@@ -5,7 +5,6 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import Account, Contact
 from core.text import moment
@@ -19,12 +18,11 @@ from ..models import (
     Enrollment,
     EntrySource,
     EntryStatus,
-    OwnerTask,
-    OwnerTaskStatus,
 )
 from ..selectors.entries import entry_recipients
 from ..selectors.personalisation import entry_merge_problems
 from .caps import cap_check, channel_noun
+from .owner_tasks import owner_tasks_cancel
 from .settings import communication_settings, may_send, send_denial
 
 UPDATABLE = {
@@ -354,9 +352,7 @@ def entry_cancel(*, entry: CalendarEntry, by: User | None, reason: str) -> Calen
     entry.status = EntryStatus.CANCELLED
     entry.status_reason = ((reason or "").strip() or f"Cancelled by {by or 'the system'}")[:500]
     entry.save(update_fields=["status", "status_reason", "updated_at"])
-    OwnerTask.objects.filter(tenant_id=entry.tenant_id, entry=entry, status=OwnerTaskStatus.OPEN).update(
-        status=OwnerTaskStatus.CANCELLED, done_at=timezone.now()
-    )
+    owner_tasks_cancel(entry=entry, reason=f"Cancelled with its calendar entry: {entry.status_reason}")
     if entry.enrollment is not None:
         enrollment_complete_if_done(enrollment=entry.enrollment)
     return entry

@@ -400,5 +400,6 @@ def _hand_to_owner(claim: _Claimed, todo: list[Contact], already: int) -> Delive
         )
     task = owner_task_open(entry=entry, note=owner_task_note(entry=entry, reachable=reachable, held=held))
     who = str(entry.owner) if entry.owner_id else "the team (no owner)"
-    reason = f"Handed to {who} as a task due {moment(task.due_at, entry.tenant)}."
+    # The task is due at the entry's time (a cadence step's task always has its moment).
+    reason = f"Handed to {who} as a task due {moment(task.due_at or entry.scheduled_at, entry.tenant)}."
     return claim.sent(reason, suppressed=len(held), already=already)

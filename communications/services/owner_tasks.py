@@ -1,15 +1,18 @@
 """Touchpoints a person makes happen (a call, a webinar, a community post, an SMS we cannot send): the
-outbox hands them to the entry's owner as a task due when the entry is, and the owner logs them done."""
+outbox hands them to the entry's owner as a task due when the entry is (an activities.Task of source
+cadence_step, so the inbox lists it too), and the owner logs them done."""
 
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from accounts.models import Contact
+from activities.models import Task, TaskKind, TaskSource, TaskStatus
+from activities.services.tasks import TaskDraft, task_close, task_create, tasks_cancel_for_source
+from core import tenant_time
 from tenancy.models import User
 
-from ..models import CalendarEntry, Channel, OwnerTask, OwnerTaskStatus
+from ..models import CalendarEntry, Channel
 from ..selectors.personalisation import entry_render, entry_title
 
 VERBS: dict[str, str] = {Channel.CALL: "Call", Channel.WEBINAR: "Invite to the webinar", Channel.COMMUNITY: "Post for"}
@@ -29,28 +32,62 @@ def owner_task_note(*, entry: CalendarEntry, reachable: list[Contact], held: lis
     return note[:500]
 
 
-def owner_task_open(*, entry: CalendarEntry, note: str) -> OwnerTask:
-    """The entry's task for its owner, due at the entry's time; one per entry, so a retry finds it."""
-    task, _ = OwnerTask.objects.get_or_create(
-        tenant_id=entry.tenant_id,
-        entry=entry,
-        defaults={"owner_id": entry.owner_id, "due_at": entry.scheduled_at, "note": note[:500]},
+def cadence_task_key(entry_id: int) -> str:
+    """The one task of a calendar entry (activities' unique source key): a retried delivery finds it."""
+    return f"{TaskSource.CADENCE_STEP}:{entry_id}"
+
+
+# What kind of task each channel hands over: a call logs as a call on the account's timeline.
+KIND_OF_CHANNEL: dict[str, str] = {Channel.CALL: TaskKind.CALL, Channel.WEBINAR: TaskKind.MEETING}
+# How a task's title names the work, short enough for an inbox row.
+TITLE_OF_CHANNEL: dict[str, str] = {
+    Channel.CALL: "Call",
+    Channel.WEBINAR: "Webinar",
+    Channel.COMMUNITY: "Community post",
+    Channel.SMS: "Text message",
+}
+
+
+def owner_task_open(*, entry: CalendarEntry, note: str) -> Task:
+    """The entry's task for its owner (an activities.Task of source cadence_step), due at the entry's time
+    and on the tenant's day of it; one per entry, so a retry finds it."""
+    tenant = entry.tenant
+    task, _ = task_create(
+        tenant=tenant,
+        draft=TaskDraft(
+            title=f"{TITLE_OF_CHANNEL.get(entry.channel, entry.get_channel_display())}: {entry_title(entry)}",
+            details=note,
+            due_on=tenant_time.day_of(tenant, entry.scheduled_at),
+            due_at=entry.scheduled_at,
+            owner_id=entry.owner_id,
+            account_id=entry.account_id,
+            kind=KIND_OF_CHANNEL.get(entry.channel, TaskKind.TODO),
+            source=TaskSource.CADENCE_STEP,
+            source_id=entry.pk,
+            source_key=cadence_task_key(entry.pk),
+        ),
     )
     return task
 
 
-def owner_task_complete(*, task: OwnerTask, by: User, note: str = "", at: dt.datetime | None = None) -> OwnerTask:
-    """Log the call, webinar or post as done; completing it twice keeps the first time. Who may do it is
-    the view's question (the owner, a leader or an admin: Capability.EDIT on the task)."""
-    if task.status == OwnerTaskStatus.CANCELLED:
+def owner_task_complete(*, task: Task, by: User, note: str = "", at: dt.datetime | None = None) -> Task:
+    """Log the call, webinar or post as done (its task closed, the note on the account's timeline);
+    completing it twice keeps the first time. Who may do it is the view's question (the owner, a leader or
+    an admin: Capability.EDIT on the task). `at` backdates it (the demo's history)."""
+    if task.status == TaskStatus.CANCELLED:
         raise ValidationError("This task was cancelled with its calendar entry: there is nothing to log.")
-    if task.status == OwnerTaskStatus.DONE:
+    if task.is_closed:
         return task
-    note = (note or "").strip()
-    task.status = OwnerTaskStatus.DONE
-    task.done_at = at or timezone.now()
-    if note:
-        done_note = f"Done by {by}: {note}"
-        task.note = f"{task.note}\n{done_note}"[-500:] if task.note else done_note[:500]
-    task.save(update_fields=["status", "done_at", "note"])
+    tenant = task.tenant
+    task = task_close(tenant=tenant, task=task, status=TaskStatus.DONE, by=by, note=note or "")
+    if at is not None:
+        task.closed_at = at
+        task.save(update_fields=["closed_at"])
     return task
+
+
+def owner_tasks_cancel(*, entry: CalendarEntry, reason: str) -> int:
+    """The entry was cancelled: its task, if still open, is no one's work any more."""
+    return tasks_cancel_for_source(
+        tenant=entry.tenant, source=TaskSource.CADENCE_STEP, source_ids=[entry.pk], note=reason
+    )

@@ -175,7 +175,9 @@ def entry_page(request: HttpRequest, entry: CalendarEntry, cancel_form: CancelFo
             "may_decide": entry.status == EntryStatus.PENDING_APPROVAL
             and membership_can(request.membership, Capability.MANAGE, entry),
             "cancel_form": cancel_form or CancelForm(),
-            "task": getattr(entry, "owner_task", None) if entry.channel in TASK_CHANNELS else None,
+            "task": selectors.owner_task_of_entry(tenant=tenant, entry=entry)
+            if entry.channel in TASK_CHANNELS
+            else None,
             "nav_active": "calendar",
             "section": "communications",
         },

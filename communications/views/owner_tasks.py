@@ -7,14 +7,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from activities.models import TaskStatus
 from core import tenant_time
 from core.web import get_or_404, member_required, safe_next
 from tenancy.permissions import Capability, membership_can, require
 
 from .. import selectors
 from ..forms.owner_tasks import TaskDoneForm
-from ..models import OwnerTaskStatus
-from ..selectors.personalisation import entry_title
 from ..services.owner_tasks import owner_task_complete
 
 TASKS_SHOWN = 200
@@ -28,10 +27,11 @@ def task_list(request: HttpRequest) -> HttpResponse:
     now = tenant_time.now(tenant)
     open_tasks = list(selectors.owner_tasks(tenant=tenant, owner=request.user)[:TASKS_SHOWN])
     for task in open_tasks:
-        task.overdue = task.due_at < now
+        task.overdue = (task.due_at or tenant_time.at(tenant, task.due_on)) < now
         task.may_complete = membership_can(request.membership, Capability.EDIT, task)
-    done = list(selectors.owner_tasks(tenant=tenant, owner=request.user, status=OwnerTaskStatus.DONE)[:DONE_SHOWN])
-    selectors.entries_titled(tenant=tenant, entries=[task.entry for task in [*open_tasks, *done]])
+    done = list(selectors.owner_tasks(tenant=tenant, owner=request.user, status=TaskStatus.DONE)[:DONE_SHOWN])
+    selectors.owner_tasks_with_entries(tenant=tenant, tasks=[*open_tasks, *done])
+    selectors.entries_titled(tenant=tenant, entries=[task.entry for task in [*open_tasks, *done] if task.entry])
     return render(
         request,
         "communications/tasks/index.html",
@@ -58,12 +58,13 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
         )
     except ValidationError as failure:
         error = " ".join(failure.messages)
+    selectors.owner_tasks_with_entries(tenant=request.tenant, tasks=[task])
     if request.htmx:
         task.overdue = False
         task.may_complete = True
         return render(request, "communications/tasks/_task.html", {"task": task, "error": error})
     if error:
-        messages.error(request, f"{entry_title(task.entry)}: {error}")
+        messages.error(request, f"{task.title}: {error}")
     else:
-        messages.success(request, f"{task.entry.get_channel_display()} with {task.entry.account.name} logged done.")
+        messages.success(request, f"{task.title} with {task.account.name if task.account else 'the team'} logged done.")
     return redirect(safe_next(request) or "communications:tasks")

@@ -16,9 +16,9 @@ from communications.models import (
     CalendarEntry,
     CalendarImport,
     Delivery,
-    OwnerTask,
     PreferenceChange,
 )
+from communications.selectors.owner_tasks import owner_task_of_entry
 from communications.services import cadences as cadence_services
 from communications.services import notifications as notification_services
 from communications.services import outbox
@@ -607,13 +607,15 @@ def test_a_call_becomes_the_owners_task_and_is_logged_done(tenant_a, bob, viewer
     entry = entry_for(tenant_a, account, at=week_of_11_january(tenant_a), contacts=contacts[:1], channel="call", by=bob)
     _deliver(tenant_a, entry)
     with scope(tenant=tenant_a):
-        task = OwnerTask.objects.get(entry=entry)
+        task = owner_task_of_entry(tenant=tenant_a, entry=entry)
     api = api_as(bob, tenant_a)
     assert ids(api.get(TASKS, {"owner": "me", "status": "open"})) == [task.pk]
     assert api_as(viewer, tenant_a).post(f"{TASKS}{task.pk}/done/", {"note": "x"}).status_code == 403
     response = api.post(f"{TASKS}{task.pk}/done/", {"note": "Talked about the QBR"}, format="json")
     assert response.status_code == 200, response.json()
-    assert response.json()["status"] == "done" and "Talked about the QBR" in response.json()["note"]
+    body = response.json()
+    assert (body["status"], body["outcome_note"], body["entry"]) == ("done", "Talked about the QBR", entry.pk)
+    assert body["subject"] == entry.subject and body["channel"] == "call" and body["account"] == account.pk
     assert ids(api.get(TASKS, {"status": "open"})) == []
 
 

@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_scopes import scope
 
-from communications.models import EntryStatus, OwnerTaskStatus
+from activities.models import TaskStatus
+from communications.models import EntryStatus
 from communications.services.owner_tasks import owner_task_open
 from tenancy.models import Role, Team
 
@@ -403,7 +404,7 @@ def test_tasks_list_the_users_open_tasks_and_log_them_done(tenant_a, bob, book, 
     assert done.status_code == 200 and "done" in done.content.decode()
     with scope(tenant=tenant_a):
         task.refresh_from_db()
-    assert task.status == OwnerTaskStatus.DONE and "Rollout on track" in task.note
+    assert task.status == TaskStatus.DONE and task.outcome_note == "Rollout on track"
     # Someone else's task is not Bob's to log.
     assert client.post(reverse("communications:task_done", args=[other.pk])).status_code == 403
 

@@ -11,17 +11,16 @@ from django.utils import timezone
 from django_scopes import scope
 
 from accounts import services as accounts_services
+from activities.models import TaskKind, TaskSource, TaskStatus
 from communications import selectors, services
 from communications.models import (
     CalendarEntry,
     DeliveryStatus,
     EntryStatus,
-    OwnerTask,
-    OwnerTaskStatus,
     PreferenceChange,
     PreferenceChoice,
 )
-from communications.selectors.owner_tasks import owner_tasks
+from communications.selectors.owner_tasks import owner_task_of_entry, owner_tasks
 from communications.services import claims, outbox
 from communications.services.owner_tasks import owner_task_complete
 from communications.tasks import outbox_sweep
@@ -254,13 +253,15 @@ def test_a_call_becomes_a_task_for_its_owner_and_is_logged_done(tenant_a, accoun
     send_due(tenant_a, monday(tenant_a, 10, 2))
 
     with scope(tenant=tenant_a):
-        (task,) = owner_tasks(tenant=tenant_a, owner=bob, status=OwnerTaskStatus.OPEN)
-        assert (task.entry_id, task.due_at) == (entry.pk, monday(tenant_a))
-        assert task.note == "Call Jane Roe, John Doe: Educational touchpoint"
+        (task,) = owner_tasks(tenant=tenant_a, owner=bob, status=TaskStatus.OPEN)
+        assert (task.source, task.source_id, task.due_at) == (TaskSource.CADENCE_STEP, entry.pk, monday(tenant_a))
+        assert (task.due_on, task.account_id, task.kind) == (monday(tenant_a).date(), account.pk, TaskKind.CALL)
+        assert task.title == "Call: Educational touchpoint"
+        assert task.details == "Call Jane Roe, John Doe: Educational touchpoint"
         owner_task_complete(task=task, by=bob, note="Talked about the rollout")
         task.refresh_from_db()
-        assert task.status == OwnerTaskStatus.DONE and "Talked about the rollout" in task.note
-        assert list(owner_tasks(tenant=tenant_a, owner=bob, status=OwnerTaskStatus.OPEN)) == []
+        assert (task.status, task.outcome_note, task.closed_by) == (TaskStatus.DONE, "Talked about the rollout", bob)
+        assert list(owner_tasks(tenant=tenant_a, owner=bob, status=TaskStatus.OPEN)) == []
     entry = reload_entry(tenant_a, entry)
     assert entry.status == EntryStatus.SENT
     assert entry.status_reason == "Handed to Bob Csm as a task due 2 Dec 2030, 10:00."
@@ -282,9 +283,10 @@ def test_an_sms_is_a_task_with_its_text(tenant_a, account, jane):
     send_due(tenant_a, monday(tenant_a, 10, 1))
 
     with scope(tenant=tenant_a):
-        task = OwnerTask.objects.get(tenant=tenant_a, entry=entry)
+        task = owner_task_of_entry(tenant=tenant_a, entry=entry)
     assert (
-        task.note == "Send this text message to Jane Roe (postsale has no SMS provider): Hi Jane, maintenance tonight."
+        task.details
+        == "Send this text message to Jane Roe (postsale has no SMS provider): Hi Jane, maintenance tonight."
     )
 
 
