@@ -39,6 +39,8 @@ score_urlpatterns = [
     path("accounts/<int:account_id>/recompute/", scores.account_health_recompute, name="account_health_recompute"),
     path("accounts/<int:account_id>/measures/<str:measure_key>/", scores.measure_events, name="measure_events"),
     path("signals/", scores.signal_list, name="signal_list"),
+    path("signals/<int:health_signal_id>/", scores.signal_detail, name="signal"),
+    path("signals/<int:health_signal_id>/task/", scores.signal_task, name="signal_task"),
 ]
 
 urlpatterns = [

@@ -7,6 +7,7 @@ demo call these.
   import as background work, record_import_checks.py: its columns and row checks;
 - scores.py: health models, scoring a day for a set of accounts, one account now, history backfills;
   score_writes.py: its set-based writes; detection.py: the health signals a day's scores raise and resolve;
+- signal_tasks.py: a task made of a health signal (activities), once per signal;
 - runs.py: recompute runs (the nightly one and the manual ones) and their batches;
 - backtest.py, backtest_jobs.py: how the models in effect (or a candidate) would have warned of churn.
 

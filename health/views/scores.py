@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as account_selectors
 from accounts.models import Account
 from core import tenant_time
-from core.text import plural
-from core.web import OWNER_ALL, OWNER_ME, get_or_404, member_required
+from core.text import day, plural
+from core.web import OWNER_ALL, OWNER_ME, get_or_404, member_required, safe_next
 from tenancy.models import Role
 from tenancy.permissions import Capability, membership_can, require
 
@@ -20,7 +21,9 @@ from ..models import Severity, SignalKind, SignalStatus
 from ..scoring.explain import describe
 from ..scoring.measures import BY_KEY, FAMILY_LABELS
 from ..selectors import scores as selectors
+from ..selectors.signal_tasks import health_signal_get, signals_with_tasks
 from ..services import scores as services
+from ..services.signal_tasks import signal_task_make
 
 SIGNALS_PER_PAGE = 50
 TREND_DAYS = 90
@@ -40,7 +43,11 @@ def account_health(request: HttpRequest, account_id: int) -> HttpResponse:
         "account": account,
         "latest": latest,
         "may_recompute": membership_can(request.membership, Capability.EDIT, account),
-        "signals": selectors.health_signal_list(tenant=tenant, status=SignalStatus.OPEN, account=account),
+        "signals": signals_with_tasks(
+            tenant=tenant,
+            signals=selectors.health_signal_list(tenant=tenant, status=SignalStatus.OPEN, account=account),
+        ),
+        "may_make_task": membership_can(request.membership, Capability.EDIT, account),
         "people": selectors.contact_health_list(tenant=tenant, account=account)[: selectors.MAX_ROWS],
     }
     if latest is not None:
@@ -136,6 +143,10 @@ def signal_list(request: HttpRequest) -> HttpResponse:
         owner=request.user if data.get("owner") == OWNER_ME else None,
     )
     page = Paginator(signals, SIGNALS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = signals_with_tasks(tenant=request.tenant, signals=page.object_list)
+    for signal in page.object_list:
+        # A CSM makes tasks of their own accounts' signals; leaders and admins of any; viewers of none.
+        signal.may_make_task = membership_can(request.membership, Capability.EDIT, signal.account)
     query = params.copy()
     query.pop("page", None)
     return render(
@@ -143,3 +154,25 @@ def signal_list(request: HttpRequest) -> HttpResponse:
         "health/scores/signals.html",
         {"form": form, "page": page, "query": query.urlencode(), "mine": data.get("owner") == OWNER_ME},
     )
+
+
+@require_GET
+@member_required()
+def signal_detail(request: HttpRequest, health_signal_id: int) -> HttpResponse:
+    """Where a signal's task links (the inbox): the signal on its account's health page."""
+    signal = get_or_404(health_signal_get, tenant=request.tenant, health_signal_id=health_signal_id)
+    return redirect(f"{reverse('health:account_health', args=[signal.account_id])}#account-signals")
+
+
+@require_POST
+@member_required(Capability.EDIT)
+def signal_task(request: HttpRequest, health_signal_id: int) -> HttpResponse:
+    """Make a task of the signal for the account's owner, due in 2 business days (once per signal)."""
+    signal = get_or_404(health_signal_get, tenant=request.tenant, health_signal_id=health_signal_id)
+    require(request, Capability.EDIT, signal.account)
+    task, created = signal_task_make(signal=signal, by=request.user)
+    owner = task.owner or "nobody yet"
+    messages.success(
+        request, f"{'Task made' if created else 'Task already made'} for {owner}: {task.title}, due {day(task.due_on)}."
+    )
+    return redirect(safe_next(request) or reverse("health:account_health", args=[signal.account_id]))

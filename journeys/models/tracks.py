@@ -1,5 +1,7 @@
 """Journey tracks: one account, several tracks (a product, a department, a use case), each in one stage."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -171,6 +173,8 @@ class TrackFlag(TenantOwned):
     # Not stored: the (value, label) stages a confirmed regression may go back to, which
     # journeys.selectors.flags.with_back_stages gives a flag the page shows.
     back_stages: list[tuple[str, str]]
+    # Not stored: the task made from it, if any, which journeys.selectors.flags.flags_with_tasks gives it.
+    task: Any
 
     class Meta:
         ordering = ["-raised_at", "-id"]

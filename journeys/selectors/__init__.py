@@ -12,7 +12,7 @@ from .criteria import (
     exit_criteria_ensure,
     tracks_criteria,
 )
-from .flags import flag_get, flag_list, with_back_stages
+from .flags import flag_get, flag_list, flags_with_tasks, with_back_stages
 from .plans import (
     PlannedObjective,
     SuccessPlan,
@@ -50,6 +50,7 @@ __all__ = [
     "exit_criterion_list",
     "flag_get",
     "flag_list",
+    "flags_with_tasks",
     "measurement_get",
     "measurement_list",
     "milestone_get",

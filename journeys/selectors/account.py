@@ -12,7 +12,7 @@ from tenancy.models import Tenant
 
 from ..models import FlagStatus, JourneyTrack, Objective, StageTransition, TrackFlag
 from .criteria import CriterionState, tracks_criteria
-from .flags import with_back_stages
+from .flags import flags_with_tasks, with_back_stages
 from .tracks import track_list
 
 
@@ -43,7 +43,8 @@ def account_journey(*, tenant: Tenant, account: Account) -> list[TrackJourney]:
         transitions[transition.track_id].append(transition)
     flags: dict[int, list[TrackFlag]] = {t.pk: [] for t in tracks}
     by_pk = {t.pk: t for t in tracks}
-    for flag in TrackFlag.objects.filter(tenant=tenant, track__in=tracks, status=FlagStatus.OPEN):
+    open_flags = TrackFlag.objects.filter(tenant=tenant, track__in=tracks, status=FlagStatus.OPEN)
+    for flag in flags_with_tasks(tenant=tenant, flags=open_flags):
         flag.track = by_pk[flag.track_id]
         flags[flag.track_id].append(with_back_stages(flag))
     return [

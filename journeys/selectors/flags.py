@@ -2,6 +2,8 @@
 
 from django.db.models import QuerySet
 
+from activities.models import TaskSource
+from activities.selectors.tasks import tasks_of_source
 from tenancy.models import Tenant, User
 
 from ..models import FlagStatus, Stage, TrackFlag
@@ -27,6 +29,18 @@ def with_back_stages(flag: TrackFlag) -> TrackFlag:
     position = Stage.position(flag.track.stage)
     flag.back_stages = [(value, label) for value, label in Stage.choices[:position] if value != flag.suggested_stage]
     return flag
+
+
+def flags_with_tasks(*, tenant: Tenant, flags) -> list[TrackFlag]:
+    """Each flag with the task made from it (`flag.task`, None when nobody made one), in one query."""
+    flags = list(flags)
+    tasks = {
+        task.source_id: task
+        for task in tasks_of_source(tenant=tenant, source=TaskSource.JOURNEY_FLAG, source_ids=[f.pk for f in flags])
+    }
+    for flag in flags:
+        flag.task = tasks.get(flag.pk)
+    return flags
 
 
 def flag_get(*, tenant: Tenant, flag_id: int) -> TrackFlag:

@@ -1,6 +1,6 @@
 """Every write on journeys with a rule in it; views, the API, receivers and tasks call these."""
 
-from .flags import flag_confirm, flag_dismiss, flag_raise, tracks_flag_for_review
+from .flags import flag_confirm, flag_dismiss, flag_raise, flag_task_make, tracks_flag_for_review
 from .plans import (
     measurement_delete,
     measurement_record,
@@ -41,6 +41,7 @@ __all__ = [
     "flag_confirm",
     "flag_dismiss",
     "flag_raise",
+    "flag_task_make",
     "measurement_delete",
     "measurement_record",
     "milestone_create",

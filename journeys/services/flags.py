@@ -9,6 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Account
+from activities.models import Task, TaskSource
+from activities.services.follow_ups import task_follow_up
 from tenancy.models import Tenant, User
 
 from ..models import (
@@ -141,6 +143,21 @@ def flag_dismiss(*, flag: TrackFlag, by: User | None, note: str = "") -> TrackFl
     if flag.status != FlagStatus.OPEN:
         raise ValidationError({"flag": "This flag is resolved already."})
     return _resolve(flag, FlagStatus.DISMISSED, by, note)
+
+
+def flag_task_make(*, flag: TrackFlag, by: User | None) -> tuple[Task, bool]:
+    """A task for the account's owner to act on the flag, due in 2 business days; asked again, the same
+    task. The flag itself stays open until it is confirmed or dismissed."""
+    account = flag.track.account
+    return task_follow_up(
+        tenant=flag.tenant,
+        source=TaskSource.JOURNEY_FLAG,
+        source_id=flag.pk,
+        account=account,
+        title=flag.message,
+        details=f"{flag.get_kind_display()} on the {flag.track.name} track ({flag.track.get_stage_display()}).",
+        by=by,
+    )
 
 
 def flags_after_move(*, track: JourneyTrack, transition: StageTransition, by: User | None) -> None:

@@ -5,9 +5,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core import tenant_time
+from core.text import day
 from core.web import OWNER_ME, get_or_404, list_params, member_required, owner_filtered, query_without, safe_next
 from tenancy.models import Role
 from tenancy.permissions import Capability, membership_can, require
@@ -106,6 +108,7 @@ def flag_list(request: HttpRequest) -> HttpResponse:
         owner=request.user if data.get("owner") == OWNER_ME else None,
     )
     page = Paginator(flags, FLAGS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = selectors.flags_with_tasks(tenant=request.tenant, flags=page.object_list)
     for flag in page:
         selectors.with_back_stages(flag)
     return render(
@@ -151,6 +154,33 @@ def flag_confirm(request: HttpRequest, flag_id: int) -> HttpResponse:
             request,
             f"{flag.track.account.name} · {flag.track.name} moved back to {transition.get_to_stage_display()} "
             f"({transition.reason_label}).",
+        )
+    return _back(request, flag)
+
+
+@require_GET
+@member_required()
+def flag_detail(request: HttpRequest, flag_id: int) -> HttpResponse:
+    """Where a flag's task links (the inbox): the flag on its account's journey."""
+    flag = get_or_404(selectors.flag_get, tenant=request.tenant, flag_id=flag_id)
+    return redirect(f"{reverse('journeys:account_journey', args=[flag.track.account_id])}#track-{flag.track_id}")
+
+
+@require_POST
+@member_required(Capability.EDIT)
+def flag_task(request: HttpRequest, flag_id: int) -> HttpResponse:
+    """Make a task of the flag for the account's owner (a CSM on their own accounts, leaders and admins on any)."""
+    flag = get_or_404(selectors.flag_get, tenant=request.tenant, flag_id=flag_id)
+    require(request, Capability.EDIT, flag)
+    try:
+        task, created = services.flag_task_make(flag=flag, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        owner = task.owner or "nobody yet"
+        messages.success(
+            request,
+            f"{'Task made' if created else 'Task already made'} for {owner}: {task.title}, due {day(task.due_on)}.",
         )
     return _back(request, flag)
 

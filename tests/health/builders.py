@@ -409,3 +409,18 @@ def definitions(tenant) -> dict[str, EventDefinition]:
 def errors(tenant) -> list[IngestionError]:
     with scope(tenant=tenant):
         return list(IngestionError.objects.filter(tenant=tenant).order_by("id"))
+
+
+def raised_signal(tenant, account, message: str, *, kind: str = "score_drop", severity: str = "high") -> HealthSignal:
+    """An open signal on `account`, raised through detection's sync as the recompute raises them."""
+    from health.services import detection
+
+    with scope(tenant=tenant):
+        detection.signals_sync(
+            tenant=tenant,
+            account_ids=[account.pk],
+            wanted=[detection.Wanted(account.pk, kind, "account", severity, message)],
+            today=tenant_time.today(tenant),
+            cooldown_days={},
+        )
+        return HealthSignal.objects.get(tenant=tenant, account=account, kind=kind, status="open")
