@@ -36,6 +36,7 @@ from ..models import Playbook, RunStatus
 from ..selectors import playbooks as selectors
 from ..selectors import runs as run_selectors
 from ..services import playbooks as service
+from ..services.definitions import definition_errors
 from ..services.runs import may_run_by_hand, run_by_hand
 
 SECTION = "playbooks"
@@ -150,7 +151,9 @@ def playbook_edit(request: HttpRequest, playbook_id: int) -> HttpResponse:
         return redirect("playbooks:detail", playbook.pk)
     if request.method == "POST":
         return _editor_post(request, playbook)
-    return _editor(request, draft_of(playbook), playbook=playbook, errors={})
+    # What no longer holds (a custom field, cadence or person gone since) shows at once, under its input.
+    errors = definition_errors(tenant=request.tenant, definition=playbook.definition())
+    return _editor(request, draft_of(playbook), playbook=playbook, errors=errors)
 
 
 @require_POST

@@ -311,3 +311,16 @@ def test_the_run_page_links_to_what_each_action_made(tenant_a, alice, bob, login
     assert reverse("activities:task", args=[41]) in page
     assert reverse("communications:enrollments") + f"?account={account.pk}" in page
     assert reverse("accounts:account_detail", args=[account.pk]) in page
+
+
+def test_editing_a_broken_playbook_shows_what_is_gone_under_its_input(tenant_a, alice, login):
+    from accounts.services.custom_fields import custom_field_define, custom_field_delete
+
+    with scope(tenant=tenant_a):
+        field = custom_field_define(tenant=tenant_a, label="Strategic", field_type="boolean", key="strategic")
+    playbook = playbook_make(tenant_a, by=alice, conditions=[{"field": "custom:strategic", "op": "eq", "value": True}])
+    with scope(tenant=tenant_a):
+        custom_field_delete(definition=field)
+    page = login(alice).get(reverse("playbooks:edit", args=[playbook.pk])).content.decode()
+    assert 'data-error-for="conditions.0.field">No such custom field: strategic.' in page
+    assert '<option value="custom:strategic" selected>custom:strategic (gone)</option>' in page
