@@ -151,6 +151,8 @@ class PreferenceChange(TenantOwned):
 class FeedKind(models.TextChoices):
     USER = "user", "A user's accounts"
     ACCOUNT = "account", "One account"
+    # The person's live tasks (activities.Task), each an all-day event on the day it is work.
+    TASKS = "tasks", "A user's tasks"
 
 
 class CalendarFeed(TenantOwned):
@@ -176,6 +178,9 @@ class CalendarFeed(TenantOwned):
             models.UniqueConstraint(fields=["tenant", "token_hash"], name="calendar_feed_unique_token"),
             models.UniqueConstraint(
                 fields=["tenant", "user"], condition=models.Q(kind="user"), name="calendar_feed_one_per_user"
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "user"], condition=models.Q(kind="tasks"), name="calendar_feed_one_tasks_per_user"
             ),
             models.UniqueConstraint(
                 fields=["tenant", "account", "created_by"],

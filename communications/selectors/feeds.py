@@ -26,7 +26,7 @@ def feed_list(*, tenant: Tenant, user: User) -> QuerySet[CalendarFeed]:
     """The feeds a user has: their own, and the account feeds they created."""
     return (
         CalendarFeed.objects.filter(tenant=tenant)
-        .filter(Q(kind=FeedKind.USER, user=user) | Q(kind=FeedKind.ACCOUNT, created_by=user))
+        .filter(Q(kind__in=[FeedKind.USER, FeedKind.TASKS], user=user) | Q(kind=FeedKind.ACCOUNT, created_by=user))
         .select_related("account")
         .order_by("kind", "account__name", "id")
     )
@@ -51,7 +51,7 @@ def feed_for_token(token: str) -> CalendarFeed | None:
         )
         if feed is None:
             return None
-        person = feed.user if feed.kind == FeedKind.USER else feed.created_by
+        person = feed.user if feed.kind in (FeedKind.USER, FeedKind.TASKS) else feed.created_by
         if person is None or not person.is_active:
             return None
         if not Membership.objects.filter(tenant_id=feed.tenant_id, user=person, is_active=True).exists():

@@ -16,6 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account
+from activities.models import Task
+from activities.selectors.tasks import feed_tasks
+from core import tenant_time
 from core.text import moment
 from tenancy.models import Tenant, User
 
@@ -26,6 +29,8 @@ from ..selectors.personalisation import entries_titled, entry_title
 # Calendar apps need an end; a touchpoint takes about this long in the owner's day.
 EVENT_LENGTH = dt.timedelta(minutes=30)
 PRODID = "-//postsale//Communications calendar//EN"
+# A tasks feed shows at most this many (the selector's window is 30 days back to a year ahead).
+FEED_MAX_TASKS = 2000
 
 
 def _new_secret(tenant_id: int) -> tuple[str, str]:
@@ -49,7 +54,8 @@ def feed_create(*, tenant: Tenant, kind: str, by: User, account: Account | None 
         raise ValidationError({"account": "Choose the account whose calendar the feed shows."})
     if account is not None and account.tenant_id != tenant.pk:
         raise ValidationError({"account": "Choose one of this tenant's accounts."})
-    lookup = {"kind": kind, "user": by} if kind == FeedKind.USER else {"kind": kind, "account": account}
+    personal = kind in (FeedKind.USER, FeedKind.TASKS)
+    lookup = {"kind": kind, "user": by} if personal else {"kind": kind, "account": account}
     existing = CalendarFeed.objects.filter(tenant=tenant, created_by=by, **lookup).first()
     if existing is not None:
         return existing, feed_rotate(feed=existing)
@@ -57,7 +63,7 @@ def feed_create(*, tenant: Tenant, kind: str, by: User, account: Account | None 
     feed = CalendarFeed.objects.create(
         tenant=tenant,
         kind=kind,
-        user=by if kind == FeedKind.USER else None,
+        user=by if personal else None,
         account=account if kind == FeedKind.ACCOUNT else None,
         token_hash=digest,
         token_prefix=secret[:8],
@@ -86,6 +92,8 @@ def feeds_delete_for_member(*, tenant: Tenant, user: User) -> int:
 
 
 def _name(feed: CalendarFeed) -> str:
+    if feed.kind == FeedKind.TASKS:
+        return f"{feed.user}'s tasks ({feed.tenant})"
     if feed.kind == FeedKind.USER:
         return f"{feed.user}'s customer touchpoints ({feed.tenant})"
     return f"{feed.account} touchpoints ({feed.tenant})"
@@ -109,10 +117,7 @@ def entry_description(entry: CalendarEntry) -> str:
     return "\n".join(lines)
 
 
-def feed_calendar(*, feed: CalendarFeed, now: dt.datetime | None = None) -> bytes:
-    """The feed as an iCalendar document: one VEVENT per entry, times in UTC."""
-    now = now or timezone.now()
-    host = urlsplit(settings.SITE_URL).hostname or "postsale"
+def _calendar(feed: CalendarFeed) -> icalendar.Calendar:
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -120,6 +125,53 @@ def feed_calendar(*, feed: CalendarFeed, now: dt.datetime | None = None) -> byte
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", _name(feed))
     calendar.add("x-wr-timezone", feed.tenant.time_zone)
+    return calendar
+
+
+def task_summary(task: Task) -> str:
+    return f"{task.title} · {task.account.name}" if task.account_id and task.account else task.title
+
+
+def task_description(task: Task) -> str:
+    lines = [f"Priority: {task.get_priority_display()}", f"From: {task.get_source_display()}"]
+    if task.details:
+        lines.append(task.details)
+    lines.append(settings.SITE_URL.rstrip("/") + task.get_absolute_url())
+    return "\n".join(lines)
+
+
+def _tasks_calendar(*, feed: CalendarFeed, now: dt.datetime) -> bytes:
+    """A person's live tasks, each an all-day event on the day it is work (its snooze's end, or its due day),
+    so the calendar shows the day's to-dos without inventing a time for them."""
+    host = urlsplit(settings.SITE_URL).hostname or "postsale"
+    calendar = _calendar(feed)
+    today = tenant_time.today(feed.tenant, at=now)
+    if feed.user_id is not None:
+        for task in feed_tasks(tenant=feed.tenant, owner_id=feed.user_id, today=today)[:FEED_MAX_TASKS]:
+            day = task.wakes_on()
+            event = icalendar.Event()
+            # Stable across fetches, so a snooze moves the event instead of doubling it.
+            event.add("uid", f"task-{task.pk}@{host}")
+            event.add("dtstamp", now.astimezone(dt.UTC))
+            event.add("dtstart", day)
+            event.add("dtend", day + dt.timedelta(days=1))
+            event.add("summary", task_summary(task))
+            event.add("description", task_description(task))
+            event.add("url", settings.SITE_URL.rstrip("/") + task.get_absolute_url())
+            event.add("transp", "TRANSPARENT")
+            calendar.add_component(event)
+    CalendarFeed.objects.filter(tenant_id=feed.tenant_id, pk=feed.pk).update(last_used_at=now)
+    return calendar.to_ical()
+
+
+def feed_calendar(*, feed: CalendarFeed, now: dt.datetime | None = None) -> bytes:
+    """The feed as an iCalendar document: one VEVENT per entry, times in UTC (a tasks feed: one all-day
+    VEVENT per task)."""
+    now = now or timezone.now()
+    if feed.kind == FeedKind.TASKS:
+        return _tasks_calendar(feed=feed, now=now)
+    host = urlsplit(settings.SITE_URL).hostname or "postsale"
+    calendar = _calendar(feed)
     for entry in entries_titled(tenant=feed.tenant, entries=feed_entries(feed=feed, now=now)):
         entry.tenant = feed.tenant  # the description's times are in the tenant's zone; no query per entry
         start = entry.scheduled_at.astimezone(dt.UTC)

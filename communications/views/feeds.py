@@ -44,6 +44,10 @@ def _page(request: HttpRequest, form: FeedCreateForm, new_feed: CalendarFeed | N
 @member_required()
 def feed_list(request: HttpRequest) -> HttpResponse:
     form = FeedCreateForm(request.POST or None, tenant=request.tenant)
+    if request.method == "POST" and request.POST.get("kind") == FeedKind.TASKS:
+        feed, secret = feed_services.feed_create(tenant=request.tenant, kind=FeedKind.TASKS, by=request.user)
+        messages.success(request, "Made your tasks feed. Copy its link now: it is shown only this once.")
+        return _page(request, FeedCreateForm(tenant=request.tenant), feed, feed_services.feed_url(secret))
     if request.method == "POST" and form.is_valid():
         account = form.cleaned_data["account"]
         feed, secret = feed_services.feed_create(
