@@ -204,6 +204,9 @@ def _param_input(name: str, param: Param, value: Any, options: Options) -> Input
         choices = [("", "Any"), *choices]
     if value is None:
         value = ""
+    if kind == "choice" and value != "" and str(value) not in {str(v) for v, _label in choices}:
+        # What it names is gone (a person who left, a deleted cadence): shown as such, never silently replaced.
+        choices = [*choices, (str(value), f"{value} (gone)")]
     if kind == "bool":
         value = _flag(value) if not isinstance(value, bool) else value
     return Input(name, param.label, kind, value, choices, param.help, param.required)

@@ -324,3 +324,14 @@ def test_editing_a_broken_playbook_shows_what_is_gone_under_its_input(tenant_a, 
     page = login(alice).get(reverse("playbooks:edit", args=[playbook.pk])).content.decode()
     assert 'data-error-for="conditions.0.field">No such custom field: strategic.' in page
     assert '<option value="custom:strategic" selected>custom:strategic (gone)</option>' in page
+
+
+def test_a_person_who_left_stays_visible_in_the_editor_until_changed(tenant_a, alice, bob, login):
+    from tenancy.models import Membership
+
+    playbook = playbook_make(tenant_a, by=alice, actions=[{**CALL_TASK, "assignee": f"user:{bob.pk}"}])
+    with scope(tenant=tenant_a):
+        Membership.objects.filter(tenant=tenant_a, user=bob).update(is_active=False)
+    page = login(alice).get(reverse("playbooks:edit", args=[playbook.pk])).content.decode()
+    assert f'<option value="user:{bob.pk}" selected>user:{bob.pk} (gone)</option>' in page
+    assert 'data-error-for="actions.0.assignee">No such user in this tenant (or they left).' in page
