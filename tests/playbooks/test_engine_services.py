@@ -8,12 +8,14 @@ from django.utils import timezone
 from django_scopes import scope
 
 from activities.models import Task, TaskSource, TaskStatus
+from config.celery import app as celery_app
 from core import tenant_time
 from playbooks.models import ActionStatus, HeldReason, PlaybookRun, RunAction, RunStatus
 from playbooks.services.playbooks import playbook_create, playbook_update
 from playbooks.services.runs import may_run_by_hand, run_by_hand, runs_process, runs_requeue
 from playbooks.services.settings import playbook_settings_update
 from playbooks.services.triggers import Occurrence, occurrences_record
+from playbooks.tasks import playbooks_sweep
 from tenancy.leases import task_lease
 from tenancy.models import Membership, Role
 
@@ -294,3 +296,26 @@ def test_another_tenants_runs_are_never_claimed(tenant_a, tenant_b, bob):
     assert process(tenant_b, ids).claimed == 0
     with scope(tenant=tenant_a):
         assert PlaybookRun.objects.get(pk=ids[0]).status == RunStatus.PENDING
+
+
+def test_runs_whose_message_was_lost_are_sent_again_after_a_lease(tenant_a, bob):
+    account = make_account(tenant_a, 1, owner=bob)
+    playbook(tenant_a)
+    # Recorded while the broker was down: the run waits, its message never sent.
+    [run_id] = fire(tenant_a, drop(account))
+    now = timezone.now()
+    with scope(tenant=tenant_a):
+        assert runs_requeue(tenant=tenant_a, now=now) == 0
+        assert runs_requeue(tenant=tenant_a, now=now + task_lease() + dt.timedelta(seconds=1)) == 1
+    assert process(tenant_a, [run_id]).done == 1
+    with scope(tenant=tenant_a):
+        assert runs_requeue(tenant=tenant_a, now=now + 2 * task_lease()) == 0
+
+
+def test_the_beat_task_fires_each_tenants_schedules(tenant_a, tenant_b, bob):
+    account = make_account(tenant_a, 1, owner=bob)
+    today = tenant_time.today(tenant_a)
+    pb = playbook(tenant_a, trigger="schedule", params={"weekday": str(today.weekday())})
+    assert playbooks_sweep.apply().get() == 2
+    assert [r.occurrence_key for r in runs_of(tenant_a, pb)] == [f"schedule:{today.isoformat()}:{account.pk}"]
+    assert celery_app.conf.beat_schedule["playbooks-sweep"]["task"] == "playbooks.tasks.playbooks_sweep"
