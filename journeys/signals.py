@@ -3,6 +3,7 @@
 receiver needs of the track, as it was, so none reads journeys' tables for it."""
 
 from core.events import Event, announce
+from tenancy.models import Tenant
 
 # A track started, moved, re-entered or ended: the transition and its track (name, account), the stage left
 # and the stage entered ("" for none), its kind, and when (ISO 8601).
@@ -19,6 +20,8 @@ track_transitioned = Event(
 )
 # A track was flagged for review (stalled, champion lost, health red).
 track_flagged = Event("journeys.track_flagged", "track_flag_id", "track_id", "account_id", "kind")
+# Track flags closed (cleared by a move or the stage clock, confirmed, dismissed): what they fired may stop.
+track_flags_closed = Event("journeys.track_flags_closed", "track_flag_ids")
 # A success-plan milestone was marked done (on `done_on`, ISO 8601).
 milestone_met = Event("journeys.milestone_met", "milestone_id", "account_id", "title", "done_on")
 
@@ -59,3 +62,9 @@ def announce_milestone_met(milestone) -> None:
         title=milestone.title,
         done_on=milestone.done_on.isoformat(),
     )
+
+
+def announce_flags_closed(*, tenant_id: int, track_flag_ids: list[int]) -> None:
+    if track_flag_ids:
+        # The outbox row needs only the tenant's id: no query to load the tenant in a per-track loop.
+        announce(track_flags_closed, tenant=Tenant(pk=tenant_id), track_flag_ids=list(track_flag_ids))

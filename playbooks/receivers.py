@@ -12,12 +12,12 @@ from accounts.signals import (
 from core.events import receives
 from health.peers import signals_of
 from health.signals import signals_changed
-from journeys.signals import milestone_met, track_flagged, track_transitioned
+from journeys.signals import milestone_met, track_flagged, track_flags_closed, track_transitioned
 from renewals.signals import contract_created, forecast_changed, renewal_closed
 from tenancy.signals import tenant_created
 
 from .services.defaults import playbooks_ensure_defaults
-from .services.resolution import runs_resolve_for_signals
+from .services.resolution import runs_resolve_for_flags, runs_resolve_for_signals
 from .services.triggers import Occurrence, occurrences_record
 
 # The health signal kinds that carry a band change and a score drop in their data.
@@ -66,6 +66,12 @@ def track_flags(*, tenant, track_flag_id, track_id, account_id, kind):
         facts = {"track_flag_id": track_flag_id, "track_id": track_id, "kind": kind}
         occurrence = Occurrence(account_id, f"flag:{track_flag_id}", facts)
         occurrences_record(tenant=tenant, trigger="track_stalled", occurrences=[occurrence])
+
+
+@receives(track_flags_closed)
+def track_flags_ended(*, tenant, track_flag_ids):
+    # A stalled track moved on (or its flag was dismissed): the runs it fired stop, where asked to.
+    runs_resolve_for_flags(tenant=tenant, flag_ids=list(track_flag_ids))
 
 
 @receives(milestone_met)

@@ -23,7 +23,7 @@ from ..models import (
     TrackFlag,
     TransitionKind,
 )
-from ..signals import announce_flag
+from ..signals import announce_flag, announce_flags_closed
 
 SUGGESTED_REASON: dict[str, str] = {
     FlagKind.CHAMPION_LOST: RegressionReason.CHAMPION_LEFT,
@@ -78,9 +78,24 @@ def flag_refresh(*, track: JourneyTrack, kind: str, message: str, data: dict) ->
     )
 
 
+def _clear(flags, *, tenant_id: int, by: User | None = None) -> int:
+    """Clear these open flags and announce which (a playbook they fired stops): read first, so the usual
+    case, nothing open, costs the one query it always did."""
+    ids = list(flags.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    changes = {"status": FlagStatus.CLEARED, "resolved_at": timezone.now()}
+    if by is not None:
+        changes["resolved_by"] = by
+    TrackFlag.objects.filter(tenant_id=tenant_id, pk__in=ids).update(**changes)
+    announce_flags_closed(tenant_id=tenant_id, track_flag_ids=ids)
+    return len(ids)
+
+
 def flag_clear(*, track: JourneyTrack, kind: str) -> int:
-    return TrackFlag.objects.filter(tenant_id=track.tenant_id, track=track, kind=kind, status=FlagStatus.OPEN).update(
-        status=FlagStatus.CLEARED, resolved_at=timezone.now()
+    return _clear(
+        TrackFlag.objects.filter(tenant_id=track.tenant_id, track=track, kind=kind, status=FlagStatus.OPEN),
+        tenant_id=track.tenant_id,
     )
 
 
@@ -111,6 +126,7 @@ def tracks_flag_for_review(
 def _resolve(flag: TrackFlag, status: str, by: User | None, note: str) -> TrackFlag:
     flag.status, flag.resolved_at, flag.resolved_by, flag.resolution_note = status, timezone.now(), by, note[:300]
     flag.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_note"])
+    announce_flags_closed(tenant_id=flag.tenant_id, track_flag_ids=[flag.pk])
     return flag
 
 
@@ -164,6 +180,8 @@ def flags_after_move(*, track: JourneyTrack, transition: StageTransition, by: Us
     """A move restarts the stage clock (no longer stalled); an ended track has nothing left to review."""
     flag_clear(track=track, kind=FlagKind.STALLED)
     if transition.kind == TransitionKind.END:
-        TrackFlag.objects.filter(tenant_id=track.tenant_id, track=track, status=FlagStatus.OPEN).update(
-            status=FlagStatus.CLEARED, resolved_at=timezone.now(), resolved_by=by
+        _clear(
+            TrackFlag.objects.filter(tenant_id=track.tenant_id, track=track, status=FlagStatus.OPEN),
+            tenant_id=track.tenant_id,
+            by=by,
         )

@@ -275,3 +275,20 @@ def test_health_news_fires_signal_raised_band_changed_and_score_dropped(
     assert runs_of(tenant_a, red) == []
     assert [r.facts["points"] for r in runs_of(tenant_a, fell)] == [20]
     assert {r.status for pb in (quiet, yellow, fell) for r in runs_of(tenant_a, pb)} == {RunStatus.DONE}
+
+
+def test_a_stalled_track_fires_track_stalled_and_moving_on_stops_its_tasks(
+    tenant_a, bob, django_capture_on_commit_callbacks
+):
+    account = make_account(tenant_a, 1, owner=bob, segment="smb")
+    stalled = on(tenant_a, "track_stalled")
+    with django_capture_on_commit_callbacks(execute=True):
+        track = track_at(tenant_a, account, Stage.ONBOARDING, days_ago=45)
+    [run] = runs_of(tenant_a, stalled)
+    assert run.status == RunStatus.DONE and run.occurrence_key.startswith("flag:")
+    assert [t.status for t in tasks_of(tenant_a, account)] == [TaskStatus.OPEN]
+    with scope(tenant=tenant_a), django_capture_on_commit_callbacks(execute=True):
+        tracks.track_transition(track=track, to_stage=Stage.ADOPTION, by=None, override_reason="Caught up")
+    [run] = runs_of(tenant_a, stalled)
+    assert run.resolved_at is not None
+    assert [t.status for t in tasks_of(tenant_a, account)] == [TaskStatus.CANCELLED]
