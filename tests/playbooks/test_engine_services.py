@@ -18,6 +18,7 @@ from playbooks.services.triggers import Occurrence, occurrences_record
 from playbooks.tasks import playbooks_sweep
 from tenancy.leases import task_lease
 from tenancy.models import Membership, Role
+from tenancy.services.members import membership_update
 
 from ..accounts.builders import make_account
 from ..factories import UserFactory, add_member
@@ -319,3 +320,15 @@ def test_the_beat_task_fires_each_tenants_schedules(tenant_a, tenant_b, bob):
     assert playbooks_sweep.apply().get() == 2
     assert [r.occurrence_key for r in runs_of(tenant_a, pb)] == [f"schedule:{today.isoformat()}:{account.pk}"]
     assert celery_app.conf.beat_schedule["playbooks-sweep"]["task"] == "playbooks.tasks.playbooks_sweep"
+
+
+def test_a_named_person_who_left_gets_nothing_the_fallback_does(tenant_a, alice, bob, member_of):
+    carla = member_of(Role.CSM)
+    account = make_account(tenant_a, 1, owner=bob)
+    playbook(tenant_a, actions=[{**CHECK_IN, "assignee": f"user:{carla.pk}", "fallback": "owner"}])
+    with scope(tenant=tenant_a):
+        membership = Membership.objects.get(tenant=tenant_a, user=carla)
+        membership_update(membership=membership, role=Role.CSM, team=membership.team, is_active=False)
+    process(tenant_a, fire(tenant_a, drop(account)))
+    [task] = tasks_of(tenant_a, account)
+    assert task.owner_id == bob.pk
