@@ -17,6 +17,7 @@ from ..forms.notes import NoteForm
 from ..forms.tasks import TaskForm
 from ..selectors import notes as note_selectors
 from ..selectors import tasks as selectors
+from .tasks import rows_links
 
 CARD_TASKS = 10
 CARD_NOTES = 5
@@ -30,8 +31,7 @@ def account_card(request: HttpRequest, account_id: int) -> HttpResponse:
     today = tenant_time.today(tenant)
     live = selectors.account_tasks(tenant=tenant, account_id=account.pk)
     tasks = list(live[:CARD_TASKS])
-    for task in tasks:
-        task.may_edit = selectors.may_edit_task(request.membership, task)
+    rows_links(tasks, request.membership)
     may_edit = membership_can(request.membership, Capability.EDIT)
     context = {
         "account": account,

@@ -55,6 +55,9 @@ def note_new(request: HttpRequest) -> HttpResponse:
         if note is not None:
             response["HX-Trigger"] = CHANGED
         return response
+    if request.htmx:
+        # The inbox's form, loaded when it is opened.
+        return render(request, "activities/notes/_form.html", {"note_form": form})
     if note is not None:
         messages.success(request, f"Logged the {note.get_kind_display().lower()} on {note.account}.")
         return redirect(safe_next(request) or note.account.get_absolute_url())

@@ -21,7 +21,6 @@ from core.web import apply_errors, get_or_404, member_required, query_without, s
 from tenancy.parsing import parse_id
 from tenancy.permissions import Capability, membership_can
 
-from ..forms.notes import NoteForm
 from ..forms.tasks import (
     OWNER_ALL,
     OWNER_ME,
@@ -38,7 +37,7 @@ from ..selectors import tasks as selectors
 from ..services import tasks as services
 
 # A section shows this many rows at a time: a CSM with 2,000 open tasks gets a page as fast as one with 20.
-SECTION_ROWS = 25
+SECTION_ROWS = 15
 RECENTLY_CLOSED_DAYS = 7
 CHANGED = "tasks-changed"
 
@@ -111,8 +110,7 @@ def inbox_context(request: HttpRequest) -> dict:
         sections.append(section)
     since = timezone.now() - dt.timedelta(days=RECENTLY_CLOSED_DAYS)
     closed = selectors.recently_closed(tenant=tenant, filters=filters, since=since)
-    for task in [*(row for section in sections for row in section.rows), *closed]:
-        task.may_edit = selectors.may_edit_task(membership, task)
+    rows_links([*(row for section in sections for row in section.rows), *closed], membership)
     team = []
     if may_pick:
         load = selectors.team_load(tenant=tenant, today=today)
@@ -140,19 +138,25 @@ def inbox_context(request: HttpRequest) -> dict:
     }
 
 
+def rows_links(tasks: list[Task], membership) -> None:
+    """What a row shows besides the task: whether the member may change it, and its links. The links are
+    built from one reversed prefix each rather than four reverse() calls per row: a page of 60 rows spent a
+    third of its time reversing URLs."""
+    task_prefix = reverse("activities:task", kwargs={"activity_task_id": 0}).removesuffix("0/")
+    account_prefix = reverse("accounts:account_detail", kwargs={"account_id": 0}).removesuffix("0/")
+    for task in tasks:
+        task.may_edit = selectors.may_edit_task(membership, task)
+        task.page_url = f"{task_prefix}{task.pk}/"
+        task.account_url = f"{account_prefix}{task.account_id}/" if task.account_id else ""
+        task.link_back = task.source_url
+
+
 @require_GET
 @member_required()
 def inbox(request: HttpRequest) -> HttpResponse:
     context = inbox_context(request)
     if request.htmx and request.htmx.target == "inbox-sections":
         return render(request, "activities/tasks/_sections.html", context)
-    if context["may_edit"]:
-        context["new_form"] = TaskForm(
-            tenant=request.tenant,
-            membership=request.membership,
-            initial={"due_on": context["today"], "owner": request.user},
-        )
-        context["note_form"] = NoteForm(tenant=request.tenant)
     return render(request, "activities/tasks/inbox.html", context)
 
 
@@ -261,6 +265,9 @@ def task_new(request: HttpRequest) -> HttpResponse:
             "activities/tasks/_new_form.html",
             {"new_form": form, "fixed_account": request.POST.get("fixed_account")},
         )
+    if request.htmx:
+        # The inbox's form, loaded when it is opened.
+        return render(request, "activities/tasks/_new_form.html", {"new_form": form})
     if made is not None:
         messages.success(request, f"Task made: {made.title}, due {day(made.due_on)}.")
         return redirect(safe_next(request) or reverse("activities:task", kwargs={"activity_task_id": made.pk}))

@@ -284,3 +284,13 @@ def test_a_csm_takes_an_unassigned_task_of_their_account(tenant_a, bob, account,
     client.post(reverse("activities:task_reassign", args=[task.pk]), {"owner": bob.pk})
     with scope(tenant=tenant_a):
         assert Task.objects.get(pk=task.pk).owner == bob
+
+
+def test_the_inbox_forms_load_when_opened(tenant_a, bob, login):
+    client = login(bob)
+    inbox = client.get(INBOX).content.decode()
+    assert f'hx-get="{reverse("activities:task_new")}"' in inbox and 'name="title"' not in inbox
+    task_form = client.get(reverse("activities:task_new"), HTTP_HX_REQUEST="true").content.decode()
+    assert 'name="title"' in task_form and "<html" not in task_form
+    note_form = client.get(reverse("activities:note_new"), HTTP_HX_REQUEST="true").content.decode()
+    assert 'name="body"' in note_form and "<html" not in note_form
