@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -51,12 +52,11 @@ class Section:
     page: int = 1
 
     @property
-    def has_more(self) -> bool:
-        return self.count > self.page * SECTION_ROWS
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
+    def pager(self) -> Page:
+        """The section's page for the shared pager; its count is the inbox's (one query for every section)."""
+        paginator = Paginator(range(self.count), SECTION_ROWS)
+        number = min(self.page, paginator.num_pages)
+        return Page(self.rows, number, paginator)
 
 
 def _owner_filters(request: HttpRequest, may_pick: bool) -> tuple[str, selectors.InboxFilters]:

@@ -294,3 +294,24 @@ def test_the_inbox_forms_load_when_opened(tenant_a, bob, login):
     assert 'name="title"' in task_form and "<html" not in task_form
     note_form = client.get(reverse("activities:note_new"), HTTP_HX_REQUEST="true").content.decode()
     assert 'name="body"' in note_form and "<html" not in note_form
+
+
+def test_a_long_section_pages_on_its_own_with_the_shared_pager(tenant_a, bob, account, login):
+    today = today_of(tenant_a)
+    with scope(tenant=tenant_a):
+        tasks_create(
+            tenant=tenant_a,
+            drafts=[
+                TaskDraft(title=f"Overdue {n:02d}", due_on=today - dt.timedelta(days=30 - n), owner_id=bob.pk)
+                for n in range(20)
+            ]
+            + [TaskDraft(title="Later one", due_on=today + dt.timedelta(days=40), owner_id=bob.pk)],
+        )
+    client = login(bob)
+    first = client.get(INBOX, {"priority": "normal"}).content.decode()
+    assert "Overdue 00" in first and "Overdue 14" in first and "Overdue 15" not in first
+    assert "Page 1 of 2" in first and "?priority=normal&amp;page_overdue=2" in first
+    second = client.get(INBOX, {"priority": "normal", "page_overdue": 2}).content.decode()
+    assert "Overdue 15" in second and "Overdue 19" in second and "Overdue 14" not in second
+    # The other sections keep their first page.
+    assert "Later one" in second
