@@ -31,6 +31,7 @@ from ..models import (
     HeldReason,
     Playbook,
     PlaybookRun,
+    PlaybookSettings,
     RunAction,
     RunStatus,
 )
@@ -133,64 +134,116 @@ def runs_process(*, tenant: Tenant, run_ids: list[int], now: dt.datetime | None 
     renewals = accounts_next_renewal(tenant=tenant, account_ids=account_ids)
     field_types = custom_field_types(tenant=tenant)
     last_acted, last_done = _history(tenant, runs)
-    cap = playbook_settings(tenant=tenant).daily_cap
-    acted = _acted_today(tenant, today)
-    people = People(tenant)
+    # First the rules that need no count: off, broken, conditions, cool-down.
+    acting: list[PlaybookRun] = []
     for run in runs:
         playbook, key = run.playbook, (run.playbook_id, run.account_id)
         by_hand = run.by_id is not None
         account = accounts.get(run.account_id or 0)
         if account is None:
             _finish(run, RunStatus.SKIPPED, evaluated=[{"field": "account", "held": False, "actual": "deleted"}])
-        elif playbook.is_broken:
+            continue
+        if playbook.is_broken:
             _finish(run, RunStatus.HELD, held_reason=HeldReason.BROKEN)
-        elif not playbook.is_enabled and not by_hand:
+            continue
+        if not playbook.is_enabled and not by_hand:
             # Switched off after the occurrence was recorded: held like the runs recorded while it was off.
             _finish(run, RunStatus.HELD, held_reason=HeldReason.DISABLED)
+            continue
+        met, evaluated = conditions_evaluate(
+            conditions=playbook.conditions,
+            facts=facts[account.pk],
+            last_run_at=last_acted.get(key),
+            now=now,
+            field_types=field_types,
+        )
+        run.conditions_evaluated = evaluated
+        cooled = last_done.get(key)
+        if not met and not by_hand:
+            _finish(run, RunStatus.SKIPPED, evaluated=evaluated)
+        elif not by_hand and cooled is not None and cooled >= now - dt.timedelta(days=playbook.cooldown_days):
+            _finish(run, RunStatus.HELD, held_reason=HeldReason.COOLDOWN, evaluated=evaluated)
         else:
-            met, evaluated = conditions_evaluate(
-                conditions=playbook.conditions,
-                facts=facts[account.pk],
-                last_run_at=last_acted.get(key),
-                now=now,
-                field_types=field_types,
-            )
-            cooled = last_done.get(key)
-            if not met and not by_hand:
-                _finish(run, RunStatus.SKIPPED, evaluated=evaluated)
-            elif not by_hand and cooled is not None and cooled >= now - dt.timedelta(days=playbook.cooldown_days):
-                _finish(run, RunStatus.HELD, held_reason=HeldReason.COOLDOWN, evaluated=evaluated)
-            elif not by_hand and acted >= cap:
-                _finish(run, RunStatus.HELD, held_reason=HeldReason.DAILY_CAP, evaluated=evaluated)
-            else:
-                PlaybookRun.objects.filter(tenant=tenant, pk=run.pk).update(conditions_evaluated=evaluated)
-                context = RunContext(
-                    tenant=tenant,
-                    today=today,
-                    run=run,
-                    playbook=playbook,
-                    account=account,
-                    renewal_on=renewals.get(account.pk),
-                    people=people,
-                )
-                status = _act(context)
-                _finish(run, status)
-                acted += 0 if by_hand else 1
-                # A second occurrence in this batch for the same account waits out the cool-down too.
-                last_done[key] = last_acted[key] = run.fired_at
+            acting.append(run)
+            # A second occurrence in this batch for the same account waits out the cool-down too.
+            last_done[key] = last_acted[key] = run.fired_at
+    # Then the daily cap, decided for the batch under a lock, so workers racing never pass it together.
+    allowed = [run for run in _within_cap(tenant, today, acting) if run.status != RunStatus.HELD]
+    people = People(tenant) if allowed else None
+    for run in allowed:
+        context = RunContext(
+            tenant=tenant,
+            today=today,
+            run=run,
+            playbook=run.playbook,
+            account=accounts[run.account_id or 0],
+            renewal_on=renewals.get(run.account_id or 0),
+            people=people,
+        )
+        _finish(run, _act(context))
+    for run in runs:
         processed.count(run.status)
     return processed
+
+
+def _within_cap(tenant: Tenant, today: dt.date, acting: list[PlaybookRun]) -> list[PlaybookRun]:
+    """The runs about to act, those past the tenant's daily cap held back (runs by hand are a person's call
+    and neither count nor wait). The ones allowed are reserved (their actions' rows written) in the same
+    locked transaction as the count, so another worker's count sees them."""
+    automatic = [run for run in acting if run.by_id is None]
+    with transaction.atomic():
+        if automatic:
+            cap = playbook_settings(tenant=tenant)
+            # Locked: one batch of the tenant counts and reserves at a time.
+            PlaybookSettings.objects.select_for_update().filter(tenant=tenant, pk=cap.pk).first()
+            taken = _acted_today(tenant, today) + _reserved_elsewhere(tenant, [run.pk for run in acting])
+            for run in automatic:
+                if taken >= cap.daily_cap:
+                    _finish(run, RunStatus.HELD, held_reason=HeldReason.DAILY_CAP, evaluated=run.conditions_evaluated)
+                else:
+                    taken += 1
+        allowed = [run for run in acting if run.status != RunStatus.HELD]
+        for run in allowed:
+            PlaybookRun.objects.filter(tenant=tenant, pk=run.pk).update(conditions_evaluated=run.conditions_evaluated)
+        RunAction.objects.bulk_create(
+            [
+                RunAction(tenant=tenant, run=run, position=position, action_type=str(action.get("type", ""))[:20])
+                for run in allowed
+                for position, action in enumerate(_actions_of(run))
+            ],
+            ignore_conflicts=True,
+        )
+    return acting
+
+
+def _reserved_elsewhere(tenant: Tenant, mine: list[int]) -> int:
+    """Automatic runs other workers are acting on right now (reserved: their actions' rows are written)."""
+    return (
+        PlaybookRun.objects.filter(
+            tenant=tenant, status=RunStatus.RUNNING, by__isnull=True, action_results__isnull=False
+        )
+        .exclude(pk__in=mine)
+        .values("pk")
+        .distinct()
+        .count()
+    )
+
+
+def _actions_of(run: PlaybookRun) -> list[dict]:
+    """The actions of the version the run recorded, even if the playbook was saved since."""
+    playbook = run.playbook
+    if run.version != playbook.version:
+        recorded = playbook.versions.filter(version=run.version).values_list("definition", flat=True).first()
+        if recorded:
+            return list(recorded.get("actions") or [])
+    return list(playbook.actions or [])
 
 
 def _act(context: RunContext) -> str:
     """Take the run's actions in order, each once; DONE, PARTIAL (some failed) or FAILED (all failed)."""
     run, tenant = context.run, context.tenant
-    actions = list(context.playbook.actions or [])
-    # The version the run recorded is the one it acts on, even if the playbook was saved since.
-    if run.version != context.playbook.version:
-        recorded = context.playbook.versions.filter(version=run.version).values_list("definition", flat=True).first()
-        if recorded:
-            actions = list(recorded.get("actions") or [])
+    actions = _actions_of(run)
+    # Written when the run was let through the cap; again here for a run redelivered after that.
     RunAction.objects.bulk_create(
         [
             RunAction(tenant=tenant, run=run, position=position, action_type=str(action.get("type", ""))[:20])

@@ -332,3 +332,21 @@ def test_a_named_person_who_left_gets_nothing_the_fallback_does(tenant_a, alice,
     process(tenant_a, fire(tenant_a, drop(account)))
     [task] = tasks_of(tenant_a, account)
     assert task.owner_id == bob.pk
+
+
+def test_runs_another_worker_is_acting_on_count_against_the_daily_cap(tenant_a, bob):
+    with scope(tenant=tenant_a):
+        playbook_settings_update(tenant=tenant_a, daily_cap=2)
+    accounts = [make_account(tenant_a, n, owner=bob) for n in range(1, 4)]
+    pb = playbook(tenant_a)
+    other, *mine = fire(tenant_a, *[drop(a, a.pk) for a in accounts])
+    with scope(tenant=tenant_a):
+        # What another worker leaves while it acts on its run: claimed, its actions' rows reserved.
+        PlaybookRun.objects.filter(pk=other).update(status=RunStatus.RUNNING, claimed_at=timezone.now())
+        RunAction.objects.create(tenant=tenant_a, run_id=other, position=0, action_type="create_task")
+    process(tenant_a, mine)
+    assert [(r.status, r.held_reason) for r in runs_of(tenant_a, pb)] == [
+        (RunStatus.RUNNING, ""),
+        (RunStatus.DONE, ""),
+        (RunStatus.HELD, HeldReason.DAILY_CAP),
+    ]
