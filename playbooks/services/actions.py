@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Account, Contact, TierOverride
 from accounts.services.tiers import account_set_tier_override
-from activities.models import TaskSource
+from activities.models import Task, TaskSource
 from activities.services.tasks import TaskDraft, task_create
 from communications.composing.merge import account_fields, render
 from communications.models import Cadence, EntrySource
@@ -122,7 +122,9 @@ def _int(value: Any, default: int) -> int:
         return default
 
 
-def _create_task(context: RunContext, position: int, action: dict) -> Outcome:
+def task_draft(*, context: RunContext, position: int, action: dict) -> tuple[TaskDraft, User | None]:
+    """The task a create_task action asks for (not made yet), and the person it goes to: runs.py makes a
+    batch's drafts in one insert, _create_task one at a time."""
     people = context.people or People(context.tenant)
     owner = people.assignee(action, context.account)
     title = _merged(context, action.get("title", "")) or context.playbook.name
@@ -140,9 +142,18 @@ def _create_task(context: RunContext, position: int, action: dict) -> Outcome:
         source_id=context.run.pk,
         source_key=f"{context.source_key}:{position}",
     )
-    task, _created = task_create(tenant=context.tenant, draft=draft)
+    return draft, owner
+
+
+def task_outcome(*, task: Task, owner: User | None) -> Outcome:
     who = f"for {owner}" if owner else "unassigned (nobody to give it to)"
     return Outcome(f"Task “{task.title}” {who}, due {task.due_on.isoformat()}.", "task", task.pk)
+
+
+def _create_task(context: RunContext, position: int, action: dict) -> Outcome:
+    draft, owner = task_draft(context=context, position=position, action=action)
+    task, _created = task_create(tenant=context.tenant, draft=draft)
+    return task_outcome(task=task, owner=owner)
 
 
 def _enrol_cadence(context: RunContext, position: int, action: dict) -> Outcome:

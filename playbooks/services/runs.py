@@ -12,6 +12,7 @@ anchor per run).
 
 import datetime as dt
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +21,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from accounts.models import Account
+from activities.services.tasks import TaskDraft, tasks_create
 from core import tenant_time
 from core.work import UNREACHABLE, claim, lease_ended
 from renewals.peers import accounts_next_renewal
@@ -32,11 +34,13 @@ from ..models import (
     Playbook,
     PlaybookRun,
     PlaybookSettings,
+    PlaybookVersion,
     RunAction,
     RunStatus,
 )
-from .actions import ActionFailed, People, RunContext, action_take, error_text
+from .actions import ActionFailed, People, RunContext, action_take, error_text, task_draft, task_outcome
 from .conditions import ACTED, account_facts, conditions_evaluate, custom_field_types
+from .playbooks import playbooks_check_broken
 from .settings import playbook_settings
 from .triggers import Occurrence, occurrences_record, runs_queue
 
@@ -106,19 +110,34 @@ def _history(tenant: Tenant, runs: list[PlaybookRun]) -> tuple[dict, dict]:
 
 
 def _finish(run: PlaybookRun, status: str, *, held_reason: str = "", evaluated: list | None = None) -> None:
+    """Finish the run in memory; the batch writes its finished runs in one bulk update."""
     run.status, run.held_reason, run.finished_at = status, held_reason, timezone.now()
-    fields = ["status", "held_reason", "finished_at"]
     if evaluated is not None:
         run.conditions_evaluated = evaluated
-        fields.append("conditions_evaluated")
-    PlaybookRun.objects.filter(tenant_id=run.tenant_id, pk=run.pk).update(
-        **{name: getattr(run, name) for name in fields}
-    )
+
+
+FINISHED_FIELDS = ["status", "held_reason", "finished_at", "conditions_evaluated"]
+
+
+def _broken(tenant: Tenant, runs: list[PlaybookRun]) -> None:
+    """Re-check the batch's playbooks before they act: one whose custom field, cadence or member is gone is
+    marked broken now (switched off, an admin's task) and its runs are held, instead of failing actions.
+    A handful of queries for the batch, whatever the number of runs."""
+    broken = {
+        playbook.pk: playbook
+        for playbook in playbooks_check_broken(tenant=tenant, playbook_ids={run.playbook_id for run in runs})
+    }
+    for run in runs:
+        if run.playbook_id in broken:
+            run.playbook.broken_reason = broken[run.playbook_id].broken_reason
+            run.playbook.is_enabled = False
 
 
 def runs_process(*, tenant: Tenant, run_ids: list[int], now: dt.datetime | None = None) -> Processed:
     """Claim and process the runs among `run_ids` that are waiting (or whose worker died); the others are
-    someone else's or finished, and left alone."""
+    someone else's or finished, and left alone. The queries are the same for one run or a full batch on
+    the common path (held, skipped, tasks made); actions other than tasks go one at a time through their
+    apps' services."""
     now = now or timezone.now()
     processed = Processed()
     rows = PlaybookRun.objects.filter(tenant=tenant, pk__in=list(run_ids)).filter(_claimable(tenant, now))
@@ -127,19 +146,21 @@ def runs_process(*, tenant: Tenant, run_ids: list[int], now: dt.datetime | None 
         return processed
     processed.claimed = len(won)
     runs = list(PlaybookRun.objects.filter(tenant=tenant, pk__in=won).select_related("playbook").order_by("pk"))
+    _broken(tenant, runs)
     today = tenant_time.today(tenant)
     account_ids = {run.account_id for run in runs if run.account_id}
     facts = account_facts(tenant=tenant, account_ids=account_ids, today=today)
     accounts = {a.pk: a for a in Account.objects.filter(tenant=tenant, pk__in=account_ids).select_related("tenant")}
-    renewals = accounts_next_renewal(tenant=tenant, account_ids=account_ids)
     field_types = custom_field_types(tenant=tenant)
     last_acted, last_done = _history(tenant, runs)
     # First the rules that need no count: off, broken, conditions, cool-down.
     acting: list[PlaybookRun] = []
+    finished: list[PlaybookRun] = []
     for run in runs:
         playbook, key = run.playbook, (run.playbook_id, run.account_id)
         by_hand = run.by_id is not None
         account = accounts.get(run.account_id or 0)
+        finished.append(run)
         if account is None:
             _finish(run, RunStatus.SKIPPED, evaluated=[{"field": "account", "held": False, "actual": "deleted"}])
             continue
@@ -164,32 +185,45 @@ def runs_process(*, tenant: Tenant, run_ids: list[int], now: dt.datetime | None 
         elif not by_hand and cooled is not None and cooled >= now - dt.timedelta(days=playbook.cooldown_days):
             _finish(run, RunStatus.HELD, held_reason=HeldReason.COOLDOWN, evaluated=evaluated)
         else:
+            finished.pop()
             acting.append(run)
             # A second occurrence in this batch for the same account waits out the cool-down too.
             last_done[key] = last_acted[key] = run.fired_at
+    if finished:
+        # Held and skipped runs take no action: written together, one statement for the batch.
+        PlaybookRun.objects.bulk_update(finished, FINISHED_FIELDS)
+    actions_of = _actions_of(tenant, acting)
     # Then the daily cap, decided for the batch under a lock, so workers racing never pass it together.
-    allowed = [run for run in _within_cap(tenant, today, acting) if run.status != RunStatus.HELD]
-    people = People(tenant) if allowed else None
-    for run in allowed:
-        context = RunContext(
-            tenant=tenant,
-            today=today,
-            run=run,
-            playbook=run.playbook,
-            account=accounts[run.account_id or 0],
-            renewal_on=renewals.get(run.account_id or 0),
-            people=people,
-        )
-        _finish(run, _act(context))
+    allowed = [run for run in _within_cap(tenant, today, acting, actions_of) if run.status != RunStatus.HELD]
+    if allowed:
+        renewals = accounts_next_renewal(tenant=tenant, account_ids={run.account_id for run in allowed})
+        people = People(tenant)
+        contexts = [
+            RunContext(
+                tenant=tenant,
+                today=today,
+                run=run,
+                playbook=run.playbook,
+                account=accounts[run.account_id or 0],
+                renewal_on=renewals.get(run.account_id or 0),
+                people=people,
+            )
+            for run in allowed
+        ]
+        _act(tenant, contexts, actions_of)
     for run in runs:
         processed.count(run.status)
     return processed
 
 
-def _within_cap(tenant: Tenant, today: dt.date, acting: list[PlaybookRun]) -> list[PlaybookRun]:
+def _within_cap(
+    tenant: Tenant, today: dt.date, acting: list[PlaybookRun], actions_of: dict[int, list[dict]]
+) -> list[PlaybookRun]:
     """The runs about to act, those past the tenant's daily cap held back (runs by hand are a person's call
     and neither count nor wait). The ones allowed are reserved (their actions' rows written) in the same
     locked transaction as the count, so another worker's count sees them."""
+    if not acting:
+        return acting
     automatic = [run for run in acting if run.by_id is None]
     with transaction.atomic():
         if automatic:
@@ -199,19 +233,20 @@ def _within_cap(tenant: Tenant, today: dt.date, acting: list[PlaybookRun]) -> li
             taken = _acted_today(tenant, today) + _reserved_elsewhere(tenant, [run.pk for run in acting])
             for run in automatic:
                 if taken >= cap.daily_cap:
-                    _finish(run, RunStatus.HELD, held_reason=HeldReason.DAILY_CAP, evaluated=run.conditions_evaluated)
+                    _finish(run, RunStatus.HELD, held_reason=HeldReason.DAILY_CAP)
                 else:
                     taken += 1
-        allowed = [run for run in acting if run.status != RunStatus.HELD]
-        for run in allowed:
-            PlaybookRun.objects.filter(tenant=tenant, pk=run.pk).update(conditions_evaluated=run.conditions_evaluated)
+        # The held ones finished, the others' conditions as evaluated: one statement.
+        PlaybookRun.objects.bulk_update(acting, FINISHED_FIELDS)
         RunAction.objects.bulk_create(
             [
                 RunAction(tenant=tenant, run=run, position=position, action_type=str(action.get("type", ""))[:20])
-                for run in allowed
-                for position, action in enumerate(_actions_of(run))
+                for run in acting
+                if run.status != RunStatus.HELD
+                for position, action in enumerate(actions_of[run.pk])
             ],
             ignore_conflicts=True,
+            batch_size=1000,
         )
     return acting
 
@@ -229,63 +264,153 @@ def _reserved_elsewhere(tenant: Tenant, mine: list[int]) -> int:
     )
 
 
-def _actions_of(run: PlaybookRun) -> list[dict]:
-    """The actions of the version the run recorded, even if the playbook was saved since."""
-    playbook = run.playbook
-    if run.version != playbook.version:
-        recorded = playbook.versions.filter(version=run.version).values_list("definition", flat=True).first()
-        if recorded:
-            return list(recorded.get("actions") or [])
-    return list(playbook.actions or [])
+def _actions_of(tenant: Tenant, runs: list[PlaybookRun]) -> dict[int, list[dict]]:
+    """Each run's actions: those of the version the run recorded, even if the playbook was saved since (the
+    older versions read in one query, and only when some run needs one)."""
+    older = {(run.playbook_id, run.version) for run in runs if run.version != run.playbook.version}
+    recorded: dict[tuple[int, int], dict] = {}
+    if older:
+        rows = PlaybookVersion.objects.filter(
+            tenant=tenant,
+            playbook_id__in={playbook_id for playbook_id, _version in older},
+            version__in={version for _playbook_id, version in older},
+        ).values_list("playbook_id", "version", "definition")
+        recorded = {(playbook_id, version): definition for playbook_id, version, definition in rows}
+    actions: dict[int, list[dict]] = {}
+    for run in runs:
+        definition = recorded.get((run.playbook_id, run.version))
+        if definition:
+            actions[run.pk] = list(definition.get("actions") or [])
+        else:
+            actions[run.pk] = list(run.playbook.actions or [])
+    return actions
 
 
-def _act(context: RunContext) -> str:
-    """Take the run's actions in order, each once; DONE, PARTIAL (some failed) or FAILED (all failed)."""
-    run, tenant = context.run, context.tenant
-    actions = _actions_of(run)
-    # Written when the run was let through the cap; again here for a run redelivered after that.
-    RunAction.objects.bulk_create(
-        [
-            RunAction(tenant=tenant, run=run, position=position, action_type=str(action.get("type", ""))[:20])
-            for position, action in enumerate(actions)
-        ],
-        ignore_conflicts=True,
-    )
-    marks = {mark.position: mark for mark in RunAction.objects.filter(tenant=tenant, run=run)}
-    for position, action in enumerate(actions):
-        mark = marks[position]
-        if mark.status == ActionStatus.DONE:
-            # Done by an earlier delivery of this run (its worker died after it): not again.
-            continue
-        try:
-            with transaction.atomic():
-                outcome = action_take(context=context, position=position, action=action)
-                RunAction.objects.filter(tenant=tenant, pk=mark.pk).update(
+def _marks(tenant: Tenant, contexts: list[RunContext], actions_of: dict[int, list[dict]]) -> dict[int, dict]:
+    """Each run's RunAction marks by position (written when the runs passed the cap; written again here only
+    if some are missing, for a run redelivered from before that)."""
+    run_ids = [context.run.pk for context in contexts]
+    marks: dict[int, dict[int, RunAction]] = defaultdict(dict)
+    for mark in RunAction.objects.filter(tenant=tenant, run_id__in=run_ids):
+        marks[mark.run_id][mark.position] = mark
+    missing = [
+        RunAction(tenant=tenant, run=context.run, position=position, action_type=str(action.get("type", ""))[:20])
+        for context in contexts
+        for position, action in enumerate(actions_of[context.run.pk])
+        if position not in marks[context.run.pk]
+    ]
+    if missing:
+        RunAction.objects.bulk_create(missing, ignore_conflicts=True)
+        marks = defaultdict(dict)
+        for mark in RunAction.objects.filter(tenant=tenant, run_id__in=run_ids):
+            marks[mark.run_id][mark.position] = mark
+    return marks
+
+
+MARK_FIELDS = ["status", "result", "error", "object_kind", "object_id", "at"]
+
+
+def _tasks_in_bulk(
+    tenant: Tenant, contexts: list[RunContext], actions_of: dict[int, list[dict]], marks: dict[int, dict]
+) -> None:
+    """The batch's create_task actions not done yet: their tasks made in one insert (a task per run and
+    position, once: the source key) and their marks written in one update, in one transaction, so a crash
+    rolls back both and a redelivery makes them again, still once. An action whose draft cannot be built,
+    or a batch the task rules refuse, is left to the one-at-a-time path, which records why."""
+    pending: list[tuple[RunAction, TaskDraft, User | None]] = []
+    for context in contexts:
+        for position, action in enumerate(actions_of[context.run.pk]):
+            mark = marks[context.run.pk].get(position)
+            if action.get("type") != "create_task" or mark is None or mark.status == ActionStatus.DONE:
+                continue
+            try:
+                draft, owner = task_draft(context=context, position=position, action=action)
+            except UNREACHABLE:
+                raise
+            except Exception:  # noqa: S112 - the one-at-a-time path takes it again and records the error
+                continue
+            pending.append((mark, draft, owner))
+    if not pending:
+        return
+    try:
+        with transaction.atomic():
+            tasks = tasks_create(tenant=tenant, drafts=[draft for _mark, draft, _owner in pending])
+            at = timezone.now()
+            outcomes = [
+                task_outcome(task=task, owner=owner) for (_m, _d, owner), task in zip(pending, tasks, strict=True)
+            ]
+            changed = [
+                RunAction(
+                    pk=mark.pk,
                     status=ActionStatus.DONE,
                     result=outcome.result[:500],
                     error="",
                     object_kind=outcome.object_kind,
                     object_id=outcome.object_id,
-                    at=timezone.now(),
+                    at=at,
                 )
-            mark.status = ActionStatus.DONE
-        except UNREACHABLE:
-            # The database or the broker is out of reach: the task retries the run, not a failed action.
-            raise
-        except Exception as error:
-            if not isinstance(error, ValidationError | ActionFailed):
-                # Not a rule of the lower app saying no: a bug worth a traceback in the log.
-                logger.exception("tenant %s: playbook run %s action %s failed", tenant.pk, run.pk, position)
+                for (mark, _d, _o), outcome in zip(pending, outcomes, strict=True)
+            ]
+            RunAction.objects.bulk_update(changed, MARK_FIELDS)
+    except ValidationError:
+        # A draft the task rules refuse (a kind or priority no longer known): one at a time, each recorded.
+        return
+    for (mark, _d, _o), row in zip(pending, changed, strict=True):
+        for name in MARK_FIELDS:
+            setattr(mark, name, getattr(row, name))
+
+
+def _act(tenant: Tenant, contexts: list[RunContext], actions_of: dict[int, list[dict]]) -> None:
+    """Take the runs' actions, each once: the tasks of the whole batch in bulk, then the other actions in
+    order, each in a transaction with its mark. Each run ends DONE, PARTIAL (some failed) or FAILED (all
+    failed), the runs written in one statement."""
+    marks = _marks(tenant, contexts, actions_of)
+    _tasks_in_bulk(tenant, contexts, actions_of, marks)
+    for context in contexts:
+        run, actions = context.run, actions_of[context.run.pk]
+        for position, action in enumerate(actions):
+            mark = marks[run.pk][position]
+            if mark.status == ActionStatus.DONE:
+                # Done in bulk just now, or by an earlier delivery of this run (its worker died after it).
+                continue
+            _act_one(context, position, action, mark)
+        statuses = [marks[run.pk][position].status for position in range(len(actions))]
+        if all(status == ActionStatus.DONE for status in statuses):
+            status = RunStatus.DONE
+        elif any(status == ActionStatus.DONE for status in statuses):
+            status = RunStatus.PARTIAL
+        else:
+            status = RunStatus.FAILED
+        _finish(run, status)
+    PlaybookRun.objects.bulk_update([context.run for context in contexts], FINISHED_FIELDS)
+
+
+def _act_one(context: RunContext, position: int, action: dict, mark: RunAction) -> None:
+    """One action in a transaction with its mark: it commits with its effects or not at all."""
+    tenant, run = context.tenant, context.run
+    try:
+        with transaction.atomic():
+            outcome = action_take(context=context, position=position, action=action)
             RunAction.objects.filter(tenant=tenant, pk=mark.pk).update(
-                status=ActionStatus.FAILED, error=error_text(error)[:2000], at=timezone.now()
+                status=ActionStatus.DONE,
+                result=outcome.result[:500],
+                error="",
+                object_kind=outcome.object_kind,
+                object_id=outcome.object_id,
+                at=timezone.now(),
             )
-            mark.status = ActionStatus.FAILED
-    statuses = [marks[position].status for position in range(len(actions))]
-    if all(status == ActionStatus.DONE for status in statuses):
-        return RunStatus.DONE
-    if any(status == ActionStatus.DONE for status in statuses):
-        return RunStatus.PARTIAL
-    return RunStatus.FAILED
+        mark.status = ActionStatus.DONE
+    except UNREACHABLE:
+        # The database or the broker is out of reach: the task retries the run, not a failed action.
+        raise
+    except Exception as error:
+        if not isinstance(error, ValidationError | ActionFailed):
+            # Not a rule of the lower app saying no: a bug worth a traceback in the log.
+            logger.exception("tenant %s: playbook run %s action %s failed", tenant.pk, run.pk, position)
+        RunAction.objects.filter(tenant=tenant, pk=mark.pk).update(
+            status=ActionStatus.FAILED, error=error_text(error)[:2000], at=timezone.now()
+        )
+        mark.status = ActionStatus.FAILED
 
 
 def runs_requeue(*, tenant: Tenant, now: dt.datetime | None = None) -> int:

@@ -64,19 +64,21 @@ def test_enrol_cadence_enrols_the_account_once_per_run(tenant_a, bob):
     assert enrollment.anchor_ref == f"playbook_run:{mark.run_id}"
 
 
-def test_enrolling_in_a_cadence_switched_off_fails_with_why(tenant_a, bob):
+def test_enrolling_in_a_cadence_that_does_not_take_the_account_fails_with_why(tenant_a, bob):
     account = make_account(tenant_a, 1, owner=bob)
     with scope(tenant=tenant_a):
         cadences_ensure_defaults(tenant=tenant_a)
         adoption = Cadence.objects.get(tenant=tenant_a, key="adoption")
 
-    def switched_off():
-        cadence_save(tenant=tenant_a, cadence=adoption, is_active=False)
+    def for_green_only():
+        # Still a valid definition (a switched-off or deleted cadence marks the playbook broken instead:
+        # tests/playbooks/test_engine_broken.py), but this account is not in the cadence's bands.
+        cadence_save(tenant=tenant_a, cadence=adoption, health_bands=["green"])
 
     task = {"type": "create_task", "title": "Still made", "assignee": "owner"}
-    marks = acted(tenant_a, account, {"type": "enrol_cadence", "cadence": adoption.pk}, task, before=switched_off)
+    marks = acted(tenant_a, account, {"type": "enrol_cadence", "cadence": adoption.pk}, task, before=for_green_only)
     assert [m.status for m in marks] == [ActionStatus.FAILED, ActionStatus.DONE]
-    assert marks[0].error == "The cadence Adoption nurture is switched off."
+    assert marks[0].error == "The cadence Adoption nurture does not take accounts in this health band."
     with scope(tenant=tenant_a):
         assert PlaybookRun.objects.get(pk=marks[0].run_id).status == RunStatus.PARTIAL
 

@@ -200,9 +200,14 @@ def test_a_failing_action_is_recorded_and_the_others_still_run(tenant_a, bob):
     account = make_account(tenant_a, 1, owner=bob)
     pb = playbook(tenant_a, actions=[CHECK_IN, {**CHECK_IN, "title": "Second"}])
     with scope(tenant=tenant_a):
-        # A cadence that is gone since the playbook was saved.
+        # A forecast for an account with no renewal: the action says no (a gone cadence would mark the
+        # playbook broken before it acts: test_broken_*).
         type(pb).objects.filter(pk=pb.pk).update(
-            actions=[CHECK_IN, {"type": "enrol_cadence", "cadence": 999999}, {**CHECK_IN, "title": "Second"}]
+            actions=[
+                CHECK_IN,
+                {"type": "set_forecast", "category": "at_risk", "reason": "Quiet"},
+                {**CHECK_IN, "title": "Second"},
+            ]
         )
     process(tenant_a, fire(tenant_a, drop(account)))
     [run] = runs_of(tenant_a, pb)
@@ -210,7 +215,7 @@ def test_a_failing_action_is_recorded_and_the_others_still_run(tenant_a, bob):
     with scope(tenant=tenant_a):
         marks = list(RunAction.objects.filter(tenant=tenant_a, run=run).order_by("position"))
     assert [m.status for m in marks] == [ActionStatus.DONE, ActionStatus.FAILED, ActionStatus.DONE]
-    assert marks[1].error == "The cadence no longer exists."
+    assert marks[1].error == "The account has no open renewal to forecast."
     assert [t.title for t in tasks_of(tenant_a, account)] == ["Check in with Account 001", "Second"]
 
 
@@ -322,16 +327,20 @@ def test_the_beat_task_fires_each_tenants_schedules(tenant_a, tenant_b, bob):
     assert celery_app.conf.beat_schedule["playbooks-sweep"]["task"] == "playbooks.tasks.playbooks_sweep"
 
 
-def test_a_named_person_who_left_gets_nothing_the_fallback_does(tenant_a, alice, bob, member_of):
+def test_a_playbook_naming_a_person_who_left_is_marked_broken_before_it_acts(tenant_a, alice, bob, member_of):
     carla = member_of(Role.CSM)
     account = make_account(tenant_a, 1, owner=bob)
-    playbook(tenant_a, actions=[{**CHECK_IN, "assignee": f"user:{carla.pk}", "fallback": "owner"}])
+    pb = playbook(tenant_a, actions=[{**CHECK_IN, "assignee": f"user:{carla.pk}", "fallback": "owner"}])
     with scope(tenant=tenant_a):
         membership = Membership.objects.get(tenant=tenant_a, user=carla)
         membership_update(membership=membership, role=Role.CSM, team=membership.team, is_active=False)
     process(tenant_a, fire(tenant_a, drop(account)))
-    [task] = tasks_of(tenant_a, account)
-    assert task.owner_id == bob.pk
+    # The engine re-checks the batch's playbooks before acting: the definition names someone gone.
+    [run] = runs_of(tenant_a, pb)
+    assert (run.status, run.held_reason) == (RunStatus.HELD, HeldReason.BROKEN)
+    assert tasks_of(tenant_a, account) == []
+    pb.refresh_from_db()
+    assert pb.is_broken and not pb.is_enabled
 
 
 def test_runs_another_worker_is_acting_on_count_against_the_daily_cap(tenant_a, bob):
