@@ -302,6 +302,14 @@ def inbox(tenant, csm) -> tuple[float, float, float, int]:
     override = override_settings(STORAGES=storages)
     override.enable()
     assert client.get("/tasks/").status_code == 200  # warm
+    if os.environ.get("BENCH_PROFILE_INBOX"):
+        # One request under cProfile: where the inbox's time goes (BENCH_PROFILE is the runs').
+        profiler = cProfile.Profile()
+        profiler.enable()
+        client.get("/tasks/")
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     samples = []
     for _ in range(INBOX_REQUESTS):
         started = time.perf_counter()

@@ -11,12 +11,14 @@ anchor per run).
 """
 
 import datetime as dt
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
@@ -27,6 +29,7 @@ from core.work import UNREACHABLE, claim, lease_ended
 from renewals.peers import accounts_next_renewal
 from tenancy.models import Membership, Role, Tenant, User
 from tenancy.permissions import Capability, membership_can
+from tenancy.pg_arrays import rows_source
 
 from ..models import (
     ActionStatus,
@@ -116,7 +119,61 @@ def _finish(run: PlaybookRun, status: str, *, held_reason: str = "", evaluated: 
         run.conditions_evaluated = evaluated
 
 
-FINISHED_FIELDS = ["status", "held_reason", "finished_at", "conditions_evaluated"]
+FINISHED_COLUMNS = {
+    "id": "bigint",
+    "status": "varchar",
+    "held_reason": "varchar",
+    "finished_at": "timestamptz",
+    "conditions_evaluated": "jsonb",
+}
+MARK_COLUMNS = {
+    "id": "bigint",
+    "status": "varchar",
+    "result": "varchar",
+    "error": "text",
+    "object_kind": "varchar",
+    "object_id": "bigint",
+    "at": "timestamptz",
+}
+
+
+def _rows_update(model: type[models.Model], tenant: Tenant, columns: dict[str, str], rows: list[tuple]) -> None:
+    """Write each row's columns by id, one statement per batch. On PostgreSQL the rows go as one array per
+    column (tenancy.pg_arrays): the ORM's bulk_update builds a CASE per field and row in Python, which
+    cost a third of a night's run processing. Elsewhere (SQLite in tests) bulk_update as usual."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        objects = [model(**dict(zip(columns, row, strict=True))) for row in rows]
+        model._default_manager.bulk_update(objects, [name for name in columns if name != "id"])
+        return
+    table = model._meta.db_table
+    sets = ", ".join(f"{name} = v.{name}" for name in columns if name != "id")
+    source, params = rows_source(columns, rows)
+    # Table and column names are this module's constants; every value is a parameter.
+    sql = f"UPDATE {table} SET {sets} FROM {source} WHERE {table}.id = v.id AND {table}.tenant_id = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, tenant.pk])
+
+
+def _runs_write(tenant: Tenant, runs: list[PlaybookRun]) -> None:
+    """The runs' status, held reason, finish and conditions as evaluated, one statement for the batch."""
+    pg = connection.vendor == "postgresql"
+    _rows_update(
+        PlaybookRun,
+        tenant,
+        FINISHED_COLUMNS,
+        [
+            (
+                run.pk,
+                run.status,
+                run.held_reason,
+                run.finished_at,
+                json.dumps(run.conditions_evaluated, cls=DjangoJSONEncoder) if pg else run.conditions_evaluated,
+            )
+            for run in runs
+        ],
+    )
 
 
 def _broken(tenant: Tenant, runs: list[PlaybookRun]) -> None:
@@ -191,7 +248,7 @@ def runs_process(*, tenant: Tenant, run_ids: list[int], now: dt.datetime | None 
             last_done[key] = last_acted[key] = run.fired_at
     if finished:
         # Held and skipped runs take no action: written together, one statement for the batch.
-        PlaybookRun.objects.bulk_update(finished, FINISHED_FIELDS)
+        _runs_write(tenant, finished)
     actions_of = _actions_of(tenant, acting)
     # Then the daily cap, decided for the batch under a lock, so workers racing never pass it together.
     allowed = [run for run in _within_cap(tenant, today, acting, actions_of) if run.status != RunStatus.HELD]
@@ -237,7 +294,7 @@ def _within_cap(
                 else:
                     taken += 1
         # The held ones finished, the others' conditions as evaluated: one statement.
-        PlaybookRun.objects.bulk_update(acting, FINISHED_FIELDS)
+        _runs_write(tenant, acting)
         RunAction.objects.bulk_create(
             [
                 RunAction(tenant=tenant, run=run, position=position, action_type=str(action.get("type", ""))[:20])
@@ -307,9 +364,6 @@ def _marks(tenant: Tenant, contexts: list[RunContext], actions_of: dict[int, lis
     return marks
 
 
-MARK_FIELDS = ["status", "result", "error", "object_kind", "object_id", "at"]
-
-
 def _tasks_in_bulk(
     tenant: Tenant, contexts: list[RunContext], actions_of: dict[int, list[dict]], marks: dict[int, dict]
 ) -> None:
@@ -340,24 +394,16 @@ def _tasks_in_bulk(
                 task_outcome(task=task, owner=owner) for (_m, _d, owner), task in zip(pending, tasks, strict=True)
             ]
             changed = [
-                RunAction(
-                    pk=mark.pk,
-                    status=ActionStatus.DONE,
-                    result=outcome.result[:500],
-                    error="",
-                    object_kind=outcome.object_kind,
-                    object_id=outcome.object_id,
-                    at=at,
-                )
+                (mark.pk, ActionStatus.DONE, outcome.result[:500], "", outcome.object_kind, outcome.object_id, at)
                 for (mark, _d, _o), outcome in zip(pending, outcomes, strict=True)
             ]
-            RunAction.objects.bulk_update(changed, MARK_FIELDS)
+            _rows_update(RunAction, tenant, MARK_COLUMNS, changed)
     except ValidationError:
         # A draft the task rules refuse (a kind or priority no longer known): one at a time, each recorded.
         return
     for (mark, _d, _o), row in zip(pending, changed, strict=True):
-        for name in MARK_FIELDS:
-            setattr(mark, name, getattr(row, name))
+        for name, value in zip(MARK_COLUMNS, row, strict=True):
+            setattr(mark, name, value)
 
 
 def _act(tenant: Tenant, contexts: list[RunContext], actions_of: dict[int, list[dict]]) -> None:
@@ -382,7 +428,7 @@ def _act(tenant: Tenant, contexts: list[RunContext], actions_of: dict[int, list[
         else:
             status = RunStatus.FAILED
         _finish(run, status)
-    PlaybookRun.objects.bulk_update([context.run for context in contexts], FINISHED_FIELDS)
+    _runs_write(tenant, [context.run for context in contexts])
 
 
 def _act_one(context: RunContext, position: int, action: dict, mark: RunAction) -> None:
