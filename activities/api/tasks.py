@@ -111,16 +111,7 @@ class TaskViewSet(
         owner = data.get("owner", request.user)
         if not may_assign_to(request.membership, owner):
             raise exceptions.PermissionDenied("Only a CS leader or an admin gives a task to someone else.")
-        draft = services.TaskDraft(
-            title=data["title"],
-            details=data["details"],
-            kind=data["kind"],
-            priority=data["priority"],
-            due_on=data["due_on"],
-            account_id=data["account"].pk if data["account"] else None,
-            owner_id=owner.pk if owner else None,
-            created_by_id=request.user.pk,
-        )
+        draft = services.TaskDraft.by_hand(data, owner=owner, by=request.user)
         task, _ = services.task_create(tenant=request.tenant, draft=draft)
         return self._detail(task, status.HTTP_201_CREATED)
 

@@ -50,7 +50,11 @@ class InboxFilters:
 
 
 def inbox_tasks(*, tenant: Tenant, filters: InboxFilters) -> QuerySet[Task]:
-    tasks = tasks_live(tenant=tenant)
+    return _filtered(tasks_live(tenant=tenant), filters)
+
+
+def _filtered(tasks: QuerySet[Task], filters: InboxFilters) -> QuerySet[Task]:
+    """The inbox's filters on any of its lists (the live sections, recently done)."""
     if filters.unassigned:
         tasks = tasks.filter(owner__isnull=True)
     elif filters.owner_ids is not None:
@@ -137,17 +141,7 @@ def is_live(status: str) -> bool:
 def recently_closed(*, tenant: Tenant, filters: InboxFilters, since: dt.datetime, limit: int = 10) -> list[Task]:
     """The inbox's "recently done": closed tasks of the same people, the latest first, to reopen one closed
     by mistake."""
-    tasks = task_list(tenant=tenant).filter(status__in=CLOSED, closed_at__gte=since)
-    if filters.unassigned:
-        tasks = tasks.filter(owner__isnull=True)
-    elif filters.owner_ids is not None:
-        tasks = tasks.filter(owner_id__in=filters.owner_ids)
-    if filters.account_id:
-        tasks = tasks.filter(account_id=filters.account_id)
-    if filters.source:
-        tasks = tasks.filter(source=filters.source)
-    if filters.priority:
-        tasks = tasks.filter(priority=filters.priority)
+    tasks = _filtered(task_list(tenant=tenant).filter(status__in=CLOSED, closed_at__gte=since), filters)
     return list(tasks.order_by("-closed_at", "-id")[:limit])
 
 

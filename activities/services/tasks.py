@@ -44,6 +44,21 @@ class TaskDraft:
     due_at: dt.datetime | None = None
     created_by_id: int | None = None
 
+    @classmethod
+    def by_hand(cls, data: dict, *, owner: User | None, by: User) -> "TaskDraft":
+        """A task someone wrote (the form's or the API's cleaned fields): no source but the person."""
+        account = data.get("account")
+        return cls(
+            title=data["title"],
+            details=data.get("details", ""),
+            kind=data.get("kind", TaskKind.TODO),
+            priority=data.get("priority", Priority.NORMAL),
+            due_on=data["due_on"],
+            account_id=account.pk if account else None,
+            owner_id=owner.pk if owner else None,
+            created_by_id=by.pk,
+        )
+
     def row(self, tenant: Tenant) -> Task:
         return Task(
             tenant=tenant,

@@ -236,16 +236,7 @@ def task_new(request: HttpRequest) -> HttpResponse:
     made = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        draft = services.TaskDraft(
-            title=data["title"],
-            details=data["details"],
-            kind=data["kind"],
-            priority=data["priority"],
-            due_on=data["due_on"],
-            account_id=data["account"].pk if data["account"] else None,
-            owner_id=data["owner"].pk if data["owner"] else None,
-            created_by_id=request.user.pk,
-        )
+        draft = services.TaskDraft.by_hand(data, owner=data["owner"], by=request.user)
         try:
             made, _ = services.task_create(tenant=tenant, draft=draft)
         except ValidationError as error:
