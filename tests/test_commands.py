@@ -66,6 +66,7 @@ def test_seed_demo_loads_two_tenants_once(capsys, caplog, client):
         "journeys",
         "renewals",
         "tasks and notes",
+        "playbooks",
         "communications",
     ]
     assert re.search(r"^  accounts: 500 accounts with [\d,]+ contacts, 25 for Globex \(", out, re.M), out
@@ -91,6 +92,7 @@ def test_seed_demo_loads_two_tenants_once(capsys, caplog, client):
         _assert_demo_renewals(acme)
         _assert_demo_communications(acme)
         _assert_demo_activities(acme)
+        _assert_demo_playbooks(acme)
     client.force_login(User.objects.get(email="admin@acme.example"))
     with scope(tenant=acme):
         busiest, _ = _busiest_account(acme)
@@ -101,6 +103,14 @@ def test_seed_demo_loads_two_tenants_once(capsys, caplog, client):
         campaign = CalendarImport.objects.get(tenant=acme)
     pages += ["communications:imports", ("communications:import_detail", campaign.pk)]
     pages += [("communications:import_rejected_csv", campaign.pk)]
+    with scope(tenant=acme):
+        from playbooks.models import PlaybookRun
+
+        busiest_playbook = (
+            PlaybookRun.objects.filter(tenant=acme, status="done").values_list("playbook", flat=True).first()
+        )
+        a_run = PlaybookRun.objects.filter(tenant=acme, status="done").values_list("pk", flat=True).first()
+    pages += ["activities:inbox", "playbooks:index", ("playbooks:detail", busiest_playbook), ("playbooks:run", a_run)]
     for page in pages:
         url = reverse(page[0], args=page[1:]) if isinstance(page, tuple) else reverse(page)
         assert client.get(url).status_code == 200, url
@@ -339,6 +349,31 @@ def _assert_demo_activities(acme):
         assert Note.objects.filter(tenant=acme, author=csm.user).values("account").distinct().count() >= 10
     # A note written when closing a task is on the account's timeline too.
     assert Note.objects.filter(tenant=acme, task__isnull=False).exists()
+
+
+def _assert_demo_playbooks(acme):
+    """Playbooks on with months of runs: acted, skipped and held ones, their tasks done and open."""
+    import datetime as dt
+
+    from django.db.models import F
+    from django.utils import timezone
+
+    from activities.models import Task
+    from playbooks.models import Playbook, PlaybookRun, RunAction
+
+    enabled = Playbook.objects.filter(tenant=acme, is_enabled=True)
+    assert enabled.count() >= 6
+    runs = PlaybookRun.objects.filter(tenant=acme)
+    assert runs.filter(fired_at__lt=timezone.now() - dt.timedelta(days=60)).exists()
+    # (The test's demo scores 8 days: too few band changes for the conditions to turn any away.)
+    assert {"done", "held"} <= set(runs.values_list("status", flat=True))
+    assert runs.filter(status="held", held_reason="disabled").exists()
+    acted = runs.filter(status="done")
+    assert acted.values("playbook").distinct().count() >= 3
+    assert not RunAction.objects.filter(tenant=acme, run__in=acted).exclude(status="done").exists()
+    made = Task.objects.filter(tenant=acme, source="playbook_run")
+    assert made.filter(status="done").exclude(outcome_note="").exists() and made.filter(status="open").exists()
+    assert not made.filter(closed_at__lt=F("created_at")).exists()
 
 
 def _busiest_account(acme, segment: str = "") -> tuple[int, int]:

@@ -21,6 +21,7 @@ from demo import activities as activities_demo
 from demo import communications as communications_demo
 from demo import health as health_demo
 from demo import journeys as journeys_demo
+from demo import playbooks as playbooks_demo
 from demo import renewals as renewals_demo
 from demo import tenancy as tenancy_demo
 from renewals.reporting.periods import period_for
@@ -148,6 +149,14 @@ class Command(BaseCommand):
                     activities = activities_demo.seed(people)
                     made.append(f"{activities['tasks']} tasks by hand ({activities['done']} done)")
                     made.append(f"{activities['notes']} notes on accounts")
+                # After every app's history: the playbooks replay their runs from it.
+                with self.stage("playbooks") as made:
+                    playbooks = playbooks_demo.seed(people)
+                    made.append(f"{playbooks['enabled']} playbooks on, {playbooks['runs']:,} runs over 4 months")
+                    made.append(
+                        f"{playbooks['acted']:,} acted, {playbooks['skipped']:,} turned away by conditions, "
+                        f"{playbooks['held']:,} held back, {playbooks['tasks']:,} tasks"
+                    )
             # After the commit: the outbox reserves each delivery in a durable transaction of its own (sent
             # once), which cannot nest in the one above.
             with page_cache_for_the_load(), tasks_in_process(), self.stage("communications") as made:
