@@ -807,14 +807,6 @@ def make_notification(tenant: Tenant) -> int:
         return notification.pk
 
 
-def make_preview_job(tenant: Tenant) -> int:
-    """A playbook preview of a draft definition (playbooks), started as the editor starts one."""
-    from playbooks.services.preview import preview_start
-
-    with scope(tenant=tenant):
-        return preview_start(tenant=tenant, by=_canary_member(), definition={"trigger": "account_created"}).pk
-
-
 def make_activity_task(tenant: Tenant) -> int:
     """A task by hand on the canary account, owned by the canary member (activities)."""
     from activities.services.tasks import TaskDraft, task_create
