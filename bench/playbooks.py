@@ -194,10 +194,28 @@ def outbox_clear(tenant) -> None:
         OutboxEvent.objects.filter(tenant=tenant).delete()
 
 
+class QueryCount:
+    """Counts the statements run on the connection (the query log keeps only the last 9,000)."""
+
+    def __init__(self, connection):
+        self.connection, self.count = connection, 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+    def __enter__(self):
+        self._wrapper = self.connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._wrapper.__exit__(*exc)
+
+
 def night_playbooks(tenant) -> dict:
     """(p): dispatch the night's news to playbooks and process every waiting run, as the workers would."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
     from django_scopes import scope, scopes_disabled
 
     from core.events import event_dispatch
@@ -213,7 +231,7 @@ def night_playbooks(tenant) -> dict:
             .values_list("pk", flat=True)
         )
     started = time.perf_counter()
-    with CaptureQueriesContext(connection) as dispatched:
+    with QueryCount(connection) as dispatched:
         for event_id in rows:
             assert event_dispatch(tenant=tenant, event_id=event_id)
     dispatch = time.perf_counter() - started
@@ -225,7 +243,7 @@ def night_playbooks(tenant) -> dict:
         )
     profiler = cProfile.Profile() if os.environ.get("BENCH_PROFILE") else None
     started = time.perf_counter()
-    with scope(tenant=tenant), CaptureQueriesContext(connection) as processed:
+    with scope(tenant=tenant), QueryCount(connection) as processed:
         if profiler:
             profiler.enable()
         for start in range(0, len(pending), RUN_BATCH):
@@ -241,9 +259,9 @@ def night_playbooks(tenant) -> dict:
     return {
         "events": len(rows),
         "dispatch": dispatch,
-        "dispatch_queries": len(dispatched.captured_queries),
+        "dispatch_queries": dispatched.count,
         "process": process,
-        "process_queries": len(processed.captured_queries),
+        "process_queries": processed.count,
         "pending": len(pending),
         "statuses": statuses,
     }
@@ -252,7 +270,6 @@ def night_playbooks(tenant) -> dict:
 def trigger_batch_queries(tenant) -> tuple[int, int]:
     """Queries of recording one trigger batch of 1 occurrence and of 500 (rolled back)."""
     from django.db import connection, transaction
-    from django.test.utils import CaptureQueriesContext
     from django_scopes import scope
 
     from accounts.models import Account
@@ -262,11 +279,11 @@ def trigger_batch_queries(tenant) -> tuple[int, int]:
     with scope(tenant=tenant):
         ids = list(Account.objects.filter(tenant=tenant).order_by("pk").values_list("pk", flat=True)[:500])
         for size in (1, len(ids)):
-            with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+            with transaction.atomic(), QueryCount(connection) as captured:
                 occurrences = [Occurrence(pk, f"bench:{size}:{pk}", {"kind": "expansion"}) for pk in ids[:size]]
                 occurrences_record(tenant=tenant, trigger="signal_raised", occurrences=occurrences)
                 transaction.set_rollback(True)
-            counts.append(len(captured.captured_queries))
+            counts.append(captured.count)
     return counts[0], counts[1]
 
 
@@ -334,6 +351,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="1.0: 10,000 accounts, 20M events")
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument("--workers", type=int, default=2, help="for the history and the first run only")
+    parser.add_argument(
+        "--daily-cap", type=int, default=None, help="the tenant's daily cap of acting runs (default: the shipped 500)"
+    )
     args = parser.parse_args()
     began = time.perf_counter()
 
@@ -383,14 +403,21 @@ def main() -> None:
         vacuum()
         log(f"{forgotten} open signals deleted; {enabled} playbooks enabled")
 
+        if args.daily_cap is not None:
+            from playbooks.services.settings import playbook_settings_update
+
+            with scope(tenant=tenant):
+                playbook_settings_update(tenant=tenant, daily_cap=args.daily_cap)
         # (r): the recompute; only playbooks' receivers stay due on its news.
+        measured_from = timezone.now()
         run, batch_ids = plan_run(tenant)
         with events_paused("renewals", "journeys", "communications"):
             r = one_worker(tenant, batch_ids)
         run_check(tenant, run)
         with scope(tenant=tenant):
-            raised = HealthSignal.objects.filter(tenant=tenant, status="open", raised_on=today).count()
-        log(f"(r) recompute, one worker: {r:.2f} s; {raised} signals raised today")
+            # Raised by this run (the first run of today raised the others).
+            raised = HealthSignal.objects.filter(tenant=tenant, status="open", raised_at__gte=measured_from).count()
+        log(f"(r) recompute, one worker: {r:.2f} s; {raised} signals raised by it")
         p = night_playbooks(tenant)
         playbooks_s = p["dispatch"] + p["process"]
         log(f"(p) playbooks: {playbooks_s:.2f} s (dispatch {p['dispatch']:.2f} s, runs {p['process']:.2f} s)")
@@ -409,7 +436,8 @@ def main() -> None:
 == playbooks.py, {dt.date.today().isoformat()}, scale {args.scale:g} ==
 machine: {machine(DATABASE_URL)}
 data: {data["accounts"]:,} accounts owned by {CSMS} CSMs, {data["contacts"]:,} contacts, {data["events"]:,} raw events;
-      {enabled} playbooks enabled; {forgotten:,} open signals deleted before the measured run
+      {enabled} playbooks enabled; {forgotten:,} open signals deleted before the measured run;
+      daily cap of acting runs: {args.daily_cap if args.daily_cap is not None else "the shipped default (500)"}
 history (2 past days, {args.workers} workers): {history:.1f} s; first run of today: {first:.1f} s
 (r) recompute of every account, {len(batch_ids)} batches, one worker: {r:.2f} s; {raised:,} signals raised
 (p) playbooks on the night's news: {playbooks_s:.2f} s -> (p)/(r) = {ratio:.2f} (goal < 0.5: {verdict})
