@@ -73,6 +73,9 @@ def test_an_admin_builds_previews_and_enables_a_playbook_and_the_csm_works_its_t
 
     page.get_by_label("Add", exact=True).select_option("create_task")
     page.get_by_role("button", name="Add the action").click()
+    # The row comes with a new editor; the checks of what was typed before it are answered first (a person
+    # types slower than that), so the title's own check is the last to land.
+    page.wait_for_load_state("networkidle")
     title = page.get_by_label("Title (merge fields allowed)")
     # Validated as she types: an unknown merge field is refused under its input.
     title.fill("Call {{ account.owner.password }}")
