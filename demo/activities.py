@@ -18,11 +18,11 @@ from demo.tenancy import DemoPeople
 
 # (title, kind, priority, due in days from today (negative: overdue), done with this note or "")
 TASKS = [
-    ("Prepare the QBR deck for {account}", TaskKind.TODO, Priority.HIGH, 3, ""),
+    ("Prepare the QBR deck for {account}", TaskKind.TO_DO, Priority.HIGH, 3, ""),
     ("Call {account}'s sponsor about the budget freeze", TaskKind.CALL, Priority.HIGH, -2, ""),
     ("Send {account} the SSO setup guide", TaskKind.EMAIL, Priority.NORMAL, 0, ""),
     ("Check in with {account}'s new admin", TaskKind.CALL, Priority.NORMAL, 1, ""),
-    ("Review {account}'s seat usage before the renewal talk", TaskKind.TODO, Priority.NORMAL, 9, ""),
+    ("Review {account}'s seat usage before the renewal talk", TaskKind.TO_DO, Priority.NORMAL, 9, ""),
     ("Book the executive business review with {account}", TaskKind.MEETING, Priority.LOW, 16, ""),
     (
         "Follow up on {account}'s support escalation",

@@ -71,7 +71,7 @@ class TaskSerializer(serializers.ModelSerializer):
 class TaskCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     details = serializers.CharField(required=False, allow_blank=True, default="")
-    kind = NamedChoiceField(choices=TaskKind.choices, enum_name="TaskKindEnum", default=TaskKind.TODO)
+    kind = NamedChoiceField(choices=TaskKind.choices, enum_name="TaskKindEnum", default=TaskKind.TO_DO)
     priority = NamedChoiceField(choices=Priority.choices, enum_name="TaskPriorityEnum", default=Priority.NORMAL)
     due_on = serializers.DateField()
     account = _account(required=False, allow_null=True, default=None)

@@ -25,7 +25,7 @@ class TaskForm(forms.Form):
 
     title = forms.CharField(max_length=200)
     details = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    kind = forms.ChoiceField(choices=TaskKind.choices, initial=TaskKind.TODO)
+    kind = forms.ChoiceField(choices=TaskKind.choices, initial=TaskKind.TO_DO)
     priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.NORMAL)
     due_on = forms.DateField(label="Due", widget=DATE_INPUT)
     account = forms.ModelChoiceField(

@@ -29,7 +29,7 @@ class Priority(models.TextChoices):
 
 
 class TaskKind(models.TextChoices):
-    TODO = "todo", "To do"
+    TO_DO = "todo", "To do"
     CALL = "call", "Call"
     MEETING = "meeting", "Meeting"
     EMAIL = "email", "Email"
@@ -63,7 +63,7 @@ class Task(TenantOwned):
     )
     title = models.CharField(max_length=200)
     details = models.TextField(blank=True)
-    kind = models.CharField(max_length=8, choices=TaskKind.choices, default=TaskKind.TODO)
+    kind = models.CharField(max_length=8, choices=TaskKind.choices, default=TaskKind.TO_DO)
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     due_on = models.DateField(help_text="The tenant's day the task is due.")
     due_at = models.DateTimeField(

@@ -23,7 +23,7 @@ NOTE_KIND_OF_TASK = {
     TaskKind.CALL: NoteKind.CALL,
     TaskKind.MEETING: NoteKind.MEETING,
     TaskKind.EMAIL: NoteKind.EMAIL,
-    TaskKind.TODO: NoteKind.NOTE,
+    TaskKind.TO_DO: NoteKind.NOTE,
 }
 
 
@@ -36,7 +36,7 @@ class TaskDraft:
     owner_id: int | None = None
     account_id: int | None = None
     details: str = ""
-    kind: str = TaskKind.TODO
+    kind: str = TaskKind.TO_DO
     priority: str = Priority.NORMAL
     source: str = TaskSource.MANUAL
     source_id: int | None = None
@@ -51,7 +51,7 @@ class TaskDraft:
         return cls(
             title=data["title"],
             details=data.get("details", ""),
-            kind=data.get("kind", TaskKind.TODO),
+            kind=data.get("kind", TaskKind.TO_DO),
             priority=data.get("priority", Priority.NORMAL),
             due_on=data["due_on"],
             account_id=account.pk if account else None,

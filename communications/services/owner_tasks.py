@@ -61,7 +61,7 @@ def owner_task_open(*, entry: CalendarEntry, note: str) -> Task:
             due_at=entry.scheduled_at,
             owner_id=entry.owner_id,
             account_id=entry.account_id,
-            kind=KIND_OF_CHANNEL.get(entry.channel, TaskKind.TODO),
+            kind=KIND_OF_CHANNEL.get(entry.channel, TaskKind.TO_DO),
             source=TaskSource.CADENCE_STEP,
             source_id=entry.pk,
             source_key=cadence_task_key(entry.pk),

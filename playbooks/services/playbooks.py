@@ -200,7 +200,7 @@ def playbook_mark_broken(*, tenant: Tenant, playbook: Playbook, reason: str) -> 
             details=f"{reason}\n\nOpen the playbook, fix what it names, then switch it on again.",
             due_on=today,
             owner_id=_admin_of(tenant),
-            kind=TaskKind.TODO,
+            kind=TaskKind.TO_DO,
             priority=Priority.HIGH,
             source=TaskSource.MANUAL,
             source_key=f"playbook_broken:{playbook.pk}:{playbook.version}",
