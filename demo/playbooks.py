@@ -20,8 +20,8 @@ from activities.services.tasks import task_close
 from core import tenant_time
 from demo.tenancy import DemoPeople
 from playbooks.models import Playbook, PlaybookRun, RunAction, RunStatus
+from playbooks.services.history import HISTORY
 from playbooks.services.playbooks import playbook_create, playbook_enable
-from playbooks.services.preview import HISTORY
 from playbooks.services.runs import runs_process
 from playbooks.services.settings import playbook_settings, playbook_settings_update
 from playbooks.services.triggers import Occurrence, occurrences_record

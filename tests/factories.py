@@ -858,7 +858,7 @@ def make_playbook(tenant: Tenant) -> int:
 def make_playbook_run(tenant: Tenant) -> int:
     """A run of that playbook on the canary account, by hand."""
     from playbooks.models import Playbook
-    from playbooks.services.runs import run_by_hand
+    from playbooks.services.by_hand import run_by_hand
 
     with scope(tenant=tenant):
         playbook = Playbook.objects.get(tenant=tenant, name=f"{CANARY} red play")

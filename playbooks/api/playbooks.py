@@ -19,8 +19,8 @@ from ..catalogue import ACTIONS, CONDITIONS, OP_LABELS, OUTCOME_MEASURES, TRIGGE
 from ..models import OutcomeMeasure, Playbook
 from ..selectors.playbooks import trigger_sentence
 from ..services import playbooks as service
+from ..services.by_hand import may_run_by_hand, run_by_hand
 from ..services.definitions import CUSTOM_OPS, CUSTOM_PREFIX
-from ..services.runs import may_run_by_hand, run_by_hand
 from .runs import PlaybookRunSerializer
 
 TRIGGER_CHOICES = [(key, spec.label) for key, spec in TRIGGERS.items()]

@@ -16,7 +16,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.db.models import F, Max, Q
@@ -27,14 +27,12 @@ from activities.services.tasks import TaskDraft, tasks_create
 from core import tenant_time
 from core.work import UNREACHABLE, claim, lease_ended
 from renewals.peers import accounts_next_renewal
-from tenancy.models import Membership, Role, Tenant, User
-from tenancy.permissions import Capability, membership_can
+from tenancy.models import Tenant, User
 from tenancy.pg_arrays import rows_source
 
 from ..models import (
     ActionStatus,
     HeldReason,
-    Playbook,
     PlaybookRun,
     PlaybookSettings,
     PlaybookVersion,
@@ -476,49 +474,10 @@ def runs_requeue(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
 # By hand
 
 
-def may_run_by_hand(*, membership: Membership | None, playbook: Playbook, account: Account) -> bool:
-    """Admins and leaders may run any playbook for any account; a CSM only a playbook that allows it, on an
-    account they own; viewers never."""
-    if membership is None or not membership.is_active or membership.tenant_id != playbook.tenant_id:
-        return False
-    if account.tenant_id != playbook.tenant_id:
-        return False
-    if membership.role in (Role.ADMIN, Role.LEADER):
-        return True
-    if membership.role == Role.CSM:
-        return playbook.csm_may_run and membership_can(membership, Capability.EDIT, account)
-    return False
-
-
-def run_by_hand(*, tenant: Tenant, playbook: Playbook, account: Account, by: User) -> PlaybookRun:
-    """Run the playbook for the account now, as `by` asked: its conditions are recorded but do not stop it,
-    nor do the cool-down and the daily cap (a person decided). The caller checks may_run_by_hand. The run
-    is processed off the commit like any other; each click is its own occurrence."""
-    if playbook.tenant_id != tenant.pk or account.tenant_id != tenant.pk:
-        raise PermissionDenied("No such playbook or account in this tenant.")
-    now = timezone.now()
-    run = PlaybookRun.objects.create(
-        tenant=tenant,
-        playbook=playbook,
-        version=playbook.version,
-        account=account,
-        trigger=playbook.trigger,
-        occurrence_key=f"hand:{by.pk}:{now.isoformat()}",
-        facts={"by_hand": True, "by": str(by)},
-        status=RunStatus.PENDING,
-        by=by,
-        fired_at=now,
-    )
-    runs_queue(tenant=tenant, run_ids=[run.pk])
-    return run
-
-
 __all__ = [
     "Occurrence",
     "Processed",
-    "may_run_by_hand",
     "occurrences_record",
-    "run_by_hand",
     "runs_process",
     "runs_requeue",
 ]

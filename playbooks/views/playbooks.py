@@ -36,8 +36,8 @@ from ..models import Playbook, RunStatus
 from ..selectors import playbooks as selectors
 from ..selectors import runs as run_selectors
 from ..services import playbooks as service
+from ..services.by_hand import may_run_by_hand, run_by_hand
 from ..services.definitions import definition_errors
-from ..services.runs import may_run_by_hand, run_by_hand
 
 SECTION = "playbooks"
 RUNS_PER_PAGE = 50

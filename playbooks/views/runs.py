@@ -16,7 +16,7 @@ from ..forms.playbooks import RunPlaybookForm
 from ..models import Playbook, PlaybookRun, RunAction
 from ..selectors import playbooks as selectors
 from ..selectors import runs as run_selectors
-from ..services.runs import may_run_by_hand
+from ..services.by_hand import may_run_by_hand
 from .playbooks import SECTION, _run
 
 # Where what an action made lives, by RunAction.object_kind (the account's pages where it has none of its own).

@@ -11,8 +11,9 @@ from activities.models import Task, TaskSource, TaskStatus
 from config.celery import app as celery_app
 from core import tenant_time
 from playbooks.models import ActionStatus, HeldReason, PlaybookRun, RunAction, RunStatus
+from playbooks.services.by_hand import may_run_by_hand, run_by_hand
 from playbooks.services.playbooks import playbook_create, playbook_update
-from playbooks.services.runs import may_run_by_hand, run_by_hand, runs_process, runs_requeue
+from playbooks.services.runs import runs_process, runs_requeue
 from playbooks.services.settings import playbook_settings_update
 from playbooks.services.triggers import Occurrence, occurrences_record
 from playbooks.tasks import playbooks_sweep

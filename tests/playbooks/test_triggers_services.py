@@ -16,11 +16,12 @@ from core import tenant_time
 from journeys.models import Stage
 from journeys.services import plans, tracks
 from playbooks.models import HeldReason, Playbook, PlaybookRun, RunStatus
+from playbooks.services.by_hand import run_by_hand
 from playbooks.services.defaults import playbooks_ensure_defaults
 from playbooks.services.definitions import definition_errors
 from playbooks.services.playbooks import playbook_archive
 from playbooks.services.resolution import runs_resolve_for_signals
-from playbooks.services.runs import run_by_hand, runs_process
+from playbooks.services.runs import runs_process
 from playbooks.services.sweeps import daily_triggers_fire
 from playbooks.services.triggers import Occurrence, occurrences_record, trigger_matches
 from renewals.models import Checkpoint, Renewal
