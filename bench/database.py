@@ -43,3 +43,22 @@ def drop_database(url: str) -> None:
 
     connections.close_all()
     admin(url, f'DROP DATABASE IF EXISTS "{_name(url)}" WITH (FORCE)')
+
+
+class QueryCount:
+    """Counts the statements run on the connection (the query log keeps only the last 9,000)."""
+
+    def __init__(self, connection):
+        self.connection, self.count = connection, 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+    def __enter__(self):
+        self._wrapper = self.connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._wrapper.__exit__(*exc)

@@ -50,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 import django  # noqa: E402
 
 from bench import database  # noqa: E402
+from bench.database import QueryCount  # noqa: E402
 from bench.health_data import generate  # noqa: E402
 from bench.health_profile import machine  # noqa: E402
 from bench.health_recompute import in_workers, one_worker, plan_run, run_check, vacuum  # noqa: E402
@@ -192,25 +193,6 @@ def outbox_clear(tenant) -> None:
 
     with scopes_disabled():
         OutboxEvent.objects.filter(tenant=tenant).delete()
-
-
-class QueryCount:
-    """Counts the statements run on the connection (the query log keeps only the last 9,000)."""
-
-    def __init__(self, connection):
-        self.connection, self.count = connection, 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-    def __enter__(self):
-        self._wrapper = self.connection.execute_wrapper(self)
-        self._wrapper.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        self._wrapper.__exit__(*exc)
 
 
 def night_playbooks(tenant) -> dict:
