@@ -11,14 +11,12 @@ anchor per run).
 """
 
 import datetime as dt
-import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
@@ -28,7 +26,6 @@ from core import tenant_time
 from core.work import UNREACHABLE, claim, lease_ended
 from renewals.peers import accounts_next_renewal
 from tenancy.models import Tenant, User
-from tenancy.pg_arrays import rows_source
 
 from ..models import (
     ActionStatus,
@@ -42,6 +39,7 @@ from ..models import (
 from .actions import ActionFailed, People, RunContext, action_take, error_text, task_draft, task_outcome
 from .conditions import ACTED, account_facts, conditions_evaluate, custom_field_types
 from .playbooks import playbooks_check_broken
+from .run_writes import MARK_COLUMNS, rows_update, runs_write
 from .settings import playbook_settings
 from .triggers import Occurrence, occurrences_record, runs_queue
 
@@ -117,63 +115,6 @@ def _finish(run: PlaybookRun, status: str, *, held_reason: str = "", evaluated: 
         run.conditions_evaluated = evaluated
 
 
-FINISHED_COLUMNS = {
-    "id": "bigint",
-    "status": "varchar",
-    "held_reason": "varchar",
-    "finished_at": "timestamptz",
-    "conditions_evaluated": "jsonb",
-}
-MARK_COLUMNS = {
-    "id": "bigint",
-    "status": "varchar",
-    "result": "varchar",
-    "error": "text",
-    "object_kind": "varchar",
-    "object_id": "bigint",
-    "at": "timestamptz",
-}
-
-
-def _rows_update(model: type[models.Model], tenant: Tenant, columns: dict[str, str], rows: list[tuple]) -> None:
-    """Write each row's columns by id, one statement per batch. On PostgreSQL the rows go as one array per
-    column (tenancy.pg_arrays): the ORM's bulk_update builds a CASE per field and row in Python, which
-    cost a third of a night's run processing. Elsewhere (SQLite in tests) bulk_update as usual."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        objects = [model(**dict(zip(columns, row, strict=True))) for row in rows]
-        model._default_manager.bulk_update(objects, [name for name in columns if name != "id"])
-        return
-    table = model._meta.db_table
-    sets = ", ".join(f"{name} = v.{name}" for name in columns if name != "id")
-    source, params = rows_source(columns, rows)
-    # Table and column names are this module's constants; every value is a parameter.
-    sql = f"UPDATE {table} SET {sets} FROM {source} WHERE {table}.id = v.id AND {table}.tenant_id = %s"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, tenant.pk])
-
-
-def _runs_write(tenant: Tenant, runs: list[PlaybookRun]) -> None:
-    """The runs' status, held reason, finish and conditions as evaluated, one statement for the batch."""
-    pg = connection.vendor == "postgresql"
-    _rows_update(
-        PlaybookRun,
-        tenant,
-        FINISHED_COLUMNS,
-        [
-            (
-                run.pk,
-                run.status,
-                run.held_reason,
-                run.finished_at,
-                json.dumps(run.conditions_evaluated, cls=DjangoJSONEncoder) if pg else run.conditions_evaluated,
-            )
-            for run in runs
-        ],
-    )
-
-
 def _broken(tenant: Tenant, runs: list[PlaybookRun]) -> None:
     """Re-check the batch's playbooks before they act: one whose custom field, cadence or member is gone is
     marked broken now (switched off, an admin's task) and its runs are held, instead of failing actions.
@@ -246,7 +187,7 @@ def runs_process(*, tenant: Tenant, run_ids: list[int], now: dt.datetime | None 
             last_done[key] = last_acted[key] = run.fired_at
     if finished:
         # Held and skipped runs take no action: written together, one statement for the batch.
-        _runs_write(tenant, finished)
+        runs_write(tenant, finished)
     actions_of = _actions_of(tenant, acting)
     # Then the daily cap, decided for the batch under a lock, so workers racing never pass it together.
     allowed = [run for run in _within_cap(tenant, today, acting, actions_of) if run.status != RunStatus.HELD]
@@ -292,7 +233,7 @@ def _within_cap(
                 else:
                     taken += 1
         # The held ones finished, the others' conditions as evaluated: one statement.
-        _runs_write(tenant, acting)
+        runs_write(tenant, acting)
         RunAction.objects.bulk_create(
             [
                 RunAction(tenant=tenant, run=run, position=position, action_type=str(action.get("type", ""))[:20])
@@ -395,7 +336,7 @@ def _tasks_in_bulk(
                 (mark.pk, ActionStatus.DONE, outcome.result[:500], "", outcome.object_kind, outcome.object_id, at)
                 for (mark, _d, _o), outcome in zip(pending, outcomes, strict=True)
             ]
-            _rows_update(RunAction, tenant, MARK_COLUMNS, changed)
+            rows_update(RunAction, tenant, MARK_COLUMNS, changed)
     except ValidationError:
         # A draft the task rules refuse (a kind or priority no longer known): one at a time, each recorded.
         return
@@ -426,7 +367,7 @@ def _act(tenant: Tenant, contexts: list[RunContext], actions_of: dict[int, list[
         else:
             status = RunStatus.FAILED
         _finish(run, status)
-    _runs_write(tenant, [context.run for context in contexts])
+    runs_write(tenant, [context.run for context in contexts])
 
 
 def _act_one(context: RunContext, position: int, action: dict, mark: RunAction) -> None:
